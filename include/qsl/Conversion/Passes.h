@@ -1,0 +1,25 @@
+//===- Passes.h - QSL conversion passes -------------------------*- C++ -*-===//
+#ifndef QSL_CONVERSION_PASSES_H
+#define QSL_CONVERSION_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+namespace qsl {
+
+#define GEN_PASS_DECL
+#include "qsl/Conversion/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "qsl/Conversion/Passes.h.inc"
+
+} // namespace qsl
+} // namespace mlir
+
+#endif // QSL_CONVERSION_PASSES_H

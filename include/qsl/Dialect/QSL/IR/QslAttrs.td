@@ -1,0 +1,175 @@
+//===- QslAttrs.td - QSL encoding attributes ----------------*- tablegen -*-===//
+#ifndef QSL_DIALECT_QSL_IR_QSLATTRS_TD
+#define QSL_DIALECT_QSL_IR_QSLATTRS_TD
+
+include "qsl/Dialect/QSL/IR/QslBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/TensorEncoding.td"
+
+class Qsl_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<Qsl_Dialect, name, traits> {
+  let mnemonic = attrMnemonic;
+}
+
+//===----------------------------------------------------------------------===//
+// Facets
+//===----------------------------------------------------------------------===//
+
+def Qsl_QuantAttr : Qsl_Attr<"Quant", "quant"> {
+  let summary = "Quantization facet: integer codes with scales, zero points or a codebook";
+  let description = [{
+    Stores each kept element as a `bits`-wide integer code. Elements are split
+    into groups of `group` consecutive elements along dimension `axis` (the
+    reduction dimension of the consuming op: 0 for an ONNX MatMul weight
+    `[K, N]`, 1 for a Gemm `transB` weight `[N, K]` or a conv filter
+    `[O, I, kh, kw]`). `group = 0` (the default) means one group spans the
+    whole axis, i.e. per-output-channel quantization.
+
+    * Symmetric (no `zero`): codes are signed two's complement,
+      `w = scale[g] * q`.
+    * Asymmetric (`zero = <type>`): codes are unsigned,
+      `w = scale[g] * (q - zero[g])`; integer zero points are unsigned.
+    * Codebook (`codebook = K`, K ≤ 2^bits): codes are unsigned indices into a
+      per-group table of K centroids of type `scale`, `w = codebook[g][q]`
+      (SqueezeLLM-style non-uniform quantization). No scales or zero points.
+
+    Side tensors: `values` (the codes, `i<bits>`), `scales` and `zeros` with
+    the tensor's shape except dimension `axis`, which becomes
+    `dim / group` (or 1), and `codebook` with that shape plus a trailing `K`.
+
+    Example: `quant = <bits = 4, axis = 0, group = 128, scale = f16, zero = i4>`
+  }];
+  let parameters = (ins
+    "unsigned":$bits,
+    DefaultValuedParameter<"int64_t", "0">:$axis,
+    DefaultValuedParameter<"int64_t", "0">:$group,
+    "::mlir::Type":$scale,
+    OptionalParameter<"::mlir::Type">:$zero,
+    DefaultValuedParameter<"int64_t", "0">:$codebook
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    bool isSymmetric() const { return !getZero() && getCodebook() == 0; }
+    bool hasCodebook() const { return getCodebook() != 0; }
+  }];
+}
+
+def Qsl_SparseAttr : Qsl_Attr<"Sparse", "sparse"> {
+  let summary = "Sparsity facet: unstructured, N:M or block";
+  let description = [{
+    Says which elements of the main term are kept; pruned ones are exactly 0.
+
+    * `<N:M>` / `<N:M, axis = A>`: in every run of M consecutive elements
+      along dimension A (default 0) at most N are kept (2:4 for sparse tensor
+      cores). Side tensors: `values` with dimension A scaled by N/M, and
+      `meta` of the same shape whose `i<ceil(log2 M)>` entries give each kept
+      element's position within its run.
+    * `<unstructured, nnz = K>`: any K elements are kept. Side tensors: `mask`
+      (`i1`, the tensor's shape) and `values` (`[K]`, kept elements in
+      row-major order).
+    * `<block = RxC, nnz = K>`: the tensor viewed as a matrix
+      `[dim0, dim1*...*dimN]` is tiled by RxC blocks and K blocks are kept.
+      Side tensors: `mask` (`i1`, one per block) and `values` (`[K, R, C]`).
+
+    Example: `sparse = <2:4>`, `sparse = <block = 4x4, nnz = 12>`
+  }];
+  let parameters = (ins
+    "::mlir::qsl::SparseKind":$kind,
+    "int64_t":$n,
+    "int64_t":$m,
+    "int64_t":$axis,
+    "int64_t":$blockRows,
+    "int64_t":$blockCols,
+    "int64_t":$nnz
+  );
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let builders = [
+    AttrBuilder<(ins "int64_t":$n, "int64_t":$m, "int64_t":$axis), [{
+      return $_get($_ctxt, ::mlir::qsl::SparseKind::NM, n, m, axis, 0, 0, 0);
+    }]>
+  ];
+  let extraClassDeclaration = [{
+    bool isNM() const { return getKind() == SparseKind::NM; }
+    bool isUnstructured() const { return getKind() == SparseKind::Unstructured; }
+    bool isBlock() const { return getKind() == SparseKind::Block; }
+    /// Bits of one N:M metadata entry: ceil(log2(M)).
+    unsigned getMetaBits() const;
+  }];
+}
+
+def Qsl_OutliersAttr : Qsl_Attr<"Outliers", "outliers"> {
+  let summary = "Outlier facet: a sparse list of high-precision residuals";
+  let description = [{
+    `count` elements receive an additive correction kept in `type`
+    (SpQR / EasyQuant style). Side tensors: `outlier_indices` (`[count]`,
+    row-major linear indices, `i32` when the tensor has fewer than 2^31
+    elements, else `i64`) and `outlier_values` (`[count]` of `type`).
+    Indices may repeat; their values add up.
+
+    Example: `outliers = <count = 16, type = f16>`
+  }];
+  let parameters = (ins "int64_t":$count, "::mlir::Type":$type);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
+def Qsl_LowRankAttr : Qsl_Attr<"LowRank", "lowrank"> {
+  let summary = "Low-rank facet: an additive U·V term";
+  let description = [{
+    Adds `U·V` to the tensor viewed as a matrix `[dim0, dim1*...*dimN]`, with
+    `U : [dim0, rank]` and `V : [rank, dim1*...*dimN]` of `type`. Alone it is a
+    truncated factorization (SVD, SVD-LLM); with other facets it is a
+    compensation of their error (LQER, EoRA).
+
+    Example: `lowrank = <rank = 32, type = f16>`
+  }];
+  let parameters = (ins "int64_t":$rank, "::mlir::Type":$type);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// The encoding
+//===----------------------------------------------------------------------===//
+
+def Qsl_EncodingAttr : Qsl_Attr<"Encoding", "encoding",
+    [DeclareAttrInterfaceMethods<VerifiableTensorEncoding>]> {
+  let summary = "How a compressed tensor is stored";
+  let description = [{
+    A tensor encoding whose facets compose into
+
+    ```
+    W = round_T( select(M, deq(Q), 0) + scatter(O) + U·V )
+    ```
+
+    where every term is computed in f32 (f64 for f64 tensors) and rounded to
+    the tensor's element type `T` once. Facets that are absent contribute
+    nothing; at least one must be present. The side tensors needed by the
+    facets, and their types, follow from the encoding and the tensor's shape
+    (see `EncodedTensorType` in C++), in this order: `values`, `scales`,
+    `zeros`, `codebook`, `mask`, `meta`, `outlier_indices`, `outlier_values`,
+    `u`, `v`.
+
+    Example, all four facets on one weight:
+
+    ```mlir
+    tensor<256x512xf16, #qsl.encoding<
+        quant = <bits = 4, group = 64, scale = f16, zero = i4>,
+        sparse = <2:4>,
+        outliers = <count = 128, type = f16>,
+        lowrank = <rank = 16, type = f16>>>
+    ```
+  }];
+  let parameters = (ins
+    OptionalParameter<"::mlir::qsl::QuantAttr">:$quant,
+    OptionalParameter<"::mlir::qsl::SparseAttr">:$sparse,
+    OptionalParameter<"::mlir::qsl::OutliersAttr">:$outliers,
+    OptionalParameter<"::mlir::qsl::LowRankAttr">:$lowrank
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
+#endif // QSL_DIALECT_QSL_IR_QSLATTRS_TD

@@ -1,0 +1,61 @@
+//===- LinalgBuilders.h - Small IR-building helpers -------------*- C++ -*-===//
+//
+// Helpers shared by the reference lowering: scalar conversions, elementwise
+// linalg.generic construction and reshapes between a tensor and its matrix
+// or flat views. Internal to lib/Conversion/QSLToLinalg.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QSL_LIB_CONVERSION_QSLTOLINALG_LINALGBUILDERS_H
+#define QSL_LIB_CONVERSION_QSLTOLINALG_LINALGBUILDERS_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+
+namespace mlir {
+namespace qsl {
+namespace lowering {
+
+Value indexConst(OpBuilder &b, Location loc, int64_t v);
+/// A scalar zero of an integer, index or float type.
+Value zeroScalar(OpBuilder &b, Location loc, Type type);
+/// A constant splat tensor.
+Value splatTensor(OpBuilder &b, Location loc, RankedTensorType type,
+                  Attribute value);
+/// A tensor of `shape` filled with zero by linalg.fill; dynamic sizes are
+/// taken from `dynamicSizes` in order.
+Value zeroFilledTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                       Type elementType, ValueRange dynamicSizes = {});
+/// Converts a float scalar to `to` (extf/truncf; via f32 between two types
+/// of the same width).
+Value convertFloat(OpBuilder &b, Location loc, Value v, FloatType to);
+
+using ElementwiseBody = function_ref<SmallVector<Value>(
+    OpBuilder &, Location, ValueRange inputs, ValueRange indices)>;
+/// An all-parallel linalg.generic over the shape of `shapeSource` (which
+/// may be dynamic) with identity-indexed `inputs`; `body` receives the
+/// input elements and the loop indices and returns one value per result
+/// element type.
+SmallVector<Value> buildElementwise(OpBuilder &b, Location loc,
+                                    Value shapeSource, ValueRange inputs,
+                                    TypeRange resultElementTypes,
+                                    ElementwiseBody body);
+/// Elementwise conversion of a float tensor to element type `to`.
+Value convertFloatTensor(OpBuilder &b, Location loc, Value tensor,
+                         FloatType to);
+
+/// Reshapes a static tensor to 1-D and back.
+Value flatten(OpBuilder &b, Location loc, Value tensor);
+Value unflatten(OpBuilder &b, Location loc, Value flat,
+                RankedTensorType type);
+/// Reshapes a static tensor of rank >= 2 to its [dim0, rest] matrix view and
+/// back.
+Value toMatrix(OpBuilder &b, Location loc, Value tensor);
+Value fromMatrix(OpBuilder &b, Location loc, Value matrix,
+                 RankedTensorType type);
+
+} // namespace lowering
+} // namespace qsl
+} // namespace mlir
+
+#endif // QSL_LIB_CONVERSION_QSLTOLINALG_LINALGBUILDERS_H

@@ -1,0 +1,262 @@
+//===- QSLToLinalg.cpp - Reference lowering of qsl ops ---------------------===//
+#include "qsl/Conversion/QSLToLinalg/QSLToLinalg.h"
+#include "qsl/Conversion/Passes.h"
+#include "qsl/Dialect/QSL/IR/QslOps.h"
+
+#include "LinalgBuilders.h"
+
+#include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+
+namespace mlir {
+namespace qsl {
+#define GEN_PASS_DEF_QSLLOWERTOLINALGPASS
+#include "qsl/Conversion/Passes.h.inc"
+} // namespace qsl
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::qsl;
+using namespace mlir::qsl::lowering;
+
+QslStorageTypeConverter::QslStorageTypeConverter() {
+  addConversion([](Type type) { return type; });
+  addConversion([](RankedTensorType type, SmallVectorImpl<Type> &results)
+                    -> std::optional<LogicalResult> {
+    std::optional<EncodedTensorType> view = EncodedTensorType::get(type);
+    if (!view)
+      return std::nullopt;
+    for (const StorageTensor &s : view->getStorage())
+      results.push_back(s.type);
+    return success();
+  });
+}
+
+namespace {
+
+/// The dense weight behind an encoded operand (one or more side tensors).
+static Value denseOperand(OpBuilder &b, Location loc, Type originalType,
+                          ValueRange converted) {
+  std::optional<EncodedTensorType> view = EncodedTensorType::get(originalType);
+  assert(view && "operand is not an encoded tensor");
+  return buildDenseApproximation(b, loc, *view, converted);
+}
+
+struct ConstantLowering : OpConversionPattern<ConstantOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ConstantOp op, OneToNOpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    EncodedTensorType view = *EncodedTensorType::get(op.getType());
+    SmallVector<Value> parts;
+    for (const StorageTensor &s : view.getStorage())
+      parts.push_back(arith::ConstantOp::create(
+          rewriter, op.getLoc(), llvm::cast<TypedAttr>(op.getStorage(s.role))));
+    rewriter.replaceOpWithMultiple(op, {parts});
+    return success();
+  }
+};
+
+struct UnpackLowering : OpConversionPattern<UnpackOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(UnpackOp op, OneToNOpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, denseOperand(rewriter, op.getLoc(),
+                                        op.getSource().getType(),
+                                        adaptor.getSource()));
+    return success();
+  }
+};
+
+/// result[b..., m, n] = sum_k x[b..., m, k] * W[k, n], accumulated in f32.
+struct MatmulLowering : OpConversionPattern<MatmulOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(MatmulOp op, OneToNOpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput().front();
+    Value w = denseOperand(rewriter, loc, op.getWeight().getType(),
+                           adaptor.getWeight());
+    RankedTensorType resultType = op.getType();
+    FloatType acc = rewriter.getF32Type();
+    if (llvm::cast<FloatType>(resultType.getElementType()).getWidth() > 32)
+      acc = rewriter.getF64Type();
+
+    int64_t rank = resultType.getRank();
+    SmallVector<Value> dynamicSizes;
+    for (int64_t d = 0; d + 1 < rank; ++d)
+      if (resultType.isDynamicDim(d))
+        dynamicSizes.push_back(tensor::DimOp::create(rewriter, loc, x, d));
+    Value init =
+        zeroFilledTensor(rewriter, loc, resultType.getShape(), acc, dynamicSizes);
+
+    // Loops: batch..., m, n, k.
+    MLIRContext *ctx = rewriter.getContext();
+    int64_t numLoops = rank + 1;
+    SmallVector<AffineExpr> xExprs, outExprs;
+    for (int64_t d = 0; d + 1 < rank; ++d)
+      xExprs.push_back(getAffineDimExpr(d, ctx));
+    for (int64_t d = 0; d < rank; ++d)
+      outExprs.push_back(getAffineDimExpr(d, ctx));
+    AffineExpr n = getAffineDimExpr(rank - 1, ctx), k = getAffineDimExpr(rank, ctx);
+    xExprs.push_back(k);
+    SmallVector<AffineExpr> wExprs =
+        op.getTransposeW() ? SmallVector<AffineExpr>{n, k}
+                           : SmallVector<AffineExpr>{k, n};
+    SmallVector<AffineMap> maps{AffineMap::get(numLoops, 0, xExprs, ctx),
+                                AffineMap::get(numLoops, 0, wExprs, ctx),
+                                AffineMap::get(numLoops, 0, outExprs, ctx)};
+    SmallVector<utils::IteratorType> iterators(numLoops - 1,
+                                               utils::IteratorType::parallel);
+    iterators.push_back(utils::IteratorType::reduction);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, init.getType(), ValueRange{x, w}, ValueRange{init}, maps,
+        iterators, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value a = convertFloat(b, l, args[0], acc);
+          Value c = convertFloat(b, l, args[1], acc);
+          Value prod = arith::MulFOp::create(b, l, a, c);
+          linalg::YieldOp::create(b, l,
+                                  ValueRange{arith::AddFOp::create(b, l, args[2], prod)});
+        });
+    rewriter.replaceOp(
+        op, convertFloatTensor(rewriter, loc, generic.getResult(0),
+                               llvm::cast<FloatType>(resultType.getElementType())));
+    return success();
+  }
+};
+
+/// Grouped NCHW x OIHW convolution: pad, split channels into groups, one
+/// linalg.generic over (n, g, o, oh, ow, i, kh, kw), merge groups.
+struct Conv2DLowering : OpConversionPattern<Conv2DOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(Conv2DOp op, OneToNOpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value x = adaptor.getInput().front();
+    Value w = denseOperand(rewriter, loc, op.getFilter().getType(),
+                           adaptor.getFilter());
+    auto xType = llvm::cast<RankedTensorType>(x.getType());
+    auto wType = llvm::cast<RankedTensorType>(w.getType());
+    RankedTensorType resultType = op.getType();
+    auto elementType = llvm::cast<FloatType>(resultType.getElementType());
+    FloatType acc = elementType.getWidth() > 32 ? rewriter.getF64Type()
+                                                : rewriter.getF32Type();
+    ArrayRef<int64_t> strides = op.getStrides(), dilations = op.getDilations(),
+                      pads = op.getPads();
+    int64_t groups = op.getGroups();
+
+    if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
+      SmallVector<int64_t> low{0, 0, pads[0], pads[1]};
+      SmallVector<int64_t> high{0, 0, pads[2], pads[3]};
+      SmallVector<int64_t> paddedShape(xType.getShape());
+      for (int64_t i = 0; i < 2; ++i)
+        if (!xType.isDynamicDim(2 + i))
+          paddedShape[2 + i] += pads[i] + pads[i + 2];
+      auto paddedType = RankedTensorType::get(paddedShape, elementType);
+      x = tensor::PadOp::create(
+          rewriter, loc, paddedType, x, getAsIndexOpFoldResult(ctx, low),
+          getAsIndexOpFoldResult(ctx, high),
+          zeroScalar(rewriter, loc, elementType));
+      xType = paddedType;
+    }
+
+    // [N, C, H, W] -> [N, G, C/G, H, W] and [O, I, kh, kw] -> [G, O/G, I, kh, kw].
+    SmallVector<OpFoldResult> xSizes = tensor::getMixedSizes(rewriter, loc, x);
+    int64_t c = xType.getDimSize(1), o = wType.getDimSize(0);
+    SmallVector<OpFoldResult> xGrouped{xSizes[0], rewriter.getIndexAttr(groups),
+                                       rewriter.getIndexAttr(c / groups),
+                                       xSizes[2], xSizes[3]};
+    SmallVector<int64_t> xGroupedShape{xType.getDimSize(0), groups, c / groups,
+                                       xType.getDimSize(2), xType.getDimSize(3)};
+    SmallVector<ReassociationIndices> split{{0}, {1, 2}, {3}, {4}};
+    x = tensor::ExpandShapeOp::create(
+        rewriter, loc, RankedTensorType::get(xGroupedShape, elementType), x,
+        split, xGrouped);
+    SmallVector<int64_t> wGroupedShape{groups, o / groups, wType.getDimSize(1),
+                                       wType.getDimSize(2), wType.getDimSize(3)};
+    w = tensor::ExpandShapeOp::create(
+        rewriter, loc, RankedTensorType::get(wGroupedShape, elementType), w,
+        SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}, {4}});
+
+    SmallVector<int64_t> outShape{resultType.getDimSize(0), groups, o / groups,
+                                  resultType.getDimSize(2),
+                                  resultType.getDimSize(3)};
+    SmallVector<Value> dynamicSizes;
+    for (int64_t d : {0, 2, 3})
+      if (resultType.isDynamicDim(d))
+        dynamicSizes.push_back(tensor::DimOp::create(rewriter, loc, op.getInput(), d));
+    Value init = zeroFilledTensor(rewriter, loc, outShape, acc, dynamicSizes);
+
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    // d0=n d1=g d2=o d3=oh d4=ow d5=i d6=kh d7=kw
+    SmallVector<AffineMap> maps{
+        AffineMap::get(8, 0,
+                       {d(0), d(1), d(5), d(3) * strides[0] + d(6) * dilations[0],
+                        d(4) * strides[1] + d(7) * dilations[1]},
+                       ctx),
+        AffineMap::get(8, 0, {d(1), d(2), d(5), d(6), d(7)}, ctx),
+        AffineMap::get(8, 0, {d(0), d(1), d(2), d(3), d(4)}, ctx)};
+    SmallVector<utils::IteratorType> iterators(5, utils::IteratorType::parallel);
+    iterators.append(3, utils::IteratorType::reduction);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, init.getType(), ValueRange{x, w}, ValueRange{init}, maps,
+        iterators, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value prod = arith::MulFOp::create(b, l, convertFloat(b, l, args[0], acc),
+                                             convertFloat(b, l, args[1], acc));
+          linalg::YieldOp::create(b, l,
+                                  ValueRange{arith::AddFOp::create(b, l, args[2], prod)});
+        });
+    auto merged = RankedTensorType::get(resultType.getShape(), acc);
+    Value out = tensor::CollapseShapeOp::create(
+        rewriter, loc, merged, generic.getResult(0),
+        SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
+    rewriter.replaceOp(op, convertFloatTensor(rewriter, loc, out, elementType));
+    return success();
+  }
+};
+
+struct QslLowerToLinalgPass
+    : public qsl::impl::QslLowerToLinalgPassBase<QslLowerToLinalgPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    WalkResult packs = module.walk([](PackOp pack) {
+      pack.emitError()
+          << "qsl.pack of a run-time value has no reference lowering; "
+             "compression passes must replace it with qsl.constant first";
+      return WalkResult::interrupt();
+    });
+    if (packs.wasInterrupted())
+      return signalPassFailure();
+
+    MLIRContext *ctx = &getContext();
+    QslStorageTypeConverter converter;
+    RewritePatternSet patterns(ctx);
+    populateQslToLinalgConversionPatterns(converter, patterns);
+
+    ConversionTarget target(*ctx);
+    target.addIllegalDialect<QslDialect>();
+    target.markUnknownOpDynamicallyLegal(
+        [&](Operation *op) { return converter.isLegal(op); });
+    target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp op) {
+      return converter.isSignatureLegal(op.getFunctionType()) &&
+             converter.isLegal(&op.getBody());
+    });
+    if (failed(applyPartialConversion(module, target, std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+void mlir::qsl::populateQslToLinalgConversionPatterns(
+    const TypeConverter &converter, RewritePatternSet &patterns) {
+  patterns.add<ConstantLowering, UnpackLowering, MatmulLowering,
+               Conv2DLowering>(converter, patterns.getContext());
+  populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
+                                                                 converter);
+  populateCallOpTypeConversionPattern(patterns, converter);
+  populateReturnOpTypeConversionPattern(patterns, converter);
+}

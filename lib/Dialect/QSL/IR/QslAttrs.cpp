@@ -1,0 +1,280 @@
+//===- QslAttrs.cpp - QSL encoding attributes ------------------------------===//
+//
+// Verification of the facets on their own, the custom syntax of the sparse
+// facet, and the shape-dependent checks of the encoding
+// (VerifiableTensorEncoding).
+//
+//===----------------------------------------------------------------------===//
+#include "qsl/Dialect/QSL/IR/QslAttrs.h"
+#include "qsl/Dialect/QSL/IR/QslDialect.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace mlir;
+using namespace mlir::qsl;
+
+//===----------------------------------------------------------------------===//
+// QuantAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult QuantAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                unsigned bits, int64_t axis, int64_t group,
+                                Type scale, Type zero, int64_t codebook) {
+  if (bits < 2 || bits > 8)
+    return emitError() << "quant bits must be in [2, 8], got " << bits;
+  if (axis < 0)
+    return emitError() << "quant axis must be non-negative, got " << axis;
+  if (group < 0)
+    return emitError() << "quant group size must be non-negative (0 means "
+                          "per-channel), got "
+                       << group;
+  if (!llvm::isa<FloatType>(scale))
+    return emitError() << "quant scale type must be a float type, got "
+                       << scale;
+  if (zero && !llvm::isa<FloatType, IntegerType>(zero))
+    return emitError() << "quant zero-point type must be an integer or float "
+                          "type, got "
+                       << zero;
+  if (codebook != 0) {
+    int64_t maxEntries = int64_t(1) << bits;
+    if (codebook < 2 || codebook > maxEntries)
+      return emitError() << "quant codebook size must be in [2, 2^bits = "
+                         << maxEntries << "], got " << codebook;
+    if (zero)
+      return emitError()
+             << "quant codebook entries are absolute values: a zero-point "
+                "type cannot be combined with a codebook";
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// SparseAttr
+//===----------------------------------------------------------------------===//
+
+unsigned SparseAttr::getMetaBits() const {
+  return std::max<unsigned>(1, llvm::Log2_64_Ceil(getM()));
+}
+
+LogicalResult SparseAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 SparseKind kind, int64_t n, int64_t m,
+                                 int64_t axis, int64_t blockRows,
+                                 int64_t blockCols, int64_t nnz) {
+  switch (kind) {
+  case SparseKind::NM:
+    if (n < 1 || m < 2 || n >= m)
+      return emitError() << "N:M sparsity needs 0 < N < M, got " << n << ":"
+                         << m;
+    if (m > 256)
+      return emitError() << "N:M sparsity supports M <= 256, got " << m;
+    if (axis < 0)
+      return emitError() << "sparse axis must be non-negative, got " << axis;
+    return success();
+  case SparseKind::Unstructured:
+    if (nnz < 1)
+      return emitError() << "unstructured sparsity needs nnz >= 1, got " << nnz;
+    return success();
+  case SparseKind::Block:
+    if (blockRows < 1 || blockCols < 1)
+      return emitError() << "sparse block dimensions must be positive, got "
+                         << blockRows << "x" << blockCols;
+    if (nnz < 1)
+      return emitError() << "block sparsity needs nnz >= 1 kept blocks, got "
+                         << nnz;
+    return success();
+  }
+  return emitError() << "unknown sparse kind";
+}
+
+// <2:4> | <2:4, axis = 1> | <unstructured, nnz = 6> | <block = 2x4, nnz = 3>
+Attribute SparseAttr::parse(AsmParser &parser, Type) {
+  auto emitError = [&]() { return parser.emitError(parser.getNameLoc()); };
+  if (parser.parseLess())
+    return {};
+  auto parseNnz = [&](int64_t &nnz) -> ParseResult {
+    return failure(parser.parseComma() || parser.parseKeyword("nnz") ||
+                   parser.parseEqual() || parser.parseInteger(nnz));
+  };
+  SparseKind kind;
+  int64_t n = 0, m = 0, axis = 0, rows = 0, cols = 0, nnz = 0;
+  if (succeeded(parser.parseOptionalKeyword("unstructured"))) {
+    kind = SparseKind::Unstructured;
+    if (parseNnz(nnz))
+      return {};
+  } else if (succeeded(parser.parseOptionalKeyword("block"))) {
+    kind = SparseKind::Block;
+    SmallVector<int64_t, 2> dims;
+    if (parser.parseEqual() ||
+        parser.parseDimensionList(dims, /*allowDynamic=*/false,
+                                  /*withTrailingX=*/false))
+      return {};
+    if (dims.size() != 2) {
+      parser.emitError(parser.getCurrentLocation(),
+                       "expected a block shape RxC");
+      return {};
+    }
+    rows = dims[0];
+    cols = dims[1];
+    if (parseNnz(nnz))
+      return {};
+  } else {
+    kind = SparseKind::NM;
+    if (parser.parseInteger(n) || parser.parseColon() || parser.parseInteger(m))
+      return {};
+    if (succeeded(parser.parseOptionalComma()) &&
+        (parser.parseKeyword("axis") || parser.parseEqual() ||
+         parser.parseInteger(axis)))
+      return {};
+  }
+  if (parser.parseGreater())
+    return {};
+  return getChecked(emitError, parser.getContext(), kind, n, m, axis, rows,
+                    cols, nnz);
+}
+
+void SparseAttr::print(AsmPrinter &printer) const {
+  printer << "<";
+  switch (getKind()) {
+  case SparseKind::NM:
+    printer << getN() << ":" << getM();
+    if (getAxis() != 0)
+      printer << ", axis = " << getAxis();
+    break;
+  case SparseKind::Unstructured:
+    printer << "unstructured, nnz = " << getNnz();
+    break;
+  case SparseKind::Block:
+    printer << "block = " << getBlockRows() << "x" << getBlockCols()
+            << ", nnz = " << getNnz();
+    break;
+  }
+  printer << ">";
+}
+
+//===----------------------------------------------------------------------===//
+// OutliersAttr, LowRankAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+OutliersAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                     int64_t count, Type type) {
+  if (count < 1)
+    return emitError() << "outliers count must be positive, got " << count;
+  if (!llvm::isa<FloatType>(type))
+    return emitError() << "outliers type must be a float type, got " << type;
+  return success();
+}
+
+LogicalResult LowRankAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                  int64_t rank, Type type) {
+  if (rank < 1)
+    return emitError() << "lowrank rank must be positive, got " << rank;
+  if (!llvm::isa<FloatType>(type))
+    return emitError() << "lowrank factor type must be a float type, got "
+                       << type;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// EncodingAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult EncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                   QuantAttr quant, SparseAttr sparse,
+                                   OutliersAttr outliers, LowRankAttr lowrank) {
+  if (!quant && !sparse && !outliers && !lowrank)
+    return emitError() << "qsl.encoding needs at least one facet (quant, "
+                          "sparse, outliers or lowrank)";
+  return success();
+}
+
+LogicalResult EncodingAttr::verifyEncoding(
+    ArrayRef<int64_t> shape, Type elementType,
+    function_ref<InFlightDiagnostic()> emitError) const {
+  if (!llvm::isa<FloatType>(elementType))
+    return emitError() << "qsl.encoding requires a float element type, got "
+                       << elementType;
+  if (shape.empty())
+    return emitError() << "qsl.encoding requires a tensor of rank >= 1";
+  if (ShapedType::isDynamicShape(shape))
+    return emitError() << "qsl.encoding requires a static shape";
+  int64_t rank = shape.size();
+  int64_t numElements = ShapedType::getNumElements(shape);
+
+  if (QuantAttr quant = getQuant()) {
+    int64_t axis = quant.getAxis();
+    if (axis >= rank)
+      return emitError() << "quant axis " << axis
+                         << " is out of range for a tensor of rank " << rank;
+    int64_t group = quant.getGroup();
+    if (group != 0 && shape[axis] % group != 0)
+      return emitError() << "quant group size " << group
+                         << " does not divide dimension " << axis
+                         << " of size " << shape[axis];
+  }
+
+  if (SparseAttr sparse = getSparse()) {
+    switch (sparse.getKind()) {
+    case SparseKind::NM: {
+      int64_t axis = sparse.getAxis();
+      if (axis >= rank)
+        return emitError() << "sparse axis " << axis
+                           << " is out of range for a tensor of rank " << rank;
+      if (shape[axis] % sparse.getM() != 0)
+        return emitError() << sparse.getN() << ":" << sparse.getM()
+                           << " sparsity needs dimension " << axis
+                           << " (size " << shape[axis]
+                           << ") to be a multiple of " << sparse.getM();
+      QuantAttr quant = getQuant();
+      if (quant && quant.getAxis() == axis && quant.getGroup() != 0 &&
+          quant.getGroup() % sparse.getM() != 0)
+        return emitError() << "quant group size " << quant.getGroup()
+                           << " must be a multiple of M = " << sparse.getM()
+                           << " so that no N:M run straddles two groups";
+      break;
+    }
+    case SparseKind::Unstructured:
+      if (sparse.getNnz() > numElements)
+        return emitError() << "unstructured sparsity keeps nnz = "
+                           << sparse.getNnz() << " of only " << numElements
+                           << " elements";
+      break;
+    case SparseKind::Block: {
+      if (rank < 2)
+        return emitError() << "block sparsity requires a tensor of rank >= 2";
+      int64_t rows = shape[0], cols = numElements / shape[0];
+      if (rows % sparse.getBlockRows() != 0 ||
+          cols % sparse.getBlockCols() != 0)
+        return emitError() << "sparse block " << sparse.getBlockRows() << "x"
+                           << sparse.getBlockCols()
+                           << " does not tile the matrix view " << rows << "x"
+                           << cols;
+      int64_t blocks = (rows / sparse.getBlockRows()) *
+                       (cols / sparse.getBlockCols());
+      if (sparse.getNnz() > blocks)
+        return emitError() << "block sparsity keeps nnz = " << sparse.getNnz()
+                           << " of only " << blocks << " blocks";
+      break;
+    }
+    }
+  }
+
+  if (OutliersAttr outliers = getOutliers())
+    if (outliers.getCount() > numElements)
+      return emitError() << "outliers count " << outliers.getCount()
+                         << " exceeds the " << numElements
+                         << " elements of the tensor";
+
+  if (LowRankAttr lowrank = getLowrank()) {
+    if (rank < 2)
+      return emitError() << "lowrank requires a tensor of rank >= 2";
+    int64_t rows = shape[0], cols = numElements / shape[0];
+    int64_t limit = std::min(rows, cols);
+    if (lowrank.getRank() >= limit)
+      return emitError() << "lowrank rank " << lowrank.getRank()
+                         << " must be smaller than min(rows, cols) = " << limit
+                         << " of the matrix view " << rows << "x" << cols;
+  }
+  return success();
+}

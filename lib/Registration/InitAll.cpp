@@ -1,0 +1,16 @@
+//===- InitAll.cpp - Register every QSL dialect and pass -------------------===//
+#include "qsl/InitAll.h"
+#include "qsl/Conversion/Passes.h"
+#include "qsl/Dialect/QSL/IR/QslDialect.h"
+#include "qsl/Pipelines/Pipelines.h"
+
+void mlir::qsl::registerAllDialects(DialectRegistry &registry) {
+  registry.insert<QslDialect, arith::ArithDialect, func::FuncDialect,
+                  linalg::LinalgDialect, scf::SCFDialect,
+                  tensor::TensorDialect>();
+}
+
+void mlir::qsl::registerAllPasses() {
+  registerQslConversionPasses();
+  registerPipelines();
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian 12 machine needs to build and test QSL. Safe to re-run:
+# it only installs what is missing.
+set -euo pipefail
+
+APT_PKGS=(
+  cmake ninja-build g++ python3 python3-pip
+  llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools   # LLVM/MLIR 22: headers, libMLIR.so, mlir-tblgen, FileCheck, lit
+  protobuf-compiler libprotobuf-dev libonnx-dev            # ONNX's own protobuf schema for the importer
+)
+PIP_PKGS=(numpy onnx onnxruntime)
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+missing=()
+for p in "${APT_PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+PY=${PYTHON:-python3}
+pip_missing=()
+for p in "${PIP_PKGS[@]}"; do
+  "$PY" -c "import $p" >/dev/null 2>&1 || pip_missing+=("$p")
+done
+if [ ${#pip_missing[@]} -gt 0 ]; then
+  echo "setup: installing Python packages: ${pip_missing[*]}"
+  "$PY" -m pip install -q --disable-pip-version-check "${pip_missing[@]}"
+fi
+echo "setup: ok (LLVM/MLIR $(/usr/lib/llvm-22/bin/llvm-config --version))"
