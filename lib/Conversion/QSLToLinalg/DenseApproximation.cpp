@@ -3,6 +3,9 @@
 // W = round_T( select(M, deq(Q), 0) + scatter(O) + U·V ), computed in the
 // view's compute type (f32, or f64 for f64 tensors) and rounded once.
 //
+// Everything is built on the matrix view [dim0, dim1*...*dimN] that all
+// facets are defined on, and reshaped to the tensor's shape at the end.
+//
 // The main term is built in two steps: the sparse facet scatters the stored
 // values (codes when quantized) to their dense positions and yields a keep
 // mask; the quant facet then dequantizes every position, using the dense
@@ -66,12 +69,14 @@ public:
     if (type.getLowRank())
       total = addLowRank(total);
     assert(total && "an encoding has at least one facet");
-    return convertFloatTensor(b, loc, total, type.getElementType());
+    total = convertFloatTensor(b, loc, total, type.getElementType());
+    return fromMatrix(b, loc, total, type.getDenseType());
   }
 
 private:
-  RankedTensorType denseTypeOf(Type elementType) const {
-    return RankedTensorType::get(type.getShape(), elementType);
+  /// A tensor type of the matrix view's shape.
+  RankedTensorType matrixTypeOf(Type elementType) const {
+    return RankedTensorType::get(type.getMatrixShape(), elementType);
   }
 
   Value buildMainTerm() {
@@ -103,7 +108,8 @@ private:
     Value meta = storage[StorageRole::Meta];
     Type valueType = getElementTypeOrSelf(values.getType());
     int64_t axis = sparse.getAxis(), n = sparse.getN(), m = sparse.getM();
-    Value shape = tensor::EmptyOp::create(b, loc, type.getShape(), valueType);
+    Value shape =
+        tensor::EmptyOp::create(b, loc, type.getMatrixShape(), valueType);
     SmallVector<Value> results = buildElementwise(
         b, loc, shape, ValueRange(), {valueType, b.getI1Type()},
         [&](OpBuilder &nb, Location nl, ValueRange,
@@ -173,7 +179,7 @@ private:
           Value v = tensor::ExtractOp::create(nb, nl, values, count);
           return tensor::InsertOp::create(nb, nl, v, t, iv).getResult();
         });
-    return {unflatten(b, loc, flat, denseTypeOf(valueType)), mask};
+    return {unflatten(b, loc, flat, matrixTypeOf(valueType)), mask};
   }
 
   /// Block: kept blocks are stored in row-major order of the block mask.
@@ -197,10 +203,8 @@ private:
         RankedTensorType::get(maskType.getShape(), b.getI64Type()));
 
     int64_t r = sparse.getBlockRows(), c = sparse.getBlockCols();
-    Value shape = tensor::EmptyOp::create(
-        b, loc,
-        ArrayRef<int64_t>{type.getMatrixRows(), type.getMatrixCols()},
-        valueType);
+    Value shape =
+        tensor::EmptyOp::create(b, loc, type.getMatrixShape(), valueType);
     SmallVector<Value> results = buildElementwise(
         b, loc, shape, ValueRange(), {valueType, b.getI1Type()},
         [&](OpBuilder &nb, Location nl, ValueRange,
@@ -224,8 +228,7 @@ private:
               nb, nl, kept, v, zeroScalar(nb, nl, valueType));
           return {out, kept};
         });
-    return {fromMatrix(b, loc, results[0], denseTypeOf(valueType)),
-            fromMatrix(b, loc, results[1], denseTypeOf(b.getI1Type()))};
+    return {results[0], results[1]};
   }
 
   /// Dequantizes codes at dense positions; pruned positions become 0.
@@ -287,7 +290,6 @@ private:
   Value addOutliers(Value total) {
     Value indices = storage[StorageRole::OutlierIndices];
     Value values = storage[StorageRole::OutlierValues];
-    RankedTensorType computeDense = denseTypeOf(computeType);
     Value flat = total ? flatten(b, loc, total)
                        : splatTensor(b, loc,
                                      RankedTensorType::get(
@@ -309,19 +311,18 @@ private:
           Value next = tensor::InsertOp::create(nb, nl, sum, args[0], at);
           scf::YieldOp::create(nb, nl, next);
         });
-    return unflatten(b, loc, loop.getResult(0), computeDense);
+    return unflatten(b, loc, loop.getResult(0), matrixTypeOf(computeType));
   }
 
   /// Adds U·V (the matrix view) computed in the compute type.
   Value addLowRank(Value total) {
     Value u = storage[StorageRole::LowRankU];
     Value v = storage[StorageRole::LowRankV];
-    Value init = zeroFilledTensor(
-        b, loc, {type.getMatrixRows(), type.getMatrixCols()}, computeType);
+    Value init =
+        zeroFilledTensor(b, loc, type.getMatrixShape(), computeType);
     Value product =
         linalg::MatmulOp::create(b, loc, ValueRange{u, v}, ValueRange{init})
             .getResult(0);
-    product = fromMatrix(b, loc, product, denseTypeOf(computeType));
     if (!total)
       return product;
     return buildElementwise(b, loc, total, ValueRange{total, product},

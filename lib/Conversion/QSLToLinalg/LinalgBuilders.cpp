@@ -112,7 +112,10 @@ Value lowering::unflatten(OpBuilder &b, Location loc, Value flat,
                                        ArrayRef<ReassociationIndices>{all});
 }
 
+// A vector [n] is the matrix [n, 1]; higher ranks fold dims 1.. into one.
 static SmallVector<ReassociationIndices> matrixReassociation(int64_t rank) {
+  if (rank == 1)
+    return {{0, 1}};
   ReassociationIndices rest;
   for (int64_t d = 1; d < rank; ++d)
     rest.push_back(d);
@@ -126,6 +129,9 @@ Value lowering::toMatrix(OpBuilder &b, Location loc, Value tensor) {
   auto matrixType = RankedTensorType::get(
       {type.getDimSize(0), type.getNumElements() / type.getDimSize(0)},
       type.getElementType());
+  if (type.getRank() == 1)
+    return tensor::ExpandShapeOp::create(b, loc, matrixType, tensor,
+                                         matrixReassociation(1));
   return tensor::CollapseShapeOp::create(b, loc, matrixType, tensor,
                                          matrixReassociation(type.getRank()));
 }
@@ -134,6 +140,9 @@ Value lowering::fromMatrix(OpBuilder &b, Location loc, Value matrix,
                          RankedTensorType type) {
   if (type.getRank() == 2)
     return matrix;
+  if (type.getRank() == 1)
+    return tensor::CollapseShapeOp::create(b, loc, type, matrix,
+                                           matrixReassociation(1));
   return tensor::ExpandShapeOp::create(b, loc, type, matrix,
                                        matrixReassociation(type.getRank()));
 }

@@ -48,7 +48,8 @@ Value convertFloatTensor(OpBuilder &b, Location loc, Value tensor,
 Value flatten(OpBuilder &b, Location loc, Value tensor);
 Value unflatten(OpBuilder &b, Location loc, Value flat,
                 RankedTensorType type);
-/// Reshapes a static tensor of rank >= 2 to its [dim0, rest] matrix view and
+/// Reshapes a static tensor to its [dim0, rest] matrix view ([n, 1] for a
+/// vector) and
 /// back.
 Value toMatrix(OpBuilder &b, Location loc, Value tensor);
 Value fromMatrix(OpBuilder &b, Location loc, Value matrix,

@@ -55,8 +55,12 @@ FloatType EncodedTensorType::getComputeType() const {
   return Float32Type::get(ctx);
 }
 
+SmallVector<int64_t> EncodedTensorType::getMatrixShape() const {
+  return {getMatrixRows(), getMatrixCols()};
+}
+
 SmallVector<int64_t> EncodedTensorType::getGroupShape() const {
-  SmallVector<int64_t> shape(getShape());
+  SmallVector<int64_t> shape = getMatrixShape();
   QuantAttr quant = getQuant();
   assert(quant && "no quant facet");
   int64_t axis = quant.getAxis();
@@ -83,7 +87,7 @@ SmallVector<StorageTensor> EncodedTensorType::getStorage() const {
   SparseAttr sparse = getSparse();
 
   // Main term.
-  SmallVector<int64_t> valuesShape(getShape());
+  SmallVector<int64_t> valuesShape = getMatrixShape();
   if (sparse) {
     switch (sparse.getKind()) {
     case SparseKind::NM:
@@ -122,7 +126,7 @@ SmallVector<StorageTensor> EncodedTensorType::getStorage() const {
   }
   if (sparse) {
     if (sparse.isUnstructured())
-      add(StorageRole::Mask, getShape(), IntegerType::get(ctx, 1), 1);
+      add(StorageRole::Mask, getMatrixShape(), IntegerType::get(ctx, 1), 1);
     else if (sparse.isBlock())
       add(StorageRole::Mask,
           {getMatrixRows() / sparse.getBlockRows(),

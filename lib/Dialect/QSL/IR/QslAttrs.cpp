@@ -9,6 +9,8 @@
 #include "qsl/Dialect/QSL/IR/QslDialect.h"
 
 #include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
@@ -189,6 +191,78 @@ LogicalResult EncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
+// <quant = <...>, sparse = <...>, outliers = <...>, lowrank = <...>>, any
+// subset, in any order.
+Attribute EncodingAttr::parse(AsmParser &parser, Type) {
+  SMLoc loc = parser.getCurrentLocation();
+  QuantAttr quant;
+  SparseAttr sparse;
+  OutliersAttr outliers;
+  LowRankAttr lowrank;
+  if (parser.parseLess())
+    return {};
+  if (failed(parser.parseOptionalGreater())) {
+    do {
+      SMLoc keyLoc = parser.getCurrentLocation();
+      StringRef key;
+      if (parser.parseKeyword(&key) || parser.parseEqual())
+        return {};
+      auto parseFacet = [&](auto &slot) -> ParseResult {
+        using FacetT = std::decay_t<decltype(slot)>;
+        if (slot)
+          return parser.emitError(keyLoc)
+                 << "qsl.encoding facet '" << key << "' is given twice";
+        Attribute facet = FacetT::parse(parser, Type());
+        if (!facet)
+          return failure();
+        slot = llvm::cast<FacetT>(facet);
+        return success();
+      };
+      ParseResult result =
+          key == "quant"      ? parseFacet(quant)
+          : key == "sparse"   ? parseFacet(sparse)
+          : key == "outliers" ? parseFacet(outliers)
+          : key == "lowrank"
+              ? parseFacet(lowrank)
+              : ParseResult(parser.emitError(keyLoc)
+                            << "unknown qsl.encoding facet '" << key
+                            << "'; expected quant, sparse, outliers or lowrank");
+      if (failed(result))
+        return {};
+    } while (succeeded(parser.parseOptionalComma()));
+    if (parser.parseGreater())
+      return {};
+  }
+  return getChecked([&]() { return parser.emitError(loc); },
+                    parser.getContext(), quant, sparse, outliers, lowrank);
+}
+
+void EncodingAttr::print(AsmPrinter &printer) const {
+  printer << "<";
+  StringRef sep = "";
+  if (getQuant()) {
+    printer << sep << "quant = ";
+    getQuant().print(printer);
+    sep = ", ";
+  }
+  if (getSparse()) {
+    printer << sep << "sparse = ";
+    getSparse().print(printer);
+    sep = ", ";
+  }
+  if (getOutliers()) {
+    printer << sep << "outliers = ";
+    getOutliers().print(printer);
+    sep = ", ";
+  }
+  if (getLowrank()) {
+    printer << sep << "lowrank = ";
+    getLowrank().print(printer);
+    sep = ", ";
+  }
+  printer << ">";
+}
+
 LogicalResult EncodingAttr::verifyEncoding(
     ArrayRef<int64_t> shape, Type elementType,
     function_ref<InFlightDiagnostic()> emitError) const {
@@ -201,30 +275,40 @@ LogicalResult EncodingAttr::verifyEncoding(
     return emitError() << "qsl.encoding requires a static shape";
   int64_t rank = shape.size();
   int64_t numElements = ShapedType::getNumElements(shape);
+  // Every facet sees the tensor as the matrix [dim0, dim1 * ... * dimN].
+  int64_t matrix[2] = {shape[0], numElements / shape[0]};
+  auto matrixView = [&]() {
+    return llvm::formatv("{0}x{1}", matrix[0], matrix[1]).str();
+  };
 
   if (QuantAttr quant = getQuant()) {
     int64_t axis = quant.getAxis();
-    if (axis >= rank)
+    if (axis > 1)
       return emitError() << "quant axis " << axis
-                         << " is out of range for a tensor of rank " << rank;
+                         << " is out of range: facets see the tensor as the "
+                            "matrix "
+                         << matrixView() << ", so the axis is 0 or 1";
     int64_t group = quant.getGroup();
-    if (group != 0 && shape[axis] % group != 0)
+    if (group != 0 && matrix[axis] % group != 0)
       return emitError() << "quant group size " << group
-                         << " does not divide dimension " << axis
-                         << " of size " << shape[axis];
+                         << " does not divide axis " << axis << " of size "
+                         << matrix[axis] << " (matrix view " << matrixView()
+                         << ")";
   }
 
   if (SparseAttr sparse = getSparse()) {
     switch (sparse.getKind()) {
     case SparseKind::NM: {
       int64_t axis = sparse.getAxis();
-      if (axis >= rank)
+      if (axis > 1)
         return emitError() << "sparse axis " << axis
-                           << " is out of range for a tensor of rank " << rank;
-      if (shape[axis] % sparse.getM() != 0)
+                           << " is out of range: facets see the tensor as the "
+                              "matrix "
+                           << matrixView() << ", so the axis is 0 or 1";
+      if (matrix[axis] % sparse.getM() != 0)
         return emitError() << sparse.getN() << ":" << sparse.getM()
-                           << " sparsity needs dimension " << axis
-                           << " (size " << shape[axis]
+                           << " sparsity needs axis " << axis << " (size "
+                           << matrix[axis] << ", matrix view " << matrixView()
                            << ") to be a multiple of " << sparse.getM();
       QuantAttr quant = getQuant();
       if (quant && quant.getAxis() == axis && quant.getGroup() != 0 &&
@@ -243,15 +327,13 @@ LogicalResult EncodingAttr::verifyEncoding(
     case SparseKind::Block: {
       if (rank < 2)
         return emitError() << "block sparsity requires a tensor of rank >= 2";
-      int64_t rows = shape[0], cols = numElements / shape[0];
-      if (rows % sparse.getBlockRows() != 0 ||
-          cols % sparse.getBlockCols() != 0)
+      if (matrix[0] % sparse.getBlockRows() != 0 ||
+          matrix[1] % sparse.getBlockCols() != 0)
         return emitError() << "sparse block " << sparse.getBlockRows() << "x"
                            << sparse.getBlockCols()
-                           << " does not tile the matrix view " << rows << "x"
-                           << cols;
-      int64_t blocks = (rows / sparse.getBlockRows()) *
-                       (cols / sparse.getBlockCols());
+                           << " does not tile the matrix view " << matrixView();
+      int64_t blocks = (matrix[0] / sparse.getBlockRows()) *
+                       (matrix[1] / sparse.getBlockCols());
       if (sparse.getNnz() > blocks)
         return emitError() << "block sparsity keeps nnz = " << sparse.getNnz()
                            << " of only " << blocks << " blocks";
@@ -269,12 +351,11 @@ LogicalResult EncodingAttr::verifyEncoding(
   if (LowRankAttr lowrank = getLowrank()) {
     if (rank < 2)
       return emitError() << "lowrank requires a tensor of rank >= 2";
-    int64_t rows = shape[0], cols = numElements / shape[0];
-    int64_t limit = std::min(rows, cols);
+    int64_t limit = std::min(matrix[0], matrix[1]);
     if (lowrank.getRank() >= limit)
       return emitError() << "lowrank rank " << lowrank.getRank()
                          << " must be smaller than min(rows, cols) = " << limit
-                         << " of the matrix view " << rows << "x" << cols;
+                         << " of the matrix view " << matrixView();
   }
   return success();
 }

@@ -71,12 +71,15 @@ public:
   /// only outliers and/or low-rank facets has none (its main term is 0).
   bool hasMainTerm() const { return getQuant() || getSparse(); }
 
-  /// The matrix view used by block sparsity and low-rank factors:
-  /// rows = dim 0, cols = product of the remaining dims.
+  /// The matrix view every facet works on: rows = dim 0, cols = product of
+  /// the remaining dims (1 for a vector). A conv filter [O, I, kh, kw] is
+  /// [O, I*kh*kw], the layout GPTQ and sparse kernels use.
   int64_t getMatrixRows() const { return getDimSize(0); }
   int64_t getMatrixCols() const { return getNumElements() / getDimSize(0); }
+  SmallVector<int64_t> getMatrixShape() const;
 
-  /// Shape of the per-group side tensors (scales, zeros) of the quant facet.
+  /// Shape of the per-group side tensors (scales, zeros) of the quant facet:
+  /// the matrix view with the quant axis divided by the group size (or 1).
   SmallVector<int64_t> getGroupShape() const;
   /// Element type of outlier indices: i32 below 2^31 elements, else i64.
   IntegerType getOutlierIndexType() const;

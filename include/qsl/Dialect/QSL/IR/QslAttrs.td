@@ -18,12 +18,14 @@ class Qsl_Attr<string name, string attrMnemonic, list<Trait> traits = []>
 def Qsl_QuantAttr : Qsl_Attr<"Quant", "quant"> {
   let summary = "Quantization facet: integer codes with scales, zero points or a codebook";
   let description = [{
-    Stores each kept element as a `bits`-wide integer code. Elements are split
-    into groups of `group` consecutive elements along dimension `axis` (the
-    reduction dimension of the consuming op: 0 for an ONNX MatMul weight
-    `[K, N]`, 1 for a Gemm `transB` weight `[N, K]` or a conv filter
-    `[O, I, kh, kw]`). `group = 0` (the default) means one group spans the
-    whole axis, i.e. per-output-channel quantization.
+    Stores each kept element as a `bits`-wide integer code. Like every facet
+    it sees the tensor as the matrix `[dim0, dim1*...*dimN]` (a conv filter
+    `[O, I, kh, kw]` is `[O, I*kh*kw]`). Elements are split into groups of
+    `group` consecutive elements along matrix axis `axis` (0 or 1; the
+    reduction axis of the consuming op: 0 for an ONNX MatMul weight `[K, N]`,
+    1 for a Gemm `transB` weight `[N, K]` or a conv filter). `group = 0` (the
+    default) means one group spans the whole axis: per-output-channel
+    quantization.
 
     * Symmetric (no `zero`): codes are signed two's complement,
       `w = scale[g] * q`.
@@ -33,9 +35,9 @@ def Qsl_QuantAttr : Qsl_Attr<"Quant", "quant"> {
       per-group table of K centroids of type `scale`, `w = codebook[g][q]`
       (SqueezeLLM-style non-uniform quantization). No scales or zero points.
 
-    Side tensors: `values` (the codes, `i<bits>`), `scales` and `zeros` with
-    the tensor's shape except dimension `axis`, which becomes
-    `dim / group` (or 1), and `codebook` with that shape plus a trailing `K`.
+    Side tensors: `values` (the codes, `i<bits>`, matrix-shaped), `scales`
+    and `zeros` shaped like the matrix with axis `axis` divided by `group`
+    (or 1), and `codebook` with that shape plus a trailing `K`.
 
     Example: `quant = <bits = 4, axis = 0, group = 128, scale = f16, zero = i4>`
   }];
@@ -59,18 +61,19 @@ def Qsl_SparseAttr : Qsl_Attr<"Sparse", "sparse"> {
   let summary = "Sparsity facet: unstructured, N:M or block";
   let description = [{
     Says which elements of the main term are kept; pruned ones are exactly 0.
+    Works on the matrix view `[dim0, dim1*...*dimN]`.
 
     * `<N:M>` / `<N:M, axis = A>`: in every run of M consecutive elements
-      along dimension A (default 0) at most N are kept (2:4 for sparse tensor
-      cores). Side tensors: `values` with dimension A scaled by N/M, and
-      `meta` of the same shape whose `i<ceil(log2 M)>` entries give each kept
-      element's position within its run.
-    * `<unstructured, nnz = K>`: any K elements are kept. Side tensors: `mask`
-      (`i1`, the tensor's shape) and `values` (`[K]`, kept elements in
-      row-major order).
-    * `<block = RxC, nnz = K>`: the tensor viewed as a matrix
-      `[dim0, dim1*...*dimN]` is tiled by RxC blocks and K blocks are kept.
-      Side tensors: `mask` (`i1`, one per block) and `values` (`[K, R, C]`).
+      along matrix axis A (default 0) at most N are kept (2:4 for sparse
+      tensor cores). Side tensors: `values`, the matrix with axis A scaled by
+      N/M, and `meta` of the same shape whose unsigned `i<ceil(log2 M)>`
+      entries give each kept element's position within its run.
+    * `<unstructured, nnz = K>`: any K elements are kept. Side tensors:
+      `values` (`[K]`, kept elements in row-major order) and `mask` (`i1`,
+      matrix-shaped).
+    * `<block = RxC, nnz = K>`: the matrix is tiled by RxC blocks and K blocks
+      are kept. Side tensors: `values` (`[K, R, C]`, kept blocks in row-major
+      order) and `mask` (`i1`, one per block).
 
     Example: `sparse = <2:4>`, `sparse = <block = 4x4, nnz = 12>`
   }];
@@ -118,7 +121,7 @@ def Qsl_OutliersAttr : Qsl_Attr<"Outliers", "outliers"> {
 def Qsl_LowRankAttr : Qsl_Attr<"LowRank", "lowrank"> {
   let summary = "Low-rank facet: an additive U·V term";
   let description = [{
-    Adds `U·V` to the tensor viewed as a matrix `[dim0, dim1*...*dimN]`, with
+    Adds `U·V` to the matrix view `[dim0, dim1*...*dimN]` of the tensor, with
     `U : [dim0, rank]` and `V : [rank, dim1*...*dimN]` of `type`. Alone it is a
     truncated factorization (SVD, SVD-LLM); with other facets it is a
     compensation of their error (LQER, EoRA).
@@ -168,7 +171,9 @@ def Qsl_EncodingAttr : Qsl_Attr<"Encoding", "encoding",
     OptionalParameter<"::mlir::qsl::OutliersAttr">:$outliers,
     OptionalParameter<"::mlir::qsl::LowRankAttr">:$lowrank
   );
-  let assemblyFormat = "`<` struct(params) `>`";
+  // Written by hand so that an error inside a facet is reported once, at the
+  // facet, and an unknown or repeated facet name gets its own message.
+  let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
 }
 

@@ -1,0 +1,60 @@
+# -*- Python -*-
+import glob
+import os
+import shutil
+
+import lit.formats
+import lit.util
+from lit.llvm import llvm_config
+
+config.name = "QSL"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".py"]
+config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.qsl_obj_root, "test")
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%python", config.python_executable))
+
+# mlir-runner and the runtime libraries it loads for CPU execution tests.
+runner_libs = ",".join(
+    os.path.join(config.mlir_lib_dir, lib)
+    for lib in ("libmlir_runner_utils.so", "libmlir_c_runner_utils.so"))
+config.substitutions.append(("%mlir_runner_libs", runner_libs))
+config.substitutions.append(
+    ("%run_cpu",
+     "mlir-runner -e main -entry-point-result=void -shared-libs=" + runner_libs))
+
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+
+# Never pick up unsuffixed tools of another LLVM from PATH: ours first, then
+# LLVM 22's.
+tool_dirs = [config.qsl_tools_dir, config.llvm_tools_dir]
+llvm_config.add_tool_substitutions(["qsl-opt", "mlir-runner"], tool_dirs)
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=False)
+llvm_config.with_environment("PATH", config.qsl_tools_dir, append_path=False)
+llvm_config.with_environment("PYTHONPATH", os.path.join(config.test_source_root, "lib"), append_path=True)
+
+# A CUDA device is present when the driver library loads and reports one.
+def _has_cuda_device():
+    try:
+        import ctypes
+        cuda = ctypes.CDLL("libcuda.so.1")
+        if cuda.cuInit(0) != 0:
+            return False
+        count = ctypes.c_int(0)
+        return cuda.cuDeviceGetCount(ctypes.byref(count)) == 0 and count.value > 0
+    except OSError:
+        return False
+
+if _has_cuda_device():
+    config.available_features.add("cuda-runtime")
+if shutil.which("ptxas", path="/usr/local/cuda/bin"):
+    config.available_features.add("ptxas")
+try:
+    import numpy  # noqa: F401
+    config.available_features.add("numpy")
+except ImportError:
+    pass
