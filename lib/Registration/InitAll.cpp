@@ -2,6 +2,7 @@
 #include "qsl/InitAll.h"
 #include "qsl/Conversion/Passes.h"
 #include "qsl/Dialect/QSL/IR/QslDialect.h"
+#include "qsl/Dialect/QSL/Transforms/Passes.h"
 #include "qsl/Pipelines/Pipelines.h"
 
 void mlir::qsl::registerAllDialects(DialectRegistry &registry) {
@@ -12,5 +13,6 @@ void mlir::qsl::registerAllDialects(DialectRegistry &registry) {
 
 void mlir::qsl::registerAllPasses() {
   registerQslConversionPasses();
+  registerQslTransformsPasses();
   registerPipelines();
 }

@@ -6,6 +6,8 @@
 #include "LinalgBuilders.h"
 
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+#include "mlir/IR/BuiltinDialect.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 
 namespace mlir {
 namespace qsl {
@@ -41,6 +43,28 @@ static Value denseOperand(OpBuilder &b, Location loc, Type originalType,
   return buildDenseApproximation(b, loc, *view, converted);
 }
 
+/// Materializes one side tensor. Sub-byte integer blobs (codes, masks, N:M
+/// metadata) hold one byte per element; LLVM cannot emit a resource of
+/// such elements, so they are read as i8 and truncated.
+static Value materializeStorage(OpBuilder &b, Location loc,
+                                ElementsAttr attr) {
+  auto resource = llvm::dyn_cast<DenseResourceElementsAttr>(attr);
+  auto intType = llvm::dyn_cast<IntegerType>(attr.getElementType());
+  if (!resource || !intType || intType.getWidth() >= 8)
+    return arith::ConstantOp::create(b, loc, llvm::cast<TypedAttr>(attr));
+  auto type = llvm::cast<RankedTensorType>(attr.getType());
+  Value bytes = arith::ConstantOp::create(
+      b, loc,
+      DenseResourceElementsAttr::get(type.clone(b.getI8Type()),
+                                     resource.getRawHandle()));
+  return buildElementwise(b, loc, bytes, bytes, intType,
+                          [&](OpBuilder &nb, Location nl, ValueRange in,
+                              ValueRange) -> SmallVector<Value> {
+                            return {arith::TruncIOp::create(nb, nl, intType,
+                                                            in[0])};
+                          })[0];
+}
+
 struct ConstantLowering : OpConversionPattern<ConstantOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -49,8 +73,8 @@ struct ConstantLowering : OpConversionPattern<ConstantOp> {
     EncodedTensorType view = *EncodedTensorType::get(op.getType());
     SmallVector<Value> parts;
     for (const StorageTensor &s : view.getStorage())
-      parts.push_back(arith::ConstantOp::create(
-          rewriter, op.getLoc(), llvm::cast<TypedAttr>(op.getStorage(s.role))));
+      parts.push_back(
+          materializeStorage(rewriter, op.getLoc(), op.getStorage(s.role)));
     rewriter.replaceOpWithMultiple(op, {parts});
     return success();
   }
