@@ -33,9 +33,8 @@ llvm_config.use_default_substitutions()
 # LLVM 22's.
 tool_dirs = [config.qsl_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(["qsl-opt", "mlir-runner"], tool_dirs)
-llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=False)
-llvm_config.with_environment("PATH", config.qsl_tools_dir, append_path=False)
-llvm_config.with_environment("PYTHONPATH", os.path.join(config.test_source_root, "lib"), append_path=True)
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.qsl_tools_dir, append_path=True)
 
 # A CUDA device is present when the driver library loads and reports one.
 def _has_cuda_device():
@@ -53,8 +52,9 @@ if _has_cuda_device():
     config.available_features.add("cuda-runtime")
 if shutil.which("ptxas", path="/usr/local/cuda/bin"):
     config.available_features.add("ptxas")
-try:
-    import numpy  # noqa: F401
+# Python tests run under the interpreter CMake found, which may not be the
+# one running lit.
+import subprocess
+if subprocess.run([config.python_executable, "-c", "import numpy"],
+                  capture_output=True).returncode == 0:
     config.available_features.add("numpy")
-except ImportError:
-    pass
