@@ -9,13 +9,15 @@ from lit.llvm import llvm_config
 
 config.name = "QSL"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
-config.suffixes = [".mlir", ".py"]
+config.suffixes = [".mlir", ".py", ".test"]
 config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.qsl_obj_root, "test")
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%qsl_src_root", os.path.dirname(config.test_source_root)))
+config.substitutions.append(("%qsl_obj_root", config.qsl_obj_root))
 
 # mlir-runner and the runtime libraries it loads for CPU execution tests.
 runner_libs = ",".join(

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# README command 2: installs what is missing, builds, and runs every test.
+# Ends with one line "total: N passed, N failed, N skipped".
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${QSL_BUILD_DIR:-$root/build}
+
+bash "$root/scripts/setup.sh" || exit 1
+bash "$root/scripts/build.sh" || exit 1
+cmake --build "$build" --target qsl-test-depends || exit 1
+
+passed=0 failed=0 skipped=0
+summary=$(mktemp)
+trap 'rm -f "$summary"' EXIT
+
+# lit: dialect, passes, CPU execution, numpy-referenced numerics.
+/usr/lib/llvm-22/bin/lit -sv "$build/test" | tee "$summary"
+count() { sed -nE "s/^ *$1 *: *([0-9]+).*/\1/p" "$summary" | head -1; }
+lit_passed=$(( $(count Passed || true) + 0 ))
+lit_failed=$(( $(count Failed || true) + $(count Unresolved || true) + $(count 'Timed Out' || true) + $(count 'Unexpectedly Passed' || true) + 0 ))
+lit_skipped=$(( $(count Unsupported || true) + $(count 'Expectedly Failed' || true) + 0 ))
+if [ "$lit_passed" -eq 0 ] && [ "$lit_failed" -eq 0 ]; then
+  echo "lit ran no test" >&2
+  lit_failed=1
+fi
+echo "lit: $lit_passed passed, $lit_failed failed, $lit_skipped skipped"
+passed=$((passed + lit_passed)); failed=$((failed + lit_failed)); skipped=$((skipped + lit_skipped))
+
+echo "total: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
