@@ -94,15 +94,20 @@ Attribute SparseAttr::parse(AsmParser &parser, Type) {
   auto emitError = [&]() { return parser.emitError(parser.getNameLoc()); };
   if (parser.parseLess())
     return {};
-  auto parseNnz = [&](int64_t &nnz) -> ParseResult {
-    return failure(parser.parseComma() || parser.parseKeyword("nnz") ||
-                   parser.parseEqual() || parser.parseInteger(nnz));
+  auto parseNnz = [&](StringRef form, int64_t &nnz) -> ParseResult {
+    if (parser.parseOptionalComma() || parser.parseOptionalKeyword("nnz"))
+      return parser.emitError(parser.getCurrentLocation())
+             << "expected ', nnz = <count>' after '" << form
+             << "': the number of kept "
+             << (form == "unstructured" ? "elements" : "blocks")
+             << " fixes the storage shape";
+    return failure(parser.parseEqual() || parser.parseInteger(nnz));
   };
   SparseKind kind;
   int64_t n = 0, m = 0, axis = 0, rows = 0, cols = 0, nnz = 0;
   if (succeeded(parser.parseOptionalKeyword("unstructured"))) {
     kind = SparseKind::Unstructured;
-    if (parseNnz(nnz))
+    if (parseNnz("unstructured", nnz))
       return {};
   } else if (succeeded(parser.parseOptionalKeyword("block"))) {
     kind = SparseKind::Block;
@@ -118,12 +123,21 @@ Attribute SparseAttr::parse(AsmParser &parser, Type) {
     }
     rows = dims[0];
     cols = dims[1];
-    if (parseNnz(nnz))
+    if (parseNnz("block", nnz))
       return {};
   } else {
     kind = SparseKind::NM;
-    if (parser.parseInteger(n) || parser.parseColon() || parser.parseInteger(m))
+    SMLoc patternLoc = parser.getCurrentLocation();
+    auto parseInt = [&](int64_t &v) {
+      OptionalParseResult r = parser.parseOptionalInteger(v);
+      return r.has_value() && succeeded(*r);
+    };
+    if (!parseInt(n) || parser.parseOptionalColon() || !parseInt(m)) {
+      parser.emitError(patternLoc,
+                       "expected a sparsity pattern: 'N:M' (e.g. 2:4), "
+                       "'unstructured, nnz = K' or 'block = RxC, nnz = K'");
       return {};
+    }
     if (succeeded(parser.parseOptionalComma()) &&
         (parser.parseKeyword("axis") || parser.parseEqual() ||
          parser.parseInteger(axis)))
@@ -157,6 +171,70 @@ void SparseAttr::print(AsmPrinter &printer) const {
 //===----------------------------------------------------------------------===//
 // OutliersAttr, LowRankAttr
 //===----------------------------------------------------------------------===//
+
+/// Parses `<KEY = integer, type = T>` with the two entries in either order,
+/// naming whichever is missing or unknown.
+static ParseResult parseSizeAndType(AsmParser &parser, StringRef facet,
+                                    StringRef sizeKey, int64_t &size,
+                                    Type &type) {
+  if (parser.parseLess())
+    return failure();
+  bool haveSize = false;
+  do {
+    SMLoc keyLoc = parser.getCurrentLocation();
+    StringRef key;
+    if (parser.parseKeyword(&key) || parser.parseEqual())
+      return failure();
+    if (key == sizeKey && !haveSize) {
+      if (parser.parseInteger(size))
+        return failure();
+      haveSize = true;
+    } else if (key == "type" && !type) {
+      if (parser.parseType(type))
+        return failure();
+    } else {
+      return parser.emitError(keyLoc)
+             << "unexpected '" << key << "' in " << facet << " facet; expected '"
+             << sizeKey << "' and 'type', once each";
+    }
+  } while (succeeded(parser.parseOptionalComma()));
+  SMLoc endLoc = parser.getCurrentLocation();
+  if (parser.parseGreater())
+    return failure();
+  if (!haveSize || !type)
+    return parser.emitError(endLoc)
+           << facet << " facet is missing '" << (haveSize ? "type" : sizeKey)
+           << "'";
+  return success();
+}
+
+Attribute OutliersAttr::parse(AsmParser &parser, Type) {
+  SMLoc loc = parser.getCurrentLocation();
+  int64_t count = 0;
+  Type type;
+  if (parseSizeAndType(parser, "outliers", "count", count, type))
+    return {};
+  return getChecked([&]() { return parser.emitError(loc); },
+                    parser.getContext(), count, type);
+}
+
+void OutliersAttr::print(AsmPrinter &printer) const {
+  printer << "<count = " << getCount() << ", type = " << getType() << ">";
+}
+
+Attribute LowRankAttr::parse(AsmParser &parser, Type) {
+  SMLoc loc = parser.getCurrentLocation();
+  int64_t rank = 0;
+  Type type;
+  if (parseSizeAndType(parser, "lowrank", "rank", rank, type))
+    return {};
+  return getChecked([&]() { return parser.emitError(loc); },
+                    parser.getContext(), rank, type);
+}
+
+void LowRankAttr::print(AsmPrinter &printer) const {
+  printer << "<rank = " << getRank() << ", type = " << getType() << ">";
+}
 
 LogicalResult
 OutliersAttr::verify(function_ref<InFlightDiagnostic()> emitError,

@@ -114,7 +114,7 @@ def Qsl_OutliersAttr : Qsl_Attr<"Outliers", "outliers"> {
     Example: `outliers = <count = 16, type = f16>`
   }];
   let parameters = (ins "int64_t":$count, "::mlir::Type":$type);
-  let assemblyFormat = "`<` struct(params) `>`";
+  let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
 }
 
@@ -129,7 +129,7 @@ def Qsl_LowRankAttr : Qsl_Attr<"LowRank", "lowrank"> {
     Example: `lowrank = <rank = 32, type = f16>`
   }];
   let parameters = (ins "int64_t":$rank, "::mlir::Type":$type);
-  let assemblyFormat = "`<` struct(params) `>`";
+  let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
 }
 

@@ -1,17 +1,5 @@
 // RUN: qsl-opt %s -split-input-file -verify-diagnostics
 
-// expected-error @+1 {{outliers count must be positive, got 0}}
-func.func @zero_outliers(%a: tensor<8x8xf32, #qsl.encoding<outliers = <count = 0, type = f16>>>) { return }
-
-// -----
-// expected-error @+1 {{outliers count 65 exceeds the 64 elements of the tensor}}
-func.func @too_many_outliers(%a: tensor<8x8xf32, #qsl.encoding<outliers = <count = 65, type = f16>>>) { return }
-
-// -----
-// expected-error @+1 {{outliers type must be a float type, got 'i16'}}
-func.func @integer_outliers(%a: tensor<8x8xf32, #qsl.encoding<outliers = <count = 4, type = i16>>>) { return }
-
-// -----
 // expected-error @+1 {{lowrank rank must be positive, got 0}}
 func.func @rank_zero(%a: tensor<8x8xf32, #qsl.encoding<lowrank = <rank = 0, type = f16>>>) { return }
 
@@ -31,3 +19,16 @@ func.func @lowrank_vector(%a: tensor<16xf32, #qsl.encoding<lowrank = <rank = 2, 
 // -----
 // expected-error @+1 {{lowrank factor type must be a float type, got 'i8'}}
 func.func @integer_factors(%a: tensor<8x8xf32, #qsl.encoding<lowrank = <rank = 2, type = i8>>>) { return }
+
+// -----
+// A vector [n] is the matrix [n, 1]: no rank is low enough.
+// expected-error @+1 {{lowrank requires a tensor of rank >= 2}}
+func.func @vector(%a: tensor<64xf32, #qsl.encoding<lowrank = <rank = 1, type = f16>>>) { return }
+
+// -----
+// expected-error @+1 {{unexpected 'count' in lowrank facet; expected 'rank' and 'type', once each}}
+func.func @wrong_key(%a: tensor<8x8xf32, #qsl.encoding<lowrank = <count = 2, type = f16>>>) { return }
+
+// -----
+// expected-error @+1 {{lowrank facet is missing 'rank'}}
+func.func @missing_rank(%a: tensor<8x8xf32, #qsl.encoding<lowrank = <type = f16>>>) { return }
