@@ -26,5 +26,18 @@ fi
 echo "lit: $lit_passed passed, $lit_failed failed, $lit_skipped skipped"
 passed=$((passed + lit_passed)); failed=$((failed + lit_failed)); skipped=$((skipped + lit_skipped))
 
+# gtest unit tests (C++ APIs), through ctest.
+(cd "$build" && ctest --output-on-failure) | tee "$summary"
+line=$(grep -E "tests passed, [0-9]+ tests failed out of [0-9]+" "$summary" | tail -1)
+if [ -z "$line" ]; then
+  echo "ctest ran no test" >&2
+  unit_failed=1 unit_total=1
+else
+  unit_failed=$(echo "$line" | sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/')
+  unit_total=$(echo "$line" | sed -E 's/.* tests failed out of ([0-9]+).*/\1/')
+fi
+echo "unit: $((unit_total - unit_failed)) passed, $unit_failed failed"
+passed=$((passed + unit_total - unit_failed)); failed=$((failed + unit_failed))
+
 echo "total: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
