@@ -101,6 +101,16 @@ private:
     return convertFloatTensor(b, loc, main.dense, computeType);
   }
 
+  /// An elementwise generic over the matrix view producing the scattered
+  /// values (zero where pruned) and the keep mask.
+  ScatteredMain buildScatter(Type valueType, ElementwiseBody body) {
+    Value shape =
+        tensor::EmptyOp::create(b, loc, type.getMatrixShape(), valueType);
+    SmallVector<Value> results = buildElementwise(
+        b, loc, shape, ValueRange(), {valueType, b.getI1Type()}, body);
+    return {results[0], results[1]};
+  }
+
   /// N:M: the element at dense position j along the axis is the kept value
   /// of run j / M whose metadata equals j % M, if any.
   ScatteredMain scatterNM(SparseAttr sparse) {
@@ -108,10 +118,8 @@ private:
     Value meta = storage[StorageRole::Meta];
     Type valueType = getElementTypeOrSelf(values.getType());
     int64_t axis = sparse.getAxis(), n = sparse.getN(), m = sparse.getM();
-    Value shape =
-        tensor::EmptyOp::create(b, loc, type.getMatrixShape(), valueType);
-    SmallVector<Value> results = buildElementwise(
-        b, loc, shape, ValueRange(), {valueType, b.getI1Type()},
+    return buildScatter(
+        valueType,
         [&](OpBuilder &nb, Location nl, ValueRange,
             ValueRange indices) -> SmallVector<Value> {
           Value mC = indexConst(nb, nl, m), nC = indexConst(nb, nl, n);
@@ -135,7 +143,6 @@ private:
           }
           return {acc, kept};
         });
-    return {results[0], results[1]};
   }
 
   /// Walks `flatMask` in order and, for every set bit, calls `onHit` with the
@@ -203,10 +210,8 @@ private:
         RankedTensorType::get(maskType.getShape(), b.getI64Type()));
 
     int64_t r = sparse.getBlockRows(), c = sparse.getBlockCols();
-    Value shape =
-        tensor::EmptyOp::create(b, loc, type.getMatrixShape(), valueType);
-    SmallVector<Value> results = buildElementwise(
-        b, loc, shape, ValueRange(), {valueType, b.getI1Type()},
+    return buildScatter(
+        valueType,
         [&](OpBuilder &nb, Location nl, ValueRange,
             ValueRange indices) -> SmallVector<Value> {
           Value rC = indexConst(nb, nl, r), cC = indexConst(nb, nl, c);
@@ -228,7 +233,6 @@ private:
               nb, nl, kept, v, zeroScalar(nb, nl, valueType));
           return {out, kept};
         });
-    return {results[0], results[1]};
   }
 
   /// Dequantizes codes at dense positions; pruned positions become 0.

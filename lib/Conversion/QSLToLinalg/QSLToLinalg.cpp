@@ -66,6 +66,33 @@ static Value materializeStorage(OpBuilder &b, Location loc,
                           })[0];
 }
 
+/// Contractions accumulate in f32 (f64 for f64 results).
+static FloatType accumulatorType(Builder &b, Type resultElementType) {
+  if (llvm::cast<FloatType>(resultElementType).getWidth() > 32)
+    return b.getF64Type();
+  return b.getF32Type();
+}
+
+/// `init += x * w` over `maps`/`iterators` in init's (accumulator) element
+/// type, then rounded once to `resultElementType`.
+static Value buildContraction(OpBuilder &b, Location loc, Value x, Value w,
+                              Value init, ArrayRef<AffineMap> maps,
+                              ArrayRef<utils::IteratorType> iterators,
+                              Type resultElementType) {
+  auto acc = llvm::cast<FloatType>(getElementTypeOrSelf(init.getType()));
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), ValueRange{x, w}, ValueRange{init}, maps,
+      iterators, [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value prod =
+            arith::MulFOp::create(nb, nl, convertFloat(nb, nl, args[0], acc),
+                                  convertFloat(nb, nl, args[1], acc));
+        linalg::YieldOp::create(
+            nb, nl, ValueRange{arith::AddFOp::create(nb, nl, args[2], prod)});
+      });
+  return convertFloatTensor(b, loc, generic.getResult(0),
+                            llvm::cast<FloatType>(resultElementType));
+}
+
 struct ConstantLowering : OpConversionPattern<ConstantOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -104,9 +131,7 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     Value w = denseOperand(rewriter, loc, op.getWeight().getType(),
                            adaptor.getWeight());
     RankedTensorType resultType = op.getType();
-    FloatType acc = rewriter.getF32Type();
-    if (llvm::cast<FloatType>(resultType.getElementType()).getWidth() > 32)
-      acc = rewriter.getF64Type();
+    FloatType acc = accumulatorType(rewriter, resultType.getElementType());
 
     int64_t rank = resultType.getRank();
     SmallVector<Value> dynamicSizes;
@@ -135,18 +160,9 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     SmallVector<utils::IteratorType> iterators(numLoops - 1,
                                                utils::IteratorType::parallel);
     iterators.push_back(utils::IteratorType::reduction);
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, init.getType(), ValueRange{x, w}, ValueRange{init}, maps,
-        iterators, [&](OpBuilder &b, Location l, ValueRange args) {
-          Value a = convertFloat(b, l, args[0], acc);
-          Value c = convertFloat(b, l, args[1], acc);
-          Value prod = arith::MulFOp::create(b, l, a, c);
-          linalg::YieldOp::create(b, l,
-                                  ValueRange{arith::AddFOp::create(b, l, args[2], prod)});
-        });
-    rewriter.replaceOp(
-        op, convertFloatTensor(rewriter, loc, generic.getResult(0),
-                               llvm::cast<FloatType>(resultType.getElementType())));
+    rewriter.replaceOp(op, buildContraction(rewriter, loc, x, w, init, maps,
+                                            iterators,
+                                            resultType.getElementType()));
     return success();
   }
 };
@@ -167,8 +183,7 @@ struct Conv2DLowering : OpConversionPattern<Conv2DOp> {
     auto wType = llvm::cast<RankedTensorType>(w.getType());
     RankedTensorType resultType = op.getType();
     auto elementType = llvm::cast<FloatType>(resultType.getElementType());
-    FloatType acc = elementType.getWidth() > 32 ? rewriter.getF64Type()
-                                                : rewriter.getF32Type();
+    FloatType acc = accumulatorType(rewriter, elementType);
     ArrayRef<int64_t> strides = op.getStrides(), dilations = op.getDilations(),
                       pads = op.getPads();
     int64_t groups = op.getGroups();
@@ -226,17 +241,10 @@ struct Conv2DLowering : OpConversionPattern<Conv2DOp> {
         AffineMap::get(8, 0, {d(0), d(1), d(2), d(3), d(4)}, ctx)};
     SmallVector<utils::IteratorType> iterators(5, utils::IteratorType::parallel);
     iterators.append(3, utils::IteratorType::reduction);
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, init.getType(), ValueRange{x, w}, ValueRange{init}, maps,
-        iterators, [&](OpBuilder &b, Location l, ValueRange args) {
-          Value prod = arith::MulFOp::create(b, l, convertFloat(b, l, args[0], acc),
-                                             convertFloat(b, l, args[1], acc));
-          linalg::YieldOp::create(b, l,
-                                  ValueRange{arith::AddFOp::create(b, l, args[2], prod)});
-        });
-    auto merged = RankedTensorType::get(resultType.getShape(), acc);
-    Value out = tensor::CollapseShapeOp::create(
-        rewriter, loc, merged, generic.getResult(0),
+    // Contract in the accumulator type, merge the groups, round once.
+    Value out = buildContraction(rewriter, loc, x, w, init, maps, iterators, acc);
+    out = tensor::CollapseShapeOp::create(
+        rewriter, loc, RankedTensorType::get(resultType.getShape(), acc), out,
         SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
     rewriter.replaceOp(op, convertFloatTensor(rewriter, loc, out, elementType));
     return success();
