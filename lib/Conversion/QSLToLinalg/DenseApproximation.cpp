@@ -14,7 +14,7 @@
 //===----------------------------------------------------------------------===//
 #include "qsl/Conversion/QSLToLinalg/QSLToLinalg.h"
 
-#include "LinalgBuilders.h"
+#include "qsl/Utils/LinalgBuilders.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -23,7 +23,7 @@
 
 using namespace mlir;
 using namespace mlir::qsl;
-using namespace mlir::qsl::lowering;
+using namespace mlir::qsl::builders;
 
 namespace {
 

@@ -3,7 +3,7 @@
 #include "qsl/Conversion/Passes.h"
 #include "qsl/Dialect/QSL/IR/QslOps.h"
 
-#include "LinalgBuilders.h"
+#include "qsl/Utils/LinalgBuilders.h"
 
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
 #include "mlir/Dialect/SCF/Transforms/Patterns.h"
@@ -19,7 +19,7 @@ namespace qsl {
 
 using namespace mlir;
 using namespace mlir::qsl;
-using namespace mlir::qsl::lowering;
+using namespace mlir::qsl::builders;
 
 QslStorageTypeConverter::QslStorageTypeConverter() {
   addConversion([](Type type) { return type; });
@@ -64,33 +64,6 @@ static Value materializeStorage(OpBuilder &b, Location loc,
                             return {arith::TruncIOp::create(nb, nl, intType,
                                                             in[0])};
                           })[0];
-}
-
-/// Contractions accumulate in f32 (f64 for f64 results).
-static FloatType accumulatorType(Builder &b, Type resultElementType) {
-  if (llvm::cast<FloatType>(resultElementType).getWidth() > 32)
-    return b.getF64Type();
-  return b.getF32Type();
-}
-
-/// `init += x * w` over `maps`/`iterators` in init's (accumulator) element
-/// type, then rounded once to `resultElementType`.
-static Value buildContraction(OpBuilder &b, Location loc, Value x, Value w,
-                              Value init, ArrayRef<AffineMap> maps,
-                              ArrayRef<utils::IteratorType> iterators,
-                              Type resultElementType) {
-  auto acc = llvm::cast<FloatType>(getElementTypeOrSelf(init.getType()));
-  auto generic = linalg::GenericOp::create(
-      b, loc, init.getType(), ValueRange{x, w}, ValueRange{init}, maps,
-      iterators, [&](OpBuilder &nb, Location nl, ValueRange args) {
-        Value prod =
-            arith::MulFOp::create(nb, nl, convertFloat(nb, nl, args[0], acc),
-                                  convertFloat(nb, nl, args[1], acc));
-        linalg::YieldOp::create(
-            nb, nl, ValueRange{arith::AddFOp::create(nb, nl, args[2], prod)});
-      });
-  return convertFloatTensor(b, loc, generic.getResult(0),
-                            llvm::cast<FloatType>(resultElementType));
 }
 
 struct ConstantLowering : OpConversionPattern<ConstantOp> {
@@ -175,78 +148,12 @@ struct Conv2DLowering : OpConversionPattern<Conv2DOp> {
   matchAndRewrite(Conv2DOp op, OneToNOpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
     Value x = adaptor.getInput().front();
     Value w = denseOperand(rewriter, loc, op.getFilter().getType(),
                            adaptor.getFilter());
-    auto xType = llvm::cast<RankedTensorType>(x.getType());
-    auto wType = llvm::cast<RankedTensorType>(w.getType());
-    RankedTensorType resultType = op.getType();
-    auto elementType = llvm::cast<FloatType>(resultType.getElementType());
-    FloatType acc = accumulatorType(rewriter, elementType);
-    ArrayRef<int64_t> strides = op.getStrides(), dilations = op.getDilations(),
-                      pads = op.getPads();
-    int64_t groups = op.getGroups();
-
-    if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
-      SmallVector<int64_t> low{0, 0, pads[0], pads[1]};
-      SmallVector<int64_t> high{0, 0, pads[2], pads[3]};
-      SmallVector<int64_t> paddedShape(xType.getShape());
-      for (int64_t i = 0; i < 2; ++i)
-        if (!xType.isDynamicDim(2 + i))
-          paddedShape[2 + i] += pads[i] + pads[i + 2];
-      auto paddedType = RankedTensorType::get(paddedShape, elementType);
-      x = tensor::PadOp::create(
-          rewriter, loc, paddedType, x, getAsIndexOpFoldResult(ctx, low),
-          getAsIndexOpFoldResult(ctx, high),
-          zeroScalar(rewriter, loc, elementType));
-      xType = paddedType;
-    }
-
-    // [N, C, H, W] -> [N, G, C/G, H, W] and [O, I, kh, kw] -> [G, O/G, I, kh, kw].
-    SmallVector<OpFoldResult> xSizes = tensor::getMixedSizes(rewriter, loc, x);
-    int64_t c = xType.getDimSize(1), o = wType.getDimSize(0);
-    SmallVector<OpFoldResult> xGrouped{xSizes[0], rewriter.getIndexAttr(groups),
-                                       rewriter.getIndexAttr(c / groups),
-                                       xSizes[2], xSizes[3]};
-    SmallVector<int64_t> xGroupedShape{xType.getDimSize(0), groups, c / groups,
-                                       xType.getDimSize(2), xType.getDimSize(3)};
-    SmallVector<ReassociationIndices> split{{0}, {1, 2}, {3}, {4}};
-    x = tensor::ExpandShapeOp::create(
-        rewriter, loc, RankedTensorType::get(xGroupedShape, elementType), x,
-        split, xGrouped);
-    SmallVector<int64_t> wGroupedShape{groups, o / groups, wType.getDimSize(1),
-                                       wType.getDimSize(2), wType.getDimSize(3)};
-    w = tensor::ExpandShapeOp::create(
-        rewriter, loc, RankedTensorType::get(wGroupedShape, elementType), w,
-        SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}, {4}});
-
-    SmallVector<int64_t> outShape{resultType.getDimSize(0), groups, o / groups,
-                                  resultType.getDimSize(2),
-                                  resultType.getDimSize(3)};
-    SmallVector<Value> dynamicSizes;
-    for (int64_t d : {0, 2, 3})
-      if (resultType.isDynamicDim(d))
-        dynamicSizes.push_back(tensor::DimOp::create(rewriter, loc, op.getInput(), d));
-    Value init = zeroFilledTensor(rewriter, loc, outShape, acc, dynamicSizes);
-
-    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-    // d0=n d1=g d2=o d3=oh d4=ow d5=i d6=kh d7=kw
-    SmallVector<AffineMap> maps{
-        AffineMap::get(8, 0,
-                       {d(0), d(1), d(5), d(3) * strides[0] + d(6) * dilations[0],
-                        d(4) * strides[1] + d(7) * dilations[1]},
-                       ctx),
-        AffineMap::get(8, 0, {d(1), d(2), d(5), d(6), d(7)}, ctx),
-        AffineMap::get(8, 0, {d(0), d(1), d(2), d(3), d(4)}, ctx)};
-    SmallVector<utils::IteratorType> iterators(5, utils::IteratorType::parallel);
-    iterators.append(3, utils::IteratorType::reduction);
-    // Contract in the accumulator type, merge the groups, round once.
-    Value out = buildContraction(rewriter, loc, x, w, init, maps, iterators, acc);
-    out = tensor::CollapseShapeOp::create(
-        rewriter, loc, RankedTensorType::get(resultType.getShape(), acc), out,
-        SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
-    rewriter.replaceOp(op, convertFloatTensor(rewriter, loc, out, elementType));
+    rewriter.replaceOp(op, buildConv2D(rewriter, loc, x, w, op.getStrides(),
+                                       op.getDilations(), op.getPads(),
+                                       op.getGroups(), op.getType()));
     return success();
   }
 };

@@ -1,20 +1,22 @@
 //===- LinalgBuilders.h - Small IR-building helpers -------------*- C++ -*-===//
 //
-// Helpers shared by the reference lowering: scalar conversions, elementwise
-// linalg.generic construction and reshapes between a tensor and its matrix
-// or flat views. Internal to lib/Conversion/QSLToLinalg.
+// IR-building helpers shared by the reference lowering and the ONNX
+// importer: scalar conversions, elementwise linalg.generic construction,
+// reshapes between a tensor and its matrix or flat views, and the f32-
+// accumulating contraction and convolution both of them emit.
 //
 //===----------------------------------------------------------------------===//
-#ifndef QSL_LIB_CONVERSION_QSLTOLINALG_LINALGBUILDERS_H
-#define QSL_LIB_CONVERSION_QSLTOLINALG_LINALGBUILDERS_H
+#ifndef QSL_UTILS_LINALGBUILDERS_H
+#define QSL_UTILS_LINALGBUILDERS_H
 
 #include "mlir/IR/Builders.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 
 namespace mlir {
 namespace qsl {
-namespace lowering {
+namespace builders {
 
 Value indexConst(OpBuilder &b, Location loc, int64_t v);
 /// A scalar zero of an integer, index or float type.
@@ -55,8 +57,26 @@ Value toMatrix(OpBuilder &b, Location loc, Value tensor);
 Value fromMatrix(OpBuilder &b, Location loc, Value matrix,
                  RankedTensorType type);
 
-} // namespace lowering
+/// Contractions accumulate in f32 (f64 for f64 results).
+FloatType accumulatorType(Builder &b, Type resultElementType);
+
+/// `init += x * w` over `maps`/`iterators` in init's (accumulator) element
+/// type, then rounded once to `resultElementType`.
+Value buildContraction(OpBuilder &b, Location loc, Value x, Value w,
+                       Value init, ArrayRef<AffineMap> maps,
+                       ArrayRef<utils::IteratorType> iterators,
+                       Type resultElementType);
+
+/// ONNX Conv on NCHW `x` and OIHW `w` (dense tensors): zero padding
+/// `pads = [top, left, bottom, right]`, grouped channels, f32 accumulation,
+/// one rounding to `resultType`'s element type. The batch may be dynamic.
+Value buildConv2D(OpBuilder &b, Location loc, Value x, Value w,
+                  ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+                  ArrayRef<int64_t> pads, int64_t groups,
+                  RankedTensorType resultType);
+
+} // namespace builders
 } // namespace qsl
 } // namespace mlir
 
-#endif // QSL_LIB_CONVERSION_QSLTOLINALG_LINALGBUILDERS_H
+#endif // QSL_UTILS_LINALGBUILDERS_H
