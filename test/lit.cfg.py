@@ -10,7 +10,7 @@ from lit.llvm import llvm_config
 config.name = "QSL"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".py", ".test"]
-config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
+config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py", "Inputs", "python_lib", "unit"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.qsl_obj_root, "test")
 
@@ -29,6 +29,8 @@ config.substitutions.append(
      "mlir-runner -e main -entry-point-result=void -shared-libs=" + runner_libs))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.with_environment("QSL_RUNNER_LIBS", runner_libs)
+llvm_config.with_environment("PYTHONPATH", os.path.join(config.test_source_root, "python_lib"), append_path=True)
 llvm_config.use_default_substitutions()
 
 # Never pick up unsuffixed tools of another LLVM from PATH: ours first, then
@@ -60,3 +62,6 @@ import subprocess
 if subprocess.run([config.python_executable, "-c", "import numpy"],
                   capture_output=True).returncode == 0:
     config.available_features.add("numpy")
+if subprocess.run([config.python_executable, "-c", "import onnx, onnxruntime"],
+                  capture_output=True).returncode == 0:
+    config.available_features.add("onnxruntime")

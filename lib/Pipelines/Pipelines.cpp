@@ -23,6 +23,7 @@ static constexpr const char *kCpuReferencePipeline =
     "convert-scf-to-cf,"
     "convert-cf-to-llvm,"
     "convert-math-to-llvm,"
+    "convert-math-to-libm,"
     "convert-arith-to-llvm,"
     "convert-index-to-llvm,"
     "finalize-memref-to-llvm,"

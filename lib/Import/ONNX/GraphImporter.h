@@ -1,0 +1,60 @@
+//===- GraphImporter.h - ONNX graph to func.func ----------------*- C++ -*-===//
+#ifndef QSL_LIB_IMPORT_ONNX_GRAPHIMPORTER_H
+#define QSL_LIB_IMPORT_ONNX_GRAPHIMPORTER_H
+
+#include "ImportContext.h"
+
+#include "qsl/Import/ONNX/ONNXImporter.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+namespace mlir {
+namespace qsl {
+namespace onnx_import {
+
+class GraphImporter {
+public:
+  GraphImporter(MLIRContext &context, llvm::StringRef path,
+                const ONNXImportOptions &options);
+
+  /// Loads, parses and imports; null after reporting an error.
+  OwningOpRef<ModuleOp> run();
+
+  /// ONNX element type -> MLIR element type (signless integers).
+  Type elementType(int32_t onnxType) const;
+  /// An initializer or Constant value as an attribute: inline when small,
+  /// otherwise a dense_resource blob that takes over the tensor's bytes (or
+  /// maps its external data file) without copying where alignment allows.
+  ElementsAttr importTensor(const onnx::TensorProto &tensor);
+  /// Integer contents of a small int32/int64 tensor, for shape math.
+  std::optional<IntConst> intContents(const onnx::TensorProto &tensor,
+                                      ElementsAttr attr) const;
+
+private:
+  bool load();
+  InFlightDiagnostic error() const;
+  bool importGraph(ModuleOp module);
+  bool importInputs(SmallVectorImpl<Type> &types,
+                    SmallVectorImpl<std::string> &names);
+  bool importNode(const onnx::NodeProto &node, size_t index, OpBuilder &b);
+  /// Bytes of a tensor stored outside the model file.
+  AsmResourceBlob readExternal(const onnx::TensorProto &tensor,
+                               int64_t expectedBytes, size_t alignment);
+
+  MLIRContext &context;
+  std::string path;
+  std::string directory;
+  const ONNXImportOptions &options;
+  Location fileLoc;
+  onnx::ModelProto model;
+  llvm::StringMap<int64_t> opsets;
+  llvm::StringMap<TensorValue> values;
+  OpTable table;
+};
+
+} // namespace onnx_import
+} // namespace qsl
+} // namespace mlir
+
+#endif // QSL_LIB_IMPORT_ONNX_GRAPHIMPORTER_H

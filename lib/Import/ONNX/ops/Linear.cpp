@@ -1,0 +1,156 @@
+//===- Linear.cpp - ONNX MatMul and Gemm -----------------------------------===//
+//
+// Contractions are linalg.generic ops that accumulate in f32 (f64 for f64)
+// and round once, the same builder the qsl reference lowering uses, so a
+// dense model and its compressed form differ only in the weights.
+//
+//===----------------------------------------------------------------------===//
+#include "../ImportContext.h"
+
+#include "qsl/Utils/LinalgBuilders.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace mlir::qsl;
+using namespace mlir::qsl::onnx_import;
+
+namespace {
+
+void matmul(NodeContext &n) {
+  n.expectArity(2, 2);
+  RankedTensorType a = n.inputType(0), bt = n.inputType(1);
+  Type elem = a.getElementType();
+  if (!llvm::isa<FloatType>(elem) || bt.getElementType() != elem)
+    fail("expects two float operands of the same type");
+  if (a.getRank() < 1 || bt.getRank() < 1)
+    fail("operands must have rank >= 1");
+  // numpy: a 1-D A is a row [1, K], a 1-D B a column [K, 1]; the added
+  // dimension is dropped from the result.
+  SmallVector<int64_t> as(a.getShape()), bs(bt.getShape());
+  bool rowA = as.size() == 1, colB = bs.size() == 1;
+  if (rowA)
+    as.insert(as.begin(), 1);
+  if (colB)
+    bs.push_back(1);
+  int64_t m = as[as.size() - 2], k = as.back(), kb = bs[bs.size() - 2],
+          nn = bs.back();
+  if (k != kb)
+    fail("inner dimensions differ: A is " + shapeStr(a.getShape()) +
+         ", B is " + shapeStr(bt.getShape()));
+  SmallVector<int64_t> batch = broadcastShapes(
+      ArrayRef<int64_t>(as).drop_back(2), ArrayRef<int64_t>(bs).drop_back(2));
+  Value av = reshapeStatic(n.b, n.loc, n.input(0), as);
+  Value bv = reshapeStatic(n.b, n.loc, n.input(1), bs);
+
+  MLIRContext *ctx = n.b.getContext();
+  int64_t nb = batch.size(), loops = nb + 3;
+  auto operandMap = [&](ArrayRef<int64_t> shape, AffineExpr r, AffineExpr c) {
+    SmallVector<AffineExpr> e;
+    int64_t own = shape.size() - 2;
+    for (int64_t i = 0; i < own; ++i) {
+      int64_t outDim = nb - own + i;
+      e.push_back(shape[i] == 1 && batch[outDim] != 1
+                      ? getAffineConstantExpr(0, ctx)
+                      : getAffineDimExpr(outDim, ctx));
+    }
+    e.push_back(r);
+    e.push_back(c);
+    return AffineMap::get(loops, 0, e, ctx);
+  };
+  AffineExpr dm = getAffineDimExpr(nb, ctx), dn = getAffineDimExpr(nb + 1, ctx),
+             dk = getAffineDimExpr(nb + 2, ctx);
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t i = 0; i < nb + 2; ++i)
+    outExprs.push_back(getAffineDimExpr(i, ctx));
+  SmallVector<AffineMap> maps{operandMap(as, dm, dk), operandMap(bs, dk, dn),
+                              AffineMap::get(loops, 0, outExprs, ctx)};
+  SmallVector<utils::IteratorType> iterators(loops - 1,
+                                             utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  SmallVector<int64_t> outShape(batch);
+  outShape.push_back(m);
+  outShape.push_back(nn);
+  Value init = builders::zeroFilledTensor(
+      n.b, n.loc, outShape, builders::accumulatorType(n.b, elem));
+  Value y = builders::buildContraction(n.b, n.loc, av, bv, init, maps,
+                                       iterators, elem);
+  SmallVector<int64_t> finalShape(batch);
+  if (!rowA)
+    finalShape.push_back(m);
+  if (!colB)
+    finalShape.push_back(nn);
+  n.setResult(0, reshapeStatic(n.b, n.loc, y, finalShape));
+}
+
+void gemm(NodeContext &n) {
+  n.expectArity(2, 3);
+  RankedTensorType a = n.inputType(0), bt = n.inputType(1);
+  Type elem = a.getElementType();
+  if (!llvm::isa<FloatType>(elem) || bt.getElementType() != elem)
+    fail("expects float operands of the same type");
+  if (a.getRank() != 2 || bt.getRank() != 2)
+    fail("A and B must be 2-D, got " + shapeStr(a.getShape()) + " and " +
+         shapeStr(bt.getShape()));
+  bool transA = n.intAttr("transA", 0), transB = n.intAttr("transB", 0);
+  double alpha = n.floatAttr("alpha", 1.0f), beta = n.floatAttr("beta", 1.0f);
+  int64_t m = a.getDimSize(transA ? 1 : 0), k = a.getDimSize(transA ? 0 : 1);
+  int64_t kb = bt.getDimSize(transB ? 1 : 0), nn = bt.getDimSize(transB ? 0 : 1);
+  if (k != kb)
+    fail("inner dimensions differ: A is " + shapeStr(a.getShape()) +
+         (transA ? " (transposed)" : "") + ", B is " +
+         shapeStr(bt.getShape()) + (transB ? " (transposed)" : ""));
+  SmallVector<int64_t> outShape{m, nn};
+  if (n.hasInput(2))
+    broadcastShapes(outShape, n.inputType(2).getShape()) == outShape
+        ? void()
+        : fail("C of shape " + shapeStr(n.inputType(2).getShape()) +
+               " does not broadcast to " + shapeStr(outShape));
+
+  MLIRContext *ctx = n.b.getContext();
+  AffineExpr dm = getAffineDimExpr(0, ctx), dn = getAffineDimExpr(1, ctx),
+             dk = getAffineDimExpr(2, ctx);
+  SmallVector<AffineMap> maps{
+      AffineMap::get(3, 0, transA ? ArrayRef<AffineExpr>{dk, dm}
+                                  : ArrayRef<AffineExpr>{dm, dk}, ctx),
+      AffineMap::get(3, 0, transB ? ArrayRef<AffineExpr>{dn, dk}
+                                  : ArrayRef<AffineExpr>{dk, dn}, ctx),
+      AffineMap::get(3, 0, {dm, dn}, ctx)};
+  SmallVector<utils::IteratorType> iterators{utils::IteratorType::parallel,
+                                             utils::IteratorType::parallel,
+                                             utils::IteratorType::reduction};
+  FloatType acc = builders::accumulatorType(n.b, elem);
+  Value init = builders::zeroFilledTensor(n.b, n.loc, outShape, acc);
+  Value ab = builders::buildContraction(n.b, n.loc, n.input(0), n.input(1),
+                                        init, maps, iterators, acc);
+  SmallVector<Value> ins{ab};
+  if (n.hasInput(2) && beta != 0.0)
+    ins.push_back(n.input(2));
+  n.setResult(0, buildBroadcastElementwise(
+                     n.b, n.loc, ins, outShape, elem,
+                     [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+                       Value y = v[0];
+                       if (alpha != 1.0)
+                         y = arith::MulFOp::create(
+                             b, l, y, arith::ConstantOp::create(
+                                          b, l, b.getFloatAttr(acc, alpha)));
+                       if (v.size() > 1) {
+                         Value c = builders::convertFloat(b, l, v[1], acc);
+                         if (beta != 1.0)
+                           c = arith::MulFOp::create(
+                               b, l, c, arith::ConstantOp::create(
+                                            b, l, b.getFloatAttr(acc, beta)));
+                         y = arith::AddFOp::create(b, l, y, c);
+                       }
+                       return builders::convertFloat(
+                           b, l, y, llvm::cast<FloatType>(elem));
+                     }));
+}
+
+} // namespace
+
+void mlir::qsl::onnx_import::registerLinearOps(OpTable &t) {
+  t.add("", "MatMul", 13, matmul);
+  t.add("", "Gemm", 13, gemm);
+}

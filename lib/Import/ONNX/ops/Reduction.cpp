@@ -1,0 +1,306 @@
+//===- Reduction.cpp - ONNX reductions, Softmax and normalizations ---------===//
+#include "../ImportContext.h"
+
+#include "qsl/Utils/LinalgBuilders.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::qsl::onnx_import;
+
+Value mlir::qsl::onnx_import::buildReduction(
+    OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> axes,
+    TypedAttr init,
+    llvm::function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
+  auto t = llvm::cast<RankedTensorType>(x.getType());
+  int64_t rank = t.getRank();
+  MLIRContext *ctx = b.getContext();
+  SmallVector<int64_t> keptShape, keepdimsShape(t.getShape());
+  SmallVector<AffineExpr> outExprs;
+  SmallVector<utils::IteratorType> iterators;
+  for (int64_t d = 0; d < rank; ++d) {
+    bool reduced = llvm::is_contained(axes, d);
+    if (reduced) {
+      keepdimsShape[d] = 1;
+    } else {
+      keptShape.push_back(t.getDimSize(d));
+      outExprs.push_back(getAffineDimExpr(d, ctx));
+    }
+    iterators.push_back(reduced ? utils::IteratorType::reduction
+                                : utils::IteratorType::parallel);
+  }
+  Value empty = tensor::EmptyOp::create(b, loc, keptShape, t.getElementType());
+  Value initV = arith::ConstantOp::create(b, loc, init);
+  Value filled = linalg::FillOp::create(b, loc, initV, empty).getResult(0);
+  auto generic = linalg::GenericOp::create(
+      b, loc, filled.getType(), ValueRange{x}, ValueRange{filled},
+      SmallVector<AffineMap>{b.getMultiDimIdentityMap(rank),
+                             AffineMap::get(rank, 0, outExprs, ctx)},
+      iterators, [&](OpBuilder &nb, Location nl, ValueRange args) {
+        linalg::YieldOp::create(nb, nl,
+                                ValueRange{combine(nb, nl, args[1], args[0])});
+      });
+  return reshapeStatic(b, loc, generic.getResult(0), keepdimsShape);
+}
+
+Value mlir::qsl::onnx_import::dropAxes(OpBuilder &b, Location loc, Value v,
+                                       ArrayRef<int64_t> axes) {
+  auto t = llvm::cast<RankedTensorType>(v.getType());
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < t.getRank(); ++d)
+    if (!llvm::is_contained(axes, d))
+      shape.push_back(t.getDimSize(d));
+  return reshapeStatic(b, loc, v, shape);
+}
+
+namespace {
+
+TypedAttr lowest(OpBuilder &b, Type t) {
+  if (auto f = llvm::dyn_cast<FloatType>(t))
+    return b.getFloatAttr(
+        t, APFloat::getInf(f.getFloatSemantics(), /*Negative=*/true));
+  return b.getIntegerAttr(t, APInt::getSignedMinValue(t.getIntOrFloatBitWidth()));
+}
+TypedAttr highest(OpBuilder &b, Type t) {
+  if (auto f = llvm::dyn_cast<FloatType>(t))
+    return b.getFloatAttr(t, APFloat::getInf(f.getFloatSemantics()));
+  return b.getIntegerAttr(t, APInt::getSignedMaxValue(t.getIntOrFloatBitWidth()));
+}
+
+Value add(OpBuilder &b, Location l, Value a, Value x) {
+  return llvm::isa<FloatType>(a.getType()) ? Value(arith::AddFOp::create(b, l, a, x))
+                                           : Value(arith::AddIOp::create(b, l, a, x));
+}
+Value max(OpBuilder &b, Location l, Value a, Value x) {
+  return llvm::isa<FloatType>(a.getType()) ? Value(arith::MaximumFOp::create(b, l, a, x))
+                                           : Value(arith::MaxSIOp::create(b, l, a, x));
+}
+Value min(OpBuilder &b, Location l, Value a, Value x) {
+  return llvm::isa<FloatType>(a.getType()) ? Value(arith::MinimumFOp::create(b, l, a, x))
+                                           : Value(arith::MinSIOp::create(b, l, a, x));
+}
+
+enum class Kind { Sum, Mean, Max, Min };
+
+/// ReduceX: axes from the attribute (before opset 18, and always for
+/// ReduceSum 13) or the optional second input; keepdims;
+/// noop_with_empty_axes.
+void reduce(NodeContext &n, Kind kind, bool axesAsInput) {
+  n.expectArity(1, 2);
+  RankedTensorType t = n.inputType(0);
+  int64_t rank = t.getRank();
+  SmallVector<int64_t> axes;
+  if (axesAsInput && n.hasInput(1))
+    for (int64_t a : n.constInput(1, "axes").data)
+      axes.push_back(n.axis(a, rank));
+  else if (!axesAsInput)
+    for (int64_t a : n.intsAttr("axes"))
+      axes.push_back(n.axis(a, rank));
+  if (axes.empty()) {
+    if (n.intAttr("noop_with_empty_axes", 0)) {
+      n.setResult(0, n.input(0));
+      return;
+    }
+    for (int64_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+  }
+  llvm::sort(axes);
+  axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+  Type elem = t.getElementType();
+  if (kind == Kind::Mean && !llvm::isa<FloatType>(elem))
+    fail("integer ReduceMean is not supported");
+  Value r;
+  switch (kind) {
+  case Kind::Sum:
+  case Kind::Mean:
+    r = buildReduction(n.b, n.loc, n.input(0), axes,
+                       llvm::cast<TypedAttr>(n.b.getZeroAttr(elem)), add);
+    break;
+  case Kind::Max:
+    r = buildReduction(n.b, n.loc, n.input(0), axes, lowest(n.b, elem), max);
+    break;
+  case Kind::Min:
+    r = buildReduction(n.b, n.loc, n.input(0), axes, highest(n.b, elem), min);
+    break;
+  }
+  if (kind == Kind::Mean) {
+    int64_t count = 1;
+    for (int64_t a : axes)
+      count *= t.getDimSize(a);
+    auto rt = llvm::cast<RankedTensorType>(r.getType());
+    r = buildBroadcastElementwise(
+        n.b, n.loc, {r}, rt.getShape(), elem,
+        [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+          return arith::DivFOp::create(
+              b, l, v[0],
+              arith::ConstantOp::create(b, l, b.getFloatAttr(elem, count)));
+        });
+  }
+  if (!n.intAttr("keepdims", 1))
+    r = dropAxes(n.b, n.loc, r, axes);
+  n.setResult(0, r);
+}
+
+/// Softmax / LogSoftmax along one axis (opset 13 semantics).
+void softmax(NodeContext &n, bool log) {
+  n.expectArity(1, 1);
+  RankedTensorType t = n.inputType(0);
+  Type elem = t.getElementType();
+  if (!llvm::isa<FloatType>(elem))
+    fail("expects a float input");
+  int64_t axis = n.axis(n.intAttr("axis", -1), t.getRank());
+  Value x = n.input(0);
+  Value m = buildReduction(n.b, n.loc, x, {axis}, lowest(n.b, elem), max);
+  Value shifted = buildBroadcastElementwise(
+      n.b, n.loc, {x, m}, t.getShape(), elem,
+      [](OpBuilder &b, Location l, ValueRange v) -> Value {
+        return arith::SubFOp::create(b, l, v[0], v[1]);
+      });
+  Value e = buildBroadcastElementwise(
+      n.b, n.loc, {shifted}, t.getShape(), elem,
+      [](OpBuilder &b, Location l, ValueRange v) -> Value {
+        return math::ExpOp::create(b, l, v[0]);
+      });
+  Value s = buildReduction(n.b, n.loc, e, {axis},
+                           llvm::cast<TypedAttr>(n.b.getZeroAttr(elem)), add);
+  n.setResult(0, buildBroadcastElementwise(
+                     n.b, n.loc, {log ? shifted : e, s}, t.getShape(), elem,
+                     [log](OpBuilder &b, Location l, ValueRange v) -> Value {
+                       if (log)
+                         return arith::SubFOp::create(
+                             b, l, v[0], math::LogOp::create(b, l, v[1]));
+                       return arith::DivFOp::create(b, l, v[0], v[1]);
+                     }));
+}
+
+/// (x - mean) / sqrt(var + eps) over `axes`, computed in x's type.
+Value normalize(NodeContext &n, Value x, ArrayRef<int64_t> axes,
+                double epsilon) {
+  auto t = llvm::cast<RankedTensorType>(x.getType());
+  Type elem = t.getElementType();
+  int64_t count = 1;
+  for (int64_t a : axes)
+    count *= t.getDimSize(a);
+  TypedAttr zero = llvm::cast<TypedAttr>(n.b.getZeroAttr(elem));
+  auto divCount = [&](Value sum) {
+    auto st = llvm::cast<RankedTensorType>(sum.getType());
+    return buildBroadcastElementwise(
+        n.b, n.loc, {sum}, st.getShape(), elem,
+        [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+          return arith::DivFOp::create(
+              b, l, v[0], arith::ConstantOp::create(b, l, b.getFloatAttr(elem, count)));
+        });
+  };
+  Value mean = divCount(buildReduction(n.b, n.loc, x, axes, zero, add));
+  Value centered = buildBroadcastElementwise(
+      n.b, n.loc, {x, mean}, t.getShape(), elem,
+      [](OpBuilder &b, Location l, ValueRange v) -> Value {
+        return arith::SubFOp::create(b, l, v[0], v[1]);
+      });
+  Value var = divCount(buildReduction(
+      n.b, n.loc, centered, axes, zero,
+      [](OpBuilder &b, Location l, Value acc, Value v) -> Value {
+        return arith::AddFOp::create(b, l, acc, arith::MulFOp::create(b, l, v, v));
+      }));
+  return buildBroadcastElementwise(
+      n.b, n.loc, {centered, var}, t.getShape(), elem,
+      [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+        Value eps = arith::ConstantOp::create(b, l, b.getFloatAttr(elem, epsilon));
+        Value d = math::SqrtOp::create(b, l, arith::AddFOp::create(b, l, v[1], eps));
+        return arith::DivFOp::create(b, l, v[0], d);
+      });
+}
+
+void layerNorm(NodeContext &n) {
+  n.expectArity(2, 3);
+  RankedTensorType t = n.inputType(0);
+  if (!llvm::isa<FloatType>(t.getElementType()))
+    fail("expects a float input");
+  for (int i = 1; i < n.node.output_size(); ++i)
+    if (!n.node.output(i).empty())
+      fail("the Mean and InvStdDev outputs are not supported");
+  if (n.intAttr("stash_type", 1) != 1)
+    fail("stash_type other than float is not supported");
+  int64_t rank = t.getRank();
+  int64_t axis = n.axis(n.intAttr("axis", -1), rank);
+  SmallVector<int64_t> axes;
+  for (int64_t d = axis; d < rank; ++d)
+    axes.push_back(d);
+  Value y = normalize(n, n.input(0), axes, n.floatAttr("epsilon", 1e-5f));
+  SmallVector<Value> ins{y, n.input(1)};
+  if (n.hasInput(2))
+    ins.push_back(n.input(2));
+  for (size_t i = 1; i < ins.size(); ++i)
+    if (broadcastShapes(t.getShape(), llvm::cast<RankedTensorType>(
+                                          ins[i].getType()).getShape()) !=
+        SmallVector<int64_t>(t.getShape()))
+      fail("scale/bias do not broadcast to the normalized shape");
+  n.setResult(0, buildBroadcastElementwise(
+                     n.b, n.loc, ins, t.getShape(), t.getElementType(),
+                     [](OpBuilder &b, Location l, ValueRange v) -> Value {
+                       Value r = arith::MulFOp::create(b, l, v[0], v[1]);
+                       if (v.size() > 2)
+                         r = arith::AddFOp::create(b, l, r, v[2]);
+                       return r;
+                     }));
+}
+
+void argExtreme(NodeContext &n, bool isMax) {
+  n.expectArity(1, 1);
+  RankedTensorType t = n.inputType(0);
+  Type elem = t.getElementType();
+  int64_t rank = t.getRank();
+  int64_t axis = n.axis(n.intAttr("axis", 0), rank);
+  bool selectLast = n.intAttr("select_last_index", 0);
+  // Two-pass: the extreme value, then the first (or last) index holding it.
+  Value ext = buildReduction(n.b, n.loc, n.input(0), {axis},
+                             isMax ? lowest(n.b, elem) : highest(n.b, elem),
+                             isMax ? max : min);
+  int64_t dim = t.getDimSize(axis);
+  Type i64 = n.b.getI64Type();
+  Value candidates = buildBroadcastElementwise(
+      n.b, n.loc, {n.input(0), ext}, t.getShape(), i64,
+      [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+        Value eq = llvm::isa<FloatType>(elem)
+                       ? Value(arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, v[0], v[1]))
+                       : Value(arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, v[0], v[1]));
+        Value idx = arith::IndexCastOp::create(b, l, i64,
+                                               linalg::IndexOp::create(b, l, axis));
+        Value none = arith::ConstantOp::create(
+            b, l, b.getI64IntegerAttr(selectLast ? -1 : dim));
+        return arith::SelectOp::create(b, l, eq, idx, none);
+      });
+  Value r = buildReduction(
+      n.b, n.loc, candidates, {axis},
+      n.b.getI64IntegerAttr(selectLast ? -1 : dim),
+      [selectLast](OpBuilder &b, Location l, Value acc, Value v) -> Value {
+        return selectLast ? Value(arith::MaxSIOp::create(b, l, acc, v))
+                          : Value(arith::MinSIOp::create(b, l, acc, v));
+      });
+  if (!n.intAttr("keepdims", 1))
+    r = dropAxes(n.b, n.loc, r, {axis});
+  n.setResult(0, r);
+}
+
+} // namespace
+
+void mlir::qsl::onnx_import::registerReductionOps(OpTable &t) {
+  t.add("", "ReduceSum", 13, [](NodeContext &n) { reduce(n, Kind::Sum, true); });
+  for (auto [name, kind] :
+       {std::pair<StringRef, Kind>{"ReduceMean", Kind::Mean},
+        {"ReduceMax", Kind::Max},
+        {"ReduceMin", Kind::Min}}) {
+    t.add("", name, 13, [kind = kind](NodeContext &n) { reduce(n, kind, false); });
+    t.add("", name, 18, [kind = kind](NodeContext &n) { reduce(n, kind, true); });
+  }
+  t.add("", "Softmax", 13, [](NodeContext &n) { softmax(n, false); });
+  t.add("", "LogSoftmax", 13, [](NodeContext &n) { softmax(n, true); });
+  t.add("", "LayerNormalization", 17, layerNorm);
+  t.add("", "ArgMax", 13, [](NodeContext &n) { argExtreme(n, true); });
+  t.add("", "ArgMin", 13, [](NodeContext &n) { argExtreme(n, false); });
+}

@@ -1,0 +1,533 @@
+//===- Shape.cpp - ONNX shape and data-movement operators ------------------===//
+//
+// Constant, Shape, Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Concat,
+// Gather, Slice, Expand, ConstantOfShape, Range, Split, Tile, Size.
+// Integer tensors known at import time (shape computations of exported
+// models) are folded into constants, so shapes stay static.
+//
+//===----------------------------------------------------------------------===//
+#include "../ImportContext.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <numeric>
+
+using namespace mlir;
+using namespace mlir::qsl::onnx_import;
+
+namespace {
+
+int64_t product(ArrayRef<int64_t> s) {
+  return std::accumulate(s.begin(), s.end(), int64_t(1),
+                         std::multiplies<int64_t>());
+}
+
+/// Row-major strides of a shape.
+SmallVector<int64_t> strides(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> s(shape.size(), 1);
+  for (int64_t i = int64_t(shape.size()) - 2; i >= 0; --i)
+    s[i] = s[i + 1] * shape[i + 1];
+  return s;
+}
+
+/// Emits a reshape and carries known contents along.
+void setReshaped(NodeContext &n, ArrayRef<int64_t> shape) {
+  std::optional<IntConst> c = n.maybeConstInput(0);
+  if (c) {
+    c->shape.assign(shape.begin(), shape.end());
+    n.setConstResult(0, *c, n.inputType(0).getElementType());
+    return;
+  }
+  n.setResult(0, reshapeStatic(n.b, n.loc, n.input(0), shape));
+}
+
+void constant(NodeContext &n) {
+  if (n.node.attribute_size() != 1)
+    fail("expects exactly one value attribute");
+  const onnx::AttributeProto &a = n.node.attribute(0);
+  ElementsAttr attr;
+  std::optional<IntConst> ints;
+  Builder &b = n.b;
+  if (a.name() == "value") {
+    attr = n.importTensor(a.t());
+  } else if (a.name() == "value_float") {
+    attr = DenseElementsAttr::get(RankedTensorType::get({}, b.getF32Type()),
+                                  a.f());
+  } else if (a.name() == "value_floats") {
+    SmallVector<float> v(a.floats().begin(), a.floats().end());
+    attr = DenseElementsAttr::get(
+        RankedTensorType::get({int64_t(v.size())}, b.getF32Type()),
+        ArrayRef<float>(v));
+  } else if (a.name() == "value_int") {
+    attr = DenseElementsAttr::get(RankedTensorType::get({}, b.getI64Type()),
+                                  static_cast<int64_t>(a.i()));
+  } else if (a.name() == "value_ints") {
+    SmallVector<int64_t> v(a.ints().begin(), a.ints().end());
+    attr = DenseElementsAttr::get(
+        RankedTensorType::get({int64_t(v.size())}, b.getI64Type()),
+        ArrayRef<int64_t>(v));
+  } else {
+    fail("attribute '" + a.name() + "' is not supported");
+  }
+  if (auto dense = llvm::dyn_cast<DenseIntElementsAttr>(attr))
+    if (!dense.getElementType().isInteger(1) && dense.getNumElements() <= 4096) {
+      IntConst c;
+      c.shape.assign(dense.getType().getShape().begin(),
+                     dense.getType().getShape().end());
+      for (const APInt &v : dense.getValues<APInt>())
+        c.data.push_back(v.getSExtValue());
+      ints = c;
+    }
+  n.setResult(0, arith::ConstantOp::create(n.b, n.loc, llvm::cast<TypedAttr>(attr)),
+              ints);
+}
+
+void shape(NodeContext &n) {
+  n.expectArity(1, 1);
+  ArrayRef<int64_t> s = n.inputType(0).getShape();
+  int64_t rank = s.size();
+  int64_t start = n.intAttr("start", 0), end = n.intAttr("end", rank);
+  start = std::clamp<int64_t>(start < 0 ? start + rank : start, 0, rank);
+  end = std::clamp<int64_t>(end < 0 ? end + rank : end, 0, rank);
+  IntConst c;
+  for (int64_t i = start; i < end; ++i)
+    c.data.push_back(s[i]);
+  c.shape = {int64_t(c.data.size())};
+  n.setConstResult(0, c, n.b.getI64Type());
+}
+
+void reshape(NodeContext &n) {
+  n.expectArity(2, 2);
+  ArrayRef<int64_t> in = n.inputType(0).getShape();
+  const IntConst &target = n.constInput(1, "shape");
+  bool allowZero = n.intAttr("allowzero", 0);
+  SmallVector<int64_t> out;
+  int64_t inferred = -1, known = 1;
+  for (auto [i, entry] : llvm::enumerate(target.data)) {
+    int64_t d = entry;
+    if (d == 0 && !allowZero) {
+      if (i >= in.size())
+        fail("shape entry " + llvm::Twine(i) + " is 0 (copy) but the input " +
+             "has rank " + llvm::Twine(in.size()));
+      d = in[i];
+    }
+    if (d == -1) {
+      if (inferred >= 0)
+        fail("shape " + shapeStr(target.data) + " has more than one -1");
+      inferred = i;
+      out.push_back(1);
+      continue;
+    }
+    if (d < 0)
+      fail("shape " + shapeStr(target.data) + " has a negative entry");
+    out.push_back(d);
+    known *= d;
+  }
+  int64_t total = product(in);
+  if (inferred >= 0) {
+    if (known == 0 || total % known != 0)
+      fail("cannot reshape " + shapeStr(in) + " to " + shapeStr(target.data));
+    out[inferred] = total / known;
+  }
+  if (product(out) != total)
+    fail("cannot reshape " + shapeStr(in) + " (" + llvm::Twine(total) +
+         " elements) to " + shapeStr(out));
+  setReshaped(n, out);
+}
+
+void flatten(NodeContext &n) {
+  n.expectArity(1, 1);
+  ArrayRef<int64_t> in = n.inputType(0).getShape();
+  int64_t rank = in.size();
+  int64_t axis = n.intAttr("axis", 1);
+  if (axis < -rank || axis > rank)
+    fail("axis " + llvm::Twine(axis) + " is out of range for rank " +
+         llvm::Twine(rank));
+  if (axis < 0)
+    axis += rank;
+  setReshaped(n, {product(in.take_front(axis)), product(in.drop_front(axis))});
+}
+
+void transpose(NodeContext &n) {
+  n.expectArity(1, 1);
+  RankedTensorType t = n.inputType(0);
+  int64_t rank = t.getRank();
+  SmallVector<int64_t> perm = n.intsAttr("perm");
+  if (perm.empty())
+    for (int64_t i = rank - 1; i >= 0; --i)
+      perm.push_back(i);
+  SmallVector<int64_t> sorted(perm);
+  llvm::sort(sorted);
+  for (int64_t i = 0; i < rank; ++i)
+    if (int64_t(sorted.size()) != rank || sorted[i] != i)
+      fail("perm " + shapeStr(perm) + " is not a permutation of rank " +
+           llvm::Twine(rank));
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(t.getDimSize(p));
+  Value init = tensor::EmptyOp::create(n.b, n.loc, shape, t.getElementType());
+  n.setResult(0, linalg::TransposeOp::create(n.b, n.loc, n.input(0), init, perm)
+                     ->getResult(0));
+}
+
+SmallVector<int64_t> axesOf(NodeContext &n, size_t inputIndex, int64_t rank) {
+  SmallVector<int64_t> axes;
+  if (n.hasInput(inputIndex))
+    axes.assign(n.constInput(inputIndex, "axes").data.begin(),
+                n.constInput(inputIndex, "axes").data.end());
+  else
+    axes = n.intsAttr("axes");
+  for (int64_t &a : axes)
+    a = n.axis(a, rank);
+  return axes;
+}
+
+void squeeze(NodeContext &n) {
+  n.expectArity(1, 2);
+  ArrayRef<int64_t> in = n.inputType(0).getShape();
+  SmallVector<int64_t> axes = axesOf(n, 1, in.size());
+  SmallVector<int64_t> out;
+  for (auto [i, d] : llvm::enumerate(in)) {
+    bool listed = llvm::is_contained(axes, int64_t(i));
+    if (listed && d != 1)
+      fail("cannot squeeze axis " + llvm::Twine(i) + " of size " +
+           llvm::Twine(d));
+    if (!(listed || (axes.empty() && d == 1)))
+      out.push_back(d);
+  }
+  setReshaped(n, out);
+}
+
+void unsqueeze(NodeContext &n) {
+  n.expectArity(2, 2);
+  ArrayRef<int64_t> in = n.inputType(0).getShape();
+  const IntConst &axesC = n.constInput(1, "axes");
+  int64_t outRank = in.size() + axesC.data.size();
+  SmallVector<int64_t> axes;
+  for (int64_t a : axesC.data)
+    axes.push_back(n.axis(a, outRank));
+  SmallVector<int64_t> out;
+  size_t next = 0;
+  for (int64_t i = 0; i < outRank; ++i)
+    out.push_back(llvm::is_contained(axes, i) ? 1 : in[next++]);
+  setReshaped(n, out);
+}
+
+void concat(NodeContext &n) {
+  if (n.numInputs() < 1)
+    fail("expects at least one input");
+  RankedTensorType first = n.inputType(0);
+  int64_t rank = first.getRank();
+  int64_t axis = n.axis(n.intAttr("axis", 0), rank);
+  SmallVector<int64_t> shape(first.getShape());
+  shape[axis] = 0;
+  bool allKnown = true;
+  for (size_t i = 0; i < n.numInputs(); ++i) {
+    RankedTensorType t = n.inputType(i);
+    if (t.getRank() != rank || t.getElementType() != first.getElementType())
+      fail("input #" + llvm::Twine(i) + " has a different rank or type");
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != axis && t.getDimSize(d) != first.getDimSize(d))
+        fail("input #" + llvm::Twine(i) + " of shape " +
+             shapeStr(t.getShape()) + " does not match " +
+             shapeStr(first.getShape()) + " off axis " + llvm::Twine(axis));
+    shape[axis] += t.getDimSize(axis);
+    allKnown &= n.maybeConstInput(i).has_value();
+  }
+  if (allKnown && rank == 1) {
+    IntConst c;
+    for (size_t i = 0; i < n.numInputs(); ++i)
+      llvm::append_range(c.data, n.maybeConstInput(i)->data);
+    c.shape = {int64_t(c.data.size())};
+    n.setConstResult(0, c, first.getElementType());
+    return;
+  }
+  Value out = tensor::EmptyOp::create(n.b, n.loc, shape, first.getElementType());
+  int64_t offset = 0;
+  for (size_t i = 0; i < n.numInputs(); ++i) {
+    RankedTensorType t = n.inputType(i);
+    SmallVector<int64_t> offsets(rank, 0), strides1(rank, 1);
+    offsets[axis] = offset;
+    out = tensor::InsertSliceOp::create(n.b, n.loc, n.input(i), out,
+                                        ValueRange{}, ValueRange{}, ValueRange{},
+                                        offsets, t.getShape(), strides1);
+    offset += t.getDimSize(axis);
+  }
+  n.setResult(0, out);
+}
+
+void gather(NodeContext &n) {
+  n.expectArity(2, 2);
+  RankedTensorType data = n.inputType(0), idx = n.inputType(1);
+  if (!llvm::isa<IntegerType>(idx.getElementType()))
+    fail("indices must be integers");
+  int64_t rank = data.getRank();
+  if (rank < 1)
+    fail("data must have rank >= 1");
+  int64_t axis = n.axis(n.intAttr("axis", 0), rank);
+  int64_t dim = data.getDimSize(axis);
+  SmallVector<int64_t> shape(data.getShape().take_front(axis));
+  llvm::append_range(shape, idx.getShape());
+  llvm::append_range(shape, data.getShape().drop_front(axis + 1));
+
+  if (n.maybeConstInput(1))
+    for (int64_t i : n.maybeConstInput(1)->data)
+      if (i < -dim || i >= dim)
+        fail("index " + llvm::Twine(i) + " is out of range for axis " +
+             llvm::Twine(axis) + " of size " + llvm::Twine(dim));
+  if (n.maybeConstInput(0) && n.maybeConstInput(1)) {
+    const IntConst &d = *n.maybeConstInput(0), &ix = *n.maybeConstInput(1);
+    IntConst c;
+    c.shape = shape;
+    int64_t outer = product(data.getShape().take_front(axis));
+    int64_t inner = product(data.getShape().drop_front(axis + 1));
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i : ix.data)
+        for (int64_t in = 0; in < inner; ++in)
+          c.data.push_back(d.data[(o * dim + (i < 0 ? i + dim : i)) * inner + in]);
+    n.setConstResult(0, c, data.getElementType());
+    return;
+  }
+  // out[p..., q..., r...] = data[p..., norm(indices[q...]), r...]
+  int64_t qRank = idx.getRank(), outRank = shape.size();
+  MLIRContext *ctx = n.b.getContext();
+  SmallVector<AffineExpr> idxExprs;
+  for (int64_t i = 0; i < qRank; ++i)
+    idxExprs.push_back(getAffineDimExpr(axis + i, ctx));
+  Value dataV = n.input(0);
+  Value init = tensor::EmptyOp::create(n.b, n.loc, shape, data.getElementType());
+  auto generic = linalg::GenericOp::create(
+      n.b, n.loc, init.getType(), ValueRange{n.input(1)}, ValueRange{init},
+      SmallVector<AffineMap>{AffineMap::get(outRank, 0, idxExprs, ctx),
+                             n.b.getMultiDimIdentityMap(outRank)},
+      SmallVector<utils::IteratorType>(outRank, utils::IteratorType::parallel),
+      [&](OpBuilder &b, Location l, ValueRange args) {
+        Value i = arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
+        Value dimV = arith::ConstantIndexOp::create(b, l, dim);
+        Value zero = arith::ConstantIndexOp::create(b, l, 0);
+        Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, zero);
+        i = arith::SelectOp::create(b, l, neg, arith::AddIOp::create(b, l, i, dimV), i);
+        SmallVector<Value> at;
+        for (int64_t d = 0; d < axis; ++d)
+          at.push_back(linalg::IndexOp::create(b, l, d));
+        at.push_back(i);
+        for (int64_t d = axis + qRank; d < outRank; ++d)
+          at.push_back(linalg::IndexOp::create(b, l, d));
+        linalg::YieldOp::create(b, l,
+                                ValueRange{tensor::ExtractOp::create(b, l, dataV, at)});
+      });
+  n.setResult(0, generic.getResult(0));
+}
+
+void slice(NodeContext &n) {
+  n.expectArity(3, 5);
+  RankedTensorType t = n.inputType(0);
+  int64_t rank = t.getRank();
+  const IntConst &starts = n.constInput(1, "starts");
+  const IntConst &ends = n.constInput(2, "ends");
+  size_t count = starts.data.size();
+  if (ends.data.size() != count)
+    fail("starts and ends have different lengths");
+  SmallVector<int64_t> axes;
+  if (n.hasInput(3))
+    for (int64_t a : n.constInput(3, "axes").data)
+      axes.push_back(n.axis(a, rank));
+  else
+    for (size_t i = 0; i < count; ++i)
+      axes.push_back(i);
+  SmallVector<int64_t> steps(count, 1);
+  if (n.hasInput(4))
+    steps.assign(n.constInput(4, "steps").data.begin(),
+                 n.constInput(4, "steps").data.end());
+  if (axes.size() != count || steps.size() != count)
+    fail("starts, ends, axes and steps must have the same length");
+  SmallVector<int64_t> offsets(rank, 0), sizes(t.getShape()), stride(rank, 1);
+  for (size_t i = 0; i < count; ++i) {
+    int64_t a = axes[i], dim = t.getDimSize(a), step = steps[i];
+    if (step <= 0)
+      fail("step " + llvm::Twine(step) + " is not supported (positive steps only)");
+    int64_t s = starts.data[i], e = ends.data[i];
+    s = std::clamp<int64_t>(s < 0 ? s + dim : s, 0, dim);
+    e = std::clamp<int64_t>(e < 0 ? e + dim : e, 0, dim);
+    offsets[a] = s;
+    sizes[a] = e > s ? (e - s + step - 1) / step : 0;
+    stride[a] = step;
+  }
+  if (n.maybeConstInput(0)) {
+    const IntConst &d = *n.maybeConstInput(0);
+    IntConst c;
+    c.shape = sizes;
+    SmallVector<int64_t> inStrides = strides(t.getShape());
+    int64_t total = product(sizes);
+    SmallVector<int64_t> coord(rank, 0);
+    for (int64_t f = 0; f < total; ++f) {
+      int64_t src = 0;
+      for (int64_t k = 0; k < rank; ++k)
+        src += (offsets[k] + coord[k] * stride[k]) * inStrides[k];
+      c.data.push_back(d.data[src]);
+      for (int64_t k = rank - 1; k >= 0 && ++coord[k] == sizes[k]; --k)
+        coord[k] = 0;
+    }
+    n.setConstResult(0, c, t.getElementType());
+    return;
+  }
+  auto resultType = RankedTensorType::get(sizes, t.getElementType());
+  n.setResult(0, tensor::ExtractSliceOp::create(
+                     n.b, n.loc, resultType, n.input(0), ValueRange{},
+                     ValueRange{}, ValueRange{}, offsets, sizes, stride));
+}
+
+void expand(NodeContext &n) {
+  n.expectArity(2, 2);
+  RankedTensorType t = n.inputType(0);
+  const IntConst &target = n.constInput(1, "shape");
+  SmallVector<int64_t> shape = broadcastShapes(t.getShape(), target.data);
+  n.setResult(0, buildBroadcastElementwise(
+                     n.b, n.loc, {n.input(0)}, shape, t.getElementType(),
+                     [](OpBuilder &, Location, ValueRange v) { return v[0]; }));
+}
+
+void constantOfShape(NodeContext &n) {
+  n.expectArity(1, 1);
+  const IntConst &s = n.constInput(0, "shape");
+  Attribute value = n.b.getF32FloatAttr(0.0f);
+  Type elem = n.b.getF32Type();
+  if (const onnx::AttributeProto *a = n.attr("value")) {
+    ElementsAttr t = n.importTensor(a->t());
+    if (t.getNumElements() != 1)
+      fail("value must have exactly one element");
+    elem = t.getElementType();
+    value = *t.getValues<Attribute>().begin();
+  }
+  for (int64_t d : s.data)
+    if (d < 0)
+      fail("shape " + shapeStr(s.data) + " has a negative entry");
+  auto type = RankedTensorType::get(s.data, elem);
+  if (llvm::isa<IntegerType>(elem) && !elem.isInteger(1) &&
+      product(s.data) <= 4096) {
+    IntConst c;
+    c.shape = s.data;
+    c.data.assign(product(s.data),
+                  llvm::cast<IntegerAttr>(value).getValue().getSExtValue());
+    n.setConstResult(0, c, elem);
+    return;
+  }
+  n.setResult(0, arith::ConstantOp::create(
+                     n.b, n.loc, DenseElementsAttr::get(type, value)));
+}
+
+void range(NodeContext &n) {
+  n.expectArity(3, 3);
+  Type elem = n.inputType(0).getElementType();
+  if (!llvm::isa<IntegerType>(elem))
+    fail("only integer Range is supported");
+  auto scalar = [&](size_t i, llvm::StringRef what) {
+    const IntConst &c = n.constInput(i, what);
+    if (c.data.size() != 1)
+      fail(llvm::Twine(what) + " must be a scalar");
+    return c.data[0];
+  };
+  int64_t start = scalar(0, "start"), limit = scalar(1, "limit"),
+          delta = scalar(2, "delta");
+  if (delta == 0)
+    fail("delta must not be 0");
+  IntConst c;
+  for (int64_t v = start; delta > 0 ? v < limit : v > limit; v += delta)
+    c.data.push_back(v);
+  c.shape = {int64_t(c.data.size())};
+  n.setConstResult(0, c, elem);
+}
+
+void split(NodeContext &n) {
+  n.expectArity(1, 2);
+  RankedTensorType t = n.inputType(0);
+  int64_t rank = t.getRank();
+  int64_t axis = n.axis(n.intAttr("axis", 0), rank);
+  int64_t dim = t.getDimSize(axis);
+  SmallVector<int64_t> sizes;
+  if (n.hasInput(1)) {
+    sizes.assign(n.constInput(1, "split").data.begin(),
+                 n.constInput(1, "split").data.end());
+  } else {
+    int64_t parts = n.intAttr("num_outputs", n.numOutputs());
+    if (parts < 1)
+      fail("num_outputs must be positive");
+    int64_t chunk = (dim + parts - 1) / parts;
+    for (int64_t i = 0, left = dim; i < parts; ++i, left -= chunk)
+      sizes.push_back(std::min(chunk, left));
+  }
+  if (int64_t(sizes.size()) != int64_t(n.numOutputs()))
+    fail("split into " + llvm::Twine(sizes.size()) + " parts but the node has " +
+         llvm::Twine(n.numOutputs()) + " outputs");
+  if (product(sizes) < 0 ||
+      std::accumulate(sizes.begin(), sizes.end(), int64_t(0)) != dim)
+    fail("split sizes " + shapeStr(sizes) + " do not add up to " +
+         llvm::Twine(dim));
+  int64_t offset = 0;
+  for (auto [i, size] : llvm::enumerate(sizes)) {
+    SmallVector<int64_t> offsets(rank, 0), shape(t.getShape()), one(rank, 1);
+    offsets[axis] = offset;
+    shape[axis] = size;
+    n.setResult(i, tensor::ExtractSliceOp::create(
+                       n.b, n.loc, RankedTensorType::get(shape, t.getElementType()),
+                       n.input(0), ValueRange{}, ValueRange{}, ValueRange{},
+                       offsets, shape, one));
+    offset += size;
+  }
+}
+
+void tile(NodeContext &n) {
+  n.expectArity(2, 2);
+  RankedTensorType t = n.inputType(0);
+  const IntConst &reps = n.constInput(1, "repeats");
+  if (int64_t(reps.data.size()) != t.getRank())
+    fail("repeats must have one entry per dimension");
+  SmallVector<int64_t> shape;
+  for (auto [d, r] : llvm::zip_equal(t.getShape(), reps.data)) {
+    if (r < 0)
+      fail("repeats must be non-negative");
+    shape.push_back(d * r);
+  }
+  Value src = n.input(0);
+  ArrayRef<int64_t> inShape = t.getShape();
+  n.setResult(0, buildBroadcastElementwise(
+                     n.b, n.loc, {}, shape, t.getElementType(),
+                     [&](OpBuilder &b, Location l, ValueRange) -> Value {
+                       SmallVector<Value> at;
+                       for (int64_t d = 0; d < int64_t(inShape.size()); ++d)
+                         at.push_back(arith::RemUIOp::create(
+                             b, l, linalg::IndexOp::create(b, l, d),
+                             arith::ConstantIndexOp::create(b, l, inShape[d])));
+                       return tensor::ExtractOp::create(b, l, src, at);
+                     }));
+}
+
+void size(NodeContext &n) {
+  n.expectArity(1, 1);
+  IntConst c;
+  c.data = {product(n.inputType(0).getShape())};
+  n.setConstResult(0, c, n.b.getI64Type());
+}
+
+} // namespace
+
+void mlir::qsl::onnx_import::registerShapeOps(OpTable &t) {
+  t.add("", "Constant", 13, constant);
+  t.add("", "Shape", 13, shape);
+  t.add("", "Size", 13, size);
+  t.add("", "Reshape", 13, reshape);
+  t.add("", "Flatten", 13, flatten);
+  t.add("", "Transpose", 13, transpose);
+  t.add("", "Squeeze", 13, squeeze);
+  t.add("", "Unsqueeze", 13, unsqueeze);
+  t.add("", "Concat", 13, concat);
+  t.add("", "Gather", 13, gather);
+  t.add("", "Slice", 13, slice);
+  t.add("", "Expand", 13, expand);
+  t.add("", "ConstantOfShape", 9, constantOfShape);
+  t.add("", "Range", 11, range);
+  t.add("", "Split", 13, split);
+  t.add("", "Tile", 13, tile);
+}

@@ -1,0 +1,88 @@
+//===- qslc.cpp - The QSL compiler driver ----------------------------------===//
+//
+//   qslc MODEL.onnx [-o OUT] [--emit=mlir|llvm] [--input-shape NAME=1x128]...
+//
+// Imports an ONNX model; --emit=mlir stops after import, --emit=llvm runs
+// the CPU reference pipeline and prints the LLVM dialect (runnable with
+// mlir-runner). Errors name the file and the node and exit with status 1.
+//
+//===----------------------------------------------------------------------===//
+#include "qsl/Import/ONNX/ONNXImporter.h"
+#include "qsl/InitAll.h"
+#include "qsl/Pipelines/Pipelines.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
+
+using namespace llvm;
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"),
+                                      cl::Required);
+static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
+                                       cl::value_desc("file"), cl::init("-"));
+enum class Emit { MLIR, LLVM };
+static cl::opt<Emit> emit(
+    "emit", cl::desc("What to produce"), cl::init(Emit::MLIR),
+    cl::values(clEnumValN(Emit::MLIR, "mlir", "the imported graph (tensors)"),
+               clEnumValN(Emit::LLVM, "llvm",
+                          "LLVM dialect after the CPU reference pipeline")));
+static cl::list<std::string>
+    inputShapes("input-shape",
+                cl::desc("Concrete shape of a graph input: NAME=D0xD1x..."),
+                cl::value_desc("name=shape"));
+static cl::opt<std::string> functionName("function",
+                                         cl::desc("Name of the imported function"),
+                                         cl::init("main_graph"));
+
+int main(int argc, char **argv) {
+  InitLLVM y(argc, argv);
+  mlir::registerAllPasses();
+  mlir::qsl::registerAllPasses();
+  cl::ParseCommandLineOptions(argc, argv, "QSL compiler driver\n");
+
+  mlir::qsl::ONNXImportOptions options;
+  options.functionName = functionName;
+  for (const std::string &spec : inputShapes)
+    if (Error e = mlir::qsl::parseInputShapeSpec(spec, options)) {
+      WithColor::error(errs(), "qslc") << toString(std::move(e)) << "\n";
+      return 1;
+    }
+
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  mlir::qsl::registerAllDialects(registry);
+  mlir::MLIRContext context(registry);
+  context.printOpOnDiagnostic(false);
+
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::qsl::importONNXModel(context, inputFile, options);
+  if (!module)
+    return 1;
+
+  if (emit == Emit::LLVM) {
+    mlir::PassManager pm(&context);
+    mlir::qsl::buildCpuReferencePipeline(pm);
+    if (mlir::failed(pm.run(*module)))
+      return 1;
+  }
+
+  std::string error;
+  std::unique_ptr<ToolOutputFile> out = mlir::openOutputFile(outputFile, &error);
+  if (!out) {
+    WithColor::error(errs(), "qslc") << error << "\n";
+    return 1;
+  }
+  module->print(out->os());
+  out->keep();
+  return 0;
+}
