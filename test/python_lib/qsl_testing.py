@@ -101,10 +101,15 @@ def run_model(path, inputs):
     for fn, elem, ciface in sorted(printers):
         attr = " attributes {llvm.emit_c_interface}" if ciface else ""
         decls.append(f"  func.func private @{fn}(tensor<*x{elem}>){attr}")
-    program = module.rstrip()
-    assert program.endswith("}")
-    program = program[:-1] + "\n" + "\n".join(decls) + "\n  func.func @main() {\n" + \
+    # Insert the harness before the module's closing brace (and before any
+    # resource section that follows it).
+    text, _, resources = module.partition("\n{-#")
+    text = text.rstrip()
+    assert text.endswith("}")
+    program = text[:-1] + "\n" + "\n".join(decls) + "\n  func.func @main() {\n" + \
         "\n".join("  " + l for l in body) + "\n    return\n  }\n}\n"
+    if resources:
+        program += "\n{-#" + resources
     lowered = _run(["qsl-opt", "--qsl-cpu-reference-pipeline"], program)
     out = _run(["mlir-runner", "-e", "main", "-entry-point-result=void",
                 "-shared-libs=" + os.environ["QSL_RUNNER_LIBS"]], lowered)

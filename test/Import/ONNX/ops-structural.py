@@ -1,0 +1,141 @@
+# RUN: %python %s
+# REQUIRES: onnxruntime
+"""Single-node models of the linear, shape, reduction and NN operators
+against onnxruntime (relative max error 1e-4)."""
+import sys
+
+import numpy as np
+from onnx import TensorProto, helper, numpy_helper
+
+from qsl_testing import Checker
+
+rng = np.random.default_rng(1)
+F = TensorProto.FLOAT
+I64 = TensorProto.INT64
+
+
+def model(op, inputs, outputs, attrs=None, opset=17, inits=()):
+    node = helper.make_node(op, [n for n, _, _ in inputs] + [t.name for t in inits],
+                            [n for n, _, _ in outputs], **(attrs or {}))
+    graph = helper.make_graph(
+        [node], op,
+        [helper.make_tensor_value_info(n, t, s) for n, t, s in inputs],
+        [helper.make_tensor_value_info(n, t, s) for n, t, s in outputs],
+        initializer=list(inits))
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+
+
+def const(name, array):
+    return numpy_helper.from_array(np.asarray(array), name)
+
+
+def randn(*shape):
+    return rng.standard_normal(shape).astype(np.float32)
+
+
+c = Checker()
+# MatMul forms: 2-D, batched with broadcast, 1-D operands.
+for name, sa, sb in [("MatMul-2d", (3, 5), (5, 4)), ("MatMul-batch", (2, 3, 5), (5, 4)),
+                     ("MatMul-bcast", (2, 1, 3, 5), (4, 5, 6)), ("MatMul-vec-left", (5,), (2, 5, 3)),
+                     ("MatMul-vec-right", (2, 3, 5), (5,))]:
+    a, b = randn(*sa), randn(*sb)
+    c.check_model(name, model("MatMul", [("a", F, list(sa)), ("b", F, list(sb))], [("y", F, None)]),
+                  {"a": a, "b": b})
+# Gemm with transposes, alpha/beta and a broadcast C initializer.
+for tA in (0, 1):
+    for tB in (0, 1):
+        a = randn(*((5, 3) if tA else (3, 5)))
+        b = randn(*((4, 5) if tB else (5, 4)))
+        c.check_model(f"Gemm-tA{tA}-tB{tB}",
+                      model("Gemm", [("a", F, list(a.shape)), ("b", F, list(b.shape))], [("y", F, None)],
+                            {"transA": tA, "transB": tB, "alpha": 0.5, "beta": 2.0},
+                            inits=[const("c", randn(4))]),
+                      {"a": a, "b": b})
+
+x = randn(2, 3, 4)
+c.check_model("Reshape", model("Reshape", [("x", F, [2, 3, 4])], [("y", F, None)],
+                               inits=[const("s", np.array([0, -1, 2], np.int64))]), {"x": x})
+c.check_model("Flatten", model("Flatten", [("x", F, [2, 3, 4])], [("y", F, None)], {"axis": 2}), {"x": x})
+c.check_model("Transpose", model("Transpose", [("x", F, [2, 3, 4])], [("y", F, None)],
+                                 {"perm": [2, 0, 1]}), {"x": x})
+c.check_model("Unsqueeze", model("Unsqueeze", [("x", F, [2, 3, 4])], [("y", F, None)],
+                                 inits=[const("a", np.array([0, -1], np.int64))]), {"x": x})
+c.check_model("Squeeze", model("Squeeze", [("x", F, [2, 1, 4])], [("y", F, None)],
+                               inits=[const("a", np.array([1], np.int64))]), {"x": randn(2, 1, 4)})
+c.check_model("Concat", model("Concat", [("x", F, [2, 3, 4]), ("z", F, [2, 2, 4])], [("y", F, None)],
+                              {"axis": 1}), {"x": x, "z": randn(2, 2, 4)})
+c.check_model("Gather-const", model("Gather", [("x", F, [2, 3, 4])], [("y", F, None)], {"axis": 1},
+                                    inits=[const("i", np.array([[2, 0], [-1, 1]], np.int64))]), {"x": x})
+c.check_model("Gather-runtime", model("Gather", [("x", F, [5, 4]), ("i", I64, [3])], [("y", F, None)]),
+              {"x": randn(5, 4), "i": np.array([4, -5, 2], np.int64)})
+c.check_model("Slice", model("Slice", [("x", F, [2, 3, 4])], [("y", F, None)],
+                             inits=[const("st", np.array([1, -3], np.int64)),
+                                    const("en", np.array([3, 100], np.int64)),
+                                    const("ax", np.array([1, 2], np.int64)),
+                                    const("sp", np.array([1, 2], np.int64))]), {"x": x})
+c.check_model("Expand", model("Expand", [("x", F, [3, 1])], [("y", F, None)],
+                              inits=[const("s", np.array([2, 3, 4], np.int64))]), {"x": randn(3, 1)})
+c.check_model("Tile", model("Tile", [("x", F, [2, 3])], [("y", F, None)],
+                            inits=[const("r", np.array([2, 3], np.int64))]), {"x": randn(2, 3)})
+c.check_model("Split", model("Split", [("x", F, [2, 6])], [("a", F, None), ("b", F, None)], {"axis": 1},
+                             inits=[const("s", np.array([2, 4], np.int64))]), {"x": randn(2, 6)})
+c.check_model("Split-18", model("Split", [("x", F, [2, 6])], [("a", F, None), ("b", F, None), ("c", F, None)],
+                                {"axis": 1, "num_outputs": 3}, opset=18), {"x": randn(2, 6)})
+c.check_model("Shape", model("Shape", [("x", F, [2, 3, 4])], [("y", I64, None)]), {"x": x})
+c.check_model("ConstantOfShape", model("ConstantOfShape", [("x", F, [2, 3, 4])], [("y", F, None)],
+                                       {"value": numpy_helper.from_array(np.array([1.5], np.float32))},
+                                       inits=[]) if False else
+              helper.make_model(helper.make_graph(
+                  [helper.make_node("Shape", ["x"], ["s"]),
+                   helper.make_node("ConstantOfShape", ["s"], ["c"],
+                                    value=numpy_helper.from_array(np.array([1.5], np.float32))),
+                   helper.make_node("Add", ["x", "c"], ["y"])], "cos",
+                  [helper.make_tensor_value_info("x", F, [2, 3, 4])],
+                  [helper.make_tensor_value_info("y", F, None)]),
+                  opset_imports=[helper.make_opsetid("", 17)]), {"x": x})
+
+for op, opset in [("ReduceMean", 17), ("ReduceMax", 17), ("ReduceMin", 17)]:
+    c.check_model(op, model(op, [("x", F, [2, 3, 4])], [("y", F, None)],
+                            {"axes": [1, -1], "keepdims": 0}, opset=opset), {"x": x})
+    c.check_model(op + "-18", model(op, [("x", F, [2, 3, 4])], [("y", F, None)], {"keepdims": 1},
+                                    opset=18, inits=[const("a", np.array([0], np.int64))]), {"x": x})
+c.check_model("ReduceSum", model("ReduceSum", [("x", F, [2, 3, 4])], [("y", F, None)], {"keepdims": 1},
+                                 inits=[const("a", np.array([2], np.int64))]), {"x": x})
+c.check_model("Softmax", model("Softmax", [("x", F, [2, 3, 4])], [("y", F, None)], {"axis": 1}), {"x": x})
+c.check_model("LogSoftmax", model("LogSoftmax", [("x", F, [2, 3, 4])], [("y", F, None)]), {"x": x})
+c.check_model("ArgMax", model("ArgMax", [("x", F, [2, 3, 4])], [("y", I64, None)], {"axis": 1}), {"x": x})
+c.check_model("ArgMin", model("ArgMin", [("x", F, [2, 3, 4])], [("y", I64, None)],
+                              {"axis": -1, "keepdims": 0}), {"x": x})
+c.check_model("LayerNormalization",
+              model("LayerNormalization", [("x", F, [2, 3, 4])], [("y", F, None)], {"axis": -1, "epsilon": 1e-3},
+                    inits=[const("g", randn(4)), const("b", randn(4))]), {"x": x})
+
+img = randn(2, 4, 7, 7)
+for name, attrs, wshape in [
+        ("Conv", {}, (6, 4, 3, 3)),
+        ("Conv-stride-pad", {"strides": [2, 2], "pads": [1, 0, 1, 2]}, (6, 4, 3, 3)),
+        ("Conv-dilation", {"dilations": [2, 1]}, (6, 4, 3, 2)),
+        ("Conv-group", {"group": 2, "pads": [1, 1, 1, 1]}, (6, 2, 3, 3)),
+        ("Conv-depthwise", {"group": 4, "auto_pad": "SAME_UPPER"}, (4, 1, 3, 3)),
+        ("Conv-same-lower", {"auto_pad": "SAME_LOWER", "strides": [2, 2]}, (6, 4, 2, 2))]:
+    c.check_model(name, model("Conv", [("x", F, list(img.shape))], [("y", F, None)], attrs,
+                              inits=[const("w", randn(*wshape)), const("b", randn(wshape[0]))]), {"x": img})
+c.check_model("Conv1d", model("Conv", [("x", F, [2, 4, 9])], [("y", F, None)], {"pads": [1, 1]},
+                              inits=[const("w", randn(5, 4, 3))]), {"x": randn(2, 4, 9)})
+for name, op, attrs in [
+        ("MaxPool", "MaxPool", {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1]}),
+        ("MaxPool-ceil", "MaxPool", {"kernel_shape": [2, 2], "strides": [2, 2], "ceil_mode": 1}),
+        ("MaxPool-dilation", "MaxPool", {"kernel_shape": [2, 2], "dilations": [2, 2]}),
+        ("AveragePool", "AveragePool", {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1]}),
+        ("AveragePool-incl", "AveragePool", {"kernel_shape": [3, 3], "pads": [1, 1, 1, 1],
+                                             "count_include_pad": 1}),
+        ("AveragePool-ceil", "AveragePool", {"kernel_shape": [2, 2], "strides": [2, 2], "ceil_mode": 1})]:
+    c.check_model(name, model(op, [("x", F, list(img.shape))], [("y", F, None)], attrs, opset=19),
+                  {"x": img})
+c.check_model("GlobalAveragePool", model("GlobalAveragePool", [("x", F, list(img.shape))], [("y", F, None)]),
+              {"x": img})
+c.check_model("BatchNormalization",
+              model("BatchNormalization", [("x", F, list(img.shape))], [("y", F, None)], {"epsilon": 1e-3},
+                    inits=[const("s", randn(4)), const("bb", randn(4)), const("m", randn(4)),
+                           const("v", np.abs(randn(4)) + 0.5)]), {"x": img})
+sys.exit(c.finish("linear, shape, reduction and NN ops vs onnxruntime"))
