@@ -11,6 +11,7 @@
 #include "qsl/InitAll.h"
 #include "qsl/Pipelines/Pipelines.h"
 
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
@@ -43,6 +44,46 @@ static cl::opt<std::string> functionName("function",
                                          cl::desc("Name of the imported function"),
                                          cl::init("main_graph"));
 
+/// "model.onnx: error: ..." rather than MLIR's loc("model.onnx":0:0) form;
+/// ops keep the node they came from ("model.onnx (node 'mm0'): error: ...").
+static void printDiagnostic(mlir::Diagnostic &diag) {
+  mlir::Location loc = diag.getLocation();
+  std::string node;
+  if (auto name = llvm::dyn_cast<mlir::NameLoc>(loc)) {
+    node = name.getName().str();
+    loc = name.getChildLoc();
+  }
+  std::string where;
+  if (auto file = llvm::dyn_cast<mlir::FileLineColLoc>(loc)) {
+    where = file.getFilename().str();
+    if (file.getLine())
+      where += ":" + std::to_string(file.getLine()) + ":" +
+               std::to_string(file.getColumn());
+  } else {
+    llvm::raw_string_ostream os(where);
+    loc.print(os);
+  }
+  if (!node.empty())
+    where += " (node '" + node + "')";
+  const char *severity = "error";
+  switch (diag.getSeverity()) {
+  case mlir::DiagnosticSeverity::Warning:
+    severity = "warning";
+    break;
+  case mlir::DiagnosticSeverity::Note:
+    severity = "note";
+    break;
+  case mlir::DiagnosticSeverity::Remark:
+    severity = "remark";
+    break;
+  default:
+    break;
+  }
+  errs() << where << ": " << severity << ": " << diag.str() << "\n";
+  for (mlir::Diagnostic &note : diag.getNotes())
+    printDiagnostic(note);
+}
+
 int main(int argc, char **argv) {
   InitLLVM y(argc, argv);
   mlir::registerAllPasses();
@@ -63,6 +104,10 @@ int main(int argc, char **argv) {
   mlir::qsl::registerAllDialects(registry);
   mlir::MLIRContext context(registry);
   context.printOpOnDiagnostic(false);
+  mlir::ScopedDiagnosticHandler diagnostics(&context, [](mlir::Diagnostic &d) {
+    printDiagnostic(d);
+    return mlir::success();
+  });
 
   mlir::OwningOpRef<mlir::ModuleOp> module =
       mlir::qsl::importONNXModel(context, inputFile, options);
