@@ -23,22 +23,30 @@ _MLIR_TYPES = {"f32": np.float32, "f64": np.float64, "f16": np.float16,
                "i64": np.int64, "i32": np.int32, "i1": np.bool_}
 
 
+# numpy dtype -> MLIR element type (ONNX's unsigned types are signless).
+_ELEMENT_TYPES = {np.dtype(t): e for t, e in [
+    (np.float32, "f32"), (np.float64, "f64"), (np.float16, "f16"),
+    (np.int64, "i64"), (np.uint64, "i64"), (np.int32, "i32"), (np.uint32, "i32"),
+    (np.int16, "i16"), (np.uint16, "i16"), (np.int8, "i8"), (np.uint8, "i8"),
+    (np.bool_, "i1")]}
+
+
 def _tensor_type(shape, elem):
     dims = "x".join(str(d) for d in shape)
     return f"tensor<{dims}x{elem}>" if dims else f"tensor<{elem}>"
 
 
 def _literal(array):
-    elem = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64",
-            np.dtype(np.float16): "f16", np.dtype(np.int64): "i64",
-            np.dtype(np.int32): "i32", np.dtype(np.int8): "i8",
-            np.dtype(np.bool_): "i1"}[array.dtype]
+    elem = _ELEMENT_TYPES.get(array.dtype)
+    if elem is None:
+        raise RuntimeError(f"inputs of dtype {array.dtype} are not supported by the harness")
     if array.dtype == np.bool_:
         def rec(a):
             if a.ndim == 0:
                 return "true" if a else "false"
             return "[" + ", ".join(rec(x) for x in a) + "]"
-        return f"dense<{rec(array)}> : {_tensor_type(array.shape, elem)}", elem
+        body = rec(array) if array.size else "[]"
+        return f"dense<{body}> : {_tensor_type(array.shape, elem)}", elem
     hexdata = np.ascontiguousarray(array).tobytes().hex()
     return f'dense<"0x{hexdata}"> : {_tensor_type(array.shape, elem)}', elem
 
@@ -79,8 +87,9 @@ def run_model(path, inputs):
     body.append(f"  {res} = call @main_graph({', '.join(args)}) : ({', '.join(argtypes)}) -> ({', '.join(restypes)})")
     for i, ((dims, elem), rt) in enumerate(zip(results, restypes)):
         v = f"%r#{i}" if len(restypes) > 1 else "%r"
-        if elem == "i1":
-            # Print booleans as i32.
+        if elem in ("i1", "i8", "i16"):
+            # Print booleans and narrow integers as i32.
+            ext = "extui" if elem == "i1" else "extsi"
             shape = [int(d) for d in dims.split("x") if d]
             rank = len(shape)
             dims_ = ", ".join(f"d{k}" for k in range(rank))
@@ -91,7 +100,7 @@ def run_model(path, inputs):
             body.append(
                 f"  %b{i} = linalg.generic {{indexing_maps = [{idmap}, {idmap}], "
                 f"iterator_types = [{iters}]}} ins({v} : {rt}) outs(%e{i} : {i32t}) {{\n"
-                "  ^bb0(%x: i1, %o: i32):\n    %z = arith.extui %x : i1 to i32\n"
+                f"  ^bb0(%x: {elem}, %o: i32):\n    %z = arith.{ext} %x : {elem} to i32\n"
                 f"    linalg.yield %z : i32\n  }} -> {i32t}")
             v, rt, elem = f"%b{i}", _tensor_type(shape, "i32"), "i32"
         _, fn, ciface = _PRINTERS[_MLIR_TYPES[elem]]
@@ -117,6 +126,9 @@ def run_model(path, inputs):
     number = re.compile(r"-?(?:\d+\.?\d*(?:e[-+]?\d+)?|inf|nan)")
     for block, (dims, elem) in zip(out.split("Unranked Memref")[1:], results):
         shape = [int(d) for d in dims.split("x") if d]
+        if 0 in shape:
+            arrays.append(np.zeros(shape))
+            continue
         data = block.split("data =", 1)[1]
         vals = [float(v) for v in number.findall(data)]
         arrays.append(np.array(vals, dtype=np.float64).reshape(shape))

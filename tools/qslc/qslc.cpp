@@ -26,8 +26,10 @@
 
 using namespace llvm;
 
-static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"),
-                                      cl::Required);
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"));
+static cl::opt<bool> listOps("list-ops",
+                             cl::desc("Print the supported ONNX operators "
+                                      "(domain::OpType since-opset) and exit"));
 static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                        cl::value_desc("file"), cl::init("-"));
 enum class Emit { MLIR, LLVM };
@@ -89,6 +91,16 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::qsl::registerAllPasses();
   cl::ParseCommandLineOptions(argc, argv, "QSL compiler driver\n");
+
+  if (listOps) {
+    for (const auto &[name, since] : mlir::qsl::listSupportedONNXOps())
+      outs() << name << " " << since << "\n";
+    return 0;
+  }
+  if (inputFile.empty()) {
+    WithColor::error(errs(), "qslc") << "no input model (see --help)\n";
+    return 1;
+  }
 
   mlir::qsl::ONNXImportOptions options;
   options.functionName = functionName;

@@ -624,6 +624,10 @@ OwningOpRef<ModuleOp> mlir::qsl::importONNXModel(
   return importer.run();
 }
 
+std::vector<std::pair<std::string, int64_t>> mlir::qsl::listSupportedONNXOps() {
+  return OpTable().list();
+}
+
 void mlir::qsl::registerONNXImportDialects(DialectRegistry &registry) {
   registry.insert<arith::ArithDialect, func::FuncDialect, linalg::LinalgDialect,
                   math::MathDialect, scf::SCFDialect, tensor::TensorDialect>();

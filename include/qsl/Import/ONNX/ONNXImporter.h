@@ -15,6 +15,8 @@
 #include "llvm/Support/Error.h"
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace mlir {
 class DialectRegistry;
@@ -45,6 +47,10 @@ llvm::Error parseInputShapeSpec(llvm::StringRef spec,
 OwningOpRef<ModuleOp> importONNXModel(MLIRContext &context,
                                       llvm::StringRef path,
                                       const ONNXImportOptions &options);
+
+/// Every operator the importer handles, as "domain::OpType" (domain empty
+/// for the default ONNX domain) with the lowest opset it is handled from.
+std::vector<std::pair<std::string, int64_t>> listSupportedONNXOps();
 
 /// The dialects imported modules use.
 void registerONNXImportDialects(DialectRegistry &registry);

@@ -89,9 +89,17 @@ void binary(NodeContext &n, const BodyFn &floatBody, const BodyFn &intBody,
 
 /// A unary op on floats (and optionally integers).
 void unary(NodeContext &n, const BodyFn &floatBody,
-           const BodyFn &intBody = nullptr) {
+           const BodyFn &intBody = nullptr,
+           std::function<int64_t(int64_t)> fold = nullptr) {
   n.expectArity(1, 1);
   RankedTensorType t = n.inputType(0);
+  if (fold && n.maybeConstInput(0)) {
+    IntConst c = *n.maybeConstInput(0);
+    for (int64_t &v : c.data)
+      v = fold(v);
+    n.setConstResult(0, c, t.getElementType());
+    return;
+  }
   const BodyFn &body = isFloat(t.getElementType()) ? floatBody : intBody;
   if (!body)
     fail("element type " + llvm::Twine(t.getElementType().isInteger(1)
@@ -228,16 +236,23 @@ void mlir::qsl::onnx_import::registerElementwiseOps(OpTable &t) {
   });
   t.add("", "Pow", 13, [](NodeContext &n) {
     n.expectArity(2, 2);
+    // The result has the base's type; integer powers are computed in f64 and
+    // converted back (exact for the integer results that fit).
     Type base = n.inputType(0).getElementType();
-    if (!isFloat(base))
-      fail("integer Pow is not supported");
+    Type compute = isFloat(base) ? base : n.b.getF64Type();
     SmallVector<int64_t> shape =
         broadcastShapes(n.inputType(0).getShape(), n.inputType(1).getShape());
     n.setResult(0, buildBroadcastElementwise(
                        n.b, n.loc, {n.input(0), n.input(1)}, shape, base,
                        [&](OpBuilder &b, Location l, ValueRange v) -> Value {
-                         Value e = castScalar(b, l, v[1], base);
-                         return math::PowFOp::create(b, l, v[0], e);
+                         Value x = castScalar(b, l, v[0], compute);
+                         Value e = castScalar(b, l, v[1], compute);
+                         Value p = math::PowFOp::create(b, l, x, e);
+                         if (compute == base)
+                           return p;
+                         // Round first: pow(2, 3) may come back as 7.999...
+                         return castScalar(b, l, math::RoundEvenOp::create(b, l, p),
+                                           base);
                        }));
   });
 
@@ -322,7 +337,8 @@ void mlir::qsl::onnx_import::registerElementwiseOps(OpTable &t) {
           Value zero = arith::ConstantOp::create(
               b, l, b.getIntegerAttr(v[0].getType(), 0));
           return arith::SubIOp::create(b, l, zero, v[0]);
-        });
+        },
+        [](int64_t v) { return -v; });
   });
   t.add("", "Abs", 13, [](NodeContext &n) {
     unary(
@@ -332,7 +348,8 @@ void mlir::qsl::onnx_import::registerElementwiseOps(OpTable &t) {
         },
         [](OpBuilder &b, Location l, ValueRange v) -> Value {
           return math::AbsIOp::create(b, l, v[0]);
-        });
+        },
+        [](int64_t v) { return v < 0 ? -v : v; });
   });
   mathUnary<math::ExpOp>(t, "Exp");
   mathUnary<math::LogOp>(t, "Log");

@@ -61,12 +61,16 @@ Value mlir::qsl::onnx_import::dropAxes(OpBuilder &b, Location loc, Value v,
 namespace {
 
 TypedAttr lowest(OpBuilder &b, Type t) {
+  if (t.isInteger(1))
+    return b.getBoolAttr(false);
   if (auto f = llvm::dyn_cast<FloatType>(t))
     return b.getFloatAttr(
         t, APFloat::getInf(f.getFloatSemantics(), /*Negative=*/true));
   return b.getIntegerAttr(t, APInt::getSignedMinValue(t.getIntOrFloatBitWidth()));
 }
 TypedAttr highest(OpBuilder &b, Type t) {
+  if (t.isInteger(1))
+    return b.getBoolAttr(true);
   if (auto f = llvm::dyn_cast<FloatType>(t))
     return b.getFloatAttr(t, APFloat::getInf(f.getFloatSemantics()));
   return b.getIntegerAttr(t, APInt::getSignedMaxValue(t.getIntOrFloatBitWidth()));
@@ -76,13 +80,20 @@ Value add(OpBuilder &b, Location l, Value a, Value x) {
   return llvm::isa<FloatType>(a.getType()) ? Value(arith::AddFOp::create(b, l, a, x))
                                            : Value(arith::AddIOp::create(b, l, a, x));
 }
+// Booleans order false < true: unsigned max/min.
 Value max(OpBuilder &b, Location l, Value a, Value x) {
-  return llvm::isa<FloatType>(a.getType()) ? Value(arith::MaximumFOp::create(b, l, a, x))
-                                           : Value(arith::MaxSIOp::create(b, l, a, x));
+  if (llvm::isa<FloatType>(a.getType()))
+    return arith::MaximumFOp::create(b, l, a, x);
+  if (a.getType().isInteger(1))
+    return arith::MaxUIOp::create(b, l, a, x);
+  return arith::MaxSIOp::create(b, l, a, x);
 }
 Value min(OpBuilder &b, Location l, Value a, Value x) {
-  return llvm::isa<FloatType>(a.getType()) ? Value(arith::MinimumFOp::create(b, l, a, x))
-                                           : Value(arith::MinSIOp::create(b, l, a, x));
+  if (llvm::isa<FloatType>(a.getType()))
+    return arith::MinimumFOp::create(b, l, a, x);
+  if (a.getType().isInteger(1))
+    return arith::MinUIOp::create(b, l, a, x);
+  return arith::MinSIOp::create(b, l, a, x);
 }
 
 enum class Kind { Sum, Mean, Max, Min };
@@ -178,9 +189,15 @@ void softmax(NodeContext &n, bool log) {
                      }));
 }
 
+struct Normalized {
+  Value y;      // (x - mean) * invStdDev
+  Value mean;   // keepdims
+  Value invStd; // keepdims: 1 / sqrt(var + eps)
+};
+
 /// (x - mean) / sqrt(var + eps) over `axes`, computed in x's type.
-Value normalize(NodeContext &n, Value x, ArrayRef<int64_t> axes,
-                double epsilon) {
+Normalized normalize(NodeContext &n, Value x, ArrayRef<int64_t> axes,
+                     double epsilon) {
   auto t = llvm::cast<RankedTensorType>(x.getType());
   Type elem = t.getElementType();
   int64_t count = 1;
@@ -207,13 +224,21 @@ Value normalize(NodeContext &n, Value x, ArrayRef<int64_t> axes,
       [](OpBuilder &b, Location l, Value acc, Value v) -> Value {
         return arith::AddFOp::create(b, l, acc, arith::MulFOp::create(b, l, v, v));
       }));
-  return buildBroadcastElementwise(
-      n.b, n.loc, {centered, var}, t.getShape(), elem,
+  auto vt = llvm::cast<RankedTensorType>(var.getType());
+  Value invStd = buildBroadcastElementwise(
+      n.b, n.loc, {var}, vt.getShape(), elem,
       [&](OpBuilder &b, Location l, ValueRange v) -> Value {
         Value eps = arith::ConstantOp::create(b, l, b.getFloatAttr(elem, epsilon));
-        Value d = math::SqrtOp::create(b, l, arith::AddFOp::create(b, l, v[1], eps));
-        return arith::DivFOp::create(b, l, v[0], d);
+        Value d = math::SqrtOp::create(b, l, arith::AddFOp::create(b, l, v[0], eps));
+        return arith::DivFOp::create(
+            b, l, arith::ConstantOp::create(b, l, b.getFloatAttr(elem, 1.0)), d);
       });
+  Value y = buildBroadcastElementwise(
+      n.b, n.loc, {centered, invStd}, t.getShape(), elem,
+      [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+        return arith::MulFOp::create(b, l, v[0], v[1]);
+      });
+  return {y, mean, invStd};
 }
 
 void layerNorm(NodeContext &n) {
@@ -221,9 +246,6 @@ void layerNorm(NodeContext &n) {
   RankedTensorType t = n.inputType(0);
   if (!llvm::isa<FloatType>(t.getElementType()))
     fail("expects a float input");
-  for (int i = 1; i < n.node.output_size(); ++i)
-    if (!n.node.output(i).empty())
-      fail("the Mean and InvStdDev outputs are not supported");
   if (n.intAttr("stash_type", 1) != 1)
     fail("stash_type other than float is not supported");
   int64_t rank = t.getRank();
@@ -231,8 +253,8 @@ void layerNorm(NodeContext &n) {
   SmallVector<int64_t> axes;
   for (int64_t d = axis; d < rank; ++d)
     axes.push_back(d);
-  Value y = normalize(n, n.input(0), axes, n.floatAttr("epsilon", 1e-5f));
-  SmallVector<Value> ins{y, n.input(1)};
+  Normalized norm = normalize(n, n.input(0), axes, n.floatAttr("epsilon", 1e-5f));
+  SmallVector<Value> ins{norm.y, n.input(1)};
   if (n.hasInput(2))
     ins.push_back(n.input(2));
   for (size_t i = 1; i < ins.size(); ++i)
@@ -248,6 +270,10 @@ void layerNorm(NodeContext &n) {
                          r = arith::AddFOp::create(b, l, r, v[2]);
                        return r;
                      }));
+  // The optional Mean and InvStdDev outputs (keepdims over the normalized
+  // axes).
+  n.setResult(1, norm.mean);
+  n.setResult(2, norm.invStd);
 }
 
 void argExtreme(NodeContext &n, bool isMax) {

@@ -344,15 +344,27 @@ void slice(NodeContext &n) {
   if (axes.size() != count || steps.size() != count)
     fail("starts, ends, axes and steps must have the same length");
   SmallVector<int64_t> offsets(rank, 0), sizes(t.getShape()), stride(rank, 1);
+  bool negative = false;
   for (size_t i = 0; i < count; ++i) {
     int64_t a = axes[i], dim = t.getDimSize(a), step = steps[i];
-    if (step <= 0)
-      fail("step " + llvm::Twine(step) + " is not supported (positive steps only)");
+    if (step == 0)
+      fail("step 0 is not allowed");
     int64_t s = starts.data[i], e = ends.data[i];
-    s = std::clamp<int64_t>(s < 0 ? s + dim : s, 0, dim);
-    e = std::clamp<int64_t>(e < 0 ? e + dim : e, 0, dim);
-    offsets[a] = s;
-    sizes[a] = e > s ? (e - s + step - 1) / step : 0;
+    if (s < 0)
+      s += dim;
+    if (e < 0)
+      e += dim;
+    if (step > 0) {
+      s = std::clamp<int64_t>(s, 0, dim);
+      e = std::clamp<int64_t>(e, 0, dim);
+      sizes[a] = e > s ? (e - s + step - 1) / step : 0;
+    } else {
+      s = std::clamp<int64_t>(s, 0, dim - 1);
+      e = std::clamp<int64_t>(e, -1, dim - 1);
+      sizes[a] = s > e ? (s - e - step - 1) / -step : 0;
+      negative = true;
+    }
+    offsets[a] = sizes[a] == 0 ? 0 : s;
     stride[a] = step;
   }
   if (n.maybeConstInput(0)) {
@@ -371,6 +383,30 @@ void slice(NodeContext &n) {
         coord[k] = 0;
     }
     n.setConstResult(0, c, t.getElementType());
+    return;
+  }
+  if (product(sizes) == 0) {
+    // An empty result: nothing to read (and no offset is in bounds).
+    n.setResult(0, tensor::EmptyOp::create(n.b, n.loc, sizes, t.getElementType()));
+    return;
+  }
+  if (negative) {
+    // out[i...] = in[offset + i * step ...] with negative steps.
+    Value src = n.input(0);
+    n.setResult(0, buildBroadcastElementwise(
+                       n.b, n.loc, {}, sizes, t.getElementType(),
+                       [&](OpBuilder &b, Location l, ValueRange) -> Value {
+                         SmallVector<Value> at;
+                         for (int64_t d = 0; d < rank; ++d) {
+                           Value i = linalg::IndexOp::create(b, l, d);
+                           Value scaled = arith::MulIOp::create(
+                               b, l, i, arith::ConstantIndexOp::create(b, l, stride[d]));
+                           at.push_back(arith::AddIOp::create(
+                               b, l, scaled,
+                               arith::ConstantIndexOp::create(b, l, offsets[d])));
+                         }
+                         return tensor::ExtractOp::create(b, l, src, at);
+                       }));
     return;
   }
   auto resultType = RankedTensorType::get(sizes, t.getElementType());
@@ -470,6 +506,10 @@ void split(NodeContext &n) {
     SmallVector<int64_t> offsets(rank, 0), shape(t.getShape()), one(rank, 1);
     offsets[axis] = offset;
     shape[axis] = size;
+    if (product(shape) == 0) {
+      n.setResult(i, tensor::EmptyOp::create(n.b, n.loc, shape, t.getElementType()));
+      continue;
+    }
     n.setResult(i, tensor::ExtractSliceOp::create(
                        n.b, n.loc, RankedTensorType::get(shape, t.getElementType()),
                        n.input(0), ValueRange{}, ValueRange{}, ValueRange{},
