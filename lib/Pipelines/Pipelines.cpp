@@ -9,12 +9,13 @@ using namespace mlir;
 
 // Written as a textual pipeline so that the exact sequence is visible in one
 // place (and in `qsl-opt --help`); every pass named here is upstream's or ours.
-static constexpr const char *kCpuReferencePipeline =
+static constexpr const char *kCpuFrontHalf =
     "qsl-lower-to-linalg,"
     "canonicalize,"
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map "
-    "allow-return-allocs-from-loops},"
+    "allow-return-allocs-from-loops},";
+static constexpr const char *kCpuBackHalf =
     "buffer-deallocation-pipeline,"
     "convert-bufferization-to-memref,"
     "convert-linalg-to-loops,"
@@ -30,8 +31,14 @@ static constexpr const char *kCpuReferencePipeline =
     "convert-func-to-llvm,"
     "reconcile-unrealized-casts";
 
-void qsl::buildCpuReferencePipeline(OpPassManager &pm) {
-  if (failed(parsePassPipeline(kCpuReferencePipeline, pm, llvm::errs())))
+void qsl::buildCpuReferencePipeline(OpPassManager &pm,
+                                    const CpuPipelineOptions &options) {
+  std::string pipeline = kCpuFrontHalf;
+  if (options.resultsAsOutParams)
+    pipeline += "buffer-results-to-out-params{modify-public-functions "
+                "hoist-static-allocs},";
+  pipeline += kCpuBackHalf;
+  if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
     llvm::report_fatal_error("qsl: the CPU reference pipeline names a pass "
                              "that is not registered");
 }
@@ -41,5 +48,5 @@ void qsl::registerPipelines() {
       "qsl-cpu-reference-pipeline",
       "Lower qsl and tensor IR to the LLVM dialect through the reference "
       "lowering, bufferization and plain loops (mlir-runner ready)",
-      buildCpuReferencePipeline);
+      [](OpPassManager &pm) { buildCpuReferencePipeline(pm); });
 }

@@ -1,54 +1,13 @@
-"""Helpers for QSL's Python lit tests: run an ONNX model through qslc, the
-CPU reference pipeline and mlir-runner, and compare with onnxruntime.
+"""Helpers for QSL's Python lit tests: compile an ONNX model with qslc, run
+it with qsl-run and compare with onnxruntime.
 
-Tools are found on PATH (lit puts build/bin and LLVM 22's bin first); the
-runner libraries come from the QSL_RUNNER_LIBS environment variable that
-lit sets.
+Tools are found on PATH (lit puts build/bin first).
 """
 import os
-import re
 import subprocess
 import tempfile
 
 import numpy as np
-
-_PRINTERS = {
-    np.float32: ("f32", "printMemrefF32", False),
-    np.float64: ("f64", "printMemrefF64", True),
-    np.float16: ("f16", "printMemrefF16", True),
-    np.int64: ("i64", "printMemrefI64", True),
-    np.int32: ("i32", "printMemrefI32", True),
-}
-_MLIR_TYPES = {"f32": np.float32, "f64": np.float64, "f16": np.float16,
-               "i64": np.int64, "i32": np.int32, "i1": np.bool_}
-
-
-# numpy dtype -> MLIR element type (ONNX's unsigned types are signless).
-_ELEMENT_TYPES = {np.dtype(t): e for t, e in [
-    (np.float32, "f32"), (np.float64, "f64"), (np.float16, "f16"),
-    (np.int64, "i64"), (np.uint64, "i64"), (np.int32, "i32"), (np.uint32, "i32"),
-    (np.int16, "i16"), (np.uint16, "i16"), (np.int8, "i8"), (np.uint8, "i8"),
-    (np.bool_, "i1")]}
-
-
-def _tensor_type(shape, elem):
-    dims = "x".join(str(d) for d in shape)
-    return f"tensor<{dims}x{elem}>" if dims else f"tensor<{elem}>"
-
-
-def _literal(array):
-    elem = _ELEMENT_TYPES.get(array.dtype)
-    if elem is None:
-        raise RuntimeError(f"inputs of dtype {array.dtype} are not supported by the harness")
-    if array.dtype == np.bool_:
-        def rec(a):
-            if a.ndim == 0:
-                return "true" if a else "false"
-            return "[" + ", ".join(rec(x) for x in a) + "]"
-        body = rec(array) if array.size else "[]"
-        return f"dense<{body}> : {_tensor_type(array.shape, elem)}", elem
-    hexdata = np.ascontiguousarray(array).tobytes().hex()
-    return f'dense<"0x{hexdata}"> : {_tensor_type(array.shape, elem)}', elem
 
 
 def _run(cmd, stdin=None):
@@ -58,83 +17,24 @@ def _run(cmd, stdin=None):
     return p.stdout
 
 
-def import_model(path, input_shapes=()):
-    cmd = ["qslc", path, "--emit=mlir"]
-    for name, shape in input_shapes:
-        cmd.append(f"--input-shape={name}=" + ("x".join(map(str, shape)) or "scalar"))
-    return _run(cmd)
-
-
 def run_model(path, inputs):
-    """Imports `path` with the shapes of `inputs` (name -> array, in graph
-    input order), runs it on the CPU and returns the outputs as arrays."""
-    module = import_model(path, [(k, v.shape) for k, v in inputs.items()])
-    sig = re.search(r"func\.func @main_graph\((.*)\) -> (.*) \{\n", module)
-    if not sig:
-        raise RuntimeError("no main_graph in the imported module")
-    results = re.findall(r"tensor<((?:\d+x)*)([a-z0-9]+)>", sig.group(2))
-    decls, body = [], []
-    printers = set()
-    args, argtypes = [], []
-    for i, (name, array) in enumerate(inputs.items()):
-        lit, elem = _literal(np.asarray(array))
-        body.append(f"  %in{i} = arith.constant {lit}")
-        args.append(f"%in{i}")
-        argtypes.append(_tensor_type(array.shape, elem))
-    restypes = [_tensor_type([int(d) for d in dims.split("x") if d], e)
-                for dims, e in results]
-    res = f"%r:{len(restypes)}" if len(restypes) > 1 else "%r"
-    body.append(f"  {res} = call @main_graph({', '.join(args)}) : ({', '.join(argtypes)}) -> ({', '.join(restypes)})")
-    for i, ((dims, elem), rt) in enumerate(zip(results, restypes)):
-        v = f"%r#{i}" if len(restypes) > 1 else "%r"
-        if elem in ("i1", "i8", "i16"):
-            # Print booleans and narrow integers as i32.
-            ext = "extui" if elem == "i1" else "extsi"
-            shape = [int(d) for d in dims.split("x") if d]
-            rank = len(shape)
-            dims_ = ", ".join(f"d{k}" for k in range(rank))
-            idmap = f"affine_map<({dims_}) -> ({dims_})>"
-            iters = ", ".join(['"parallel"'] * rank)
-            i32t = _tensor_type(shape, "i32")
-            body.append(f"  %e{i} = tensor.empty() : {i32t}")
-            body.append(
-                f"  %b{i} = linalg.generic {{indexing_maps = [{idmap}, {idmap}], "
-                f"iterator_types = [{iters}]}} ins({v} : {rt}) outs(%e{i} : {i32t}) {{\n"
-                f"  ^bb0(%x: {elem}, %o: i32):\n    %z = arith.{ext} %x : {elem} to i32\n"
-                f"    linalg.yield %z : i32\n  }} -> {i32t}")
-            v, rt, elem = f"%b{i}", _tensor_type(shape, "i32"), "i32"
-        _, fn, ciface = _PRINTERS[_MLIR_TYPES[elem]]
-        printers.add((fn, elem, ciface))
-        body.append(f"  %u{i} = tensor.cast {v} : {rt} to tensor<*x{elem}>")
-        body.append(f"  call @{fn}(%u{i}) : (tensor<*x{elem}>) -> ()")
-    for fn, elem, ciface in sorted(printers):
-        attr = " attributes {llvm.emit_c_interface}" if ciface else ""
-        decls.append(f"  func.func private @{fn}(tensor<*x{elem}>){attr}")
-    # Insert the harness before the module's closing brace (and before any
-    # resource section that follows it).
-    text, _, resources = module.partition("\n{-#")
-    text = text.rstrip()
-    assert text.endswith("}")
-    program = text[:-1] + "\n" + "\n".join(decls) + "\n  func.func @main() {\n" + \
-        "\n".join("  " + l for l in body) + "\n    return\n  }\n}\n"
-    if resources:
-        program += "\n{-#" + resources
-    lowered = _run(["qsl-opt", "--qsl-cpu-reference-pipeline"], program)
-    out = _run(["mlir-runner", "-e", "main", "-entry-point-result=void",
-                "-shared-libs=" + os.environ["QSL_RUNNER_LIBS"]], lowered)
-    arrays = []
-    number = re.compile(r"-?(?:\d+\.?\d*(?:e[-+]?\d+)?|inf|nan)")
-    for block, (dims, elem) in zip(out.split("Unranked Memref")[1:], results):
-        shape = [int(d) for d in dims.split("x") if d]
-        if 0 in shape:
-            arrays.append(np.zeros(shape))
-            continue
-        data = block.split("data =", 1)[1]
-        vals = [float(v) for v in number.findall(data)]
-        arrays.append(np.array(vals, dtype=np.float64).reshape(shape))
-    if len(arrays) != len(results):
-        raise RuntimeError(f"expected {len(results)} printed outputs:\n{out[-2000:]}")
-    return arrays
+    """Compiles `path` with qslc for the shapes of `inputs` (name -> array),
+    runs it with qsl-run and returns the outputs in graph order."""
+    with tempfile.TemporaryDirectory() as d:
+        module = os.path.join(d, "model.mlir")
+        cmd = ["qslc", path, "-o", module]
+        for name, array in inputs.items():
+            shape = "x".join(map(str, np.shape(array))) or "scalar"
+            cmd.append(f"--input-shape={name}={shape}")
+        _run(cmd)
+        given = os.path.join(d, "inputs.npz")
+        np.savez(given, **{k: np.asarray(v) for k, v in inputs.items()})
+        got = os.path.join(d, "outputs.npz")
+        _run(["qsl-run", module, "--input", given, "--output", got])
+        import onnx
+        names = [o.name for o in onnx.load(path, load_external_data=False).graph.output]
+        with np.load(got) as out:
+            return [out[n].astype(np.float64) for n in names]
 
 
 def reference(path, inputs):

@@ -11,6 +11,7 @@
 #include "qsl/InitAll.h"
 #include "qsl/Pipelines/Pipelines.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
@@ -34,10 +35,11 @@ static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                        cl::value_desc("file"), cl::init("-"));
 enum class Emit { MLIR, LLVM };
 static cl::opt<Emit> emit(
-    "emit", cl::desc("What to produce"), cl::init(Emit::MLIR),
+    "emit", cl::desc("What to produce"), cl::init(Emit::LLVM),
     cl::values(clEnumValN(Emit::MLIR, "mlir", "the imported graph (tensors)"),
                clEnumValN(Emit::LLVM, "llvm",
-                          "LLVM dialect after the CPU reference pipeline")));
+                          "a module for qsl-run: LLVM dialect after the CPU "
+                          "reference pipeline (default)")));
 static cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Concrete shape of a graph input: NAME=D0xD1x..."),
@@ -127,8 +129,26 @@ int main(int argc, char **argv) {
     return 1;
 
   if (emit == Emit::LLVM) {
+    // Record the entry point's ONNX signature for qsl-run, then compile with
+    // the C interface and results as out-parameters.
+    auto func = module->lookupSymbol<mlir::func::FuncOp>(functionName);
+    mlir::Builder b(&context);
+    auto describe = [&](mlir::Type type, mlir::DictionaryAttr attrs) {
+      return b.getDictionaryAttr(
+          {b.getNamedAttr("name", attrs ? attrs.get("onnx.name") : mlir::Attribute()),
+           b.getNamedAttr("type", mlir::TypeAttr::get(type))});
+    };
+    llvm::SmallVector<mlir::Attribute> ins, outs;
+    for (unsigned i = 0; i < func.getNumArguments(); ++i)
+      ins.push_back(describe(func.getArgumentTypes()[i], func.getArgAttrDict(i)));
+    for (unsigned i = 0; i < func.getNumResults(); ++i)
+      outs.push_back(describe(func.getResultTypes()[i], func.getResultAttrDict(i)));
+    (*module)->setAttr("qsl.entry", b.getStringAttr(functionName));
+    (*module)->setAttr("qsl.inputs", b.getArrayAttr(ins));
+    (*module)->setAttr("qsl.outputs", b.getArrayAttr(outs));
+    func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
     mlir::PassManager pm(&context);
-    mlir::qsl::buildCpuReferencePipeline(pm);
+    mlir::qsl::buildCpuReferencePipeline(pm, {/*resultsAsOutParams=*/true});
     if (mlir::failed(pm.run(*module)))
       return 1;
   }

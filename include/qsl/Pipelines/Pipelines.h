@@ -7,10 +7,17 @@
 namespace mlir {
 namespace qsl {
 
+struct CpuPipelineOptions {
+  /// Return memref results through caller-allocated out-parameters (the
+  /// calling convention qsl-run uses); off for mlir-runner style programs.
+  bool resultsAsOutParams = false;
+};
+
 /// The reference CPU pipeline: qsl-lower-to-linalg, bufferization, loops and
 /// conversion to the LLVM dialect, ready for mlir-runner or translation to
 /// LLVM IR. Correct but not fast: the oracle for numerics.
-void buildCpuReferencePipeline(OpPassManager &pm);
+void buildCpuReferencePipeline(OpPassManager &pm,
+                               const CpuPipelineOptions &options = {});
 
 /// Registers `qsl-cpu-reference-pipeline`.
 void registerPipelines();
