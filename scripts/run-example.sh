@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # README command 1: installs what is missing, builds, and runs the bundled
-# example (a two-layer MLP with int4+low-rank and 2:4+int8 weights) through
-# qsl-opt: storage report, reference lowering to the CPU, execution, and a
-# comparison with numpy.
+# examples:
+#  1. an ONNX image classifier (weights in an external data file), compiled
+#     by qslc for the CPU, run by qsl-run, compared with onnxruntime;
+#  2. a two-layer MLP with int4+low-rank and 2:4+int8 weights in the qsl
+#     dialect through qsl-opt: storage report, reference lowering, execution
+#     and a comparison with numpy.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${QSL_BUILD_DIR:-$root/build}
@@ -13,7 +16,20 @@ llvm=/usr/lib/llvm-22
 bash "$root/scripts/setup.sh"
 bash "$root/scripts/build.sh"
 qsl_opt="$build/bin/qsl-opt"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 
+cnn="$root/examples/onnx-cnn"
+echo
+echo "== ONNX: qslc $cnn/cnn.onnx --input-shape image=2x3x32x32 -o cnn.mlir"
+"$build/bin/qslc" "$cnn/cnn.onnx" --input-shape image=2x3x32x32 -o "$work/cnn.mlir"
+echo "== qsl-run cnn.mlir --input input.npz --output probs.npz"
+"$build/bin/qsl-run" "$work/cnn.mlir" --input "$cnn/input.npz" --output "$work/probs.npz" \
+  --print --repeat 20
+python3 "$root/scripts/compare_with_onnxruntime.py" "$cnn/cnn.onnx" "$cnn/input.npz" "$work/probs.npz"
+
+echo
+echo "== The qsl dialect: $(basename "$example")"
 echo
 echo "== Storage of each compressed weight (qsl-storage-report)"
 "$qsl_opt" "$example" --qsl-storage-report -mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 \
@@ -22,12 +38,11 @@ echo "== Storage of each compressed weight (qsl-storage-report)"
 echo
 echo "== qsl-lower-to-linalg: the first compressed matmul as dense linalg"
 "$qsl_opt" "$example" --qsl-lower-to-linalg --canonicalize -mlir-elide-elementsattrs-if-larger=4 \
-  | sed -n '/func.func @mlp/,/linalg.generic/p' | head -40
+  | sed -n '/func.func @mlp/,/linalg.generic/p' | head -20
 
 echo
 echo "== Running on the CPU (qsl-cpu-reference-pipeline + mlir-runner)"
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+out="$work/mlp.out"
 "$qsl_opt" "$example" --qsl-cpu-reference-pipeline \
   | "$llvm/bin/mlir-runner" -e main -entry-point-result=void \
       -shared-libs="$llvm/lib/libmlir_runner_utils.so,$llvm/lib/libmlir_c_runner_utils.so" > "$out"
