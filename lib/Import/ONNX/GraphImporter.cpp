@@ -1,6 +1,8 @@
 //===- GraphImporter.cpp - ONNX graph to func.func -------------------------===//
 #include "GraphImporter.h"
 
+#include "qsl/Dialect/QSL/IR/QslDialect.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -10,6 +12,7 @@
 #include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
@@ -132,6 +135,19 @@ Type GraphImporter::elementType(int32_t onnxType) const {
                                static_cast<onnx::TensorProto::DataType>(onnxType))
                          : "type " + std::to_string(onnxType);
   fail("element type " + name + " is not supported");
+}
+
+bool onnx_import::isUnsignedType(int32_t onnxType) {
+  switch (onnxType) {
+  case onnx::TensorProto::UINT8:
+  case onnx::TensorProto::UINT16:
+  case onnx::TensorProto::UINT32:
+  case onnx::TensorProto::UINT64:
+  case 21: // UINT4
+    return true;
+  default:
+    return false;
+  }
 }
 
 static int64_t byteWidth(Type type) {
@@ -309,8 +325,23 @@ ElementsAttr GraphImporter::importTensor(const onnx::TensorProto &tensor) {
       v.emplace_back(sem, APInt(16, static_cast<uint16_t>(x)));
     return DenseElementsAttr::get(type, v);
   }
+  case 21: // UINT4: two values per int32_data entry, low nibble first.
+  case 22: { // INT4
+    if (tensor.int32_data_size() != (n + 1) / 2)
+      fail("tensor '" + tensor.name() + "' has " +
+           llvm::Twine(tensor.int32_data_size()) +
+           " packed 4-bit pairs but its shape needs " + llvm::Twine((n + 1) / 2));
+    SmallVector<APInt> v;
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t nibble = (tensor.int32_data(i / 2) >> ((i % 2) * 4)) & 0xF;
+      if (tensor.data_type() == 22 && nibble >= 8)
+        nibble -= 16;
+      v.emplace_back(4, nibble, /*isSigned=*/true, /*implicitTrunc=*/true);
+    }
+    return DenseElementsAttr::get(type, v);
+  }
   default: {
-    // INT8/UINT8/INT16/UINT16/INT32/INT4/UINT4: one value per int32_data.
+    // INT8/UINT8/INT16/UINT16/INT32: one value per int32_data entry.
     count(tensor.int32_data_size());
     SmallVector<APInt> v;
     for (int32_t x : tensor.int32_data())
@@ -410,6 +441,7 @@ bool GraphImporter::importInputs(SmallVectorImpl<Type> &types,
     }
     types.push_back(RankedTensorType::get(shape, elem));
     names.push_back(input.name());
+    inputUnsigned.push_back(isUnsignedType(tt.elem_type()));
   }
   for (const auto &entry : options.inputShapes)
     if (!inputNames.contains(entry.getKey())) {
@@ -500,15 +532,16 @@ bool GraphImporter::importGraph(ModuleOp module) {
                                    b.getFunctionType(inputTypes, {}));
   Block *entry = func.addEntryBlock();
   b.setInsertionPointToStart(entry);
-  for (auto [name, arg] : llvm::zip_equal(inputNames, entry->getArguments()))
-    values[name] = TensorValue{arg, std::nullopt};
+  for (auto [i, arg] : llvm::enumerate(entry->getArguments()))
+    values[inputNames[i]] = TensorValue{arg, std::nullopt, inputUnsigned[i]};
 
   for (const onnx::TensorProto &t : graph.initializer()) {
     try {
       ElementsAttr attr = importTensor(t);
       Location loc = NameLoc::get(StringAttr::get(&context, t.name()), fileLoc);
       Value v = arith::ConstantOp::create(b, loc, llvm::cast<TypedAttr>(attr));
-      values[t.name()] = TensorValue{v, intContents(t, attr)};
+      values[t.name()] = TensorValue{v, intContents(t, attr),
+                                     isUnsignedType(t.data_type())};
     } catch (const ImportError &e) {
       error() << "initializer '" << t.name() << "': " << e.message;
       return false;
@@ -564,6 +597,11 @@ bool GraphImporter::importGraph(ModuleOp module) {
   }
   func::ReturnOp::create(b, fileLoc, results);
   func.setFunctionType(b.getFunctionType(inputTypes, resultTypes));
+  // Drop what no output needs (initializers folded into encodings, unused
+  // shape computations, the dense side of fused qsl.matmul weights).
+  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(*entry)))
+    if (isOpTriviallyDead(&op))
+      op.erase();
   // Keep the ONNX names of inputs and outputs for runners and reports.
   for (auto [i, name] : llvm::enumerate(inputNames))
     func.setArgAttr(i, "onnx.name", b.getStringAttr(name));
@@ -619,7 +657,7 @@ OwningOpRef<ModuleOp> mlir::qsl::importONNXModel(
     const ONNXImportOptions &options) {
   context.loadDialect<arith::ArithDialect, func::FuncDialect,
                       linalg::LinalgDialect, math::MathDialect,
-                      scf::SCFDialect, tensor::TensorDialect>();
+                      scf::SCFDialect, tensor::TensorDialect, QslDialect>();
   GraphImporter importer(context, path, options);
   return importer.run();
 }
@@ -630,5 +668,6 @@ std::vector<std::pair<std::string, int64_t>> mlir::qsl::listSupportedONNXOps() {
 
 void mlir::qsl::registerONNXImportDialects(DialectRegistry &registry) {
   registry.insert<arith::ArithDialect, func::FuncDialect, linalg::LinalgDialect,
-                  math::MathDialect, scf::SCFDialect, tensor::TensorDialect>();
+                  math::MathDialect, scf::SCFDialect, tensor::TensorDialect,
+                  QslDialect>();
 }

@@ -50,6 +50,7 @@ private:
   onnx::ModelProto model;
   llvm::StringMap<int64_t> opsets;
   llvm::StringMap<TensorValue> values;
+  std::vector<bool> inputUnsigned;
   OpTable table;
 };
 

@@ -46,6 +46,9 @@ struct IntConst {
 struct TensorValue {
   Value value;
   std::optional<IntConst> ints;
+  /// The ONNX type was unsigned (UINT8, UINT4, ...): MLIR integers are
+  /// signless, and Cast and DequantizeLinear need to know.
+  bool isUnsigned = false;
 };
 
 class GraphImporter;
@@ -73,6 +76,12 @@ public:
   const std::optional<IntConst> &maybeConstInput(size_t i) const {
     return inputs[i].ints;
   }
+  bool isUnsignedInput(size_t i) const {
+    return i < inputs.size() && inputs[i].isUnsigned;
+  }
+  /// The attribute of input `i` when it is an arith.constant (an
+  /// initializer or Constant), else null.
+  ElementsAttr constantAttr(size_t i) const;
   /// Requires between `min` and `max` inputs and `outputs` results.
   void expectArity(size_t min, size_t max) const;
 
@@ -94,6 +103,8 @@ public:
   // Results.
   size_t numOutputs() const { return node.output_size(); }
   void setResult(size_t i, Value v, std::optional<IntConst> ints = {});
+  /// Records that result `i` holds an ONNX unsigned integer type.
+  void markUnsigned(size_t i) { results[i].isUnsigned = true; }
   /// A result that is an integer tensor known at import time: emitted as a
   /// constant and remembered for shape computations.
   void setConstResult(size_t i, IntConst value, Type elementType);
@@ -133,6 +144,15 @@ void registerLinearOps(OpTable &table);
 void registerShapeOps(OpTable &table);
 void registerNNOps(OpTable &table);
 void registerReductionOps(OpTable &table);
+void registerQuantizationOps(OpTable &table);
+
+/// The elements of a constant (inline or resource; sub-byte integers one
+/// byte each) as int64 (integers, sign-extended) or double (floats).
+SmallVector<int64_t> readIntegers(ElementsAttr attr);
+SmallVector<double> readFloats(ElementsAttr attr);
+
+/// True for ONNX's unsigned integer element types.
+bool isUnsignedType(int32_t onnxType);
 
 /// "[2, 3]" for messages.
 std::string shapeStr(ArrayRef<int64_t> shape);

@@ -5,6 +5,10 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinDialect.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+#include <cstring>
 
 using namespace mlir;
 using namespace mlir::qsl;
@@ -47,6 +51,71 @@ const IntConst &NodeContext::constInput(size_t i, llvm::StringRef what) const {
          ") must be known when the model is compiled; it is computed at run "
          "time");
   return *inputs[i].ints;
+}
+
+ElementsAttr NodeContext::constantAttr(size_t i) const {
+  if (!hasInput(i))
+    return {};
+  auto c = inputs[i].value.getDefiningOp<arith::ConstantOp>();
+  return c ? llvm::dyn_cast<ElementsAttr>(c.getValue()) : ElementsAttr();
+}
+
+/// Raw element bytes of a resource blob, one element per `width` bytes.
+static ArrayRef<char> resourceBytes(DenseResourceElementsAttr attr) {
+  AsmResourceBlob *blob = attr.getRawHandle().getBlob();
+  if (!blob)
+    fail("constant data is not available (resource was dropped)");
+  return blob->getData();
+}
+
+SmallVector<int64_t> onnx_import::readIntegers(ElementsAttr attr) {
+  SmallVector<int64_t> out;
+  Type elem = attr.getElementType();
+  unsigned width = elem.getIntOrFloatBitWidth();
+  if (auto dense = llvm::dyn_cast<DenseElementsAttr>(attr)) {
+    for (const APInt &v : dense.getValues<APInt>())
+      out.push_back(width == 1 ? v.getZExtValue() : v.getSExtValue());
+    return out;
+  }
+  auto resource = llvm::dyn_cast<DenseResourceElementsAttr>(attr);
+  if (!resource)
+    fail("unsupported constant attribute");
+  ArrayRef<char> bytes = resourceBytes(resource);
+  size_t step = std::max<unsigned>(1, width / 8);
+  for (size_t i = 0; i + step <= bytes.size(); i += step) {
+    uint64_t raw = 0;
+    std::memcpy(&raw, bytes.data() + i, step);
+    out.push_back(APInt(step * 8, raw).sextOrTrunc(64).getSExtValue());
+  }
+  return out;
+}
+
+SmallVector<double> onnx_import::readFloats(ElementsAttr attr) {
+  SmallVector<double> out;
+  auto ft = llvm::dyn_cast<FloatType>(attr.getElementType());
+  if (!ft)
+    fail("expected a float constant");
+  auto toDouble = [](APFloat v) {
+    bool lost;
+    v.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
+    return v.convertToDouble();
+  };
+  if (auto dense = llvm::dyn_cast<DenseElementsAttr>(attr)) {
+    for (const APFloat &v : dense.getValues<APFloat>())
+      out.push_back(toDouble(v));
+    return out;
+  }
+  auto resource = llvm::dyn_cast<DenseResourceElementsAttr>(attr);
+  if (!resource)
+    fail("unsupported constant attribute");
+  ArrayRef<char> bytes = resourceBytes(resource);
+  size_t step = ft.getWidth() / 8;
+  for (size_t i = 0; i + step <= bytes.size(); i += step) {
+    uint64_t raw = 0;
+    std::memcpy(&raw, bytes.data() + i, step);
+    out.push_back(toDouble(APFloat(ft.getFloatSemantics(), APInt(ft.getWidth(), raw))));
+  }
+  return out;
 }
 
 void NodeContext::expectArity(size_t min, size_t max) const {
@@ -156,6 +225,7 @@ OpTable::OpTable() {
   registerShapeOps(*this);
   registerNNOps(*this);
   registerReductionOps(*this);
+  registerQuantizationOps(*this);
 }
 
 void OpTable::add(llvm::StringRef domain, llvm::StringRef opType,

@@ -166,8 +166,10 @@ Value clamp01(OpBuilder &b, Location l, Value x) {
   return arith::MinimumFOp::create(b, l, lo, floatConst(b, l, t, 1.0));
 }
 
-/// ONNX Cast semantics between the element types QSL supports.
-Value castScalar(OpBuilder &b, Location l, Value v, Type to) {
+/// ONNX Cast semantics between the element types QSL supports; `fromUnsigned`
+/// when the source holds an ONNX unsigned type.
+Value castScalar(OpBuilder &b, Location l, Value v, Type to,
+                 bool fromUnsigned = false) {
   Type from = v.getType();
   if (from == to)
     return v;
@@ -190,9 +192,13 @@ Value castScalar(OpBuilder &b, Location l, Value v, Type to) {
   }
   if (isFloat(from))
     return arith::FPToSIOp::create(b, l, to, v);
-  if (from.isInteger(1))
-    return isFloat(to) ? Value(arith::UIToFPOp::create(b, l, to, v))
-                       : Value(arith::ExtUIOp::create(b, l, to, v));
+  if (from.isInteger(1) || fromUnsigned) {
+    if (isFloat(to))
+      return arith::UIToFPOp::create(b, l, to, v);
+    if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth())
+      return arith::ExtUIOp::create(b, l, to, v);
+    return arith::TruncIOp::create(b, l, to, v);
+  }
   if (isFloat(to))
     return arith::SIToFPOp::create(b, l, to, v);
   if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth())
@@ -200,10 +206,13 @@ Value castScalar(OpBuilder &b, Location l, Value v, Type to) {
   return arith::TruncIOp::create(b, l, to, v);
 }
 
-void castTo(NodeContext &n, Type to) {
+void castTo(NodeContext &n, Type to, bool toUnsigned) {
   RankedTensorType t = n.inputType(0);
+  bool fromUnsigned = n.isUnsignedInput(0);
   if (t.getElementType() == to) {
     n.setResult(0, n.input(0), n.maybeConstInput(0));
+    if (toUnsigned)
+      n.markUnsigned(0);
     return;
   }
   if (n.maybeConstInput(0) && llvm::isa<IntegerType>(to) && !to.isInteger(1)) {
@@ -217,8 +226,10 @@ void castTo(NodeContext &n, Type to) {
   n.setResult(0, buildBroadcastElementwise(
                      n.b, n.loc, {n.input(0)}, t.getShape(), to,
                      [&](OpBuilder &b, Location l, ValueRange v) {
-                       return castScalar(b, l, v[0], to);
+                       return castScalar(b, l, v[0], to, fromUnsigned);
                      }));
+  if (toUnsigned)
+    n.markUnsigned(0);
 }
 
 } // namespace
@@ -477,11 +488,12 @@ void mlir::qsl::onnx_import::registerElementwiseOps(OpTable &t) {
     std::optional<int64_t> to = n.optIntAttr("to");
     if (!to)
       fail("attribute 'to' is required");
-    castTo(n, n.elementType(static_cast<int32_t>(*to)));
+    castTo(n, n.elementType(static_cast<int32_t>(*to)),
+           isUnsignedType(static_cast<int32_t>(*to)));
   });
   t.add("", "CastLike", 15, [](NodeContext &n) {
     n.expectArity(2, 2);
-    castTo(n, n.inputType(1).getElementType());
+    castTo(n, n.inputType(1).getElementType(), n.isUnsignedInput(1));
   });
   t.add("", "Identity", 13, [](NodeContext &n) {
     n.expectArity(1, 1);

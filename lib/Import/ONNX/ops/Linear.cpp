@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "../ImportContext.h"
 
+#include "qsl/Dialect/QSL/IR/QslOps.h"
 #include "qsl/Utils/LinalgBuilders.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -17,6 +18,15 @@ using namespace mlir::qsl;
 using namespace mlir::qsl::onnx_import;
 
 namespace {
+
+/// The encoded weight when `v` is the qsl.unpack of a 2-D encoded tensor
+/// (a DequantizeLinear/MatMulNBits weight), else null.
+Value encodedWeight(Value v) {
+  auto unpack = v.getDefiningOp<UnpackOp>();
+  if (!unpack || unpack.getType().getRank() != 2)
+    return {};
+  return unpack.getSource();
+}
 
 void matmul(NodeContext &n) {
   n.expectArity(2, 2);
@@ -42,6 +52,18 @@ void matmul(NodeContext &n) {
   SmallVector<int64_t> batch = broadcastShapes(
       ArrayRef<int64_t>(as).drop_back(2), ArrayRef<int64_t>(bs).drop_back(2));
   Value av = reshapeStatic(n.b, n.loc, n.input(0), as);
+  if (Value w = encodedWeight(n.input(1))) {
+    // Dense activation x encoded weight: qsl.matmul keeps the weight
+    // compressed for every later lowering.
+    SmallVector<int64_t> yShape(as);
+    yShape.back() = nn;
+    Value y = MatmulOp::create(n.b, n.loc, RankedTensorType::get(yShape, elem),
+                               av, w, /*transpose_w=*/false);
+    if (rowA)
+      yShape.erase(yShape.end() - 2);
+    n.setResult(0, reshapeStatic(n.b, n.loc, y, yShape));
+    return;
+  }
   Value bv = reshapeStatic(n.b, n.loc, n.input(1), bs);
 
   MLIRContext *ctx = n.b.getContext();
@@ -108,6 +130,34 @@ void gemm(NodeContext &n) {
         : fail("C of shape " + shapeStr(n.inputType(2).getShape()) +
                " does not broadcast to " + shapeStr(outShape));
 
+  FloatType acc = builders::accumulatorType(n.b, elem);
+  Value ab;
+  Value w = encodedWeight(n.input(1));
+  if (w && !transA && alpha == 1.0) {
+    ab = MatmulOp::create(n.b, n.loc, RankedTensorType::get(outShape, elem),
+                          n.input(0), w, /*transpose_w=*/transB);
+    SmallVector<Value> ins{ab};
+    if (n.hasInput(2) && beta != 0.0)
+      ins.push_back(n.input(2));
+    if (ins.size() == 1) {
+      n.setResult(0, ab);
+      return;
+    }
+    n.setResult(0, buildBroadcastElementwise(
+                       n.b, n.loc, ins, outShape, elem,
+                       [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+                         Value c = builders::convertFloat(b, l, v[1], acc);
+                         if (beta != 1.0)
+                           c = arith::MulFOp::create(
+                               b, l, c, arith::ConstantOp::create(
+                                            b, l, b.getFloatAttr(acc, beta)));
+                         Value y = arith::AddFOp::create(
+                             b, l, builders::convertFloat(b, l, v[0], acc), c);
+                         return builders::convertFloat(b, l, y,
+                                                       llvm::cast<FloatType>(elem));
+                       }));
+    return;
+  }
   MLIRContext *ctx = n.b.getContext();
   AffineExpr dm = getAffineDimExpr(0, ctx), dn = getAffineDimExpr(1, ctx),
              dk = getAffineDimExpr(2, ctx);
@@ -120,10 +170,9 @@ void gemm(NodeContext &n) {
   SmallVector<utils::IteratorType> iterators{utils::IteratorType::parallel,
                                              utils::IteratorType::parallel,
                                              utils::IteratorType::reduction};
-  FloatType acc = builders::accumulatorType(n.b, elem);
   Value init = builders::zeroFilledTensor(n.b, n.loc, outShape, acc);
-  Value ab = builders::buildContraction(n.b, n.loc, n.input(0), n.input(1),
-                                        init, maps, iterators, acc);
+  ab = builders::buildContraction(n.b, n.loc, n.input(0), n.input(1), init,
+                                  maps, iterators, acc);
   SmallVector<Value> ins{ab};
   if (n.hasInput(2) && beta != 0.0)
     ins.push_back(n.input(2));
