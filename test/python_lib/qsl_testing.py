@@ -21,7 +21,7 @@ def run_model(path, inputs):
     """Compiles `path` with qslc for the shapes of `inputs` (name -> array),
     runs it with qsl-run and returns the outputs in graph order."""
     with tempfile.TemporaryDirectory() as d:
-        module = os.path.join(d, "model.mlir")
+        module = os.path.join(d, "model.mlirbc")
         cmd = ["qslc", path, "-o", module]
         for name, array in inputs.items():
             shape = "x".join(map(str, np.shape(array))) or "scalar"

@@ -11,6 +11,7 @@
 #include "qsl/InitAll.h"
 #include "qsl/Pipelines/Pipelines.h"
 
+#include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -40,6 +41,14 @@ static cl::opt<Emit> emit(
                clEnumValN(Emit::LLVM, "llvm",
                           "a module for qsl-run: LLVM dialect after the CPU "
                           "reference pipeline (default)")));
+enum class Format { Default, Text, Bytecode };
+static cl::opt<Format> outputFormat(
+    "format", cl::desc("Output format (default: bytecode for --emit=llvm, "
+                       "text for --emit=mlir)"),
+    cl::init(Format::Default),
+    cl::values(clEnumValN(Format::Text, "text", "MLIR text"),
+               clEnumValN(Format::Bytecode, "bytecode",
+                          "MLIR bytecode (weights stored as raw bytes)")));
 static cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Concrete shape of a graph input: NAME=D0xD1x..."),
@@ -159,7 +168,14 @@ int main(int argc, char **argv) {
     WithColor::error(errs(), "qslc") << error << "\n";
     return 1;
   }
-  module->print(out->os());
+  bool bytecode = outputFormat == Format::Bytecode ||
+                  (outputFormat == Format::Default && emit == Emit::LLVM);
+  if (bytecode) {
+    if (mlir::failed(mlir::writeBytecodeToFile(*module, out->os())))
+      return 1;
+  } else {
+    module->print(out->os());
+  }
   out->keep();
   return 0;
 }
