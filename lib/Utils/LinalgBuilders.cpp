@@ -231,16 +231,18 @@ Value builders::buildConv2D(OpBuilder &b, Location loc, Value x, Value w,
   Value init = zeroFilledTensor(b, loc, outShape, acc, dynamicSizes);
 
   auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-  // d0=n d1=g d2=o d3=oh d4=ow d5=i d6=kh d7=kw
+  // d0=n d1=g d2=o d3=i d4=kh d5=kw d6=oh d7=ow: the output pixels are the
+  // innermost loops, so each weight is applied along a contiguous row.
   SmallVector<AffineMap> maps{
       AffineMap::get(8, 0,
-                     {d(0), d(1), d(5), d(3) * strides[0] + d(6) * dilations[0],
-                      d(4) * strides[1] + d(7) * dilations[1]},
+                     {d(0), d(1), d(3), d(6) * strides[0] + d(4) * dilations[0],
+                      d(7) * strides[1] + d(5) * dilations[1]},
                      ctx),
-      AffineMap::get(8, 0, {d(1), d(2), d(5), d(6), d(7)}, ctx),
-      AffineMap::get(8, 0, {d(0), d(1), d(2), d(3), d(4)}, ctx)};
-  SmallVector<utils::IteratorType> iterators(5, utils::IteratorType::parallel);
-  iterators.append(3, utils::IteratorType::reduction);
+      AffineMap::get(8, 0, {d(1), d(2), d(3), d(4), d(5)}, ctx),
+      AffineMap::get(8, 0, {d(0), d(1), d(2), d(6), d(7)}, ctx)};
+  SmallVector<utils::IteratorType> iterators(8, utils::IteratorType::parallel);
+  for (int i : {3, 4, 5})
+    iterators[i] = utils::IteratorType::reduction;
   // Contract in the accumulator type, merge the groups, round once.
   Value out = buildContraction(b, loc, x, w, init, maps, iterators, acc);
   out = tensor::CollapseShapeOp::create(

@@ -114,15 +114,19 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     Value init =
         zeroFilledTensor(rewriter, loc, resultType.getShape(), acc, dynamicSizes);
 
-    // Loops: batch..., m, n, k.
+    // Loops batch..., m, k, n (n innermost: contiguous rows of W and the
+    // result), or batch..., m, n, k for a transposed W (both along K).
     MLIRContext *ctx = rewriter.getContext();
     int64_t numLoops = rank + 1;
+    bool transposed = op.getTransposeW();
+    int64_t kPos = transposed ? rank : rank - 1, nPos = transposed ? rank - 1 : rank;
+    AffineExpr n = getAffineDimExpr(nPos, ctx), k = getAffineDimExpr(kPos, ctx);
     SmallVector<AffineExpr> xExprs, outExprs;
-    for (int64_t d = 0; d + 1 < rank; ++d)
+    for (int64_t d = 0; d + 1 < rank; ++d) {
       xExprs.push_back(getAffineDimExpr(d, ctx));
-    for (int64_t d = 0; d < rank; ++d)
       outExprs.push_back(getAffineDimExpr(d, ctx));
-    AffineExpr n = getAffineDimExpr(rank - 1, ctx), k = getAffineDimExpr(rank, ctx);
+    }
+    outExprs.push_back(n);
     xExprs.push_back(k);
     SmallVector<AffineExpr> wExprs =
         op.getTransposeW() ? SmallVector<AffineExpr>{n, k}
@@ -130,9 +134,9 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     SmallVector<AffineMap> maps{AffineMap::get(numLoops, 0, xExprs, ctx),
                                 AffineMap::get(numLoops, 0, wExprs, ctx),
                                 AffineMap::get(numLoops, 0, outExprs, ctx)};
-    SmallVector<utils::IteratorType> iterators(numLoops - 1,
+    SmallVector<utils::IteratorType> iterators(numLoops,
                                                utils::IteratorType::parallel);
-    iterators.push_back(utils::IteratorType::reduction);
+    iterators[kPos] = utils::IteratorType::reduction;
     rewriter.replaceOp(op, buildContraction(rewriter, loc, x, w, init, maps,
                                             iterators,
                                             resultType.getElementType()));

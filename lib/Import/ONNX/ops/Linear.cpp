@@ -81,16 +81,20 @@ void matmul(NodeContext &n) {
     e.push_back(c);
     return AffineMap::get(loops, 0, e, ctx);
   };
-  AffineExpr dm = getAffineDimExpr(nb, ctx), dn = getAffineDimExpr(nb + 1, ctx),
-             dk = getAffineDimExpr(nb + 2, ctx);
+  // Loops batch..., m, k, n: the innermost loop walks rows of B and C
+  // contiguously, which the loop lowering and LLVM vectorize.
+  AffineExpr dm = getAffineDimExpr(nb, ctx), dk = getAffineDimExpr(nb + 1, ctx),
+             dn = getAffineDimExpr(nb + 2, ctx);
   SmallVector<AffineExpr> outExprs;
-  for (int64_t i = 0; i < nb + 2; ++i)
+  for (int64_t i = 0; i < nb; ++i)
     outExprs.push_back(getAffineDimExpr(i, ctx));
+  outExprs.push_back(dm);
+  outExprs.push_back(dn);
   SmallVector<AffineMap> maps{operandMap(as, dm, dk), operandMap(bs, dk, dn),
                               AffineMap::get(loops, 0, outExprs, ctx)};
-  SmallVector<utils::IteratorType> iterators(loops - 1,
+  SmallVector<utils::IteratorType> iterators(loops,
                                              utils::IteratorType::parallel);
-  iterators.push_back(utils::IteratorType::reduction);
+  iterators[nb + 1] = utils::IteratorType::reduction;
   SmallVector<int64_t> outShape(batch);
   outShape.push_back(m);
   outShape.push_back(nn);
@@ -158,18 +162,20 @@ void gemm(NodeContext &n) {
                        }));
     return;
   }
+  // Loops m, k, n (n innermost, contiguous in B and C) unless B is
+  // transposed, where m, n, k walks both operands along K.
   MLIRContext *ctx = n.b.getContext();
-  AffineExpr dm = getAffineDimExpr(0, ctx), dn = getAffineDimExpr(1, ctx),
-             dk = getAffineDimExpr(2, ctx);
+  unsigned kPos = transB ? 2 : 1, nPos = transB ? 1 : 2;
+  AffineExpr dm = getAffineDimExpr(0, ctx), dn = getAffineDimExpr(nPos, ctx),
+             dk = getAffineDimExpr(kPos, ctx);
   SmallVector<AffineMap> maps{
       AffineMap::get(3, 0, transA ? ArrayRef<AffineExpr>{dk, dm}
                                   : ArrayRef<AffineExpr>{dm, dk}, ctx),
       AffineMap::get(3, 0, transB ? ArrayRef<AffineExpr>{dn, dk}
                                   : ArrayRef<AffineExpr>{dk, dn}, ctx),
       AffineMap::get(3, 0, {dm, dn}, ctx)};
-  SmallVector<utils::IteratorType> iterators{utils::IteratorType::parallel,
-                                             utils::IteratorType::parallel,
-                                             utils::IteratorType::reduction};
+  SmallVector<utils::IteratorType> iterators(3, utils::IteratorType::parallel);
+  iterators[kPos] = utils::IteratorType::reduction;
   Value init = builders::zeroFilledTensor(n.b, n.loc, outShape, acc);
   ab = builders::buildContraction(n.b, n.loc, n.input(0), n.input(1), init,
                                   maps, iterators, acc);
