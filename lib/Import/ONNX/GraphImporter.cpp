@@ -33,9 +33,11 @@ void onnx_import::fail(const llvm::Twine &message) {
 }
 
 GraphImporter::GraphImporter(MLIRContext &context, llvm::StringRef path,
-                             const ONNXImportOptions &options)
+                             const ONNXImportOptions &options,
+                             std::optional<llvm::StringRef> bytes)
     : context(context), path(path.str()),
-      directory(llvm::sys::path::parent_path(path).str()), options(options),
+      directory(llvm::sys::path::parent_path(path).str()), bytes(bytes),
+      options(options),
       fileLoc(FileLineColLoc::get(&context, path, 0, 0)) {}
 
 InFlightDiagnostic GraphImporter::error() const {
@@ -47,14 +49,18 @@ InFlightDiagnostic GraphImporter::error() const {
 //===----------------------------------------------------------------------===//
 
 bool GraphImporter::load() {
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
-      llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                  /*RequiresNullTerminator=*/false);
-  if (!file) {
-    error() << "cannot read ONNX model: " << file.getError().message();
-    return false;
+  std::unique_ptr<llvm::MemoryBuffer> file;
+  if (!this->bytes) {
+    llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> read =
+        llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                    /*RequiresNullTerminator=*/false);
+    if (!read) {
+      error() << "cannot read ONNX model: " << read.getError().message();
+      return false;
+    }
+    file = std::move(*read);
   }
-  llvm::StringRef bytes = (*file)->getBuffer();
+  llvm::StringRef bytes = file ? file->getBuffer() : *this->bytes;
   if (bytes.empty()) {
     error() << "not an ONNX model: the file is empty";
     return false;
@@ -175,12 +181,14 @@ AsmResourceBlob GraphImporter::readExternal(const onnx::TensorProto &tensor,
   std::string location;
   int64_t offset = 0, length = -1;
   for (const onnx::StringStringEntryProto &entry : tensor.external_data()) {
-    if (entry.key() == "location")
+    if (entry.key() == "location") {
       location = entry.value();
-    else if (entry.key() == "offset")
-      offset = std::stoll(entry.value());
-    else if (entry.key() == "length")
-      length = std::stoll(entry.value());
+    } else if (entry.key() == "offset" || entry.key() == "length") {
+      int64_t &field = entry.key() == "offset" ? offset : length;
+      if (llvm::StringRef(entry.value()).getAsInteger(10, field) || field < 0)
+        fail("external data of tensor '" + tensor.name() + "' has a malformed " +
+             entry.key() + " '" + entry.value() + "'");
+    }
   }
   if (location.empty())
     fail("tensor '" + tensor.name() + "' has external data without a location");
@@ -432,6 +440,10 @@ bool GraphImporter::importInputs(SmallVectorImpl<Type> &types,
         return false;
       }
       shape.assign(concrete.begin(), concrete.end());
+    } else if (!symbolic.empty() && options.symbolicDimension > 0) {
+      for (int64_t &d : shape)
+        if (ShapedType::isDynamic(d))
+          d = options.symbolicDimension;
     } else if (!symbolic.empty()) {
       error() << "graph input '" << input.name() << "' has symbolic dimension "
               << symbolic << " (shape " << shapeString(shape)
@@ -545,6 +557,9 @@ bool GraphImporter::importGraph(ModuleOp module) {
     } catch (const ImportError &e) {
       error() << "initializer '" << t.name() << "': " << e.message;
       return false;
+    } catch (const std::exception &e) {
+      error() << "initializer '" << t.name() << "': " << e.what();
+      return false;
     }
   }
 
@@ -652,18 +667,30 @@ llvm::Error mlir::qsl::parseInputShapeSpec(llvm::StringRef spec,
   return llvm::Error::success();
 }
 
-OwningOpRef<ModuleOp> mlir::qsl::importONNXModel(
-    MLIRContext &context, llvm::StringRef path,
-    const ONNXImportOptions &options) {
+static void loadImportDialects(MLIRContext &context) {
   context.loadDialect<arith::ArithDialect, func::FuncDialect,
                       linalg::LinalgDialect, math::MathDialect,
                       scf::SCFDialect, tensor::TensorDialect, QslDialect>();
+}
+
+OwningOpRef<ModuleOp> mlir::qsl::importONNXModel(
+    MLIRContext &context, llvm::StringRef path,
+    const ONNXImportOptions &options) {
+  loadImportDialects(context);
   GraphImporter importer(context, path, options);
   return importer.run();
 }
 
 std::vector<std::pair<std::string, int64_t>> mlir::qsl::listSupportedONNXOps() {
   return OpTable().list();
+}
+
+OwningOpRef<ModuleOp> mlir::qsl::importONNXModelFromBuffer(
+    MLIRContext &context, llvm::StringRef bytes, llvm::StringRef name,
+    const ONNXImportOptions &options) {
+  loadImportDialects(context);
+  GraphImporter importer(context, name, options, bytes);
+  return importer.run();
 }
 
 void mlir::qsl::registerONNXImportDialects(DialectRegistry &registry) {

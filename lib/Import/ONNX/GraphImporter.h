@@ -15,8 +15,10 @@ namespace onnx_import {
 
 class GraphImporter {
 public:
+  /// Reads `path`, or `bytes` when given (then `path` only names it).
   GraphImporter(MLIRContext &context, llvm::StringRef path,
-                const ONNXImportOptions &options);
+                const ONNXImportOptions &options,
+                std::optional<llvm::StringRef> bytes = std::nullopt);
 
   /// Loads, parses and imports; null after reporting an error.
   OwningOpRef<ModuleOp> run();
@@ -45,6 +47,7 @@ private:
   MLIRContext &context;
   std::string path;
   std::string directory;
+  std::optional<llvm::StringRef> bytes;
   const ONNXImportOptions &options;
   Location fileLoc;
   onnx::ModelProto model;

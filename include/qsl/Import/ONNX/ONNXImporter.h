@@ -27,6 +27,9 @@ struct ONNXImportOptions {
   /// input whose shape has a symbolic or unknown dimension; a given shape
   /// must agree with the static dimensions the model declares.
   llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
+  /// When positive, the size given to symbolic dimensions that no
+  /// inputShapes entry covers (used by the fuzzer); 0 makes them an error.
+  int64_t symbolicDimension = 0;
   /// Name of the function the graph becomes.
   std::string functionName = "main_graph";
   /// Initializers with at most this many elements become inline dense
@@ -47,6 +50,13 @@ llvm::Error parseInputShapeSpec(llvm::StringRef spec,
 OwningOpRef<ModuleOp> importONNXModel(MLIRContext &context,
                                       llvm::StringRef path,
                                       const ONNXImportOptions &options);
+
+/// Imports a model from serialized bytes; `name` stands for the file in
+/// diagnostics and is the directory external data is looked up from.
+OwningOpRef<ModuleOp> importONNXModelFromBuffer(MLIRContext &context,
+                                                llvm::StringRef bytes,
+                                                llvm::StringRef name,
+                                                const ONNXImportOptions &options);
 
 /// Every operator the importer handles, as "domain::OpType" (domain empty
 /// for the default ONNX domain) with the lowest opset it is handled from.

@@ -69,3 +69,15 @@ convert_model_to_external_data(ext2, location="short_weights.bin", size_threshol
 onnx.save(ext2, os.path.join(out, "external_short.onnx"))
 with open(os.path.join(out, "short_weights.bin"), "r+b") as f:
     f.truncate(100)
+
+# External data with a malformed offset (found by the fuzzer: it used to abort).
+ext3 = save("external_bad_offset", [helper.make_node("MatMul", ["x", "w"], ["y"], name="mm0")],
+            [vi("x", F, [2, 64])], [vi("y", F, None)], inits=[w])
+convert_model_to_external_data(ext3, location="bad_offset.bin", size_threshold=0)
+for entry in ext3.graph.initializer[0].external_data:
+    if entry.key == "offset":
+        entry.value = "12abc"
+if not any(e.key == "offset" for e in ext3.graph.initializer[0].external_data):
+    ext3.graph.initializer[0].external_data.add(key="offset", value="12abc")
+with open(os.path.join(out, "external_bad_offset.onnx"), "wb") as f:
+    f.write(ext3.SerializeToString())  # onnx.save would reject the offset
