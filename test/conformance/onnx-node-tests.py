@@ -63,7 +63,8 @@ for case in cases:
 SHAPE_OPERANDS = {"Reshape": {1}, "Expand": {1}, "Tile": {1}, "Slice": {1, 2, 3, 4},
                   "Split": {1}, "Squeeze": {1}, "Unsqueeze": {1}, "ReduceSum": {1},
                   "ReduceMean": {1}, "ReduceMax": {1}, "ReduceMin": {1},
-                  "ConstantOfShape": {0}, "Range": {0, 1, 2}}
+                  "ConstantOfShape": {0}, "Range": {0, 1, 2}, "Trilu": {1},
+                  "Pad": {1, 3}, "CumSum": {1}}
 bound_cases = 0
 
 

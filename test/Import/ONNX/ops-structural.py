@@ -138,4 +138,23 @@ c.check_model("BatchNormalization",
               model("BatchNormalization", [("x", F, list(img.shape))], [("y", F, None)], {"epsilon": 1e-3},
                     inits=[const("s", randn(4)), const("bb", randn(4)), const("m", randn(4)),
                            const("v", np.abs(randn(4)) + 0.5)]), {"x": img})
+sq = randn(2, 4, 5)
+for upper, k in [(1, 0), (0, 0), (1, 2), (0, -1)]:
+    c.check_model(f"Trilu-u{upper}-k{k}",
+                  model("Trilu", [("x", F, [2, 4, 5])], [("y", F, None)], {"upper": upper},
+                        opset=14, inits=[const("k", np.array(k, np.int64))]), {"x": sq})
+for mode in ["constant", "edge", "reflect"]:
+    c.check_model(f"Pad-{mode}",
+                  model("Pad", [("x", F, [2, 4, 5])], [("y", F, None)], {"mode": mode},
+                        inits=[const("p", np.array([0, 1, 2, 1, 2, 0], np.int64)),
+                               const("v", np.array(1.5, np.float32))]), {"x": sq})
+c.check_model("GatherElements",
+              model("GatherElements", [("x", F, [2, 4, 5])], [("y", F, None)], {"axis": 1},
+                    inits=[const("i", rng.integers(-4, 4, (2, 3, 5)).astype(np.int64))]), {"x": sq})
+for excl in (0, 1):
+    for rev in (0, 1):
+        c.check_model(f"CumSum-e{excl}-r{rev}",
+                      model("CumSum", [("x", F, [2, 4, 5])], [("y", F, None)],
+                            {"exclusive": excl, "reverse": rev}, opset=14,
+                            inits=[const("a", np.array(-1, np.int64))]), {"x": sq})
 sys.exit(c.finish("linear, shape, reduction and NN ops vs onnxruntime"))

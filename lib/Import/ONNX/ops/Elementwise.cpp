@@ -314,6 +314,18 @@ void mlir::qsl::onnx_import::registerElementwiseOps(OpTable &t) {
       if (n.numInputs() < 1)
         fail("expects at least one input");
       Type elem = n.inputType(0).getElementType();
+      // Shape arithmetic: fold when every operand is a known integer tensor.
+      if (!isFloat(elem) && n.maybeConstInput(0)) {
+        std::optional<IntConst> acc = n.maybeConstInput(0);
+        for (size_t i = 1; acc && i < n.numInputs(); ++i)
+          acc = foldInts(acc, n.maybeConstInput(i), [isMax](int64_t a, int64_t b) {
+            return isMax ? std::max(a, b) : std::min(a, b);
+          });
+        if (acc) {
+          n.setConstResult(0, *acc, elem);
+          return;
+        }
+      }
       SmallVector<int64_t> shape(n.inputType(0).getShape());
       SmallVector<Value> ins{n.input(0)};
       for (size_t i = 1; i < n.numInputs(); ++i) {

@@ -313,9 +313,54 @@ void argExtreme(NodeContext &n, bool isMax) {
   n.setResult(0, r);
 }
 
+/// CumSum along a constant axis (exclusive/reverse). One generic with the
+/// scanned axis repeated as a reduction loop: out[i] = sum_j [j in prefix(i)]
+/// x[j]; quadratic in the axis length, fine for the masks and position ids
+/// it computes in exported models.
+void cumSum(NodeContext &n) {
+  n.expectArity(2, 2);
+  RankedTensorType t = n.inputType(0);
+  const IntConst &ac = n.constInput(1, "axis");
+  if (ac.data.size() != 1)
+    fail("axis must be a scalar");
+  int64_t rank = t.getRank();
+  int64_t axis = n.axis(ac.data[0], rank);
+  bool exclusive = n.intAttr("exclusive", 0), reverse = n.intAttr("reverse", 0);
+  Type elem = t.getElementType();
+  MLIRContext *ctx = n.b.getContext();
+  // Loops: the output dims, then j (the scanned input position).
+  SmallVector<AffineExpr> inExprs, outExprs;
+  for (int64_t d = 0; d < rank; ++d) {
+    inExprs.push_back(getAffineDimExpr(d == axis ? rank : d, ctx));
+    outExprs.push_back(getAffineDimExpr(d, ctx));
+  }
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  iters.push_back(utils::IteratorType::reduction);
+  Value empty = tensor::EmptyOp::create(n.b, n.loc, t.getShape(), elem);
+  Value zero = arith::ConstantOp::create(n.b, n.loc, llvm::cast<TypedAttr>(n.b.getZeroAttr(elem)));
+  Value init = linalg::FillOp::create(n.b, n.loc, zero, empty).getResult(0);
+  auto generic = linalg::GenericOp::create(
+      n.b, n.loc, init.getType(), ValueRange{n.input(0)}, ValueRange{init},
+      SmallVector<AffineMap>{AffineMap::get(rank + 1, 0, inExprs, ctx),
+                             AffineMap::get(rank + 1, 0, outExprs, ctx)},
+      iters, [&](OpBuilder &b, Location l, ValueRange args) {
+        Value i = linalg::IndexOp::create(b, l, axis);
+        Value j = linalg::IndexOp::create(b, l, rank);
+        arith::CmpIPredicate pred =
+            reverse ? (exclusive ? arith::CmpIPredicate::ugt : arith::CmpIPredicate::uge)
+                    : (exclusive ? arith::CmpIPredicate::ult : arith::CmpIPredicate::ule);
+        Value in = arith::CmpIOp::create(b, l, pred, j, i);
+        Value z = arith::ConstantOp::create(b, l, llvm::cast<TypedAttr>(b.getZeroAttr(elem)));
+        Value term = arith::SelectOp::create(b, l, in, args[0], z);
+        linalg::YieldOp::create(b, l, ValueRange{add(b, l, args[1], term)});
+      });
+  n.setResult(0, generic.getResult(0));
+}
+
 } // namespace
 
 void mlir::qsl::onnx_import::registerReductionOps(OpTable &t) {
+  t.add("", "CumSum", 14, cumSum);
   t.add("", "ReduceSum", 13, [](NodeContext &n) { reduce(n, Kind::Sum, true); });
   for (auto [name, kind] :
        {std::pair<StringRef, Kind>{"ReduceMean", Kind::Mean},

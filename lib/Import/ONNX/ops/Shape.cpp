@@ -551,9 +551,161 @@ void size(NodeContext &n) {
   n.setConstResult(0, c, n.b.getI64Type());
 }
 
+/// Trilu: keeps the upper (j - i >= k) or lower (j - i <= k) triangle of
+/// the last two dimensions.
+void trilu(NodeContext &n) {
+  n.expectArity(1, 2);
+  RankedTensorType t = n.inputType(0);
+  if (t.getRank() < 2)
+    fail("input must have rank >= 2");
+  int64_t k = 0;
+  if (n.hasInput(1)) {
+    const IntConst &kc = n.constInput(1, "k");
+    if (kc.data.size() != 1)
+      fail("k must be a scalar");
+    k = kc.data[0];
+  }
+  bool upper = n.intAttr("upper", 1);
+  int64_t rank = t.getRank();
+  Type elem = t.getElementType();
+  n.setResult(0, buildBroadcastElementwise(
+                     n.b, n.loc, {n.input(0)}, t.getShape(), elem,
+                     [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+                       Value i = arith::IndexCastOp::create(
+                           b, l, b.getI64Type(), linalg::IndexOp::create(b, l, rank - 2));
+                       Value j = arith::IndexCastOp::create(
+                           b, l, b.getI64Type(), linalg::IndexOp::create(b, l, rank - 1));
+                       Value diff = arith::SubIOp::create(b, l, j, i);
+                       Value kv = arith::ConstantOp::create(b, l, b.getI64IntegerAttr(k));
+                       Value keep = arith::CmpIOp::create(
+                           b, l, upper ? arith::CmpIPredicate::sge : arith::CmpIPredicate::sle,
+                           diff, kv);
+                       Value zero = arith::ConstantOp::create(
+                           b, l, llvm::cast<TypedAttr>(b.getZeroAttr(elem)));
+                       return arith::SelectOp::create(b, l, keep, v[0], zero);
+                     }));
+}
+
+/// Pad with mode constant, edge or reflect (non-negative pads).
+void pad(NodeContext &n) {
+  n.expectArity(2, 4);
+  RankedTensorType t = n.inputType(0);
+  int64_t rank = t.getRank();
+  const IntConst &pads = n.constInput(1, "pads");
+  SmallVector<int64_t> axes;
+  if (n.hasInput(3))
+    for (int64_t a : n.constInput(3, "axes").data)
+      axes.push_back(n.axis(a, rank));
+  else
+    for (int64_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+  if (int64_t(pads.data.size()) != 2 * int64_t(axes.size()))
+    fail("pads must have two entries per padded axis");
+  SmallVector<int64_t> begin(rank, 0), end(rank, 0);
+  for (auto [i, a] : llvm::enumerate(axes)) {
+    begin[a] = pads.data[i];
+    end[a] = pads.data[i + axes.size()];
+    if (begin[a] < 0 || end[a] < 0)
+      fail("negative pads are not supported");
+  }
+  std::string mode = n.stringAttr("mode", "constant");
+  if (mode != "constant" && mode != "edge" && mode != "reflect")
+    fail("mode '" + mode + "' is not supported");
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < rank; ++d) {
+    shape.push_back(t.getDimSize(d) + begin[d] + end[d]);
+    if (mode == "reflect" && (begin[d] >= t.getDimSize(d) || end[d] >= t.getDimSize(d)))
+      fail("reflect pads must be smaller than the padded dimension");
+  }
+  Type elem = t.getElementType();
+  Value src = n.input(0);
+  Value cval = n.hasInput(2) ? n.input(2) : Value();
+  if (cval && n.inputType(2).getNumElements() != 1)
+    fail("constant_value must be a scalar");
+  ArrayRef<int64_t> inShape = t.getShape();
+  n.setResult(0, buildBroadcastElementwise(
+                     n.b, n.loc, {}, shape, elem,
+                     [&](OpBuilder &b, Location l, ValueRange) -> Value {
+                       Value inside = arith::ConstantIntOp::create(b, l, 1, 1);
+                       SmallVector<Value> at;
+                       for (int64_t d = 0; d < rank; ++d) {
+                         Value i = arith::IndexCastOp::create(
+                             b, l, b.getI64Type(), linalg::IndexOp::create(b, l, d));
+                         Value j = arith::SubIOp::create(
+                             b, l, i, arith::ConstantOp::create(b, l, b.getI64IntegerAttr(begin[d])));
+                         Value zero = arith::ConstantOp::create(b, l, b.getI64IntegerAttr(0));
+                         Value last = arith::ConstantOp::create(
+                             b, l, b.getI64IntegerAttr(inShape[d] - 1));
+                         if (mode == "constant") {
+                           Value ok = arith::AndIOp::create(
+                               b, l,
+                               arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, j, zero),
+                               arith::CmpIOp::create(b, l, arith::CmpIPredicate::sle, j, last));
+                           inside = arith::AndIOp::create(b, l, inside, ok);
+                           j = arith::MaxSIOp::create(b, l, arith::MinSIOp::create(b, l, j, last), zero);
+                         } else if (mode == "edge") {
+                           j = arith::MaxSIOp::create(b, l, arith::MinSIOp::create(b, l, j, last), zero);
+                         } else { // reflect: -j below, 2*last - j above
+                           Value neg = arith::SubIOp::create(b, l, zero, j);
+                           j = arith::SelectOp::create(
+                               b, l, arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, j, zero),
+                               neg, j);
+                           Value twice = arith::ConstantOp::create(
+                               b, l, b.getI64IntegerAttr(2 * (inShape[d] - 1)));
+                           j = arith::SelectOp::create(
+                               b, l, arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, j, last),
+                               arith::SubIOp::create(b, l, twice, j), j);
+                         }
+                         at.push_back(arith::IndexCastOp::create(b, l, b.getIndexType(), j));
+                       }
+                       Value v = tensor::ExtractOp::create(b, l, src, at);
+                       if (mode != "constant")
+                         return v;
+                       Value fill =
+                           cval ? Value(tensor::ExtractOp::create(
+                                      b, l, cval,
+                                      SmallVector<Value>(
+                                          llvm::cast<RankedTensorType>(cval.getType()).getRank(),
+                                          arith::ConstantIndexOp::create(b, l, 0))))
+                                : Value(arith::ConstantOp::create(
+                                      b, l, llvm::cast<TypedAttr>(b.getZeroAttr(elem))));
+                       return arith::SelectOp::create(b, l, inside, v, fill);
+                     }));
+}
+
+/// GatherElements: out[i...] = data[i... with axis -> indices[i...]].
+void gatherElements(NodeContext &n) {
+  n.expectArity(2, 2);
+  RankedTensorType data = n.inputType(0), idx = n.inputType(1);
+  if (data.getRank() != idx.getRank() || !llvm::isa<IntegerType>(idx.getElementType()))
+    fail("indices must be integers of the data's rank");
+  int64_t rank = data.getRank();
+  int64_t axis = n.axis(n.intAttr("axis", 0), rank);
+  int64_t dim = data.getDimSize(axis);
+  Value src = n.input(0);
+  n.setResult(0, buildBroadcastElementwise(
+                     n.b, n.loc, {n.input(1)}, idx.getShape(), data.getElementType(),
+                     [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+                       Value i = arith::IndexCastOp::create(b, l, b.getIndexType(), v[0]);
+                       Value zero = arith::ConstantIndexOp::create(b, l, 0);
+                       Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, zero);
+                       i = arith::SelectOp::create(
+                           b, l, neg,
+                           arith::AddIOp::create(b, l, i, arith::ConstantIndexOp::create(b, l, dim)),
+                           i);
+                       SmallVector<Value> at;
+                       for (int64_t d = 0; d < rank; ++d)
+                         at.push_back(d == axis ? i : Value(linalg::IndexOp::create(b, l, d)));
+                       return tensor::ExtractOp::create(b, l, src, at);
+                     }));
+}
+
 } // namespace
 
 void mlir::qsl::onnx_import::registerShapeOps(OpTable &t) {
+  t.add("", "Trilu", 14, trilu);
+  t.add("", "Pad", 13, pad);
+  t.add("", "GatherElements", 13, gatherElements);
   t.add("", "Constant", 13, constant);
   t.add("", "Shape", 13, shape);
   t.add("", "Size", 13, size);
