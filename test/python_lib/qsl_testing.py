@@ -37,6 +37,20 @@ def run_model(path, inputs):
             return [out[n].astype(np.float64) for n in names]
 
 
+def single_node_model(op, inputs, outputs, attrs=None, opset=17, inits=()):
+    """A model of one `op` node. `inputs`/`outputs` are (name, elem_type,
+    shape) triples; initializers are appended to the node's inputs."""
+    from onnx import helper
+    node = helper.make_node(op, [n for n, _, _ in inputs] + [t.name for t in inits],
+                            [n for n, _, _ in outputs], **(attrs or {}))
+    graph = helper.make_graph(
+        [node], op,
+        [helper.make_tensor_value_info(n, t, s) for n, t, s in inputs],
+        [helper.make_tensor_value_info(n, t, s) for n, t, s in outputs],
+        initializer=list(inits))
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+
+
 def reference(path, inputs):
     import onnxruntime as ort
     opts = ort.SessionOptions()

@@ -169,6 +169,9 @@ Value buildBroadcastElementwise(
     ArrayRef<int64_t> resultShape, Type resultElementType,
     llvm::function_ref<Value(OpBuilder &, Location, ValueRange)> body);
 
+/// `v / divisor` elementwise for a float tensor (means, averages).
+Value divideBy(OpBuilder &b, Location loc, Value v, double divisor);
+
 /// Reduces `x` over `axes` (sorted, unique) keeping them as size-1
 /// dimensions: `acc = combine(acc, x)` from `init`, in x's element type.
 Value buildReduction(

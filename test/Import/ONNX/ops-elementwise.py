@@ -7,21 +7,13 @@ import sys
 import numpy as np
 from onnx import TensorProto, helper
 
-from qsl_testing import Checker
+from qsl_testing import Checker, single_node_model
 
 rng = np.random.default_rng(0)
 F = TensorProto.FLOAT
 
 
-def model(op, inputs, outputs, attrs=None, opset=17, inits=()):
-    node = helper.make_node(op, [n for n, _, _ in inputs] + [t.name for t in inits],
-                            [n for n, _, _ in outputs], **(attrs or {}))
-    graph = helper.make_graph(
-        [node], op,
-        [helper.make_tensor_value_info(n, t, s) for n, t, s in inputs],
-        [helper.make_tensor_value_info(n, t, s) for n, t, s in outputs],
-        initializer=list(inits))
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+model = single_node_model
 
 
 c = Checker()

@@ -253,14 +253,7 @@ void globalAveragePool(NodeContext &n) {
                            [](OpBuilder &b, Location l, Value a, Value v) -> Value {
                              return arith::AddFOp::create(b, l, a, v);
                            });
-  auto st = llvm::cast<RankedTensorType>(s.getType());
-  n.setResult(0, buildBroadcastElementwise(
-                     n.b, n.loc, {s}, st.getShape(), elem,
-                     [&](OpBuilder &b, Location l, ValueRange v) -> Value {
-                       return arith::DivFOp::create(
-                           b, l, v[0],
-                           arith::ConstantOp::create(b, l, b.getFloatAttr(elem, count)));
-                     }));
+  n.setResult(0, divideBy(n.b, n.loc, s, count));
 }
 
 void batchNorm(NodeContext &n) {

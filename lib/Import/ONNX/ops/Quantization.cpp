@@ -200,6 +200,30 @@ bool dequantizeConstant(NodeContext &n, QuantWeight &w) {
   return true;
 }
 
+/// Inside an elementwise body: the index of the scale / zero point that
+/// applies to the current element (per tensor, per axis, or per block of
+/// `block` elements along `axis`).
+SmallVector<Value> paramIndex(OpBuilder &b, Location l, int64_t rank,
+                              int64_t axis, int64_t block, bool perTensor,
+                              int64_t scaleRank) {
+  SmallVector<Value> at;
+  if (perTensor) {
+    if (scaleRank == 1)
+      at.push_back(arith::ConstantIndexOp::create(b, l, 0));
+    return at;
+  }
+  for (int64_t d = 0; d < rank; ++d) {
+    if (block == 0 && d != axis)
+      continue;
+    Value i = linalg::IndexOp::create(b, l, d);
+    if (block > 0 && d == axis)
+      i = arith::DivUIOp::create(b, l, i,
+                                 arith::ConstantIndexOp::create(b, l, block));
+    at.push_back(i);
+  }
+  return at;
+}
+
 /// y = (x - zp) * scale elementwise, for any layout and run-time x.
 Value dequantizeDense(NodeContext &n) {
   RankedTensorType xt = n.inputType(0), st = n.inputType(1);
@@ -222,20 +246,8 @@ Value dequantizeDense(NodeContext &n) {
   return buildBroadcastElementwise(
       n.b, n.loc, {n.input(0)}, xt.getShape(), out,
       [&](OpBuilder &b, Location l, ValueRange v) -> Value {
-        SmallVector<Value> at;
-        if (!perTensor) {
-          for (int64_t d = 0; d < rank; ++d) {
-            if (block == 0 && d != axis)
-              continue;
-            Value i = linalg::IndexOp::create(b, l, d);
-            if (block > 0 && d == axis)
-              i = arith::DivUIOp::create(b, l, i,
-                                         arith::ConstantIndexOp::create(b, l, block));
-            at.push_back(i);
-          }
-        } else if (st.getRank() == 1) {
-          at.push_back(arith::ConstantIndexOp::create(b, l, 0));
-        }
+        SmallVector<Value> at =
+            paramIndex(b, l, rank, axis, block, perTensor, st.getRank());
         auto toF32 = [&](Value x, bool isUnsigned) -> Value {
           if (llvm::isa<FloatType>(x.getType()))
             return builders::convertFloat(b, l, x, f32);
@@ -287,20 +299,8 @@ void quantizeLinear(NodeContext &n) {
   n.setResult(0, buildBroadcastElementwise(
                      n.b, n.loc, {n.input(0)}, xt.getShape(), outType,
                      [&](OpBuilder &b, Location l, ValueRange v) -> Value {
-                       SmallVector<Value> at;
-                       if (!perTensor) {
-                         for (int64_t d = 0; d < rank; ++d) {
-                           if (block == 0 && d != axis)
-                             continue;
-                           Value i = linalg::IndexOp::create(b, l, d);
-                           if (block > 0 && d == axis)
-                             i = arith::DivUIOp::create(
-                                 b, l, i, arith::ConstantIndexOp::create(b, l, block));
-                           at.push_back(i);
-                         }
-                       } else if (st.getRank() == 1) {
-                         at.push_back(arith::ConstantIndexOp::create(b, l, 0));
-                       }
+                       SmallVector<Value> at = paramIndex(
+                           b, l, rank, axis, block, perTensor, st.getRank());
                        Value x = builders::convertFloat(b, l, v[0], f32);
                        Value s = builders::convertFloat(
                            b, l, tensor::ExtractOp::create(b, l, scale, at), f32);

@@ -48,6 +48,19 @@ Value mlir::qsl::onnx_import::buildReduction(
   return reshapeStatic(b, loc, generic.getResult(0), keepdimsShape);
 }
 
+Value mlir::qsl::onnx_import::divideBy(OpBuilder &b, Location loc, Value v,
+                                       double divisor) {
+  auto t = llvm::cast<RankedTensorType>(v.getType());
+  Type elem = t.getElementType();
+  return buildBroadcastElementwise(
+      b, loc, {v}, t.getShape(), elem,
+      [&](OpBuilder &nb, Location l, ValueRange in) -> Value {
+        return arith::DivFOp::create(
+            nb, l, in[0],
+            arith::ConstantOp::create(nb, l, nb.getFloatAttr(elem, divisor)));
+      });
+}
+
 Value mlir::qsl::onnx_import::dropAxes(OpBuilder &b, Location loc, Value v,
                                        ArrayRef<int64_t> axes) {
   auto t = llvm::cast<RankedTensorType>(v.getType());
@@ -143,14 +156,7 @@ void reduce(NodeContext &n, Kind kind, bool axesAsInput) {
     int64_t count = 1;
     for (int64_t a : axes)
       count *= t.getDimSize(a);
-    auto rt = llvm::cast<RankedTensorType>(r.getType());
-    r = buildBroadcastElementwise(
-        n.b, n.loc, {r}, rt.getShape(), elem,
-        [&](OpBuilder &b, Location l, ValueRange v) -> Value {
-          return arith::DivFOp::create(
-              b, l, v[0],
-              arith::ConstantOp::create(b, l, b.getFloatAttr(elem, count)));
-        });
+    r = divideBy(n.b, n.loc, r, count);
   }
   if (!n.intAttr("keepdims", 1))
     r = dropAxes(n.b, n.loc, r, axes);
@@ -204,15 +210,7 @@ Normalized normalize(NodeContext &n, Value x, ArrayRef<int64_t> axes,
   for (int64_t a : axes)
     count *= t.getDimSize(a);
   TypedAttr zero = llvm::cast<TypedAttr>(n.b.getZeroAttr(elem));
-  auto divCount = [&](Value sum) {
-    auto st = llvm::cast<RankedTensorType>(sum.getType());
-    return buildBroadcastElementwise(
-        n.b, n.loc, {sum}, st.getShape(), elem,
-        [&](OpBuilder &b, Location l, ValueRange v) -> Value {
-          return arith::DivFOp::create(
-              b, l, v[0], arith::ConstantOp::create(b, l, b.getFloatAttr(elem, count)));
-        });
-  };
+  auto divCount = [&](Value sum) { return divideBy(n.b, n.loc, sum, count); };
   Value mean = divCount(buildReduction(n.b, n.loc, x, axes, zero, add));
   Value centered = buildBroadcastElementwise(
       n.b, n.loc, {x, mean}, t.getShape(), elem,
