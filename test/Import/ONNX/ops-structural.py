@@ -149,4 +149,21 @@ for excl in (0, 1):
                       model("CumSum", [("x", F, [2, 4, 5])], [("y", F, None)],
                             {"exclusive": excl, "reverse": rev}, opset=14,
                             inits=[const("a", np.array(-1, np.int64))]), {"x": sq})
+for eq, shapes in [("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)]), ("ij->ji", [(3, 4)]),
+                   ("bhqd,bhkd->bhqk", [(2, 2, 3, 4), (2, 2, 5, 4)]), ("ij,j", [(3, 4), (4,)]),
+                   ("ijk->i", [(3, 4, 5)])]:
+    names = ["a", "b"][:len(shapes)]
+    c.check_model(f"Einsum-{eq}",
+                  model("Einsum", [(nm, F, list(sh)) for nm, sh in zip(names, shapes)], [("y", F, None)],
+                        {"equation": eq}, opset=13),
+                  {nm: randn(*sh) for nm, sh in zip(names, shapes)})
+for red in ["none", "add", "mul"]:
+    c.check_model(f"ScatterND-{red}",
+                  model("ScatterND", [("x", F, [4, 3, 2])], [("y", F, None)], {"reduction": red},
+                        opset=18, inits=[const("i", np.array([[1], [-1]], np.int64)),
+                                         const("u", randn(2, 3, 2))]), {"x": randn(4, 3, 2)})
+c.check_model("ScatterND-elements",
+              model("ScatterND", [("x", F, [4, 3])], [("y", F, None)], opset=13,
+                    inits=[const("i", np.array([[0, 1], [3, 2], [2, 0]], np.int64)),
+                           const("u", randn(3))]), {"x": randn(4, 3)})
 sys.exit(c.finish("linear, shape, reduction and NN ops vs onnxruntime"))

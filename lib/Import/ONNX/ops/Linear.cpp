@@ -11,7 +11,10 @@
 #include "qsl/Utils/LinalgBuilders.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <map>
 
 using namespace mlir;
 using namespace mlir::qsl;
@@ -203,9 +206,106 @@ void gemm(NodeContext &n) {
                      }));
 }
 
+/// Einsum without ellipses or repeated indices within one operand: every
+/// letter is a loop, output letters parallel, the others reduced. One
+/// operand sums; two multiply (accumulating in f32 like MatMul).
+void einsum(NodeContext &n) {
+  n.expectArity(1, 2);
+  std::string eq;
+  for (char ch : n.stringAttr("equation", ""))
+    if (ch != ' ')
+      eq += ch;
+  if (eq.find("...") != std::string::npos)
+    fail("ellipses ('...') in the equation are not supported");
+  size_t arrow = eq.find("->");
+  std::string lhs = eq.substr(0, arrow);
+  SmallVector<std::string> terms;
+  for (size_t start = 0;;) {
+    size_t comma = lhs.find(',', start);
+    terms.push_back(lhs.substr(start, comma - start));
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  if (terms.size() != n.numInputs())
+    fail("equation '" + eq + "' has " + llvm::Twine(terms.size()) +
+         " operands but the node has " + llvm::Twine(n.numInputs()));
+  std::string out;
+  if (arrow != std::string::npos) {
+    out = eq.substr(arrow + 2);
+  } else { // implicit output: letters used once, alphabetically
+    std::map<char, int> uses;
+    for (const std::string &t : terms)
+      for (char ch : t)
+        ++uses[ch];
+    for (auto [ch, k] : uses)
+      if (k == 1)
+        out += ch;
+  }
+  // Loops: output letters, then reduced letters; sizes from the operands.
+  std::string letters = out;
+  std::map<char, int64_t> size;
+  Type elem = n.inputType(0).getElementType();
+  for (auto [i, t] : llvm::enumerate(terms)) {
+    RankedTensorType type = n.inputType(i);
+    if (int64_t(t.size()) != type.getRank())
+      fail("operand #" + llvm::Twine(i) + " '" + t + "' does not match rank " +
+           llvm::Twine(type.getRank()));
+    if (type.getElementType() != elem || !llvm::isa<FloatType>(elem))
+      fail("operands must be floats of one type");
+    for (auto [d, ch] : llvm::enumerate(t)) {
+      if (t.find(ch) != d)
+        fail("repeated index '" + std::string(1, ch) + "' in one operand is not supported");
+      auto it = size.find(ch);
+      if (it != size.end() && it->second != type.getDimSize(d))
+        fail("index '" + std::string(1, ch) + "' has sizes " +
+             llvm::Twine(it->second) + " and " + llvm::Twine(type.getDimSize(d)));
+      size[ch] = type.getDimSize(d);
+      if (letters.find(ch) == std::string::npos)
+        letters += ch;
+    }
+  }
+  SmallVector<int64_t> outShape;
+  for (char ch : out) {
+    if (!size.count(ch))
+      fail("output index '" + std::string(1, ch) + "' appears in no operand");
+    outShape.push_back(size[ch]);
+  }
+  MLIRContext *ctx = n.b.getContext();
+  int64_t loops = letters.size();
+  auto mapOf = [&](const std::string &t) {
+    SmallVector<AffineExpr> e;
+    for (char ch : t)
+      e.push_back(getAffineDimExpr(letters.find(ch), ctx));
+    return AffineMap::get(loops, 0, e, ctx);
+  };
+  SmallVector<utils::IteratorType> iterators;
+  for (int64_t i = 0; i < loops; ++i)
+    iterators.push_back(i < int64_t(out.size()) ? utils::IteratorType::parallel
+                                                : utils::IteratorType::reduction);
+  FloatType acc = builders::accumulatorType(n.b, elem);
+  Value init = builders::zeroFilledTensor(n.b, n.loc, outShape, acc);
+  if (terms.size() == 2) {
+    n.setResult(0, builders::buildContraction(
+                       n.b, n.loc, n.input(0), n.input(1), init,
+                       {mapOf(terms[0]), mapOf(terms[1]), mapOf(out)}, iterators, elem));
+    return;
+  }
+  auto generic = linalg::GenericOp::create(
+      n.b, n.loc, init.getType(), ValueRange{n.input(0)}, ValueRange{init},
+      SmallVector<AffineMap>{mapOf(terms[0]), mapOf(out)}, iterators,
+      [&](OpBuilder &b, Location l, ValueRange args) {
+        Value x = builders::convertFloat(b, l, args[0], acc);
+        linalg::YieldOp::create(b, l, ValueRange{arith::AddFOp::create(b, l, args[1], x)});
+      });
+  n.setResult(0, builders::convertFloatTensor(n.b, n.loc, generic.getResult(0),
+                                              llvm::cast<FloatType>(elem)));
+}
+
 } // namespace
 
 void mlir::qsl::onnx_import::registerLinearOps(OpTable &t) {
+  t.add("", "Einsum", 12, einsum);
   t.add("", "MatMul", 13, matmul);
   t.add("", "Gemm", 13, gemm);
 }

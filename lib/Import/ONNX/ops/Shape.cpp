@@ -10,6 +10,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <numeric>
@@ -700,9 +701,91 @@ void gatherElements(NodeContext &n) {
                      }));
 }
 
+/// ScatterND: a copy of `data` in which each index tuple of `indices`
+/// selects a slice that is replaced (or combined, per `reduction`) with the
+/// matching slice of `updates`. Two scf.for loops over the flattened data.
+void scatterND(NodeContext &n) {
+  n.expectArity(3, 3);
+  RankedTensorType data = n.inputType(0), idx = n.inputType(1), upd = n.inputType(2);
+  if (!llvm::isa<IntegerType>(idx.getElementType()) || idx.getRank() < 1)
+    fail("indices must be an integer tensor of rank >= 1");
+  int64_t k = idx.getShape().back(), r = data.getRank();
+  if (k > r)
+    fail("index tuples of length " + llvm::Twine(k) + " exceed the data rank " +
+         llvm::Twine(r));
+  SmallVector<int64_t> updShape(idx.getShape().drop_back());
+  llvm::append_range(updShape, data.getShape().drop_front(k));
+  if (SmallVector<int64_t>(upd.getShape()) != updShape ||
+      upd.getElementType() != data.getElementType())
+    fail("updates must have shape " + shapeStr(updShape));
+  std::string reduction = n.stringAttr("reduction", "none");
+  if (reduction != "none" && reduction != "add" && reduction != "mul" &&
+      reduction != "max" && reduction != "min")
+    fail("reduction '" + reduction + "' is not supported");
+  Type elem = data.getElementType();
+  int64_t tuples = product(idx.getShape().drop_back());
+  int64_t slice = product(data.getShape().drop_front(k));
+  SmallVector<int64_t> dataStrides = strides(data.getShape());
+  OpBuilder &b = n.b;
+  Location loc = n.loc;
+  Value flatData = reshapeStatic(b, loc, n.input(0), {product(data.getShape())});
+  Value flatIdx = reshapeStatic(b, loc, n.input(1), {tuples, k});
+  Value flatUpd = reshapeStatic(b, loc, n.input(2), {tuples, slice});
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+  auto outer = scf::ForOp::create(
+      b, loc, c0, arith::ConstantIndexOp::create(b, loc, tuples), c1,
+      ValueRange{flatData},
+      [&](OpBuilder &ob, Location ol, Value t, ValueRange args) {
+        Value base = arith::ConstantIndexOp::create(ob, ol, 0);
+        for (int64_t j = 0; j < k; ++j) {
+          Value i = tensor::ExtractOp::create(
+              ob, ol, flatIdx, ValueRange{t, arith::ConstantIndexOp::create(ob, ol, j)});
+          i = arith::IndexCastOp::create(ob, ol, ob.getIndexType(), i);
+          Value dim = arith::ConstantIndexOp::create(ob, ol, data.getDimSize(j));
+          Value neg = arith::CmpIOp::create(ob, ol, arith::CmpIPredicate::slt, i,
+                                            arith::ConstantIndexOp::create(ob, ol, 0));
+          i = arith::SelectOp::create(ob, ol, neg, arith::AddIOp::create(ob, ol, i, dim), i);
+          base = arith::AddIOp::create(
+              ob, ol, base,
+              arith::MulIOp::create(
+                  ob, ol, i, arith::ConstantIndexOp::create(ob, ol, dataStrides[j])));
+        }
+        auto inner = scf::ForOp::create(
+            ob, ol, arith::ConstantIndexOp::create(ob, ol, 0),
+            arith::ConstantIndexOp::create(ob, ol, slice),
+            arith::ConstantIndexOp::create(ob, ol, 1), args,
+            [&](OpBuilder &ib, Location il, Value s, ValueRange acc) {
+              Value at = arith::AddIOp::create(ib, il, base, s);
+              Value u = tensor::ExtractOp::create(ib, il, flatUpd, ValueRange{t, s});
+              if (reduction != "none") {
+                Value old = tensor::ExtractOp::create(ib, il, acc[0], at);
+                bool f = llvm::isa<FloatType>(elem);
+                if (reduction == "add")
+                  u = f ? Value(arith::AddFOp::create(ib, il, old, u))
+                        : Value(arith::AddIOp::create(ib, il, old, u));
+                else if (reduction == "mul")
+                  u = f ? Value(arith::MulFOp::create(ib, il, old, u))
+                        : Value(arith::MulIOp::create(ib, il, old, u));
+                else if (reduction == "max")
+                  u = f ? Value(arith::MaximumFOp::create(ib, il, old, u))
+                        : Value(arith::MaxSIOp::create(ib, il, old, u));
+                else
+                  u = f ? Value(arith::MinimumFOp::create(ib, il, old, u))
+                        : Value(arith::MinSIOp::create(ib, il, old, u));
+              }
+              scf::YieldOp::create(
+                  ib, il, ValueRange{tensor::InsertOp::create(ib, il, u, acc[0], at)});
+            });
+        scf::YieldOp::create(ob, ol, inner.getResults());
+      });
+  n.setResult(0, reshapeStatic(b, loc, outer.getResult(0), data.getShape()));
+}
+
 } // namespace
 
 void mlir::qsl::onnx_import::registerShapeOps(OpTable &t) {
+  t.add("", "ScatterND", 13, scatterND);
   t.add("", "Trilu", 14, trilu);
   t.add("", "Pad", 13, pad);
   t.add("", "GatherElements", 13, gatherElements);
