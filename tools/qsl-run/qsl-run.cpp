@@ -1,15 +1,19 @@
 //===- qsl-run.cpp - Run a module compiled by qslc -------------------------===//
 //
-//   qsl-run MODULE --input in.npz [--output out.npz] [--repeat N]
+//   qsl-run MODULE --input in.npz|x.pb [--input ...] [--output out.npz]
+//           [--repeat N]
 //
 // Loads a module from `qslc MODEL.onnx -o MODULE` (LLVM dialect with the
 // entry point's ONNX signature in `qsl.entry`/`qsl.inputs`/`qsl.outputs`),
-// JIT-compiles it, feeds the arrays of an .npz named like the graph inputs,
+// JIT-compiles it, feeds the arrays of .npz archives (or ONNX TensorProto
+// .pb files, named by their tensor name or, unnamed, by input position)
+// named like the graph inputs,
 // and writes the outputs, named like the graph outputs, to an .npz. With
 // --repeat it reports the mean wall time of the entry point per run.
 //
 //===----------------------------------------------------------------------===//
 #include "qsl/Runtime/HostTensor.h"
+#include "qsl/Runtime/TensorProtoIO.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -35,8 +39,9 @@ using namespace qsl::runtime;
 
 static cl::opt<std::string> moduleFile(cl::Positional, cl::desc("<module>"),
                                        cl::Required);
-static cl::opt<std::string> inputFile("input", cl::desc("Inputs (.npz)"),
-                                      cl::value_desc("file"));
+static cl::list<std::string> inputFiles(
+    "input", cl::desc("Inputs: .npz archives or ONNX TensorProto .pb files"),
+    cl::value_desc("file"));
 static cl::opt<std::string> outputFile("output", cl::desc("Outputs (.npz)"),
                                        cl::value_desc("file"));
 static cl::opt<unsigned> repeat("repeat",
@@ -129,10 +134,31 @@ int main(int argc, char **argv) {
 
   std::map<std::string, HostTensor> given;
   std::string error;
-  if (!inputs.empty()) {
-    if (inputFile.empty())
-      return failWith("the model has inputs; give them with --input FILE.npz");
-    if (!readNpz(inputFile, given, error))
+  if (!inputs.empty() && inputFiles.empty())
+    return failWith("the model has inputs; give them with --input FILE.npz");
+  std::string inputFile = inputFiles.empty() ? "" : inputFiles.front();
+  size_t position = 0;
+  for (const std::string &file : inputFiles) {
+    if (StringRef(file).ends_with(".pb")) {
+      std::string name;
+      HostTensor t;
+      if (!readTensorProto(file, name, t, error))
+        return failWith(error);
+      if (name.empty()) {
+        // Unnamed tensors bind to graph inputs in order.
+        std::string ignored;
+        DType dtype;
+        std::vector<int64_t> shape;
+        if (position >= inputs.size() ||
+            !readEntry(inputs[position], name, dtype, shape, ignored))
+          return failWith("'" + file + "' has no tensor name and no graph input "
+                          "is left to bind it to");
+      }
+      ++position;
+      given[name] = std::move(t);
+      continue;
+    }
+    if (!readNpz(file, given, error))
       return failWith(error);
   }
 
@@ -145,7 +171,8 @@ int main(int argc, char **argv) {
       return failWith(error);
     auto it = given.find(a.name);
     if (it == given.end())
-      return failWith("input '" + a.name + "' is missing from '" + inputFile + "'");
+      return failWith("input '" + a.name + "' is missing from '" + inputFile + "'" +
+                      (inputFiles.size() > 1 ? " and the other inputs" : ""));
     a.tensor = std::move(it->second);
     given.erase(it);
     HostTensor expected;
@@ -157,8 +184,9 @@ int main(int argc, char **argv) {
     args.push_back(std::move(a));
   }
   for (const auto &[name, t] : given)
-    return failWith("'" + inputFile + "' has array '" + name +
-                    "', which is not a model input");
+    return failWith("'" + inputFile + "'" +
+                    (inputFiles.size() > 1 ? " (or another input file)" : "") +
+                    " has array '" + name + "', which is not a model input");
   size_t numInputs = args.size();
   for (mlir::Attribute attr : outputs) {
     TensorArg a;

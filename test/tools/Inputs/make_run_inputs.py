@@ -27,3 +27,12 @@ np.savez(os.path.join(out, "wrong_shape.npz"), x=x[:2])
 np.savez(os.path.join(out, "wrong_dtype.npz"), x=x.astype(np.float64))
 np.savez(os.path.join(out, "missing.npz"), z=x)
 np.savez(os.path.join(out, "extra.npz"), x=x, z=x)
+# The same input as ONNX TensorProto files, named and unnamed.
+named = numpy_helper.from_array(x, "x")
+with open(os.path.join(out, "input_0.pb"), "wb") as f:
+    f.write(named.SerializeToString())
+unnamed = numpy_helper.from_array(x)
+with open(os.path.join(out, "unnamed.pb"), "wb") as f:
+    f.write(unnamed.SerializeToString())
+with open(os.path.join(out, "garbage.pb"), "wb") as f:
+    f.write(b"\xff\xff\xff not a tensor")
