@@ -114,6 +114,15 @@ for name, attrs, wshape in [
                               inits=[const("w", randn(*wshape)), const("b", randn(wshape[0]))]), {"x": img})
 c.check_model("Conv1d", model("Conv", [("x", F, [2, 4, 9])], [("y", F, None)], {"pads": [1, 1]},
                               inits=[const("w", randn(5, 4, 3))]), {"x": randn(2, 4, 9)})
+for name, attrs, wshape in [
+        ("ConvTranspose", {}, (4, 3, 3, 3)),
+        ("ConvTranspose-stride-pad", {"strides": [2, 2], "pads": [1, 0, 1, 1], "output_padding": [1, 0]},
+         (4, 3, 3, 2)),
+        ("ConvTranspose-group-dilation", {"group": 2, "dilations": [2, 1], "strides": [1, 2]}, (4, 2, 2, 3))]:
+    c.check_model(name, model("ConvTranspose", [("x", F, [2, 4, 5, 5])], [("y", F, None)], attrs,
+                              inits=[const("w", randn(*wshape)),
+                                     const("b", randn(wshape[1] * attrs.get("group", 1)))]),
+                  {"x": randn(2, 4, 5, 5)})
 for name, op, attrs in [
         ("MaxPool", "MaxPool", {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1]}),
         ("MaxPool-ceil", "MaxPool", {"kernel_shape": [2, 2], "strides": [2, 2], "ceil_mode": 1}),

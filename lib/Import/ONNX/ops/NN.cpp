@@ -136,6 +136,91 @@ void conv(NodeContext &n) {
   n.setResult(0, y);
 }
 
+/// ConvTranspose (2-D) as a convolution: the input is dilated by the
+/// strides and padded by d*(k-1) - pad (plus output_padding at the end), and
+/// the weight [C, O/g, kh, kw] becomes the spatially flipped [O, C/g, kh, kw].
+void convTranspose(NodeContext &n) {
+  n.expectArity(2, 3);
+  RankedTensorType x = n.inputType(0), w = n.inputType(1);
+  Type elem = x.getElementType();
+  if (!llvm::isa<FloatType>(elem) || w.getElementType() != elem)
+    fail("expects float input and weight of the same type");
+  if (x.getRank() != 4 || w.getRank() != 4)
+    fail("only 2-D ConvTranspose is supported");
+  if (n.attr("output_shape"))
+    fail("output_shape is not supported; give pads and output_padding");
+  if (n.stringAttr("auto_pad", "NOTSET") != "NOTSET")
+    fail("auto_pad is not supported");
+  int64_t g = n.intAttr("group", 1);
+  int64_t c = x.getDimSize(1);
+  if (g < 1 || c % g != 0 || w.getDimSize(0) != c)
+    fail("weight " + shapeStr(w.getShape()) + " and group " + llvm::Twine(g) +
+         " do not match " + llvm::Twine(c) + " input channels");
+  int64_t cg = c / g, og = w.getDimSize(1), o = og * g;
+  int64_t kh = w.getDimSize(2), kw = w.getDimSize(3);
+  SmallVector<int64_t> s = n.optIntsAttr("strides").value_or(SmallVector<int64_t>{1, 1});
+  SmallVector<int64_t> d = n.optIntsAttr("dilations").value_or(SmallVector<int64_t>{1, 1});
+  SmallVector<int64_t> p = n.optIntsAttr("pads").value_or(SmallVector<int64_t>{0, 0, 0, 0});
+  SmallVector<int64_t> op =
+      n.optIntsAttr("output_padding").value_or(SmallVector<int64_t>{0, 0});
+  if (s.size() != 2 || d.size() != 2 || p.size() != 4 || op.size() != 2)
+    fail("strides, dilations, output_padding (2) and pads (4) are expected");
+  int64_t k[2] = {kh, kw};
+  SmallVector<int64_t> low(4, 0), high(4, 0), out{x.getDimSize(0), o};
+  for (int i = 0; i < 2; ++i) {
+    low[2 + i] = d[i] * (k[i] - 1) - p[i];
+    high[2 + i] = d[i] * (k[i] - 1) - p[i + 2] + op[i];
+    if (low[2 + i] < 0 || high[2 + i] < 0)
+      fail("pads larger than the dilated kernel are not supported");
+    out.push_back((x.getDimSize(2 + i) - 1) * s[i] + d[i] * (k[i] - 1) + 1 - p[i] -
+                  p[i + 2] + op[i]);
+  }
+  MLIRContext *ctx = n.b.getContext();
+  // Dilate: zeros with the input inserted at stride s.
+  SmallVector<int64_t> dilated{x.getDimSize(0), c, (x.getDimSize(2) - 1) * s[0] + 1,
+                               (x.getDimSize(3) - 1) * s[1] + 1};
+  Value xv = builders::zeroFilledTensor(n.b, n.loc, dilated, elem);
+  xv = tensor::InsertSliceOp::create(n.b, n.loc, n.input(0), xv, ValueRange{},
+                                     ValueRange{}, ValueRange{},
+                                     SmallVector<int64_t>{0, 0, 0, 0}, x.getShape(),
+                                     SmallVector<int64_t>{1, 1, s[0], s[1]});
+  SmallVector<int64_t> padded(dilated);
+  for (int i = 2; i < 4; ++i)
+    padded[i] += low[i] + high[i];
+  xv = tensor::PadOp::create(n.b, n.loc, RankedTensorType::get(padded, elem), xv,
+                             getAsIndexOpFoldResult(ctx, low),
+                             getAsIndexOpFoldResult(ctx, high),
+                             Value(arith::ConstantOp::create(
+                                 n.b, n.loc, llvm::cast<TypedAttr>(n.b.getZeroAttr(elem)))));
+  // w'[gi*og + oo, cc, i, j] = w[gi*cg + cc, oo, kh-1-i, kw-1-j]
+  Value wsrc = n.input(1);
+  Value wv = buildBroadcastElementwise(
+      n.b, n.loc, {}, {o, cg, kh, kw}, elem,
+      [&](OpBuilder &b, Location l, ValueRange) -> Value {
+        auto idx = [&](int64_t dim) { return linalg::IndexOp::create(b, l, dim); };
+        auto cst = [&](int64_t v) { return arith::ConstantIndexOp::create(b, l, v); };
+        Value oIdx = idx(0);
+        Value gi = arith::DivUIOp::create(b, l, oIdx, cst(og));
+        Value oo = arith::RemUIOp::create(b, l, oIdx, cst(og));
+        Value ci = arith::AddIOp::create(b, l, arith::MulIOp::create(b, l, gi, cst(cg)), idx(1));
+        Value fi = arith::SubIOp::create(b, l, cst(kh - 1), idx(2));
+        Value fj = arith::SubIOp::create(b, l, cst(kw - 1), idx(3));
+        return tensor::ExtractOp::create(b, l, wsrc, ValueRange{ci, oo, fi, fj});
+      });
+  Value y = builders::buildConv2D(n.b, n.loc, xv, wv, {1, 1}, d, {0, 0, 0, 0}, g,
+                                  RankedTensorType::get(out, elem));
+  if (n.hasInput(2)) {
+    if (n.inputType(2).getNumElements() != o)
+      fail("bias must have one element per output channel");
+    Value bias = perChannel(n, n.input(2), 4);
+    y = buildBroadcastElementwise(n.b, n.loc, {y, bias}, out, elem,
+                                  [](OpBuilder &b, Location l, ValueRange v) -> Value {
+                                    return arith::AddFOp::create(b, l, v[0], v[1]);
+                                  });
+  }
+  n.setResult(0, y);
+}
+
 /// 2-D max or average pooling as one linalg.generic over
 /// (n, c, oh, ow, kh, kw) on a padded input.
 void pool(NodeContext &n, bool isMax) {
@@ -293,6 +378,7 @@ void batchNorm(NodeContext &n) {
 
 void mlir::qsl::onnx_import::registerNNOps(OpTable &t) {
   t.add("", "Conv", 11, conv);
+  t.add("", "ConvTranspose", 11, convTranspose);
   t.add("", "MaxPool", 12, [](NodeContext &n) { pool(n, true); });
   t.add("", "AveragePool", 11, [](NodeContext &n) { pool(n, false); });
   t.add("", "GlobalAveragePool", 1, globalAveragePool);
