@@ -99,6 +99,9 @@ public:
 
   /// Normalizes an axis in [-rank, rank).
   int64_t axis(int64_t a, int64_t rank) const;
+  /// The normalized axes held by the optional constant input `i`, or
+  /// std::nullopt when the input is omitted.
+  std::optional<SmallVector<int64_t>> axesInput(size_t i, int64_t rank) const;
 
   // Results.
   size_t numOutputs() const { return node.output_size(); }

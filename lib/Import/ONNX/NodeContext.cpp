@@ -192,6 +192,16 @@ int64_t NodeContext::axis(int64_t a, int64_t rank) const {
   return a < 0 ? a + rank : a;
 }
 
+std::optional<SmallVector<int64_t>>
+NodeContext::axesInput(size_t i, int64_t rank) const {
+  if (!hasInput(i))
+    return std::nullopt;
+  SmallVector<int64_t> axes;
+  for (int64_t a : constInput(i, "axes").data)
+    axes.push_back(axis(a, rank));
+  return axes;
+}
+
 void NodeContext::setResult(size_t i, Value v, std::optional<IntConst> ints) {
   if (results.size() <= i)
     results.resize(i + 1);

@@ -75,6 +75,27 @@ Value perChannel(NodeContext &n, Value v, int64_t rank) {
   return reshapeStatic(n.b, n.loc, v, shape);
 }
 
+/// Validates the optional bias input #2 of a convolution with `channels`
+/// output channels (before any op is built).
+void checkChannelBias(NodeContext &n, int64_t channels) {
+  if (n.hasInput(2) && n.inputType(2).getNumElements() != channels)
+    fail("bias has " + llvm::Twine(n.inputType(2).getNumElements()) +
+         " elements for " + llvm::Twine(channels) + " output channels");
+}
+
+/// `y + bias` per channel when the node has a bias input #2.
+Value addChannelBias(NodeContext &n, Value y) {
+  if (!n.hasInput(2))
+    return y;
+  auto t = llvm::cast<RankedTensorType>(y.getType());
+  Value bias = perChannel(n, n.input(2), t.getRank());
+  return buildBroadcastElementwise(n.b, n.loc, {y, bias}, t.getShape(),
+                                   t.getElementType(),
+                                   [](OpBuilder &b, Location l, ValueRange v) -> Value {
+                                     return arith::AddFOp::create(b, l, v[0], v[1]);
+                                   });
+}
+
 void conv(NodeContext &n) {
   n.expectArity(2, 3);
   RankedTensorType x = n.inputType(0), w = n.inputType(1);
@@ -99,6 +120,7 @@ void conv(NodeContext &n) {
       fail("kernel_shape " + shapeStr(*ks) + " differs from the weight's " +
            shapeStr(kernel));
   Window win = window(n, x.getShape().drop_front(2), kernel, false);
+  checkChannelBias(n, w.getDimSize(0));
   bool oneD = x.getRank() == 3;
   Value xv = n.input(0), wv = n.input(1);
   SmallVector<int64_t> strides = win.strides, dilations = win.dilations, pads;
@@ -123,17 +145,7 @@ void conv(NodeContext &n) {
   SmallVector<int64_t> outShape{x.getDimSize(0), w.getDimSize(0)};
   llvm::append_range(outShape, win.out);
   y = reshapeStatic(n.b, n.loc, y, outShape);
-  if (n.hasInput(2)) {
-    if (n.inputType(2).getNumElements() != w.getDimSize(0))
-      fail("bias has " + llvm::Twine(n.inputType(2).getNumElements()) +
-           " elements for " + llvm::Twine(w.getDimSize(0)) + " output channels");
-    Value bias = perChannel(n, n.input(2), outShape.size());
-    y = buildBroadcastElementwise(n.b, n.loc, {y, bias}, outShape, elem,
-                                  [](OpBuilder &b, Location l, ValueRange v) -> Value {
-                                    return arith::AddFOp::create(b, l, v[0], v[1]);
-                                  });
-  }
-  n.setResult(0, y);
+  n.setResult(0, addChannelBias(n, y));
 }
 
 /// ConvTranspose (2-D) as a convolution: the input is dilated by the
@@ -175,6 +187,7 @@ void convTranspose(NodeContext &n) {
     out.push_back((x.getDimSize(2 + i) - 1) * s[i] + d[i] * (k[i] - 1) + 1 - p[i] -
                   p[i + 2] + op[i]);
   }
+  checkChannelBias(n, o);
   MLIRContext *ctx = n.b.getContext();
   // Dilate: zeros with the input inserted at stride s.
   SmallVector<int64_t> dilated{x.getDimSize(0), c, (x.getDimSize(2) - 1) * s[0] + 1,
@@ -209,16 +222,7 @@ void convTranspose(NodeContext &n) {
       });
   Value y = builders::buildConv2D(n.b, n.loc, xv, wv, {1, 1}, d, {0, 0, 0, 0}, g,
                                   RankedTensorType::get(out, elem));
-  if (n.hasInput(2)) {
-    if (n.inputType(2).getNumElements() != o)
-      fail("bias must have one element per output channel");
-    Value bias = perChannel(n, n.input(2), 4);
-    y = buildBroadcastElementwise(n.b, n.loc, {y, bias}, out, elem,
-                                  [](OpBuilder &b, Location l, ValueRange v) -> Value {
-                                    return arith::AddFOp::create(b, l, v[0], v[1]);
-                                  });
-  }
-  n.setResult(0, y);
+  n.setResult(0, addChannelBias(n, y));
 }
 
 /// 2-D max or average pooling as one linalg.generic over

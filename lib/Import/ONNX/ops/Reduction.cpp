@@ -119,10 +119,9 @@ void reduce(NodeContext &n, Kind kind, bool axesAsInput) {
   RankedTensorType t = n.inputType(0);
   int64_t rank = t.getRank();
   SmallVector<int64_t> axes;
-  if (axesAsInput && n.hasInput(1))
-    for (int64_t a : n.constInput(1, "axes").data)
-      axes.push_back(n.axis(a, rank));
-  else if (!axesAsInput)
+  if (axesAsInput)
+    axes = n.axesInput(1, rank).value_or(SmallVector<int64_t>());
+  else
     for (int64_t a : n.intsAttr("axes"))
       axes.push_back(n.axis(a, rank));
   if (axes.empty()) {

@@ -173,15 +173,14 @@ void transpose(NodeContext &n) {
                      ->getResult(0));
 }
 
+/// Axes from input `inputIndex` (opset 13 and later) or the `axes`
+/// attribute, normalized.
 SmallVector<int64_t> axesOf(NodeContext &n, size_t inputIndex, int64_t rank) {
+  if (auto axes = n.axesInput(inputIndex, rank))
+    return *axes;
   SmallVector<int64_t> axes;
-  if (n.hasInput(inputIndex))
-    axes.assign(n.constInput(inputIndex, "axes").data.begin(),
-                n.constInput(inputIndex, "axes").data.end());
-  else
-    axes = n.intsAttr("axes");
-  for (int64_t &a : axes)
-    a = n.axis(a, rank);
+  for (int64_t a : n.intsAttr("axes"))
+    axes.push_back(n.axis(a, rank));
   return axes;
 }
 
@@ -331,13 +330,10 @@ void slice(NodeContext &n) {
   size_t count = starts.data.size();
   if (ends.data.size() != count)
     fail("starts and ends have different lengths");
-  SmallVector<int64_t> axes;
-  if (n.hasInput(3))
-    for (int64_t a : n.constInput(3, "axes").data)
-      axes.push_back(n.axis(a, rank));
-  else
-    for (size_t i = 0; i < count; ++i)
-      axes.push_back(i);
+  SmallVector<int64_t> axes(count);
+  std::iota(axes.begin(), axes.end(), 0);
+  if (auto given = n.axesInput(3, rank))
+    axes = *given;
   SmallVector<int64_t> steps(count, 1);
   if (n.hasInput(4))
     steps.assign(n.constInput(4, "steps").data.begin(),
@@ -593,13 +589,10 @@ void pad(NodeContext &n) {
   RankedTensorType t = n.inputType(0);
   int64_t rank = t.getRank();
   const IntConst &pads = n.constInput(1, "pads");
-  SmallVector<int64_t> axes;
-  if (n.hasInput(3))
-    for (int64_t a : n.constInput(3, "axes").data)
-      axes.push_back(n.axis(a, rank));
-  else
-    for (int64_t d = 0; d < rank; ++d)
-      axes.push_back(d);
+  SmallVector<int64_t> axes(rank);
+  std::iota(axes.begin(), axes.end(), 0);
+  if (auto given = n.axesInput(3, rank))
+    axes = *given;
   if (int64_t(pads.data.size()) != 2 * int64_t(axes.size()))
     fail("pads must have two entries per padded axis");
   SmallVector<int64_t> begin(rank, 0), end(rank, 0);
