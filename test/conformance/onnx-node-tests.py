@@ -56,6 +56,8 @@ for case in cases:
     inputs, outputs = case.data_sets[0]
     if not all(isinstance(a, np.ndarray) for a in list(inputs) + list(outputs)):
         continue
+    if len(sys.argv) > 1 and not any(f in case.name for f in sys.argv[1:]):
+        continue
     selected.append(case)
 
 
@@ -64,7 +66,9 @@ SHAPE_OPERANDS = {"Reshape": {1}, "Expand": {1}, "Tile": {1}, "Slice": {1, 2, 3,
                   "Split": {1}, "Squeeze": {1}, "Unsqueeze": {1}, "ReduceSum": {1},
                   "ReduceMean": {1}, "ReduceMax": {1}, "ReduceMin": {1},
                   "ConstantOfShape": {0}, "Range": {0, 1, 2}, "Trilu": {1},
-                  "Pad": {1, 3}, "CumSum": {1}}
+                  "Pad": {1, 3}, "CumSum": {1}, "Resize": {3}, "TopK": {1}}
+# Float operands that must be constants too (Resize's roi and scales).
+CONST_FLOAT_OPERANDS = {"Resize": {1, 2}}
 bound_cases = 0
 
 
@@ -79,6 +83,9 @@ def bind_shape_operands(case):
     bind = {n.input[k] for n in model.graph.node
             for k in SHAPE_OPERANDS.get(n.op_type, ()) if k < len(n.input)}
     bind = {name for name in bind if name in values and values[name].dtype.kind in "iu"}
+    bind |= {n.input[k] for n in model.graph.node
+             for k in CONST_FLOAT_OPERANDS.get(n.op_type, ())
+             if k < len(n.input) and n.input[k] in values}
     if bind:
         bound_cases += 1
         kept = [i for i in model.graph.input if i.name not in bind]

@@ -160,6 +160,18 @@ int main(int argc, char **argv) {
     mlir::qsl::buildCpuReferencePipeline(pm, {/*resultsAsOutParams=*/true});
     if (mlir::failed(pm.run(*module)))
       return 1;
+    // qsl-run loads only the LLVM dialect: anything else left over is a
+    // gap in the pipeline, reported here rather than at load time.
+    mlir::WalkResult leftover = module->walk([](mlir::Operation *op) {
+      llvm::StringRef ns = op->getDialect() ? op->getDialect()->getNamespace() : "";
+      if (ns == "llvm" || llvm::isa<mlir::ModuleOp>(op))
+        return mlir::WalkResult::advance();
+      op->emitError() << "internal error: the CPU pipeline left '"
+                      << op->getName() << "' unlowered";
+      return mlir::WalkResult::interrupt();
+    });
+    if (leftover.wasInterrupted())
+      return 1;
   }
 
   std::string error;

@@ -148,6 +148,7 @@ void registerShapeOps(OpTable &table);
 void registerNNOps(OpTable &table);
 void registerReductionOps(OpTable &table);
 void registerQuantizationOps(OpTable &table);
+void registerResizeOps(OpTable &table);
 
 /// The elements of a constant (inline or resource; sub-byte integers one
 /// byte each) as int64 (integers, sign-extended) or double (floats).

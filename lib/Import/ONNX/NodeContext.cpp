@@ -236,6 +236,7 @@ OpTable::OpTable() {
   registerNNOps(*this);
   registerReductionOps(*this);
   registerQuantizationOps(*this);
+  registerResizeOps(*this);
 }
 
 void OpTable::add(llvm::StringRef domain, llvm::StringRef opType,

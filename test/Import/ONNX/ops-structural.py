@@ -175,4 +175,32 @@ c.check_model("ScatterND-elements",
               model("ScatterND", [("x", F, [4, 3])], [("y", F, None)], opset=13,
                     inits=[const("i", np.array([[0, 1], [3, 2], [2, 0]], np.int64)),
                            const("u", randn(3))]), {"x": randn(4, 3)})
+# TopK: both directions, negative axis, and integer ties (lower index first).
+for name, shape, attrs, k in [("TopK-largest", (3, 7), {}, 3),
+                              ("TopK-smallest-axis0", (5, 4), {"axis": 0, "largest": 0}, 2)]:
+    c.check_model(name, model("TopK", [("x", F, list(shape))], [("v", F, None), ("i", I64, None)],
+                              attrs, inits=[const("k", np.array([k], np.int64))]),
+                  {"x": randn(*shape)})
+c.check_model("TopK-int-ties", model("TopK", [("x", I64, [2, 6])], [("v", I64, None), ("i", I64, None)],
+                                     {"axis": -1}, inits=[const("k", np.array([4], np.int64))]),
+              {"x": rng.integers(0, 3, (2, 6)).astype(np.int64)})
+# Resize as exporters write it: nearest x2 (torch Upsample), bilinear with
+# half_pixel / pytorch_half_pixel / align_corners, bicubic, down- and
+# upsampling, by scales and by sizes.
+img = randn(1, 2, 5, 6)
+empty = const("roi", np.zeros(0, np.float32))
+for name, attrs, scales, sizes in [
+        ("nearest-x2", {"mode": "nearest", "coordinate_transformation_mode": "asymmetric",
+                        "nearest_mode": "floor"}, [1, 1, 2, 2], None),
+        ("linear-half-pixel-up", {"mode": "linear"}, [1, 1, 1.5, 2.5], None),
+        ("linear-pytorch-down", {"mode": "linear", "coordinate_transformation_mode": "pytorch_half_pixel"},
+         None, [1, 2, 3, 1]),
+        ("linear-align-corners", {"mode": "linear", "coordinate_transformation_mode": "align_corners"},
+         None, [1, 2, 9, 11]),
+        ("cubic-up", {"mode": "cubic"}, [1, 1, 2, 2], None)]:
+    inits = [empty, const("scales", np.array(scales or [], np.float32))]
+    if sizes:
+        inits.append(const("sizes", np.array(sizes, np.int64)))
+    c.check_model("Resize-" + name, model("Resize", [("x", F, list(img.shape))], [("y", F, None)],
+                                          attrs, opset=19, inits=inits), {"x": img})
 sys.exit(c.finish("linear, shape, reduction and NN ops vs onnxruntime"))

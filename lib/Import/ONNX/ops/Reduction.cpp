@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <limits>
@@ -354,6 +355,142 @@ void cumSum(NodeContext &n) {
   n.setResult(0, generic.getResult(0));
 }
 
+
+/// TopK by K selection passes (O(K·N) per row, no sort): pass p finds, in
+/// every row, the best element that comes after the previous pick in the
+/// output order -- by value, then by lower index, as ONNX orders ties --
+/// and inserts it at position p. The output is always sorted, which
+/// sorted=0 permits.
+void topK(NodeContext &n) {
+  n.expectArity(2, 2);
+  RankedTensorType t = n.inputType(0);
+  Type elem = t.getElementType();
+  int64_t rank = t.getRank();
+  int64_t axis = n.axis(n.intAttr("axis", -1), rank);
+  bool largest = n.intAttr("largest", 1);
+  bool isUnsigned = n.isUnsignedInput(0);
+  const IntConst &kc = n.constInput(1, "K");
+  if (kc.numElements() != 1)
+    fail("K must hold one value");
+  int64_t k = kc.data[0], dim = t.getDimSize(axis);
+  if (k < 0 || k > dim)
+    fail("K = " + llvm::Twine(k) + " is outside [0, " + llvm::Twine(dim) +
+         "] for axis " + llvm::Twine(axis));
+  if (elem.isInteger(1))
+    fail("TopK of booleans is not supported");
+
+  OpBuilder &b = n.b;
+  Location loc = n.loc;
+  MLIRContext *ctx = b.getContext();
+  Type i64 = b.getI64Type();
+  SmallVector<int64_t> outShape(t.getShape()), rowShape;
+  outShape[axis] = k;
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != axis)
+      rowShape.push_back(t.getDimSize(d));
+  auto filledAt = [](OpBuilder &fb, Location fl, ArrayRef<int64_t> shape,
+                     TypedAttr value) -> Value {
+    Value e = tensor::EmptyOp::create(fb, fl, shape, value.getType());
+    Value c = arith::ConstantOp::create(fb, fl, value);
+    return linalg::FillOp::create(fb, fl, c, e).getResult(0);
+  };
+  auto filled = [&](ArrayRef<int64_t> shape, TypedAttr value) {
+    return filledAt(b, loc, shape, value);
+  };
+  auto intExtreme = [&](bool high) -> TypedAttr {
+    unsigned w = elem.getIntOrFloatBitWidth();
+    if (isUnsigned)
+      return b.getIntegerAttr(elem, high ? APInt::getMaxValue(w) : APInt::getZero(w));
+    return b.getIntegerAttr(elem, high ? APInt::getSignedMaxValue(w)
+                                       : APInt::getSignedMinValue(w));
+  };
+  // The "previous pick" starts beyond every element in the output order.
+  TypedAttr start = llvm::isa<FloatType>(elem)
+                        ? (largest ? highest(b, elem) : lowest(b, elem))
+                        : intExtreme(largest);
+  Value values = tensor::EmptyOp::create(b, loc, outShape, elem);
+  Value indices = tensor::EmptyOp::create(b, loc, outShape, i64);
+  Value prevV = filled(rowShape, start);
+  Value prevI = filled(rowShape, b.getI64IntegerAttr(-1));
+
+  SmallVector<AffineExpr> rowExprs;
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != axis)
+      rowExprs.push_back(getAffineDimExpr(d, ctx));
+  AffineMap full = b.getMultiDimIdentityMap(rank);
+  AffineMap row = AffineMap::get(rank, 0, rowExprs, ctx);
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  iters[axis] = utils::IteratorType::reduction;
+  Value x = n.input(0);
+
+  auto loop = scf::ForOp::create(
+      b, loc, qsl::builders::indexConst(b, loc, 0), qsl::builders::indexConst(b, loc, k),
+      qsl::builders::indexConst(b, loc, 1), ValueRange{values, indices, prevV, prevI},
+      [&](OpBuilder &lb, Location ll, Value p, ValueRange acc) {
+        auto cmp = [&](OpBuilder &cb, Location cl, bool less, Value a0, Value a1) -> Value {
+          if (llvm::isa<FloatType>(elem))
+            return arith::CmpFOp::create(cb, cl, less ? arith::CmpFPredicate::OLT
+                                                      : arith::CmpFPredicate::OGT, a0, a1);
+          arith::CmpIPredicate pred =
+              isUnsigned ? (less ? arith::CmpIPredicate::ult : arith::CmpIPredicate::ugt)
+                         : (less ? arith::CmpIPredicate::slt : arith::CmpIPredicate::sgt);
+          return arith::CmpIOp::create(cb, cl, pred, a0, a1);
+        };
+        auto eq = [&](OpBuilder &cb, Location cl, Value a0, Value a1) -> Value {
+          if (llvm::isa<FloatType>(elem))
+            return arith::CmpFOp::create(cb, cl, arith::CmpFPredicate::OEQ, a0, a1);
+          return arith::CmpIOp::create(cb, cl, arith::CmpIPredicate::eq, a0, a1);
+        };
+        Value bestV = filledAt(lb, ll, rowShape, start);
+        Value bestI = filledAt(lb, ll, rowShape, lb.getI64IntegerAttr(-1));
+        auto pick = linalg::GenericOp::create(
+            lb, ll, TypeRange{bestV.getType(), bestI.getType()},
+            ValueRange{x, acc[2], acc[3]}, ValueRange{bestV, bestI},
+            SmallVector<AffineMap>{full, row, row, row, row}, iters,
+            [&](OpBuilder &gb, Location gl, ValueRange a) {
+              Value v = a[0], pv = a[1], pi = a[2], bv = a[3], bi = a[4];
+              Value j = arith::IndexCastOp::create(gb, gl, i64,
+                                                   linalg::IndexOp::create(gb, gl, axis));
+              // After the previous pick: strictly behind it in value, or
+              // equal with a higher index.
+              Value after = arith::OrIOp::create(
+                  gb, gl, cmp(gb, gl, largest, v, pv),
+                  arith::AndIOp::create(
+                      gb, gl, eq(gb, gl, v, pv),
+                      arith::CmpIOp::create(gb, gl, arith::CmpIPredicate::sgt, j, pi)));
+              // Better than the best so far: none yet, ahead in value, or
+              // equal with a lower index.
+              Value none = arith::CmpIOp::create(gb, gl, arith::CmpIPredicate::slt, bi,
+                                                 arith::ConstantOp::create(gb, gl, gb.getI64IntegerAttr(0)));
+              Value better = arith::OrIOp::create(
+                  gb, gl, none,
+                  arith::OrIOp::create(
+                      gb, gl, cmp(gb, gl, !largest, v, bv),
+                      arith::AndIOp::create(
+                          gb, gl, eq(gb, gl, v, bv),
+                          arith::CmpIOp::create(gb, gl, arith::CmpIPredicate::slt, j, bi))));
+              Value take = arith::AndIOp::create(gb, gl, after, better);
+              linalg::YieldOp::create(
+                  gb, gl,
+                  ValueRange{arith::SelectOp::create(gb, gl, take, v, bv),
+                             arith::SelectOp::create(gb, gl, take, j, bi)});
+            });
+        SmallVector<OpFoldResult> offsets(rank, lb.getIndexAttr(0)), sizes, strides(rank, lb.getIndexAttr(1));
+        for (int64_t d = 0; d < rank; ++d)
+          sizes.push_back(lb.getIndexAttr(d == axis ? 1 : t.getDimSize(d)));
+        offsets[axis] = p;
+        Value nv = tensor::InsertSliceOp::create(lb, ll, pick.getResult(0), acc[0],
+                                                 offsets, sizes, strides);
+        Value ni = tensor::InsertSliceOp::create(lb, ll, pick.getResult(1), acc[1],
+                                                 offsets, sizes, strides);
+        scf::YieldOp::create(lb, ll, ValueRange{nv, ni, pick.getResult(0), pick.getResult(1)});
+      });
+  n.setResult(0, loop.getResult(0));
+  if (isUnsigned)
+    n.markUnsigned(0);
+  n.setResult(1, loop.getResult(1));
+}
+
 } // namespace
 
 void mlir::qsl::onnx_import::registerReductionOps(OpTable &t) {
@@ -370,5 +507,6 @@ void mlir::qsl::onnx_import::registerReductionOps(OpTable &t) {
   t.add("", "LogSoftmax", 13, [](NodeContext &n) { softmax(n, true); });
   t.add("", "LayerNormalization", 17, layerNorm);
   t.add("", "ArgMax", 13, [](NodeContext &n) { argExtreme(n, true); });
+  t.add("", "TopK", 11, topK);
   t.add("", "ArgMin", 13, [](NodeContext &n) { argExtreme(n, false); });
 }
