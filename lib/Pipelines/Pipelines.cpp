@@ -9,20 +9,27 @@ using namespace mlir;
 
 // Written as a textual pipeline so that the exact sequence is visible in one
 // place (and in `qsl-opt --help`); every pass named here is upstream's or ours.
-static constexpr const char *kCpuFrontHalf =
+static constexpr const char *kCpuLowerQsl =
     "qsl-lower-to-linalg,"
-    "canonicalize,"
+    "canonicalize,";
+static constexpr const char *kCpuVectorize =
+    "func.func(qsl-cpu-tile-and-vectorize),"
+    "canonicalize,";
+static constexpr const char *kCpuBufferize =
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map "
     "allow-return-allocs-from-loops},";
 static constexpr const char *kCpuBackHalf =
     "buffer-deallocation-pipeline,"
     "convert-bufferization-to-memref,"
+    "convert-vector-to-scf{full-unroll},"
     "convert-linalg-to-loops,"
     "expand-strided-metadata,"
     "lower-affine,"
     "convert-scf-to-cf,"
     "convert-cf-to-llvm,"
+    "convert-vector-to-llvm{vector-contract-lowering=outerproduct},"
+    "convert-ub-to-llvm,"
     "convert-math-to-llvm,"
     "convert-math-to-libm,"
     "convert-arith-to-llvm,"
@@ -31,19 +38,35 @@ static constexpr const char *kCpuBackHalf =
     "convert-func-to-llvm,"
     "reconcile-unrealized-casts";
 
-void qsl::buildCpuReferencePipeline(OpPassManager &pm,
-                                    const CpuPipelineOptions &options) {
-  std::string pipeline = kCpuFrontHalf;
+void qsl::buildCpuPipeline(OpPassManager &pm,
+                           const CpuPipelineOptions &options) {
+  std::string pipeline = kCpuLowerQsl;
+  if (options.vectorize)
+    pipeline += kCpuVectorize;
+  pipeline += kCpuBufferize;
   if (options.resultsAsOutParams)
     pipeline += "buffer-results-to-out-params{modify-public-functions "
                 "hoist-static-allocs},";
   pipeline += kCpuBackHalf;
   if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
-    llvm::report_fatal_error("qsl: the CPU reference pipeline names a pass "
-                             "that is not registered");
+    llvm::report_fatal_error("qsl: the CPU pipeline names a pass that is "
+                             "not registered");
+}
+
+void qsl::buildCpuReferencePipeline(OpPassManager &pm,
+                                    const CpuPipelineOptions &options) {
+  CpuPipelineOptions reference = options;
+  reference.vectorize = false;
+  buildCpuPipeline(pm, reference);
 }
 
 void qsl::registerPipelines() {
+  PassPipelineRegistration<>(
+      "qsl-cpu-pipeline",
+      "Lower qsl and tensor IR to the LLVM dialect for the CPU: reference "
+      "lowering, register-blocked vectorized contractions, bufferization, "
+      "loops (mlir-runner ready)",
+      [](OpPassManager &pm) { buildCpuPipeline(pm, {}); });
   PassPipelineRegistration<>(
       "qsl-cpu-reference-pipeline",
       "Lower qsl and tensor IR to the LLVM dialect through the reference "

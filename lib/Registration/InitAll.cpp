@@ -1,5 +1,6 @@
 //===- InitAll.cpp - Register every QSL dialect and pass -------------------===//
 #include "qsl/InitAll.h"
+#include "qsl/Codegen/Passes.h"
 #include "qsl/Conversion/Passes.h"
 #include "qsl/Dialect/QSL/IR/QslDialect.h"
 #include "qsl/Dialect/QSL/Transforms/Passes.h"
@@ -12,6 +13,7 @@ void mlir::qsl::registerAllDialects(DialectRegistry &registry) {
 }
 
 void mlir::qsl::registerAllPasses() {
+  registerQslCodegenPasses();
   registerQslConversionPasses();
   registerQslTransformsPasses();
   registerPipelines();

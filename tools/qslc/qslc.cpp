@@ -53,6 +53,11 @@ static cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Concrete shape of a graph input: NAME=D0xD1x..."),
                 cl::value_desc("name=shape"));
+static cl::opt<bool> referenceLowering(
+    "reference-lowering",
+    cl::desc("Compile every op to plain loops (qsl-cpu-reference-pipeline) "
+             "instead of register-blocked vector code for contractions"),
+    cl::init(false));
 static cl::opt<std::string> functionName("function",
                                          cl::desc("Name of the imported function"),
                                          cl::init("main_graph"));
@@ -157,7 +162,10 @@ int main(int argc, char **argv) {
     (*module)->setAttr("qsl.outputs", b.getArrayAttr(outs));
     func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
     mlir::PassManager pm(&context);
-    mlir::qsl::buildCpuReferencePipeline(pm, {/*resultsAsOutParams=*/true});
+    mlir::qsl::CpuPipelineOptions cpu;
+    cpu.resultsAsOutParams = true;
+    cpu.vectorize = !referenceLowering;
+    mlir::qsl::buildCpuPipeline(pm, cpu);
     if (mlir::failed(pm.run(*module)))
       return 1;
     // qsl-run loads only the LLVM dialect: anything else left over is a
