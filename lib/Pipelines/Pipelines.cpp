@@ -12,9 +12,6 @@ using namespace mlir;
 static constexpr const char *kCpuLowerQsl =
     "qsl-lower-to-linalg,"
     "canonicalize,";
-static constexpr const char *kCpuVectorize =
-    "func.func(qsl-cpu-tile-and-vectorize),"
-    "canonicalize,";
 static constexpr const char *kCpuBufferize =
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map "
@@ -42,7 +39,9 @@ void qsl::buildCpuPipeline(OpPassManager &pm,
                            const CpuPipelineOptions &options) {
   std::string pipeline = kCpuLowerQsl;
   if (options.vectorize)
-    pipeline += kCpuVectorize;
+    pipeline += "func.func(qsl-cpu-fuse-elementwise,qsl-cpu-tile-and-vectorize{tile-m=" +
+                std::to_string(options.tileM) + " tile-n=" +
+                std::to_string(options.tileN) + "}),canonicalize,";
   pipeline += kCpuBufferize;
   if (options.resultsAsOutParams)
     pipeline += "buffer-results-to-out-params{modify-public-functions "

@@ -58,6 +58,14 @@ static cl::opt<bool> referenceLowering(
     cl::desc("Compile every op to plain loops (qsl-cpu-reference-pipeline) "
              "instead of register-blocked vector code for contractions"),
     cl::init(false));
+static cl::opt<int64_t> tileM("tile-m",
+                              cl::desc("Rows of the register block of vectorized "
+                                       "contractions"),
+                              cl::init(4));
+static cl::opt<int64_t> tileN("tile-n",
+                              cl::desc("Columns of the register block of vectorized "
+                                       "contractions"),
+                              cl::init(16));
 static cl::opt<std::string> functionName("function",
                                          cl::desc("Name of the imported function"),
                                          cl::init("main_graph"));
@@ -165,6 +173,8 @@ int main(int argc, char **argv) {
     mlir::qsl::CpuPipelineOptions cpu;
     cpu.resultsAsOutParams = true;
     cpu.vectorize = !referenceLowering;
+    cpu.tileM = tileM;
+    cpu.tileN = tileN;
     mlir::qsl::buildCpuPipeline(pm, cpu);
     if (mlir::failed(pm.run(*module)))
       return 1;

@@ -43,4 +43,25 @@ def QslCpuTileAndVectorizePass
                            "arith::ArithDialect"];
 }
 
+def QslCpuFuseElementwisePass
+    : Pass<"qsl-cpu-fuse-elementwise", "func::FuncOp"> {
+  let summary = "Fuse chains of elementwise linalg ops, sparing contractions";
+  let description = [{
+    Fuses producer/consumer pairs of all-parallel `linalg.generic` ops on
+    tensors (upstream's elementwise fusion patterns) so that a chain such as
+    bias add -> GELU -> residual add becomes one loop nest with no
+    intermediate buffer. Two kinds of fusion are refused because they would
+    cost more than they save:
+
+    * into a contraction (what `qsl-cpu-tile-and-vectorize` register-blocks):
+      its body must stay a plain multiply-accumulate;
+    * of a producer that has other users, which would recompute it.
+
+    Reshapes are propagated through elementwise ops only where that enables
+    a fusion; constants are not folded into the fused bodies.
+  }];
+  let dependentDialects = ["linalg::LinalgDialect", "tensor::TensorDialect",
+                           "arith::ArithDialect"];
+}
+
 #endif // QSL_CODEGEN_PASSES_TD

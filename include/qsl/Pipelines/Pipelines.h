@@ -14,6 +14,8 @@ struct CpuPipelineOptions {
   /// Register-block and vectorize contractions (qsl-cpu-tile-and-vectorize)
   /// and lower vector ops; off gives the reference pipeline.
   bool vectorize = true;
+  /// Register block of the vectorized contractions (rows x columns).
+  int64_t tileM = 4, tileN = 16;
 };
 
 /// The CPU pipeline: qsl-lower-to-linalg, (with `vectorize`) contractions

@@ -364,14 +364,15 @@ std::optional<IntConst>
 GraphImporter::intContents(const onnx::TensorProto &tensor,
                            ElementsAttr attr) const {
   auto dense = llvm::dyn_cast<DenseIntElementsAttr>(attr);
-  if (!dense || dense.getNumElements() > 4096 ||
-      dense.getElementType().isInteger(1))
+  if (!dense || dense.getNumElements() > 4096)
     return std::nullopt;
+  // Booleans are 0/1 (they feed Where/Cast in shape computations).
+  bool isBool = dense.getElementType().isInteger(1);
   IntConst c;
   c.shape.assign(dense.getType().getShape().begin(),
                  dense.getType().getShape().end());
   for (const APInt &v : dense.getValues<APInt>())
-    c.data.push_back(v.getSExtValue());
+    c.data.push_back(isBool ? int64_t(v.getZExtValue()) : v.getSExtValue());
   return c;
 }
 

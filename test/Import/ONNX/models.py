@@ -120,4 +120,22 @@ with tempfile.TemporaryDirectory() as d:
             c.failed.append(("transformer-block-external-data", f"relative max error {err:.3g}"))
     except Exception as e:
         c.failed.append(("transformer-block-external-data", str(e).splitlines()[-1]))
+# torch's `t.expand(n, -1, d)`: the target shape goes through
+# Where(Equal(size, -1), 1, size) (and masks through Cast(Equal(...))), all
+# of which must fold at compile time for Expand to get a static shape.
+guard = mk([N("Shape", ["x"], ["xs"]),
+            N("Concat", ["two", "xs_tail"], ["want"], axis=0),
+            N("Equal", ["want", "minus1"], ["is_neg"]),
+            N("Where", ["is_neg", "ones", "want"], ["size"]),
+            N("Expand", ["x", "size"], ["ex"]),
+            N("Equal", ["xs", "xs"], ["same"]),
+            N("Not", ["same"], ["differ"]),
+            N("Cast", ["differ"], ["zeros"], to=I64),
+            N("Add", ["zeros", "xs"], ["xs2"]),
+            N("Identity", ["ex"], ["r"]),
+            N("Expand", ["r", "xs2"], ["y"])],
+           [vi("x", F, [1, 3, 4])], [vi("y", F, [2, 3, 4])],
+           [i64("two", [2]), i64("xs_tail", [-1, -1]), i64("minus1", [-1, -1, -1]),
+            i64("ones", [1, 1, 1])])
+c.check_model("expand-guard", guard, {"x": rng.standard_normal((1, 3, 4)).astype(np.float32)})
 sys.exit(c.finish("models vs onnxruntime"))

@@ -75,9 +75,9 @@ void binary(NodeContext &n, const BodyFn &floatBody, const BodyFn &intBody,
     fail(llvm::Twine("element type is not supported by this operator"));
   SmallVector<int64_t> shape = broadcastShapes(a.getShape(), b.getShape());
   Type resultElem = resultI1 ? n.b.getI1Type() : elem;
-  if (fold && !isFloat(elem) && !resultI1)
+  if (fold && !isFloat(elem))
     if (auto c = foldInts(n.maybeConstInput(0), n.maybeConstInput(1), fold)) {
-      n.setConstResult(0, *c, elem);
+      n.setConstResult(0, *c, resultElem);
       return;
     }
   n.setResult(0, buildBroadcastElementwise(
@@ -131,8 +131,9 @@ void arithBinary(OpTable &t, StringRef name,
 }
 
 void compare(OpTable &t, StringRef name, arith::CmpFPredicate fp,
-             arith::CmpIPredicate ip) {
-  t.add("", name, 13, [fp, ip](NodeContext &n) {
+             arith::CmpIPredicate ip,
+             std::function<bool(int64_t, int64_t)> fold) {
+  t.add("", name, 13, [fp, ip, fold](NodeContext &n) {
     binary(
         n,
         [fp](OpBuilder &b, Location l, ValueRange v) -> Value {
@@ -141,7 +142,13 @@ void compare(OpTable &t, StringRef name, arith::CmpFPredicate fp,
         [ip](OpBuilder &b, Location l, ValueRange v) -> Value {
           return arith::CmpIOp::create(b, l, ip, v[0], v[1]);
         },
-        /*resultI1=*/true);
+        /*resultI1=*/true,
+        // Shape computations compare known integers (torch's expand(-1)
+        // guard); unsigned operands are not shapes and are not folded.
+        n.isUnsignedInput(0) ? std::function<int64_t(int64_t, int64_t)>()
+                             : [fold](int64_t a, int64_t b) -> int64_t {
+                                 return fold(a, b) ? 1 : 0;
+                               });
   });
 }
 
@@ -267,12 +274,16 @@ void mlir::qsl::onnx_import::registerElementwiseOps(OpTable &t) {
                        }));
   });
 
-  compare(t, "Equal", arith::CmpFPredicate::OEQ, arith::CmpIPredicate::eq);
-  compare(t, "Less", arith::CmpFPredicate::OLT, arith::CmpIPredicate::slt);
-  compare(t, "LessOrEqual", arith::CmpFPredicate::OLE, arith::CmpIPredicate::sle);
-  compare(t, "Greater", arith::CmpFPredicate::OGT, arith::CmpIPredicate::sgt);
+  compare(t, "Equal", arith::CmpFPredicate::OEQ, arith::CmpIPredicate::eq,
+          std::equal_to<int64_t>());
+  compare(t, "Less", arith::CmpFPredicate::OLT, arith::CmpIPredicate::slt,
+          std::less<int64_t>());
+  compare(t, "LessOrEqual", arith::CmpFPredicate::OLE, arith::CmpIPredicate::sle,
+          std::less_equal<int64_t>());
+  compare(t, "Greater", arith::CmpFPredicate::OGT, arith::CmpIPredicate::sgt,
+          std::greater<int64_t>());
   compare(t, "GreaterOrEqual", arith::CmpFPredicate::OGE,
-          arith::CmpIPredicate::sge);
+          arith::CmpIPredicate::sge, std::greater_equal<int64_t>());
   for (auto [name, kind] : {std::pair<StringRef, int>{"And", 0}, {"Or", 1}, {"Xor", 2}})
     t.add("", name, 7, [kind = kind](NodeContext &n) {
       if (!n.inputType(0).getElementType().isInteger(1))
@@ -288,10 +299,13 @@ void mlir::qsl::onnx_import::registerElementwiseOps(OpTable &t) {
   t.add("", "Not", 1, [](NodeContext &n) {
     if (!n.inputType(0).getElementType().isInteger(1))
       fail("expects a boolean operand");
-    unary(n, nullptr, [](OpBuilder &b, Location l, ValueRange v) -> Value {
-      Value one = arith::ConstantIntOp::create(b, l, 1, 1);
-      return arith::XOrIOp::create(b, l, v[0], one);
-    });
+    unary(
+        n, nullptr,
+        [](OpBuilder &b, Location l, ValueRange v) -> Value {
+          Value one = arith::ConstantIntOp::create(b, l, 1, 1);
+          return arith::XOrIOp::create(b, l, v[0], one);
+        },
+        [](int64_t v) -> int64_t { return v ? 0 : 1; });
   });
   t.add("", "Where", 16, [](NodeContext &n) {
     n.expectArity(3, 3);
@@ -303,6 +317,20 @@ void mlir::qsl::onnx_import::registerElementwiseOps(OpTable &t) {
     SmallVector<int64_t> shape = broadcastShapes(
         broadcastShapes(n.inputType(0).getShape(), n.inputType(1).getShape()),
         n.inputType(2).getShape());
+    // Known integers (torch's `Where(size == -1, 1, size)` before Expand):
+    // fold, pairing the condition with each branch by broadcasting.
+    if (!isFloat(elem) && n.maybeConstInput(0) && n.maybeConstInput(1) &&
+        n.maybeConstInput(2)) {
+      auto pickX = foldInts(n.maybeConstInput(0), n.maybeConstInput(1),
+                            [](int64_t c, int64_t x) { return c ? x : 0; });
+      auto pickY = foldInts(n.maybeConstInput(0), n.maybeConstInput(2),
+                            [](int64_t c, int64_t y) { return c ? 0 : y; });
+      auto sum = foldInts(pickX, pickY, std::plus<int64_t>());
+      if (sum && SmallVector<int64_t>(sum->shape) == shape) {
+        n.setConstResult(0, *sum, elem);
+        return;
+      }
+    }
     n.setResult(0, buildBroadcastElementwise(
                        n.b, n.loc, {n.input(0), n.input(1), n.input(2)}, shape,
                        elem, [](OpBuilder &b, Location l, ValueRange v) -> Value {

@@ -73,12 +73,13 @@ void constant(NodeContext &n) {
     fail("attribute '" + a.name() + "' is not supported");
   }
   if (auto dense = llvm::dyn_cast<DenseIntElementsAttr>(attr))
-    if (!dense.getElementType().isInteger(1) && dense.getNumElements() <= 4096) {
+    if (dense.getNumElements() <= 4096) {
+      bool isBool = dense.getElementType().isInteger(1);
       IntConst c;
       c.shape.assign(dense.getType().getShape().begin(),
                      dense.getType().getShape().end());
       for (const APInt &v : dense.getValues<APInt>())
-        c.data.push_back(v.getSExtValue());
+        c.data.push_back(isBool ? int64_t(v.getZExtValue()) : v.getSExtValue());
       ints = c;
     }
   n.setResult(0, arith::ConstantOp::create(n.b, n.loc, llvm::cast<TypedAttr>(attr)),
