@@ -23,6 +23,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
@@ -85,6 +86,62 @@ std::optional<Roles> classify(linalg::GenericOp op) {
   return r;
 }
 
+/// Loop-by-loop tile sizes for a static elementwise or reduction generic
+/// that vectorizes well: every operand reads its innermost dimension
+/// contiguously along the innermost loop (or broadcasts it), so a tile of
+/// 1 x ... x 1 x V turns into plain vector loads. The innermost loop gets
+/// `lanes` if it is parallel and is left whole if it is a reduction (up to
+/// a bound), so row reductions (softmax, layer norm) become one vector
+/// reduction per row. Returns nothing for ops that would vectorize into
+/// gathers or transposes.
+std::optional<SmallVector<int64_t>> elementwiseTiles(linalg::GenericOp op,
+                                                     int64_t lanes) {
+  if (!op.hasPureTensorSemantics() || op.getNumLoops() == 0)
+    return std::nullopt;
+  for (Value v : op->getOperands()) {
+    auto t = llvm::dyn_cast<ShapedType>(v.getType());
+    if (t && !t.hasStaticShape())
+      return std::nullopt;
+    // Memrefs hold sub-byte elements (i1, i4) one per byte; vectors of them
+    // are bit-packed, so vector loads and stores would disagree with the
+    // buffer layout.
+    Type elem = getElementTypeOrSelf(v.getType());
+    if (!elem.isIntOrIndexOrFloat() ||
+        (!elem.isIndex() && elem.getIntOrFloatBitWidth() % 8 != 0))
+      return std::nullopt;
+  }
+  bool gathers = false;
+  op.getBody()->walk([&](Operation *inner) {
+    if (llvm::isa<linalg::IndexOp, tensor::ExtractOp>(inner) ||
+        inner->getNumRegions() > 0)
+      gathers = true;
+  });
+  if (gathers)
+    return std::nullopt;
+  unsigned last = op.getNumLoops() - 1;
+  for (OpOperand &operand : op->getOpOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    // Dimensions or 0 (a keepdims size-1 dimension broadcast).
+    if (!map.isProjectedPermutation(/*allowZeroInResults=*/true))
+      return std::nullopt;
+    for (unsigned r = 0; r < map.getNumResults(); ++r) {
+      auto dim = llvm::dyn_cast<AffineDimExpr>(map.getResult(r));
+      if (dim && dim.getPosition() == last && r + 1 != map.getNumResults())
+        return std::nullopt;
+    }
+  }
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<int64_t> tiles(op.getNumLoops(), 1);
+  if (op.getIteratorTypesArray()[last] == utils::IteratorType::reduction) {
+    if (ranges[last] > 4096)
+      return std::nullopt;
+    tiles[last] = 0;
+  } else {
+    tiles[last] = std::min(ranges[last], lanes);
+  }
+  return tiles;
+}
+
 /// The largest of `preferred`, `preferred/2`, ... that is at most `extent`
 /// (a full tile when the dimension is small).
 int64_t tileFor(int64_t extent, int64_t preferred) {
@@ -114,6 +171,40 @@ struct QslCpuTileAndVectorizePass
     });
 
     SmallVector<scf::ForOp> toPeel;
+    auto collectPeelable = [&](ArrayRef<LoopLikeOpInterface> loops) {
+      for (LoopLikeOpInterface loop : loops) {
+        auto forOp = llvm::dyn_cast<scf::ForOp>(loop.getOperation());
+        if (!forOp)
+          continue;
+        std::optional<int64_t> lb = getConstantIntValue(forOp.getLowerBound());
+        std::optional<int64_t> ub = getConstantIntValue(forOp.getUpperBound());
+        std::optional<int64_t> step = getConstantIntValue(forOp.getStep());
+        if (lb && ub && step && (*ub - *lb) % *step != 0)
+          toPeel.push_back(forOp);
+      }
+    };
+
+    // Elementwise ops and row reductions: 1 x ... x 1 x lanes tiles.
+    SmallVector<std::pair<linalg::GenericOp, SmallVector<int64_t>>> others;
+    func.walk([&](linalg::GenericOp op) {
+      if (classify(op))
+        return;
+      if (std::optional<SmallVector<int64_t>> tiles = elementwiseTiles(op, tileN))
+        others.push_back({op, *tiles});
+    });
+    for (auto &[op, tiles] : others) {
+      scf::SCFTilingOptions options;
+      options.setTileSizes(getAsIndexOpFoldResult(ctx, tiles));
+      rewriter.setInsertionPoint(op);
+      FailureOr<scf::SCFTilingResult> tiled =
+          scf::tileUsingSCF(rewriter, llvm::cast<TilingInterface>(op.getOperation()), options);
+      if (failed(tiled))
+        continue;
+      rewriter.replaceOp(op, tiled->replacements);
+      tiled->tiledOps.back()->setAttr(kMarker, rewriter.getUnitAttr());
+      collectPeelable(tiled->loops);
+    }
+
     for (linalg::GenericOp op : candidates) {
       Roles roles = *classify(op);
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -151,16 +242,7 @@ struct QslCpuTileAndVectorizePass
       kernel->setAttr(kMarker, rewriter.getUnitAttr());
 
       // Peel the M and N loops whose trip count does not divide evenly.
-      for (LoopLikeOpInterface loop : tiled->loops) {
-        auto forOp = llvm::dyn_cast<scf::ForOp>(loop.getOperation());
-        if (!forOp)
-          continue;
-        std::optional<int64_t> lb = getConstantIntValue(forOp.getLowerBound());
-        std::optional<int64_t> ub = getConstantIntValue(forOp.getUpperBound());
-        std::optional<int64_t> step = getConstantIntValue(forOp.getStep());
-        if (lb && ub && step && (*ub - *lb) % *step != 0)
-          toPeel.push_back(forOp);
-      }
+      collectPeelable(tiled->loops);
     }
     // Innermost first, so that peeling an outer loop copies peeled inner
     // loops along.
@@ -220,6 +302,16 @@ struct QslCpuTileAndVectorizePass
     vector::TransferReadOp::getCanonicalizationPatterns(vectorPatterns, ctx);
     vector::TransferWriteOp::getCanonicalizationPatterns(vectorPatterns, ctx);
     vector::ContractionOp::getCanonicalizationPatterns(vectorPatterns, ctx);
+    // Transcendentals as polynomials (vectorizable, a few ulp), not one
+    // libm call per lane.
+    populatePolynomialApproximateErfPattern(vectorPatterns);
+    populatePolynomialApproximateTanhPattern(vectorPatterns);
+    populateMathPolynomialApproximationPatterns(
+        vectorPatterns, [](StringRef name) {
+          name.consume_front("math.");
+          return name == "exp" || name == "log" || name == "expm1" ||
+                 name == "log1p";
+        });
     if (failed(applyPatternsGreedily(func, std::move(vectorPatterns)))) {
       func.emitError() << "qsl-cpu-tile-and-vectorize: vector cleanup did not "
                           "converge";

@@ -61,14 +61,16 @@ func.func @scores(%q: tensor<1x2x8x16xf16>, %k: tensor<1x2x32x16xf16>, %init: te
 
 // -----
 
-// Not contractions: an elementwise op and an integer contraction stay as
-// they are.
+// Elementwise ops become rows of 16-lane vectors. A transpose (its input
+// is not contiguous along the innermost loop) and booleans (bit-packed as
+// vectors, one byte each in memory) stay scalar.
 #id = affine_map<(m, n) -> (m, n)>
-#l = affine_map<(m, k, n) -> (m, k)>
-#r = affine_map<(m, k, n) -> (k, n)>
-#o2 = affine_map<(m, k, n) -> (m, n)>
-// CHECK-LABEL: func.func @untouched
-func.func @untouched(%x: tensor<8x16xf32>, %a: tensor<8x4xi32>, %b: tensor<4x16xi32>, %c: tensor<8x16xi32>) -> (tensor<8x16xf32>, tensor<8x16xi32>) {
+#tr = affine_map<(m, n) -> (n, m)>
+// CHECK-LABEL: func.func @elementwise
+func.func @elementwise(%x: tensor<8x16xf32>, %b: tensor<8x16xi1>) -> (tensor<8x16xf32>, tensor<16x8xf32>, tensor<8x16xi1>) {
+  // CHECK: scf.for
+  // CHECK:   vector.transfer_read {{.*}} vector<16xf32>
+  // CHECK:   arith.mulf {{.*}} : vector<16xf32>
   // CHECK-COUNT-2: linalg.generic
   // CHECK-NOT: vector.
   %e = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<8x16xf32>) outs(%x : tensor<8x16xf32>) {
@@ -76,11 +78,32 @@ func.func @untouched(%x: tensor<8x16xf32>, %a: tensor<8x4xi32>, %b: tensor<4x16x
     %m = arith.mulf %i, %i : f32
     linalg.yield %m : f32
   } -> tensor<8x16xf32>
-  %i = linalg.generic {indexing_maps = [#l, #r, #o2], iterator_types = ["parallel", "reduction", "parallel"]} ins(%a, %b : tensor<8x4xi32>, tensor<4x16xi32>) outs(%c : tensor<8x16xi32>) {
-  ^bb0(%p: i32, %q: i32, %acc: i32):
-    %m = arith.muli %p, %q : i32
-    %s = arith.addi %acc, %m : i32
-    linalg.yield %s : i32
-  } -> tensor<8x16xi32>
-  return %e, %i : tensor<8x16xf32>, tensor<8x16xi32>
+  %t0 = tensor.empty() : tensor<16x8xf32>
+  %t = linalg.generic {indexing_maps = [#tr, #id], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<8x16xf32>) outs(%t0 : tensor<16x8xf32>) {
+  ^bb0(%i: f32, %o: f32):
+    linalg.yield %i : f32
+  } -> tensor<16x8xf32>
+  %n = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%b : tensor<8x16xi1>) outs(%b : tensor<8x16xi1>) {
+  ^bb0(%i: i1, %o: i1):
+    %true = arith.constant true
+    %x1 = arith.xori %i, %true : i1
+    linalg.yield %x1 : i1
+  } -> tensor<8x16xi1>
+  return %e, %t, %n : tensor<8x16xf32>, tensor<16x8xf32>, tensor<8x16xi1>
+}
+
+// -----
+
+// Row reductions (softmax, layer norm) keep the whole row in one vector.
+#in = affine_map<(m, n) -> (m, n)>
+#out = affine_map<(m, n) -> (m)>
+// CHECK-LABEL: func.func @row_sum
+func.func @row_sum(%x: tensor<4x384xf32>, %init: tensor<4xf32>) -> tensor<4xf32> {
+  // CHECK: vector.multi_reduction <add>, {{.*}} : vector<1x384xf32> to vector<1xf32>
+  %r = linalg.generic {indexing_maps = [#in, #out], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<4x384xf32>) outs(%init : tensor<4xf32>) {
+  ^bb0(%i: f32, %o: f32):
+    %s = arith.addf %o, %i : f32
+    linalg.yield %s : f32
+  } -> tensor<4xf32>
+  return %r : tensor<4xf32>
 }
