@@ -192,15 +192,26 @@ struct QslCpuTileAndVectorizePass
       if (std::optional<SmallVector<int64_t>> tiles = elementwiseTiles(op, tileN))
         others.push_back({op, *tiles});
     });
-    for (auto &[op, tiles] : others) {
+    // Tiles `op` in place (loops in `order` when given).
+    auto tile = [&](linalg::GenericOp op, ArrayRef<OpFoldResult> sizes,
+                    ArrayRef<int64_t> order) -> FailureOr<scf::SCFTilingResult> {
       scf::SCFTilingOptions options;
-      options.setTileSizes(getAsIndexOpFoldResult(ctx, tiles));
+      options.setTileSizes(sizes);
+      if (!order.empty())
+        options.setInterchange(order);
       rewriter.setInsertionPoint(op);
+      FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+          rewriter, llvm::cast<TilingInterface>(op.getOperation()), options);
+      if (succeeded(tiled))
+        rewriter.replaceOp(op, tiled->replacements);
+      return tiled;
+    };
+
+    for (auto &[op, tiles] : others) {
       FailureOr<scf::SCFTilingResult> tiled =
-          scf::tileUsingSCF(rewriter, llvm::cast<TilingInterface>(op.getOperation()), options);
+          tile(op, getAsIndexOpFoldResult(ctx, tiles), {});
       if (failed(tiled))
         continue;
-      rewriter.replaceOp(op, tiled->replacements);
       tiled->tiledOps.back()->setAttr(kMarker, rewriter.getUnitAttr());
       collectPeelable(tiled->loops);
     }
@@ -218,15 +229,9 @@ struct QslCpuTileAndVectorizePass
       order.push_back(roles.m);
       order.append(roles.k.begin(), roles.k.end());
 
-      scf::SCFTilingOptions options;
-      options.setTileSizes(sizes);
-      options.setInterchange(order);
-      rewriter.setInsertionPoint(op);
-      FailureOr<scf::SCFTilingResult> tiled =
-          scf::tileUsingSCF(rewriter, llvm::cast<TilingInterface>(op.getOperation()), options);
+      FailureOr<scf::SCFTilingResult> tiled = tile(op, sizes, order);
       if (failed(tiled))
         continue;
-      rewriter.replaceOp(op, tiled->replacements);
 
       // The tile as a named linalg.contract (same maps, same arithmetic):
       // it vectorizes to one vector.contract over the operands' own layouts.

@@ -28,7 +28,7 @@ import time
 import numpy as np
 import onnx
 
-from qsl_testing import Checker, max_relative_error, reference
+from qsl_testing import Checker, compare_outputs, reference
 
 # models/zoo/build.py, by path (a module named `build` could be shadowed).
 _spec = importlib.util.spec_from_file_location(
@@ -105,15 +105,7 @@ for name, make_inputs in CASES:
             want = reference(path, inputs)
             got, names, t_qslc, t_run = qsl(path, inputs, d)
             line += f", qslc {t_qslc:.1f} s, qsl-run {t_run:.1f} s"
-            errs, worst = [], 0.0
-            for n, g, w in zip(names, got, want):
-                if g.shape != w.shape:
-                    errs.append(f"{n}: shape {g.shape} vs {w.shape}")
-                    continue
-                e = max_relative_error(g, w)
-                worst = max(worst, e)
-                if not e <= TOLERANCE:
-                    errs.append(f"{n}: relative max error {e:.3g}")
+            errs, worst = compare_outputs(got, want, TOLERANCE, names)
             line += f", relative max error {worst:.2e} over {len(names)} output(s)"
             if errs:
                 c.failed.append((name, "; ".join(errs)))

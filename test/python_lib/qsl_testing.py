@@ -65,6 +65,23 @@ def max_relative_error(got, want):
     return float(np.max(np.abs(got - want)) / scale) if want.size else 0.0
 
 
+def compare_outputs(got, want, tolerance, names=None):
+    """Compares output arrays pairwise: returns (problems, worst relative
+    max error); a problem names the output and what differs."""
+    errs, worst = [], 0.0
+    for i, (g, w) in enumerate(zip(got, want)):
+        name = f"{names[i]}: " if names else ""
+        w = np.asarray(w)
+        if g.shape != w.shape:
+            errs.append(f"{name}shape {g.shape} vs {w.shape}")
+            continue
+        e = max_relative_error(g, w)
+        worst = max(worst, e)
+        if not e <= tolerance:
+            errs.append(f"{name}relative max error {e:.3g}")
+    return errs, worst
+
+
 class Checker:
     """Collects pass/fail over many cases and prints `N passed, N failed`."""
 
@@ -82,14 +99,7 @@ class Checker:
             try:
                 want = reference(path, inputs)
                 got = run_model(path, inputs)
-                errs = []
-                for g, w in zip(got, want):
-                    if g.shape != np.asarray(w).shape:
-                        errs.append(f"shape {g.shape} vs {np.asarray(w).shape}")
-                    else:
-                        e = max_relative_error(g, w)
-                        if not e <= tol:
-                            errs.append(f"relative max error {e:.3g}")
+                errs, _ = compare_outputs(got, want, tol)
                 if errs:
                     self.failed.append((name, "; ".join(errs)))
                 else:
