@@ -360,10 +360,8 @@ ElementsAttr GraphImporter::importTensor(const onnx::TensorProto &tensor) {
   }
 }
 
-std::optional<IntConst>
-GraphImporter::intContents(const onnx::TensorProto &tensor,
-                           ElementsAttr attr) const {
-  auto dense = llvm::dyn_cast<DenseIntElementsAttr>(attr);
+std::optional<IntConst> onnx_import::knownIntegers(ElementsAttr attr) {
+  auto dense = llvm::dyn_cast_or_null<DenseIntElementsAttr>(attr);
   if (!dense || dense.getNumElements() > 4096)
     return std::nullopt;
   // Booleans are 0/1 (they feed Where/Cast in shape computations).
@@ -553,7 +551,7 @@ bool GraphImporter::importGraph(ModuleOp module) {
       ElementsAttr attr = importTensor(t);
       Location loc = NameLoc::get(StringAttr::get(&context, t.name()), fileLoc);
       Value v = arith::ConstantOp::create(b, loc, llvm::cast<TypedAttr>(attr));
-      values[t.name()] = TensorValue{v, intContents(t, attr),
+      values[t.name()] = TensorValue{v, knownIntegers(attr),
                                      isUnsignedType(t.data_type())};
     } catch (const ImportError &e) {
       error() << "initializer '" << t.name() << "': " << e.message;

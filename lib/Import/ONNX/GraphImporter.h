@@ -29,10 +29,6 @@ public:
   /// otherwise a dense_resource blob that takes over the tensor's bytes (or
   /// maps its external data file) without copying where alignment allows.
   ElementsAttr importTensor(const onnx::TensorProto &tensor);
-  /// Integer contents of a small int32/int64 tensor, for shape math.
-  std::optional<IntConst> intContents(const onnx::TensorProto &tensor,
-                                      ElementsAttr attr) const;
-
 private:
   bool load();
   InFlightDiagnostic error() const;

@@ -155,6 +155,10 @@ void registerResizeOps(OpTable &table);
 SmallVector<int64_t> readIntegers(ElementsAttr attr);
 SmallVector<double> readFloats(ElementsAttr attr);
 
+/// The contents of a small (<= 4096 elements) integer or boolean constant,
+/// remembered for shape computations; booleans read as 0/1.
+std::optional<IntConst> knownIntegers(ElementsAttr attr);
+
 /// True for ONNX's unsigned integer element types.
 bool isUnsignedType(int32_t onnxType);
 

@@ -49,7 +49,6 @@ void constant(NodeContext &n) {
     fail("expects exactly one value attribute");
   const onnx::AttributeProto &a = n.node.attribute(0);
   ElementsAttr attr;
-  std::optional<IntConst> ints;
   Builder &b = n.b;
   if (a.name() == "value") {
     attr = n.importTensor(a.t());
@@ -72,16 +71,7 @@ void constant(NodeContext &n) {
   } else {
     fail("attribute '" + a.name() + "' is not supported");
   }
-  if (auto dense = llvm::dyn_cast<DenseIntElementsAttr>(attr))
-    if (dense.getNumElements() <= 4096) {
-      bool isBool = dense.getElementType().isInteger(1);
-      IntConst c;
-      c.shape.assign(dense.getType().getShape().begin(),
-                     dense.getType().getShape().end());
-      for (const APInt &v : dense.getValues<APInt>())
-        c.data.push_back(isBool ? int64_t(v.getZExtValue()) : v.getSExtValue());
-      ints = c;
-    }
+  std::optional<IntConst> ints = knownIntegers(attr);
   n.setResult(0, arith::ConstantOp::create(n.b, n.loc, llvm::cast<TypedAttr>(attr)),
               ints);
 }
