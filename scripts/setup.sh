@@ -7,6 +7,7 @@ APT_PKGS=(
   cmake ninja-build g++ python3 python3-pip libgtest-dev zlib1g-dev
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools   # LLVM/MLIR 22: headers, libMLIR.so, mlir-tblgen, FileCheck, lit
   protobuf-compiler libprotobuf-dev libonnx-dev            # ONNX's own protobuf schema for the importer
+  libeigen3-dev                                            # linear algebra of the compression numerics (Compress/)
 )
 PIP_PKGS=(numpy onnx onnxruntime)
 
