@@ -17,12 +17,13 @@ def _run(cmd, stdin=None):
     return p.stdout
 
 
-def run_model(path, inputs):
-    """Compiles `path` with qslc for the shapes of `inputs` (name -> array),
-    runs it with qsl-run and returns the outputs in graph order."""
+def run_model(path, inputs, qslc_args=()):
+    """Compiles `path` with qslc for the shapes of `inputs` (name -> array)
+    and any further `qslc_args` (compression flags), runs it with qsl-run
+    and returns the outputs in graph order."""
     with tempfile.TemporaryDirectory() as d:
         module = os.path.join(d, "model.mlirbc")
-        cmd = ["qslc", path, "-o", module]
+        cmd = ["qslc", path, "-o", module, *qslc_args]
         for name, array in inputs.items():
             shape = "x".join(map(str, np.shape(array))) or "scalar"
             cmd.append(f"--input-shape={name}={shape}")
@@ -106,6 +107,14 @@ class Checker:
                     self.passed += 1
             except Exception as e:  # report and go on
                 self.failed.append((name, str(e).strip().splitlines()[-1][:300]))
+
+    def check(self, ok, what):
+        """Records one named condition; prints it either way."""
+        print(("ok   " if ok else "FAIL ") + what)
+        if ok:
+            self.passed += 1
+        else:
+            self.failed.append((what, "condition false"))
 
     def finish(self, label):
         for name, why in self.failed:

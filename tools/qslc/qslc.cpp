@@ -1,12 +1,20 @@
 //===- qslc.cpp - The QSL compiler driver ----------------------------------===//
 //
 //   qslc MODEL.onnx [-o OUT] [--emit=mlir|llvm] [--input-shape NAME=1x128]...
+//        [--calibrate=IN.npz|DIR,...] [--pipeline=PASSES] [--report=R.json]
 //
-// Imports an ONNX model; --emit=mlir stops after import, --emit=llvm runs
-// the CPU reference pipeline and prints the LLVM dialect (runnable with
-// mlir-runner). Errors name the file and the node and exit with status 1.
+// Imports an ONNX model, optionally runs it over calibration inputs to
+// attach per-weight statistics, runs a compression pipeline
+// (qsl-quantize, qsl-prune, ...), writes a per-weight report, then either
+// stops (--emit=mlir) or compiles for the CPU (--emit=llvm, for qsl-run).
+// Errors name the file and the node and exit with status 1.
 //
 //===----------------------------------------------------------------------===//
+#include "qsl/Dialect/QSL/Transforms/Report.h"
+#include "qsl/Dialect/QSL/Transforms/WeightUses.h"
+#include "qsl/Runtime/HostTensor.h"
+#include "qsl/Execution/Calibrate.h"
+#include "qsl/Execution/CompiledModel.h"
 #include "qsl/Import/ONNX/ONNXImporter.h"
 #include "qsl/InitAll.h"
 #include "qsl/Pipelines/Pipelines.h"
@@ -20,11 +28,16 @@
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
+
+#include <cstring>
+#include <map>
 
 using namespace llvm;
 
@@ -66,6 +79,27 @@ static cl::opt<int64_t> tileN("tile-n",
                               cl::desc("Columns of the register block of vectorized "
                                        "contractions"),
                               cl::init(16));
+static cl::list<std::string> calibrationInputs(
+    "calibrate",
+    cl::desc("Calibration inputs (.npz with arrays named like the graph "
+             "inputs, or directories of them): run the model on them and "
+             "attach per-weight statistics for data-aware compression"),
+    cl::value_desc("file|dir,..."), cl::CommaSeparated);
+static cl::opt<std::string> compressionPipeline(
+    "pipeline",
+    cl::desc("Compression passes to run after import (and calibration), "
+             "e.g. 'qsl-prune{pattern=2:4},qsl-quantize{bits=4 group=128}'"),
+    cl::value_desc("passes"));
+static cl::opt<std::string> reportFile(
+    "report",
+    cl::desc("Write a per-weight compression report (JSON) to this file"),
+    cl::value_desc("file.json"));
+static cl::opt<std::string> dumpWeights(
+    "dump-weights",
+    cl::desc("Write the dense tensor every compressed weight stands for "
+             "(evaluated from its stored side tensors) to this .npz, keyed by "
+             "weight name: the input of round-trip checks"),
+    cl::value_desc("file.npz"));
 static cl::opt<std::string> functionName("function",
                                          cl::desc("Name of the imported function"),
                                          cl::init("main_graph"));
@@ -110,6 +144,33 @@ static void printDiagnostic(mlir::Diagnostic &diag) {
     printDiagnostic(note);
 }
 
+/// --dump-weights: the dense approximation of every compressed weight.
+static mlir::LogicalResult writeDenseWeights(mlir::ModuleOp module,
+                                             const std::string &path) {
+  std::map<std::string, qsl::runtime::HostTensor> tensors;
+  for (mlir::qsl::WeightUse &use : mlir::qsl::collectWeightUses(module)) {
+    if (!use.encoded)
+      continue;
+    qsl::compress::Matrix w;
+    qsl::compress::Mask keep;
+    if (mlir::failed(mlir::qsl::readCanonicalWeight(use, w, keep)))
+      return mlir::failure();
+    std::vector<float> stored = mlir::qsl::toStored<float>(use, w);
+    qsl::runtime::HostTensor t;
+    t.dtype = qsl::runtime::DType::F32;
+    t.shape = {use.weightType.getDimSize(0), use.weightType.getDimSize(1)};
+    t.bytes.resize(stored.size() * sizeof(float));
+    std::memcpy(t.bytes.data(), stored.data(), t.bytes.size());
+    tensors[use.name] = std::move(t);
+  }
+  std::string error;
+  if (!qsl::runtime::writeNpz(path, tensors, error)) {
+    WithColor::error(errs(), "qslc") << error << "\n";
+    return mlir::failure();
+  }
+  return mlir::success();
+}
+
 int main(int argc, char **argv) {
   InitLLVM y(argc, argv);
   mlir::registerAllPasses();
@@ -150,25 +211,58 @@ int main(int argc, char **argv) {
   if (!module)
     return 1;
 
+  if (!calibrationInputs.empty()) {
+    std::vector<std::string> files;
+    std::string error;
+    if (mlir::failed(mlir::qsl::expandCalibrationInputs(calibrationInputs,
+                                                         files, error))) {
+      WithColor::error(errs(), "qslc") << error << "\n";
+      return 1;
+    }
+    mlir::qsl::CalibrationOptions calib;
+    calib.funcName = functionName;
+    calib.cpu.tileM = tileM;
+    calib.cpu.tileN = tileN;
+    if (mlir::failed(mlir::qsl::calibrateModule(*module, files, calib)))
+      return 1;
+  }
+  if (!compressionPipeline.empty()) {
+    mlir::PassManager pm(&context);
+    std::string errors;
+    llvm::raw_string_ostream os(errors);
+    if (mlir::failed(mlir::parsePassPipeline(compressionPipeline, pm, os))) {
+      WithColor::error(errs(), "qslc")
+          << "invalid --pipeline '" << compressionPipeline << "': " << errors
+          << "\n";
+      return 1;
+    }
+    if (mlir::failed(pm.run(*module)))
+      return 1;
+  }
+  if (!reportFile.empty()) {
+    mlir::FailureOr<llvm::json::Value> report =
+        mlir::qsl::buildCompressionReport(*module);
+    if (mlir::failed(report))
+      return 1;
+    std::string error;
+    std::unique_ptr<ToolOutputFile> out =
+        mlir::openOutputFile(reportFile, &error);
+    if (!out) {
+      WithColor::error(errs(), "qslc") << error << "\n";
+      return 1;
+    }
+    out->os() << llvm::formatv("{0:2}", *report) << "\n";
+    out->keep();
+  }
+  if (!dumpWeights.empty() && mlir::failed(writeDenseWeights(*module, dumpWeights)))
+    return 1;
+  mlir::qsl::stripCompressionMetadata(*module);
+
   if (emit == Emit::LLVM) {
     // Record the entry point's ONNX signature for qsl-run, then compile with
     // the C interface and results as out-parameters.
-    auto func = module->lookupSymbol<mlir::func::FuncOp>(functionName);
-    mlir::Builder b(&context);
-    auto describe = [&](mlir::Type type, mlir::DictionaryAttr attrs) {
-      return b.getDictionaryAttr(
-          {b.getNamedAttr("name", attrs ? attrs.get("onnx.name") : mlir::Attribute()),
-           b.getNamedAttr("type", mlir::TypeAttr::get(type))});
-    };
-    llvm::SmallVector<mlir::Attribute> ins, outs;
-    for (unsigned i = 0; i < func.getNumArguments(); ++i)
-      ins.push_back(describe(func.getArgumentTypes()[i], func.getArgAttrDict(i)));
-    for (unsigned i = 0; i < func.getNumResults(); ++i)
-      outs.push_back(describe(func.getResultTypes()[i], func.getResultAttrDict(i)));
-    (*module)->setAttr("qsl.entry", b.getStringAttr(functionName));
-    (*module)->setAttr("qsl.inputs", b.getArrayAttr(ins));
-    (*module)->setAttr("qsl.outputs", b.getArrayAttr(outs));
-    func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+    if (mlir::failed(mlir::qsl::annotateEntryPoint(*module, functionName)))
+      return 1;
     mlir::PassManager pm(&context);
     mlir::qsl::CpuPipelineOptions cpu;
     cpu.resultsAsOutParams = true;

@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinDialect.h"
+#include "qsl/Utils/ElementsAccess.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
 #include <cstring>
@@ -60,62 +61,19 @@ ElementsAttr NodeContext::constantAttr(size_t i) const {
   return c ? llvm::dyn_cast<ElementsAttr>(c.getValue()) : ElementsAttr();
 }
 
-/// Raw element bytes of a resource blob, one element per `width` bytes.
-static ArrayRef<char> resourceBytes(DenseResourceElementsAttr attr) {
-  AsmResourceBlob *blob = attr.getRawHandle().getBlob();
-  if (!blob)
-    fail("constant data is not available (resource was dropped)");
-  return blob->getData();
-}
-
 SmallVector<int64_t> onnx_import::readIntegers(ElementsAttr attr) {
-  SmallVector<int64_t> out;
-  Type elem = attr.getElementType();
-  unsigned width = elem.getIntOrFloatBitWidth();
-  if (auto dense = llvm::dyn_cast<DenseElementsAttr>(attr)) {
-    for (const APInt &v : dense.getValues<APInt>())
-      out.push_back(width == 1 ? v.getZExtValue() : v.getSExtValue());
-    return out;
-  }
-  auto resource = llvm::dyn_cast<DenseResourceElementsAttr>(attr);
-  if (!resource)
-    fail("unsupported constant attribute");
-  ArrayRef<char> bytes = resourceBytes(resource);
-  size_t step = std::max<unsigned>(1, width / 8);
-  for (size_t i = 0; i + step <= bytes.size(); i += step) {
-    uint64_t raw = 0;
-    std::memcpy(&raw, bytes.data() + i, step);
-    out.push_back(APInt(step * 8, raw).sextOrTrunc(64).getSExtValue());
-  }
-  return out;
+  std::optional<std::vector<int64_t>> v = readIntElements(attr);
+  if (!v)
+    fail("constant data is not an available integer tensor (resource "
+         "dropped?)");
+  return SmallVector<int64_t>(v->begin(), v->end());
 }
 
 SmallVector<double> onnx_import::readFloats(ElementsAttr attr) {
-  SmallVector<double> out;
-  auto ft = llvm::dyn_cast<FloatType>(attr.getElementType());
-  if (!ft)
-    fail("expected a float constant");
-  auto toDouble = [](APFloat v) {
-    bool lost;
-    v.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
-    return v.convertToDouble();
-  };
-  if (auto dense = llvm::dyn_cast<DenseElementsAttr>(attr)) {
-    for (const APFloat &v : dense.getValues<APFloat>())
-      out.push_back(toDouble(v));
-    return out;
-  }
-  auto resource = llvm::dyn_cast<DenseResourceElementsAttr>(attr);
-  if (!resource)
-    fail("unsupported constant attribute");
-  ArrayRef<char> bytes = resourceBytes(resource);
-  size_t step = ft.getWidth() / 8;
-  for (size_t i = 0; i + step <= bytes.size(); i += step) {
-    uint64_t raw = 0;
-    std::memcpy(&raw, bytes.data() + i, step);
-    out.push_back(toDouble(APFloat(ft.getFloatSemantics(), APInt(ft.getWidth(), raw))));
-  }
-  return out;
+  std::optional<std::vector<double>> v = readFloatElements(attr);
+  if (!v)
+    fail("expected an available float constant");
+  return SmallVector<double>(v->begin(), v->end());
 }
 
 void NodeContext::expectArity(size_t min, size_t max) const {

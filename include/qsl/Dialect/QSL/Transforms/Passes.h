@@ -2,6 +2,8 @@
 #ifndef QSL_DIALECT_QSL_TRANSFORMS_PASSES_H
 #define QSL_DIALECT_QSL_TRANSFORMS_PASSES_H
 
+#include "qsl/Dialect/QSL/IR/QslDialect.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 

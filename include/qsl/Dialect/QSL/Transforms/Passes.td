@@ -21,4 +21,103 @@ def QslStorageReportPass : Pass<"qsl-storage-report", "ModuleOp"> {
   }];
 }
 
+def QslQuantizePass : Pass<"qsl-quantize", "ModuleOp"> {
+  let summary = "Quantize the weights of contractions (RTN, MSE, GPTQ)";
+  let description = [{
+    Replaces every contraction of an activation with a constant 2-D float
+    weight (ONNX MatMul/Gemm as imported, `linalg.matmul`, or a `qsl.matmul`
+    on a weight an earlier pass pruned) by a `qsl.matmul` on a `qsl.constant`
+    with a `quant` facet: `bits`-bit codes, one scale (and, asymmetric, one
+    zero point) per `group` consecutive elements along the reduction axis
+    (0 = per output channel).
+
+    Methods:
+    * `rtn`: round to nearest with the group's min/max range (data-free);
+    * `mse`: round to nearest with the clip ratio minimising the group's
+      error (a grid search, data-free);
+    * `gptq`: GPTQ (Frantar et al., 2022) with the layer-input Hessian
+      `XᵀX` that `qslc --calibrate` attached; `act-order`, `damp` and
+      `block-size` as in the paper. A weight without statistics is an
+      error naming it.
+
+    A weight that is already sparse keeps its sparsity: only kept elements
+    are quantized (`sparse` + `quant` facets in one encoding). Weights run
+    in parallel on MLIR's thread pool. Every new `qsl.constant` records its
+    weight name, its original data and the method for `qslc --report`.
+
+    ```
+    qsl-opt --qsl-quantize="bits=4 group=128 method=gptq act-order=true" model.mlir
+    qslc model.onnx --calibrate=calib.npz --pipeline="qsl-quantize{bits=4 group=128 method=gptq}"
+    ```
+  }];
+  let options = [
+    Option<"bits", "bits", "unsigned", /*default=*/"4", "Bits per code (2-8)">,
+    Option<"group", "group", "int64_t", /*default=*/"128",
+           "Elements per scale along the reduction axis (0: per channel)">,
+    Option<"symmetric", "symmetric", "bool", /*default=*/"false",
+           "Signed codes without zero points">,
+    Option<"method", "method", "std::string", /*default=*/"\"rtn\"",
+           "rtn | mse | gptq">,
+    Option<"actOrder", "act-order", "bool", /*default=*/"false",
+           "GPTQ: quantize columns in order of decreasing Hessian diagonal">,
+    Option<"scaleType", "scale-type", "std::string", /*default=*/"\"f16\"",
+           "Element type of scales: f16 | bf16 | f32">,
+    Option<"include", "include", "std::string", /*default=*/"\"\"",
+           "Only weights whose name (initializer) or node matches this regex">,
+    Option<"exclude", "exclude", "std::string", /*default=*/"\"\"",
+           "Skip weights whose name or node matches this regex "
+           "(e.g. 'lm_head|classifier')">,
+    Option<"minElements", "min-elements", "int64_t", /*default=*/"0",
+           "Skip weights with fewer elements">,
+    Option<"damp", "damp", "double", /*default=*/"0.01",
+           "GPTQ/SparseGPT dampening: damp * mean(diag(H)) is added to diag(H)">,
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"128",
+           "GPTQ/SparseGPT lazy-update block width (columns)">,
+  ];
+  let dependentDialects = ["::mlir::qsl::QslDialect"];
+}
+
+def QslPrunePass : Pass<"qsl-prune", "ModuleOp"> {
+  let summary = "Prune the weights of contractions (magnitude, Wanda, SparseGPT)";
+  let description = [{
+    Replaces every contraction of an activation with a constant 2-D float
+    weight by a `qsl.matmul` on a `qsl.constant` with a `sparse` facet.
+    Patterns along the reduction axis: `unstructured` (with `sparsity`,
+    removed per output channel), `N:M` such as `2:4` or `4:8`, and
+    `block:RxC` (blocks of the [K, N] weight, with `sparsity`).
+
+    Methods: `magnitude` (|W|, data-free), `wanda` (|W|·‖X‖, Sun et al.,
+    2023) and `sparsegpt` (OBS updates of the kept weights, Frantar &
+    Alistarh, 2023); the last two need `qslc --calibrate` statistics.
+    `refine=dsnot` then improves the mask without training (Zhang et al.,
+    2024). Compose with `qsl-quantize` afterwards for `sparse` + `quant`.
+
+    ```
+    qslc model.onnx --calibrate=calib.npz --pipeline="qsl-prune{pattern=2:4 method=sparsegpt},qsl-quantize{bits=4 group=128}"
+    ```
+  }];
+  let options = [
+    Option<"pattern", "pattern", "std::string", /*default=*/"\"2:4\"",
+           "unstructured | N:M | block:RxC">,
+    Option<"sparsity", "sparsity", "double", /*default=*/"0.5",
+           "Fraction removed (unstructured and block patterns)">,
+    Option<"method", "method", "std::string", /*default=*/"\"magnitude\"",
+           "magnitude | wanda | sparsegpt">,
+    Option<"refine", "refine", "std::string", /*default=*/"\"\"",
+           "Mask refinement after pruning: '' or dsnot">,
+    Option<"include", "include", "std::string", /*default=*/"\"\"",
+           "Only weights whose name (initializer) or node matches this regex">,
+    Option<"exclude", "exclude", "std::string", /*default=*/"\"\"",
+           "Skip weights whose name or node matches this regex "
+           "(e.g. 'lm_head|classifier')">,
+    Option<"minElements", "min-elements", "int64_t", /*default=*/"0",
+           "Skip weights with fewer elements">,
+    Option<"damp", "damp", "double", /*default=*/"0.01",
+           "GPTQ/SparseGPT dampening: damp * mean(diag(H)) is added to diag(H)">,
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"128",
+           "GPTQ/SparseGPT lazy-update block width (columns)">,
+  ];
+  let dependentDialects = ["::mlir::qsl::QslDialect"];
+}
+
 #endif // QSL_DIALECT_QSL_TRANSFORMS_PASSES_TD

@@ -1,0 +1,33 @@
+//===- Report.h - Per-weight compression report -----------------*- C++ -*-===//
+//
+// `qslc --report=FILE.json`: for every weight use (WeightUses.h) its
+// encoding, bits per parameter including every side tensor, bytes, the
+// relative Frobenius error ||W - Ŵ||_F / ||W||_F against the original data
+// (qsl.source) and, when calibration statistics are attached, the output
+// error ||(W - Ŵ) X|| / ||W X|| = sqrt(tr(E H Eᵀ) / tr(W H Wᵀ)) with
+// H = XᵀX; then model totals over all constants. Ŵ is evaluated from the
+// stored side tensors (denseApproximation), i.e. what the compiled model
+// computes with.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QSL_DIALECT_QSL_TRANSFORMS_REPORT_H
+#define QSL_DIALECT_QSL_TRANSFORMS_REPORT_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/JSON.h"
+
+namespace mlir {
+namespace qsl {
+
+/// The report as JSON: {"weights": [...], "totals": {...}}.
+FailureOr<llvm::json::Value> buildCompressionReport(ModuleOp module);
+
+/// Removes what compression passes leave for each other and for the report
+/// (qsl.calibration statistics, qsl.source references) so that they are not
+/// carried into the emitted module.
+void stripCompressionMetadata(ModuleOp module);
+
+} // namespace qsl
+} // namespace mlir
+
+#endif // QSL_DIALECT_QSL_TRANSFORMS_REPORT_H

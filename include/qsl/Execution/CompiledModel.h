@@ -1,0 +1,73 @@
+//===- CompiledModel.h - JIT-run a module compiled for the CPU --*- C++ -*-===//
+//
+// The calling convention between qslc and the code it generates: the
+// entry function takes every graph input and then every output as a
+// memref (results as caller-allocated out-parameters, C interface), and the
+// module records the ONNX signature in `qsl.entry`, `qsl.inputs` and
+// `qsl.outputs` ([{name, type}]). annotateEntryPoint writes that record on
+// the tensor-level module; CompiledModel JIT-compiles the LLVM-dialect
+// module and runs it on host tensors. qsl-run and qsl-calibrate use it.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QSL_EXECUTION_COMPILEDMODEL_H
+#define QSL_EXECUTION_COMPILEDMODEL_H
+
+#include "qsl/Runtime/HostTensor.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Error.h"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mlir {
+class ExecutionEngine;
+namespace qsl {
+
+/// Records the signature of `funcName` (graph input/output names from the
+/// `onnx.name` argument/result attributes, else argN/resultN) on `module`
+/// and requests the C interface for it. Fails if there is no such function.
+LogicalResult annotateEntryPoint(ModuleOp module, StringRef funcName);
+
+/// One input or output of the entry point.
+struct TensorSignature {
+  std::string name;
+  ::qsl::runtime::DType dtype;
+  std::vector<int64_t> shape;
+  std::string describe() const;
+};
+
+class CompiledModel {
+public:
+  /// JIT-compiles an LLVM-dialect module that annotateEntryPoint and the
+  /// CPU pipeline produced.
+  static llvm::Expected<std::unique_ptr<CompiledModel>> create(ModuleOp module);
+  ~CompiledModel();
+
+  const std::vector<TensorSignature> &inputs() const { return inputSigs; }
+  const std::vector<TensorSignature> &outputs() const { return outputSigs; }
+
+  /// Runs the entry point; every input must be given with its exact type.
+  /// `outputs` receives one tensor per output, in signature order.
+  llvm::Error run(const std::map<std::string, ::qsl::runtime::HostTensor> &inputs,
+                  std::vector<::qsl::runtime::HostTensor> &outputs);
+
+  /// Runs on pre-bound buffers again (for timing): the buffers of the last
+  /// run() are reused.
+  llvm::Error rerun();
+
+private:
+  CompiledModel() = default;
+  struct Binding;
+  std::unique_ptr<ExecutionEngine> engine;
+  std::string symbol;
+  std::vector<TensorSignature> inputSigs, outputSigs;
+  std::vector<std::unique_ptr<Binding>> bindings;
+};
+
+} // namespace qsl
+} // namespace mlir
+
+#endif // QSL_EXECUTION_COMPILEDMODEL_H

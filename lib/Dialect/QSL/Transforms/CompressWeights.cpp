@@ -1,0 +1,58 @@
+//===- CompressWeights.cpp - The loop shared by compression passes --------===//
+#include "CompressWeights.h"
+
+#include "mlir/IR/Threading.h"
+
+using namespace mlir;
+using namespace mlir::qsl;
+
+LogicalResult mlir::qsl::compressWeights(ModuleOp module,
+                                         const WeightFilter &filter,
+                                         const CompressFn &fn) {
+  SmallVector<WeightUse> uses;
+  for (WeightUse &use : collectWeightUses(module))
+    if (filter.accepts(use))
+      uses.push_back(std::move(use));
+  MLIRContext *ctx = module.getContext();
+  size_t batch = std::max<size_t>(
+      1, ctx->isMultithreadingEnabled() ? ctx->getNumThreads() : 1);
+  bool failedAny = false;
+  for (size_t begin = 0; begin < uses.size(); begin += batch) {
+    size_t end = std::min(uses.size(), begin + batch);
+    std::vector<CompressedWeight> results(end - begin);
+    parallelFor(ctx, begin, end,
+                [&](size_t i) { results[i - begin] = fn(uses[i]); });
+    for (size_t i = begin; i < end; ++i) {
+      CompressedWeight &r = results[i - begin];
+      WeightUse &use = uses[i];
+      if (!r.error.empty()) {
+        use.op->emitError() << "weight '" << use.name << "': " << r.error;
+        failedAny = true;
+        continue;
+      }
+      if (!r.skipped.empty()) {
+        use.op->emitWarning()
+            << "weight '" << use.name << "' left as it is: " << r.skipped;
+        continue;
+      }
+      if (!r.type) // failed with a diagnostic already emitted
+        failedAny = true;
+      else if (failed(replaceWithEncoded(use, r.type, r.contents, r.method)))
+        failedAny = true;
+    }
+  }
+  return failure(failedAny);
+}
+
+std::vector<uint8_t> mlir::qsl::storedKeep(const WeightUse &use,
+                                           const compress::Mask &canonical) {
+  compress::Mask stored;
+  if (use.transposed)
+    stored = canonical;
+  else
+    stored = canonical.transpose();
+  std::vector<uint8_t> out(stored.size());
+  for (int64_t i = 0; i < stored.size(); ++i)
+    out[i] = stored.data()[i];
+  return out;
+}

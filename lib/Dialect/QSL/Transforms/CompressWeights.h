@@ -1,0 +1,44 @@
+//===- CompressWeights.h - The loop shared by compression passes -*- C++ -*-=//
+//
+// Internal to QSLTransforms. A compression pass supplies one function that
+// turns a weight use into its encoded form; this driver finds the uses,
+// applies the pass's filter, runs the function on MLIR's thread pool a
+// batch at a time (so peak memory stays near one batch of layers, not the
+// model) and rewrites the IR on the main thread.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QSL_LIB_DIALECT_QSL_TRANSFORMS_COMPRESSWEIGHTS_H
+#define QSL_LIB_DIALECT_QSL_TRANSFORMS_COMPRESSWEIGHTS_H
+
+#include "qsl/Dialect/QSL/Transforms/WeightUses.h"
+
+#include <functional>
+
+namespace mlir {
+namespace qsl {
+
+/// What compressing one weight produced.
+struct CompressedWeight {
+  RankedTensorType type;   // the encoded weight type
+  EncodedContents contents; // in the stored orientation
+  std::string method;      // e.g. "gptq w4 g128 asym"
+  /// Set instead when the weight is left as it is (a warning names it)...
+  std::string skipped;
+  /// ...or when the pass must fail (an error names it).
+  std::string error;
+};
+
+using CompressFn = std::function<CompressedWeight(const WeightUse &)>;
+
+/// Compresses every accepted weight use of `module` with `fn`.
+LogicalResult compressWeights(ModuleOp module, const WeightFilter &filter,
+                              const CompressFn &fn);
+
+/// The keep mask of `m` in the stored orientation, as bytes.
+std::vector<uint8_t> storedKeep(const WeightUse &use,
+                                const compress::Mask &canonical);
+
+} // namespace qsl
+} // namespace mlir
+
+#endif

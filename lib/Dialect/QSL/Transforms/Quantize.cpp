@@ -1,0 +1,154 @@
+//===- Quantize.cpp - qsl-quantize: RTN, MSE and GPTQ weight quantization -===//
+#include "CompressWeights.h"
+
+#include "qsl/Compress/Quantize.h"
+#include "qsl/Dialect/QSL/Transforms/Passes.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+namespace mlir {
+namespace qsl {
+#define GEN_PASS_DEF_QSLQUANTIZEPASS
+#include "qsl/Dialect/QSL/Transforms/Passes.h.inc"
+} // namespace qsl
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::qsl;
+namespace cq = ::qsl::compress;
+
+namespace {
+
+/// The scale element type named by the `scale-type` option.
+FloatType parseScaleType(MLIRContext *ctx, StringRef name) {
+  if (name == "f16")
+    return Float16Type::get(ctx);
+  if (name == "bf16")
+    return BFloat16Type::get(ctx);
+  if (name == "f32")
+    return Float32Type::get(ctx);
+  return {};
+}
+
+/// Matrix -> position-wise vectors in the stored orientation.
+std::vector<int64_t> storedInts(const WeightUse &use, const cq::IntMatrix &m) {
+  std::vector<int32_t> v = toStored<int32_t>(use, m);
+  return std::vector<int64_t>(v.begin(), v.end());
+}
+std::vector<double> storedFloats(const WeightUse &use, const cq::Matrix &m) {
+  std::vector<float> v = toStored<float>(use, m);
+  return std::vector<double>(v.begin(), v.end());
+}
+
+struct QslQuantizePass
+    : public mlir::qsl::impl::QslQuantizePassBase<QslQuantizePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    ModuleOp module = getOperation();
+    auto fail = [&](const Twine &message) {
+      mlir::emitError(module.getLoc()) << "qsl-quantize: " << message;
+      signalPassFailure();
+    };
+    if (bits < 2 || bits > 8)
+      return fail("bits must be between 2 and 8, got " + Twine(bits));
+    if (group < 0)
+      return fail("group must be >= 0 (0: one scale per output channel), got " +
+                  Twine(group));
+    if (method != "rtn" && method != "mse" && method != "gptq")
+      return fail("unknown method '" + method + "' (expected rtn, mse or gptq)");
+    if (actOrder && method != "gptq")
+      return fail("act-order applies to method=gptq only");
+    if (damp < 0)
+      return fail("damp must be >= 0, got " + llvm::formatv("{0}", double(damp)).str());
+    if (blockSize < 1)
+      return fail("block-size must be >= 1, got " + Twine(blockSize));
+    FloatType scaleElem = parseScaleType(ctx, scaleType);
+    if (!scaleElem)
+      return fail("unknown scale-type '" + scaleType +
+                  "' (expected f16, bf16 or f32)");
+    WeightFilter filter;
+    if (std::string e = filter.init(include, exclude, minElements); !e.empty())
+      return fail(e);
+
+    cq::QuantSpec spec;
+    spec.bits = bits;
+    spec.group = group;
+    spec.symmetric = symmetric;
+    cq::RangeOptions range;
+    if (method == "mse")
+      range.search = cq::RangeSearch::MSE;
+    cq::GPTQOptions gptq;
+    gptq.damp = damp;
+    gptq.blockSize = blockSize;
+    gptq.actOrder = actOrder;
+    std::string label = llvm::formatv(
+        "{0} w{1} {2}{3}{4}", method.getValue(), bits.getValue(),
+        group == 0 ? std::string("per-channel") : "g" + std::to_string(group),
+        symmetric ? " sym" : " asym", actOrder ? " act-order" : "");
+
+    auto quantizeOne = [&](const WeightUse &use) -> CompressedWeight {
+      CompressedWeight out;
+      EncodingAttr prior;
+      if (use.encoded) {
+        prior = llvm::cast<EncodingAttr>(use.weightType.getEncoding());
+        if (prior.getQuant() || prior.getOutliers() || prior.getLowrank()) {
+          out.skipped = "it is already quantized or has outlier/low-rank "
+                        "terms; qsl-quantize composes with sparsity only";
+          return out;
+        }
+      }
+      if (group > 0 && use.k % group != 0) {
+        out.skipped = llvm::formatv("group {0} does not divide its reduction "
+                                    "dimension K = {1}",
+                                    group.getValue(), use.k);
+        return out;
+      }
+      cq::Matrix w;
+      cq::Mask keep;
+      EncodedContents priorContents;
+      if (failed(readCanonicalWeight(use, w, keep, &priorContents)))
+        return out; // diagnosed
+      cq::QuantizedMatrix q;
+      if (method == "gptq") {
+        std::optional<cq::InputStatistics> stats = readCalibration(use);
+        if (!stats) {
+          out.error = "method=gptq needs calibration statistics; compile with "
+                      "qslc --calibrate=INPUTS.npz (or use method=rtn)";
+          return out;
+        }
+        cq::GPTQOptions o = gptq;
+        if (prior)
+          o.keep = &keep;
+        q = cq::quantizeGPTQ(w, stats->gram, spec, o);
+      } else {
+        q = cq::quantizeRTN(w, spec, range);
+      }
+
+      QuantAttr quant = QuantAttr::get(
+          ctx, bits, /*axis=*/use.transposed ? 1 : 0, group, scaleElem,
+          symmetric ? Type() : IntegerType::get(ctx, bits), /*codebook=*/0);
+      auto encoding = EncodingAttr::get(
+          ctx, quant, prior ? prior.getSparse() : SparseAttr(), {}, {});
+      RankedTensorType dense = use.encoded ? EncodedTensorType::get(
+                                                 use.weightType)
+                                                 ->getDenseType()
+                                           : use.weightType;
+      out.type = RankedTensorType::get(dense.getShape(),
+                                       dense.getElementType(), encoding);
+      out.contents.codes = storedInts(use, q.codes);
+      out.contents.scales = storedFloats(use, q.scales);
+      if (!symmetric)
+        out.contents.zeros = storedInts(use, q.zeros);
+      if (prior)
+        out.contents.keep = std::move(priorContents.keep);
+      out.method = label;
+      return out;
+    };
+    if (failed(compressWeights(module, filter, quantizeOne)))
+      signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,226 @@
+//===- Calibrate.cpp - Calibration statistics from real runs --------------===//
+#include "qsl/Execution/Calibrate.h"
+
+#include "qsl/Dialect/QSL/Transforms/WeightUses.h"
+#include "qsl/Execution/CompiledModel.h"
+#include "qsl/Utils/LinalgBuilders.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include <map>
+
+using namespace mlir;
+using namespace mlir::qsl;
+using ::qsl::compress::InputStatistics;
+using ::qsl::runtime::HostTensor;
+
+LogicalResult
+mlir::qsl::expandCalibrationInputs(ArrayRef<std::string> paths,
+                                   std::vector<std::string> &files,
+                                   std::string &error) {
+  for (const std::string &path : paths) {
+    if (!llvm::sys::fs::is_directory(path)) {
+      if (!llvm::sys::fs::exists(path)) {
+        error = "calibration input '" + path + "' does not exist";
+        return failure();
+      }
+      files.push_back(path);
+      continue;
+    }
+    std::vector<std::string> found;
+    std::error_code ec;
+    for (llvm::sys::fs::directory_iterator it(path, ec), end; it != end && !ec;
+         it.increment(ec))
+      if (llvm::sys::path::extension(it->path()) == ".npz")
+        found.push_back(it->path());
+    if (ec || found.empty()) {
+      error = "calibration directory '" + path + "' has no .npz files";
+      return failure();
+    }
+    llvm::sort(found);
+    files.insert(files.end(), found.begin(), found.end());
+  }
+  if (files.empty()) {
+    error = "no calibration inputs";
+    return failure();
+  }
+  return success();
+}
+
+namespace {
+/// One distinct layer input and the results that return its statistics.
+struct Tap {
+  int64_t features = 0, tokens = 0;
+  unsigned gramResult = 0, sumResult = 0;
+  std::string name;
+};
+} // namespace
+
+/// Adds XᵀX and the column sums of every weight use's input to the results
+/// of `func`; `tapOfUse[i]` is the tap of use i, or -1 when it cannot be
+/// observed (input inside a nested region).
+static LogicalResult instrument(func::FuncOp func, ArrayRef<WeightUse> uses,
+                                std::vector<Tap> &taps,
+                                std::vector<int> &tapOfUse) {
+  Operation *ret = func.getBody().front().getTerminator();
+  OpBuilder b(ret);
+  MLIRContext *ctx = func.getContext();
+  Type f32 = b.getF32Type();
+  SmallVector<Value> newResults(ret->getOperands());
+  llvm::DenseMap<Value, int> tapOfValue;
+  for (const WeightUse &use : uses) {
+    Value x = use.input;
+    if (x.getParentRegion() != &func.getBody()) {
+      tapOfUse.push_back(-1);
+      continue;
+    }
+    auto it = tapOfValue.find(x);
+    if (it != tapOfValue.end()) {
+      tapOfUse.push_back(it->second);
+      continue;
+    }
+    auto xType = llvm::cast<RankedTensorType>(x.getType());
+    if (!xType.hasStaticShape())
+      return use.op->emitError()
+             << "calibration needs static shapes, but the input of weight '"
+             << use.name << "' is " << xType
+             << "; give every graph input a shape (qslc --input-shape)";
+    Location loc = use.op->getLoc();
+    int64_t k = xType.getShape().back();
+    int64_t t = xType.getNumElements() / std::max<int64_t>(k, 1);
+    Value x2 = x;
+    if (xType.getRank() != 2) {
+      ReassociationIndices lead;
+      for (int64_t d = 0; d + 1 < xType.getRank(); ++d)
+        lead.push_back(d);
+      x2 = tensor::CollapseShapeOp::create(
+          b, loc, RankedTensorType::get({t, k}, xType.getElementType()), x,
+          SmallVector<ReassociationIndices>{lead, {xType.getRank() - 1}});
+    }
+    // gram[i, j] = sum_t x[t, i] * x[t, j]: loops (i, j, t).
+    AffineExpr di = getAffineDimExpr(0, ctx), dj = getAffineDimExpr(1, ctx),
+               dt = getAffineDimExpr(2, ctx);
+    SmallVector<AffineMap> maps{AffineMap::get(3, 0, {dt, di}, ctx),
+                                AffineMap::get(3, 0, {dt, dj}, ctx),
+                                AffineMap::get(3, 0, {di, dj}, ctx)};
+    SmallVector<utils::IteratorType> iters{utils::IteratorType::parallel,
+                                           utils::IteratorType::parallel,
+                                           utils::IteratorType::reduction};
+    Value gramInit = builders::zeroFilledTensor(b, loc, {k, k}, f32);
+    Value gram = builders::buildContraction(b, loc, x2, x2, gramInit, maps,
+                                            iters, f32);
+    // sum[i] = sum_t x[t, i]: loops (i, t).
+    Value sumInit = builders::zeroFilledTensor(b, loc, {k}, f32);
+    auto sum = linalg::GenericOp::create(
+        b, loc, sumInit.getType(), ValueRange{x2}, ValueRange{sumInit},
+        SmallVector<AffineMap>{
+            AffineMap::get(2, 0, {getAffineDimExpr(1, ctx), di}, ctx),
+            AffineMap::get(2, 0, {di}, ctx)},
+        SmallVector<utils::IteratorType>{utils::IteratorType::parallel,
+                                         utils::IteratorType::reduction},
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          Value v = builders::convertFloat(nb, nl, args[0],
+                                           llvm::cast<FloatType>(f32));
+          linalg::YieldOp::create(
+              nb, nl, ValueRange{arith::AddFOp::create(nb, nl, args[1], v)});
+        });
+    Tap tap;
+    tap.features = k;
+    tap.tokens = t;
+    tap.name = use.name;
+    tap.gramResult = newResults.size();
+    newResults.push_back(gram);
+    tap.sumResult = newResults.size();
+    newResults.push_back(sum.getResult(0));
+    tapOfValue[x] = taps.size();
+    tapOfUse.push_back(taps.size());
+    taps.push_back(tap);
+  }
+  ret->setOperands(newResults);
+  func.setType(FunctionType::get(ctx, func.getArgumentTypes(),
+                                 ValueRange(newResults).getTypes()));
+  return success();
+}
+
+LogicalResult mlir::qsl::calibrateModule(ModuleOp module,
+                                         ArrayRef<std::string> files,
+                                         const CalibrationOptions &options) {
+  OwningOpRef<ModuleOp> copy = module.clone();
+  auto func = copy->lookupSymbol<func::FuncOp>(options.funcName);
+  if (!func)
+    return module.emitError() << "no function '" << options.funcName
+                              << "' to calibrate";
+  SmallVector<WeightUse> copyUses = collectWeightUses(*copy);
+  if (copyUses.empty()) {
+    module.emitWarning() << "calibration: the model has no weight to calibrate";
+    return success();
+  }
+  std::vector<Tap> taps;
+  std::vector<int> tapOfUse;
+  unsigned numModelResults = func.getNumResults();
+  if (failed(instrument(func, copyUses, taps, tapOfUse)) ||
+      failed(annotateEntryPoint(*copy, options.funcName)))
+    return failure();
+
+  PassManager pm(module.getContext());
+  CpuPipelineOptions cpu = options.cpu;
+  cpu.resultsAsOutParams = true;
+  buildCpuPipeline(pm, cpu);
+  if (failed(pm.run(*copy)))
+    return module.emitError() << "calibration: compiling the instrumented "
+                                 "model failed";
+  auto compiled = CompiledModel::create(*copy);
+  if (!compiled)
+    return module.emitError() << "calibration: "
+                              << llvm::toString(compiled.takeError());
+
+  std::vector<InputStatistics> stats;
+  for (const Tap &tap : taps)
+    stats.emplace_back(tap.features);
+  for (const std::string &file : files) {
+    std::map<std::string, HostTensor> inputs;
+    std::string error;
+    if (!::qsl::runtime::readNpz(file, inputs, error))
+      return module.emitError() << "calibration: " << error;
+    std::vector<HostTensor> outputs;
+    if (llvm::Error e = (*compiled)->run(inputs, outputs))
+      return module.emitError() << "calibration input '" << file
+                                << "': " << llvm::toString(std::move(e));
+    for (size_t i = 0; i < taps.size(); ++i) {
+      const Tap &tap = taps[i];
+      int64_t k = tap.features;
+      const HostTensor &g = outputs[tap.gramResult];
+      const HostTensor &s = outputs[tap.sumResult];
+      Eigen::Map<const Eigen::MatrixXf> gram(
+          reinterpret_cast<const float *>(g.bytes.data()), k, k);
+      Eigen::Map<const Eigen::VectorXf> sum(
+          reinterpret_cast<const float *>(s.bytes.data()), k);
+      stats[i].merge(gram.cast<double>(), sum.cast<double>(), tap.tokens);
+    }
+  }
+  (void)numModelResults;
+
+  SmallVector<WeightUse> uses = collectWeightUses(module);
+  if (uses.size() != copyUses.size())
+    return module.emitError() << "internal error: calibration copy differs";
+  std::vector<DictionaryAttr> attrs(taps.size());
+  for (size_t i = 0; i < uses.size(); ++i) {
+    int t = tapOfUse[i];
+    if (t < 0) {
+      uses[i].op->emitWarning() << "weight '" << uses[i].name
+                                << "' is inside control flow; not calibrated";
+      continue;
+    }
+    if (!attrs[t])
+      attrs[t] = makeCalibrationAttr(module.getContext(), stats[t],
+                                     taps[t].name + ".calibration");
+    uses[i].op->setAttr(kCalibrationAttr, attrs[t]);
+  }
+  return success();
+}

@@ -1,0 +1,177 @@
+//===- CompiledModel.cpp - JIT-run a module compiled for the CPU ----------===//
+#include "qsl/Execution/CompiledModel.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "llvm/Support/TargetSelect.h"
+
+#include <cstring>
+
+using namespace mlir;
+using namespace mlir::qsl;
+using ::qsl::runtime::DType;
+using ::qsl::runtime::HostTensor;
+
+LogicalResult mlir::qsl::annotateEntryPoint(ModuleOp module,
+                                            StringRef funcName) {
+  auto func = module.lookupSymbol<func::FuncOp>(funcName);
+  if (!func)
+    return module.emitError() << "no function '" << funcName << "' to run";
+  Builder b(module.getContext());
+  auto describe = [&](Type type, DictionaryAttr attrs, StringRef fallback) {
+    Attribute name = attrs ? attrs.get("onnx.name") : Attribute();
+    if (!name)
+      name = b.getStringAttr(fallback);
+    return b.getDictionaryAttr({b.getNamedAttr("name", name),
+                                b.getNamedAttr("type", TypeAttr::get(type))});
+  };
+  SmallVector<Attribute> ins, outs;
+  for (unsigned i = 0; i < func.getNumArguments(); ++i)
+    ins.push_back(describe(func.getArgumentTypes()[i], func.getArgAttrDict(i),
+                           ("arg" + Twine(i)).str()));
+  for (unsigned i = 0; i < func.getNumResults(); ++i)
+    outs.push_back(describe(func.getResultTypes()[i], func.getResultAttrDict(i),
+                            ("result" + Twine(i)).str()));
+  module->setAttr("qsl.entry", b.getStringAttr(funcName));
+  module->setAttr("qsl.inputs", b.getArrayAttr(ins));
+  module->setAttr("qsl.outputs", b.getArrayAttr(outs));
+  func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+  return success();
+}
+
+std::string TensorSignature::describe() const {
+  HostTensor t;
+  t.dtype = dtype;
+  t.shape = shape;
+  return t.describe();
+}
+
+/// Host storage plus the memref descriptor the compiled code reads
+/// ({allocated, aligned, offset, sizes..., strides...}).
+struct CompiledModel::Binding {
+  HostTensor tensor;
+  std::vector<int64_t> descriptor;
+  void *descriptorPtr = nullptr;
+
+  void bind() {
+    int64_t rank = tensor.shape.size();
+    descriptor.assign(3 + 2 * rank, 0);
+    uint8_t *data = tensor.bytes.empty() ? nullptr : tensor.bytes.data();
+    std::memcpy(&descriptor[0], &data, sizeof(void *));
+    std::memcpy(&descriptor[1], &data, sizeof(void *));
+    int64_t stride = 1;
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      descriptor[3 + d] = tensor.shape[d];
+      descriptor[3 + rank + d] = stride;
+      stride *= tensor.shape[d];
+    }
+    descriptorPtr = descriptor.data();
+  }
+};
+
+static llvm::Error makeError(const Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+/// Name and tensor type of a signature entry.
+static llvm::Error readEntry(Attribute attr, TensorSignature &sig) {
+  auto dict = llvm::dyn_cast<DictionaryAttr>(attr);
+  auto nameAttr = dict ? dict.getAs<StringAttr>("name") : nullptr;
+  auto typeAttr = dict ? dict.getAs<TypeAttr>("type") : nullptr;
+  auto type = typeAttr ? llvm::dyn_cast<RankedTensorType>(typeAttr.getValue())
+                       : nullptr;
+  if (!nameAttr || !type || !type.hasStaticShape())
+    return makeError("malformed qsl.inputs/qsl.outputs entry (shapes must be "
+                     "static: give --input-shape to qslc)");
+  sig.name = nameAttr.str();
+  std::string elem;
+  llvm::raw_string_ostream os(elem);
+  os << type.getElementType();
+  if (!::qsl::runtime::parseMlirName(elem, sig.dtype))
+    return makeError("'" + sig.name + "' has element type " + elem +
+                     ", which cannot be exchanged through .npz");
+  sig.shape.assign(type.getShape().begin(), type.getShape().end());
+  return llvm::Error::success();
+}
+
+CompiledModel::~CompiledModel() = default;
+
+llvm::Expected<std::unique_ptr<CompiledModel>>
+CompiledModel::create(ModuleOp module) {
+  auto entry = module->getAttrOfType<StringAttr>("qsl.entry");
+  auto inputs = module->getAttrOfType<ArrayAttr>("qsl.inputs");
+  auto outputs = module->getAttrOfType<ArrayAttr>("qsl.outputs");
+  if (!entry || !inputs || !outputs)
+    return makeError("the module has no qsl.entry signature; compile it with "
+                     "qslc");
+  std::unique_ptr<CompiledModel> model(new CompiledModel());
+  for (auto [attrs, sigs] : {std::make_pair(inputs, &model->inputSigs),
+                             std::make_pair(outputs, &model->outputSigs)})
+    for (Attribute a : attrs) {
+      TensorSignature sig;
+      if (llvm::Error e = readEntry(a, sig))
+        return std::move(e);
+      sigs->push_back(std::move(sig));
+    }
+  registerBuiltinDialectTranslation(*module.getContext());
+  registerLLVMDialectTranslation(*module.getContext());
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  ExecutionEngineOptions options;
+  SmallVector<StringRef> libs{QSL_C_RUNNER_UTILS};
+  options.sharedLibPaths = libs;
+  options.transformer = makeOptimizingTransformer(3, 0, nullptr);
+  auto engine = ExecutionEngine::create(module, options);
+  if (!engine)
+    return engine.takeError();
+  model->engine = std::move(*engine);
+  model->symbol = "_mlir_ciface_" + entry.str();
+  return model;
+}
+
+llvm::Error
+CompiledModel::run(const std::map<std::string, HostTensor> &given,
+                   std::vector<HostTensor> &results) {
+  bindings.clear();
+  for (const TensorSignature &sig : inputSigs) {
+    auto it = given.find(sig.name);
+    if (it == given.end())
+      return makeError("input '" + sig.name + "' is missing");
+    if (it->second.dtype != sig.dtype || it->second.shape != sig.shape)
+      return makeError("input '" + sig.name + "' is " + it->second.describe() +
+                       " but the model was compiled for " + sig.describe());
+    auto b = std::make_unique<Binding>();
+    b->tensor = it->second;
+    bindings.push_back(std::move(b));
+  }
+  for (const auto &[name, t] : given)
+    if (llvm::none_of(inputSigs,
+                      [&](const TensorSignature &s) { return s.name == name; }))
+      return makeError("'" + name + "' is not a model input");
+  for (const TensorSignature &sig : outputSigs) {
+    auto b = std::make_unique<Binding>();
+    b->tensor.dtype = sig.dtype;
+    b->tensor.shape = sig.shape;
+    b->tensor.bytes.assign(b->tensor.numElements() * byteWidth(sig.dtype), 0);
+    bindings.push_back(std::move(b));
+  }
+  for (auto &b : bindings)
+    b->bind();
+  if (llvm::Error e = rerun())
+    return e;
+  results.clear();
+  for (size_t i = inputSigs.size(); i < bindings.size(); ++i)
+    results.push_back(bindings[i]->tensor);
+  return llvm::Error::success();
+}
+
+llvm::Error CompiledModel::rerun() {
+  SmallVector<void *> packed;
+  for (auto &b : bindings)
+    packed.push_back(&b->descriptorPtr);
+  return engine->invokePacked(symbol, packed);
+}

@@ -1,0 +1,41 @@
+// Bad options and missing statistics give one clear error each.
+// RUN: not qsl-opt %s --qsl-quantize="bits=9" 2>&1 | FileCheck %s --check-prefix=BITS
+// BITS: error: qsl-quantize: bits must be between 2 and 8, got 9
+// RUN: not qsl-opt %s --qsl-quantize="method=awq2" 2>&1 | FileCheck %s --check-prefix=METHOD
+// METHOD: error: qsl-quantize: unknown method 'awq2' (expected rtn, mse or gptq)
+// RUN: not qsl-opt %s --qsl-quantize="group=-4" 2>&1 | FileCheck %s --check-prefix=GROUP
+// GROUP: error: qsl-quantize: group must be >= 0 (0: one scale per output channel), got -4
+// RUN: not qsl-opt %s --qsl-quantize="scale-type=f8" 2>&1 | FileCheck %s --check-prefix=SCALE
+// SCALE: error: qsl-quantize: unknown scale-type 'f8' (expected f16, bf16 or f32)
+// RUN: not qsl-opt %s --qsl-quantize="act-order=true" 2>&1 | FileCheck %s --check-prefix=ACTORDER
+// ACTORDER: error: qsl-quantize: act-order applies to method=gptq only
+// RUN: not qsl-opt %s --qsl-quantize="include=(fc" 2>&1 | FileCheck %s --check-prefix=REGEX
+// REGEX: error: qsl-quantize: invalid include regex '(fc':
+// RUN: not qsl-opt %s --qsl-quantize="group=2 method=gptq" 2>&1 | FileCheck %s --check-prefix=NOSTATS
+// NOSTATS: error: weight 'weight': method=gptq needs calibration statistics; compile with qslc --calibrate=INPUTS.npz (or use method=rtn)
+// RUN: not qsl-opt %s --qsl-prune="pattern=3:2" 2>&1 | FileCheck %s --check-prefix=NM
+// NM: error: qsl-prune: bad pattern '3:2': N:M needs 0 < N < M
+// RUN: not qsl-opt %s --qsl-prune="pattern=block:0x4" 2>&1 | FileCheck %s --check-prefix=BLOCK
+// BLOCK: error: qsl-prune: bad pattern 'block:0x4': expected block:RxC with positive R and C
+// RUN: not qsl-opt %s --qsl-prune="pattern=dense" 2>&1 | FileCheck %s --check-prefix=PATTERN
+// PATTERN: error: qsl-prune: bad pattern 'dense': expected unstructured, N:M (such as 2:4) or block:RxC
+// RUN: not qsl-opt %s --qsl-prune="pattern=unstructured sparsity=1.0" 2>&1 | FileCheck %s --check-prefix=SPARSITY
+// SPARSITY: error: qsl-prune: sparsity must be in [0, 1), got 1
+// RUN: not qsl-opt %s --qsl-prune="method=obs" 2>&1 | FileCheck %s --check-prefix=PMETHOD
+// PMETHOD: error: qsl-prune: unknown method 'obs' (expected magnitude, wanda or sparsegpt)
+// RUN: not qsl-opt %s --qsl-prune="refine=swap" 2>&1 | FileCheck %s --check-prefix=REFINE
+// REFINE: error: qsl-prune: unknown refine 'swap' (expected dsnot)
+// RUN: not qsl-opt %s --qsl-prune="method=wanda" 2>&1 | FileCheck %s --check-prefix=WANDA
+// WANDA: error: weight 'weight': method=wanda needs calibration statistics
+// A pattern that does not fit a weight skips it with a warning naming it.
+// RUN: qsl-opt %s --qsl-prune="pattern=4:8" 2>&1 | FileCheck %s --check-prefix=SKIP
+// SKIP: warning: weight 'weight' left as it is:
+// SKIP: linalg.matmul
+func.func @matmul(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  %w = arith.constant dense<[[7.0, 1.4, 0.0, -14.0], [-7.0, 0.6, 0.0, 2.0], [3.0, -0.2, 0.0, 4.0], [0.0, 0.0, 0.0, 6.0]]> : tensor<4x4xf32>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x4xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<2x4xf32>, tensor<4x4xf32>) outs(%f : tensor<2x4xf32>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
