@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "../ImportContext.h"
 
+#include "qsl/Dialect/QSL/IR/EncodedConstant.h"
 #include "qsl/Dialect/QSL/IR/QslOps.h"
 #include "qsl/Utils/LinalgBuilders.h"
 
@@ -40,32 +41,9 @@ struct QuantWeight {
   bool symmetric = true;
 };
 
-/// Inline for small tensors, a resource blob (one element per
-/// ceil(width/8) bytes) otherwise.
-ElementsAttr elements(RankedTensorType type, ArrayRef<APInt> ints,
-                      ArrayRef<APFloat> floats, llvm::StringRef name) {
-  if (type.getNumElements() <= 16)
-    return ints.empty() ? DenseElementsAttr::get(type, floats)
-                        : DenseElementsAttr::get(type, ints);
-  unsigned width = type.getElementType().getIntOrFloatBitWidth();
-  size_t step = std::max<unsigned>(1, (width + 7) / 8);
-  std::vector<char> bytes(type.getNumElements() * step);
-  for (int64_t i = 0; i < type.getNumElements(); ++i) {
-    uint64_t raw = ints.empty() ? floats[i].bitcastToAPInt().getZExtValue()
-                                : ints[i].getZExtValue();
-    std::memcpy(bytes.data() + i * step, &raw, step);
-  }
-  return DenseResourceElementsAttr::get(
-      type, name, HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, step));
-}
-
 /// qsl.constant for `w`, and its qsl.unpack.
 Value emitEncoded(NodeContext &n, const QuantWeight &w, llvm::StringRef name) {
   MLIRContext *ctx = n.b.getContext();
-  int64_t rows = w.shape.empty() ? 1 : w.shape[0];
-  int64_t cols = 1;
-  for (size_t i = 1; i < w.shape.size(); ++i)
-    cols *= w.shape[i];
   Type codeType = IntegerType::get(ctx, w.bits);
   Type zeroType = w.symmetric ? Type() : codeType;
   auto quant = QuantAttr::get(ctx, w.bits, w.axis, w.group, w.scaleType,
@@ -77,39 +55,16 @@ Value emitEncoded(NodeContext &n, const QuantWeight &w, llvm::StringRef name) {
         return mlir::emitError(n.loc);
       })))
     fail("the quantization parameters do not form a valid qsl encoding");
-
-  auto toInts = [&](ArrayRef<int64_t> v, unsigned bits) {
-    SmallVector<APInt> out;
-    for (int64_t x : v)
-      out.emplace_back(bits, static_cast<uint64_t>(x), /*isSigned=*/false,
-                       /*implicitTrunc=*/true);
-    return out;
-  };
-  SmallVector<APFloat> scales;
-  for (double s : w.scales) {
-    APFloat f(s);
-    bool lost;
-    f.convert(w.scaleType.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
-    scales.push_back(f);
-  }
-  RankedTensorType codesType = view->getStorage(StorageRole::Values)->type;
-  RankedTensorType scalesType = view->getStorage(StorageRole::Scales)->type;
-  if (int64_t(w.codes.size()) != rows * cols ||
-      int64_t(w.scales.size()) != scalesType.getNumElements())
-    fail("quantized data does not match its shape");
-  ElementsAttr codes =
-      elements(codesType, toInts(w.codes, w.bits), {}, (name + ".codes").str());
-  ElementsAttr scalesAttr =
-      elements(scalesType, {}, scales, (name + ".scales").str());
-  ElementsAttr zerosAttr;
+  EncodedContents contents;
+  contents.codes.assign(w.codes.begin(), w.codes.end());
+  contents.scales.assign(w.scales.begin(), w.scales.end());
   if (!w.symmetric)
-    zerosAttr = elements(view->getStorage(StorageRole::Zeros)->type,
-                         toInts(w.zeros, w.bits), {}, (name + ".zeros").str());
-  auto constant = ConstantOp::create(n.b, n.loc, type, codes, scalesAttr, zerosAttr,
-                                     ElementsAttr(), ElementsAttr(), ElementsAttr(),
-                                     ElementsAttr(), ElementsAttr(), ElementsAttr(),
-                                     ElementsAttr());
-  return UnpackOp::create(n.b, n.loc, view->getDenseType(), constant);
+    contents.zeros.assign(w.zeros.begin(), w.zeros.end());
+  FailureOr<ConstantOp> constant =
+      buildEncodedConstant(n.b, n.loc, type, contents, name);
+  if (failed(constant))
+    fail("quantized data does not match its shape");
+  return UnpackOp::create(n.b, n.loc, view->getDenseType(), *constant);
 }
 
 /// Bits of an ONNX integer code type, and whether it is signed.
