@@ -8,14 +8,21 @@
 
 using namespace mlir;
 
-/// Raw bytes of a resource constant, or null when the blob is gone.
-static const AsmResourceBlob *blobOf(DenseResourceElementsAttr attr) {
-  return attr.getRawHandle().getBlob();
-}
-
 /// Bytes one element occupies in a resource blob.
 static size_t stepOf(Type elementType) {
   return std::max<unsigned>(1, (elementType.getIntOrFloatBitWidth() + 7) / 8);
+}
+
+/// The bytes of a dense_resource constant, when `attr` is one whose blob is
+/// still there and large enough for its elements.
+static std::optional<ArrayRef<char>> resourceBytes(ElementsAttr attr) {
+  auto resource = llvm::dyn_cast<DenseResourceElementsAttr>(attr);
+  const AsmResourceBlob *blob =
+      resource ? resource.getRawHandle().getBlob() : nullptr;
+  if (!blob || blob->getData().size() <
+                   size_t(attr.getNumElements()) * stepOf(attr.getElementType()))
+    return std::nullopt;
+  return blob->getData();
 }
 
 static double toDouble(APFloat v) {
@@ -41,14 +48,11 @@ qsl::readFloatElements(ElementsAttr attr) {
       out.push_back(toDouble(v));
     return out;
   }
-  auto resource = llvm::dyn_cast<DenseResourceElementsAttr>(attr);
-  const AsmResourceBlob *blob = resource ? blobOf(resource) : nullptr;
-  if (!blob)
+  std::optional<ArrayRef<char>> data = resourceBytes(attr);
+  if (!data)
     return std::nullopt;
-  ArrayRef<char> bytes = blob->getData();
+  ArrayRef<char> bytes = *data;
   size_t step = stepOf(ft);
-  if (bytes.size() < size_t(attr.getNumElements()) * step)
-    return std::nullopt;
   for (int64_t i = 0, e = attr.getNumElements(); i < e; ++i) {
     if (ft.isF32()) {
       float v;
@@ -84,14 +88,11 @@ qsl::readIntElements(ElementsAttr attr, bool isUnsigned) {
       out.push_back(zext ? int64_t(v.getZExtValue()) : v.getSExtValue());
     return out;
   }
-  auto resource = llvm::dyn_cast<DenseResourceElementsAttr>(attr);
-  const AsmResourceBlob *blob = resource ? blobOf(resource) : nullptr;
-  if (!blob)
+  std::optional<ArrayRef<char>> data = resourceBytes(attr);
+  if (!data)
     return std::nullopt;
-  ArrayRef<char> bytes = blob->getData();
+  ArrayRef<char> bytes = *data;
   size_t step = stepOf(it);
-  if (bytes.size() < size_t(attr.getNumElements()) * step)
-    return std::nullopt;
   for (int64_t i = 0, e = attr.getNumElements(); i < e; ++i) {
     uint64_t raw = 0;
     std::memcpy(&raw, bytes.data() + i * step, step);
