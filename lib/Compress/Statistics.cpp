@@ -7,10 +7,13 @@ InputStatistics::InputStatistics(int64_t features)
     : gram(MatrixD::Zero(features, features)), sum(VectorD::Zero(features)) {}
 
 void InputStatistics::accumulate(const Matrix &x) {
-  MatrixD xd = x.cast<double>();
-  gram.selfadjointView<Eigen::Lower>().rankUpdate(xd.transpose());
-  gram.triangularView<Eigen::StrictlyUpper>() = gram.transpose();
-  sum += xd.colwise().sum().transpose();
+  // One batch in float (a symmetric rank-k update, half the products), the
+  // running total in double.
+  Eigen::MatrixXf batch = Eigen::MatrixXf::Zero(x.cols(), x.cols());
+  batch.selfadjointView<Eigen::Lower>().rankUpdate(x.transpose());
+  batch.triangularView<Eigen::StrictlyUpper>() = batch.transpose();
+  gram += batch.cast<double>();
+  sum += x.cast<double>().colwise().sum().transpose();
   tokens += x.rows();
 }
 

@@ -57,13 +57,13 @@ namespace {
 /// One distinct layer input and the results that return its statistics.
 struct Tap {
   int64_t features = 0, tokens = 0;
-  unsigned gramResult = 0, sumResult = 0;
+  unsigned result = 0; // the function result that returns X [tokens, K]
   std::string name;
 };
 } // namespace
 
-/// Adds XᵀX and the column sums of every weight use's input to the results
-/// of `func`; `tapOfUse[i]` is the tap of use i, or -1 when it cannot be
+/// Makes `func` return the input X [tokens, K] of every distinct weight
+/// input (and nothing else); `tapOfUse[i]` is the tap of use i, or -1 when it cannot be
 /// observed (input inside a nested region).
 static LogicalResult instrument(func::FuncOp func, ArrayRef<WeightUse> uses,
                                 std::vector<Tap> &taps,
@@ -72,7 +72,10 @@ static LogicalResult instrument(func::FuncOp func, ArrayRef<WeightUse> uses,
   OpBuilder b(ret);
   MLIRContext *ctx = func.getContext();
   Type f32 = b.getF32Type();
-  SmallVector<Value> newResults(ret->getOperands());
+  // Only the statistics are returned: whatever feeds no weight input (the
+  // model's own outputs after the last weight, e.g. a classifier head) is
+  // dead code for calibration and goes away.
+  SmallVector<Value> newResults;
   llvm::DenseMap<Value, int> tapOfValue;
   for (const WeightUse &use : uses) {
     Value x = use.input;
@@ -103,41 +106,15 @@ static LogicalResult instrument(func::FuncOp func, ArrayRef<WeightUse> uses,
           b, loc, RankedTensorType::get({t, k}, xType.getElementType()), x,
           SmallVector<ReassociationIndices>{lead, {xType.getRank() - 1}});
     }
-    // gram[i, j] = sum_t x[t, i] * x[t, j]: loops (i, j, t).
-    AffineExpr di = getAffineDimExpr(0, ctx), dj = getAffineDimExpr(1, ctx),
-               dt = getAffineDimExpr(2, ctx);
-    SmallVector<AffineMap> maps{AffineMap::get(3, 0, {dt, di}, ctx),
-                                AffineMap::get(3, 0, {dt, dj}, ctx),
-                                AffineMap::get(3, 0, {di, dj}, ctx)};
-    SmallVector<utils::IteratorType> iters{utils::IteratorType::parallel,
-                                           utils::IteratorType::parallel,
-                                           utils::IteratorType::reduction};
-    Value gramInit = builders::zeroFilledTensor(b, loc, {k, k}, f32);
-    Value gram = builders::buildContraction(b, loc, x2, x2, gramInit, maps,
-                                            iters, f32);
-    // sum[i] = sum_t x[t, i]: loops (i, t).
-    Value sumInit = builders::zeroFilledTensor(b, loc, {k}, f32);
-    auto sum = linalg::GenericOp::create(
-        b, loc, sumInit.getType(), ValueRange{x2}, ValueRange{sumInit},
-        SmallVector<AffineMap>{
-            AffineMap::get(2, 0, {getAffineDimExpr(1, ctx), di}, ctx),
-            AffineMap::get(2, 0, {di}, ctx)},
-        SmallVector<utils::IteratorType>{utils::IteratorType::parallel,
-                                         utils::IteratorType::reduction},
-        [&](OpBuilder &nb, Location nl, ValueRange args) {
-          Value v = builders::convertFloat(nb, nl, args[0],
-                                           llvm::cast<FloatType>(f32));
-          linalg::YieldOp::create(
-              nb, nl, ValueRange{arith::AddFOp::create(nb, nl, args[1], v)});
-        });
     Tap tap;
     tap.features = k;
     tap.tokens = t;
     tap.name = use.name;
-    tap.gramResult = newResults.size();
-    newResults.push_back(gram);
-    tap.sumResult = newResults.size();
-    newResults.push_back(sum.getResult(0));
+    if (!xType.getElementType().isF32())
+      x2 = builders::convertFloatTensor(b, loc, x2,
+                                        llvm::cast<FloatType>(f32));
+    tap.result = newResults.size();
+    newResults.push_back(x2);
     tapOfValue[x] = taps.size();
     tapOfUse.push_back(taps.size());
     taps.push_back(tap);
@@ -145,6 +122,8 @@ static LogicalResult instrument(func::FuncOp func, ArrayRef<WeightUse> uses,
   ret->setOperands(newResults);
   func.setType(FunctionType::get(ctx, func.getArgumentTypes(),
                                  ValueRange(newResults).getTypes()));
+  for (unsigned i = 0, e = func.getNumResults(); i < e; ++i)
+    func.setResultAttrs(i, DictionaryAttr::get(ctx));
   return success();
 }
 
@@ -163,7 +142,6 @@ LogicalResult mlir::qsl::calibrateModule(ModuleOp module,
   }
   std::vector<Tap> taps;
   std::vector<int> tapOfUse;
-  unsigned numModelResults = func.getNumResults();
   if (failed(instrument(func, copyUses, taps, tapOfUse)) ||
       failed(annotateEntryPoint(*copy, options.funcName)))
     return failure();
@@ -192,19 +170,16 @@ LogicalResult mlir::qsl::calibrateModule(ModuleOp module,
     if (llvm::Error e = (*compiled)->run(inputs, outputs))
       return module.emitError() << "calibration input '" << file
                                 << "': " << llvm::toString(std::move(e));
+    // XᵀX on the host: Eigen's symmetric rank-k update is several times
+    // faster than the generated code for this transposed contraction.
     for (size_t i = 0; i < taps.size(); ++i) {
-      const Tap &tap = taps[i];
-      int64_t k = tap.features;
-      const HostTensor &g = outputs[tap.gramResult];
-      const HostTensor &s = outputs[tap.sumResult];
-      Eigen::Map<const Eigen::MatrixXf> gram(
-          reinterpret_cast<const float *>(g.bytes.data()), k, k);
-      Eigen::Map<const Eigen::VectorXf> sum(
-          reinterpret_cast<const float *>(s.bytes.data()), k);
-      stats[i].merge(gram.cast<double>(), sum.cast<double>(), tap.tokens);
+      const HostTensor &x = outputs[taps[i].result];
+      Eigen::Map<const ::qsl::compress::Matrix> rows(
+          reinterpret_cast<const float *>(x.bytes.data()), taps[i].tokens,
+          taps[i].features);
+      stats[i].accumulate(rows);
     }
   }
-  (void)numModelResults;
 
   SmallVector<WeightUse> uses = collectWeightUses(module);
   if (uses.size() != copyUses.size())

@@ -21,7 +21,8 @@ struct InputStatistics {
 
   explicit InputStatistics(int64_t features = 0);
   int64_t features() const { return sum.size(); }
-  /// Adds a batch of tokens, one per row of `x` ([tokens, features]).
+  /// Adds a batch of tokens, one per row of `x` ([tokens, features]); the
+  /// batch's products are summed in float, the totals kept in double.
   void accumulate(const Matrix &x);
   /// Adds statistics gathered elsewhere over the same features.
   void merge(const MatrixD &gram, const VectorD &sum, int64_t tokens);
