@@ -7,8 +7,10 @@
 // GROUP: error: qsl-quantize: group must be >= 0 (0: one scale per output channel), got -4
 // RUN: not qsl-opt %s --qsl-quantize="scale-type=f8" 2>&1 | FileCheck %s --check-prefix=SCALE
 // SCALE: error: qsl-quantize: unknown scale-type 'f8' (expected f16, bf16 or f32)
-// RUN: not qsl-opt %s --qsl-quantize="act-order=true" 2>&1 | FileCheck %s --check-prefix=ACTORDER
+// RUN: not qsl-opt %s --qsl-quantize="method=rtn act-order=true" 2>&1 | FileCheck %s --check-prefix=ACTORDER
 // ACTORDER: error: qsl-quantize: act-order applies to method=gptq only
+// RUN: not qsl-opt %s --qsl-quantize="range=p99" 2>&1 | FileCheck %s --check-prefix=RANGE
+// RANGE: error: qsl-quantize: unknown range 'p99' (expected minmax or mse)
 // RUN: not qsl-opt %s --qsl-quantize="include=(fc" 2>&1 | FileCheck %s --check-prefix=REGEX
 // REGEX: error: qsl-quantize: invalid include regex '(fc':
 // RUN: not qsl-opt %s --qsl-quantize="group=2 method=gptq" 2>&1 | FileCheck %s --check-prefix=NOSTATS

@@ -58,8 +58,10 @@ struct QslQuantizePass
                   Twine(group));
     if (method != "rtn" && method != "mse" && method != "gptq")
       return fail("unknown method '" + method + "' (expected rtn, mse or gptq)");
-    if (actOrder && method != "gptq")
+    if (actOrder.hasValue() && actOrder && method != "gptq")
       return fail("act-order applies to method=gptq only");
+    if (range != "minmax" && range != "mse")
+      return fail("unknown range '" + range + "' (expected minmax or mse)");
     if (damp < 0)
       return fail("damp must be >= 0, got " + llvm::formatv("{0}", double(damp)).str());
     if (blockSize < 1)
@@ -76,17 +78,20 @@ struct QslQuantizePass
     spec.bits = bits;
     spec.group = group;
     spec.symmetric = symmetric;
-    cq::RangeOptions range;
-    if (method == "mse")
-      range.search = cq::RangeSearch::MSE;
+    cq::RangeOptions rangeOptions;
+    if (method == "mse" || range == "mse")
+      rangeOptions.search = cq::RangeSearch::MSE;
     cq::GPTQOptions gptq;
     gptq.damp = damp;
     gptq.blockSize = blockSize;
     gptq.actOrder = actOrder;
+    gptq.range = rangeOptions;
     std::string label = llvm::formatv(
-        "{0} w{1} {2}{3}{4}", method.getValue(), bits.getValue(),
+        "{0} w{1} {2}{3}{4}{5}", method.getValue(), bits.getValue(),
         group == 0 ? std::string("per-channel") : "g" + std::to_string(group),
-        symmetric ? " sym" : " asym", actOrder ? " act-order" : "");
+        symmetric ? " sym" : " asym",
+        actOrder && method == "gptq" ? " act-order" : "",
+        range == "mse" && method != "mse" ? " mse-range" : "");
 
     auto quantizeOne = [&](const WeightUse &use) -> CompressedWeight {
       CompressedWeight out;
@@ -123,7 +128,7 @@ struct QslQuantizePass
           o.keep = &keep;
         q = cq::quantizeGPTQ(w, stats->gram, spec, o);
       } else {
-        q = cq::quantizeRTN(w, spec, range);
+        q = cq::quantizeRTN(w, spec, rangeOptions);
       }
 
       QuantAttr quant = QuantAttr::get(

@@ -36,9 +36,13 @@ def QslQuantizePass : Pass<"qsl-quantize", "ModuleOp"> {
     * `mse`: round to nearest with the clip ratio minimising the group's
       error (a grid search, data-free);
     * `gptq`: GPTQ (Frantar et al., 2022) with the layer-input Hessian
-      `XᵀX` that `qslc --calibrate` attached; `act-order`, `damp` and
-      `block-size` as in the paper. A weight without statistics is an
-      error naming it.
+      `XᵀX` that `qslc --calibrate` attached; `act-order` (on by default:
+      groups keep their contiguous columns, so it costs no index tensor),
+      `damp` and `block-size` as in the paper. A weight without statistics
+      is an error naming it.
+
+    `range=mse` replaces the min/max range of every group by the clip ratio
+    that minimises its error, for `rtn` and `gptq`.
 
     A weight that is already sparse keeps its sparsity: only kept elements
     are quantized (`sparse` + `quant` facets in one encoding). Weights run
@@ -58,8 +62,12 @@ def QslQuantizePass : Pass<"qsl-quantize", "ModuleOp"> {
            "Signed codes without zero points">,
     Option<"method", "method", "std::string", /*default=*/"\"rtn\"",
            "rtn | mse | gptq">,
-    Option<"actOrder", "act-order", "bool", /*default=*/"false",
-           "GPTQ: quantize columns in order of decreasing Hessian diagonal">,
+    Option<"actOrder", "act-order", "bool", /*default=*/"true",
+           "GPTQ: quantize columns in order of decreasing Hessian diagonal "
+           "(free in this format: groups stay contiguous)">,
+    Option<"range", "range", "std::string", /*default=*/"\"minmax\"",
+           "How group ranges are chosen for rtn and gptq: minmax | mse "
+           "(method=mse is rtn with range=mse)">,
     Option<"scaleType", "scale-type", "std::string", /*default=*/"\"f16\"",
            "Element type of scales: f16 | bf16 | f32">,
     Option<"include", "include", "std::string", /*default=*/"\"\"",
