@@ -1,6 +1,8 @@
 //===- Statistics.cpp - Calibration statistics of one layer input ---------===//
 #include "qsl/Compress/Statistics.h"
 
+#include <cmath>
+
 using namespace qsl::compress;
 
 InputStatistics::InputStatistics(int64_t features)
@@ -29,4 +31,14 @@ VectorD InputStatistics::inputNorms() const {
 
 VectorD InputStatistics::inputMean() const {
   return tokens ? VectorD(sum / double(tokens)) : VectorD::Zero(sum.size());
+}
+
+double qsl::compress::relativeOutputError(const Matrix &w, const Matrix &what,
+                                          const MatrixD &gram) {
+  Eigen::MatrixXf h = gram.cast<float>();
+  Eigen::MatrixXf e = (w - what);
+  Eigen::MatrixXf wf = w;
+  double num = (e * h).cwiseProduct(e).cast<double>().sum();
+  double den = (wf * h).cwiseProduct(wf).cast<double>().sum();
+  return den > 0 ? std::sqrt(std::max(num, 0.0) / den) : 0.0;
 }

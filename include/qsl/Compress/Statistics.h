@@ -32,6 +32,13 @@ struct InputStatistics {
   VectorD inputMean() const;
 };
 
+/// ||(W - What) X^T|| / ||W X^T|| for the inputs X whose Gram matrix is
+/// `gram` (W, What : [out, in]), i.e. sqrt(tr(E H E^T) / tr(W H W^T)):
+/// the calibrated output error of a compressed layer (0 when W H W^T is 0).
+/// Computed in float (3 digits are what a report needs).
+double relativeOutputError(const Matrix &w, const Matrix &what,
+                           const MatrixD &gram);
+
 } // namespace compress
 } // namespace qsl
 

@@ -51,6 +51,8 @@ struct Layout {
 double roundTo(double v, FloatType type) {
   if (type.isF64())
     return v;
+  if (type.isF32())
+    return double(float(v));
   APFloat f(v);
   bool lost;
   f.convert(type.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
@@ -363,6 +365,11 @@ mlir::qsl::denseApproximation(const EncodedTensorType &type,
   // Terms are summed in the compute type: f32 unless the tensor is f64.
   bool f32 = type.getComputeType().isF32();
   auto c = [&](double v) { return f32 ? double(float(v)) : v; };
+  // Side tensors as stored: rounded to their element types once.
+  std::vector<double> scales;
+  if (l.quant)
+    for (double v : in.scales)
+      scales.push_back(roundTo(v, llvm::cast<FloatType>(l.quant.getScale())));
   if (type.hasMainTerm())
     for (int64_t r = 0; r < l.rows; ++r)
       for (int64_t col = 0; col < l.cols; ++col) {
@@ -377,8 +384,7 @@ mlir::qsl::denseApproximation(const EncodedTensorType &type,
         double q = double(in.codes[i]);
         if (!l.quant.isSymmetric())
           q -= double(in.zeros[g]);
-        double scale = roundTo(in.scales[g], llvm::cast<FloatType>(l.quant.getScale()));
-        w[i] = c(c(scale) * q);
+        w[i] = c(c(scales[g]) * q);
       }
   if (OutliersAttr o = type.getOutliers()) {
     auto ot = llvm::cast<FloatType>(o.getType());

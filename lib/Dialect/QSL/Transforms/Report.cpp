@@ -83,14 +83,12 @@ FailureOr<json::Value> mlir::qsl::buildCompressionReport(ModuleOp module) {
       plain.weightType = dense;
       if (failed(readCanonicalWeight(plain, original, keep)))
         return failure();
-      Eigen::MatrixXd e = (original - approx).cast<double>();
-      Eigen::MatrixXd wd = original.cast<double>();
-      double wn = wd.norm();
-      w["rel_frobenius_error"] = wn > 0 ? e.norm() / wn : 0.0;
+      double wn = original.cast<double>().norm();
+      w["rel_frobenius_error"] =
+          wn > 0 ? (original - approx).cast<double>().norm() / wn : 0.0;
       if (std::optional<cq::InputStatistics> stats = readCalibration(use)) {
-        double num = (e * stats->gram).cwiseProduct(e).sum();
-        double den = (wd * stats->gram).cwiseProduct(wd).sum();
-        w["output_error"] = den > 0 ? std::sqrt(std::max(num, 0.0) / den) : 0.0;
+        w["output_error"] =
+            cq::relativeOutputError(original, approx, stats->gram);
         w["calibration_tokens"] = stats->tokens;
       }
     } else if (!view) {
