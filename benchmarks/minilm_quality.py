@@ -20,6 +20,10 @@ OpenVINO backend, so those rows run in OpenVINO, fp32 inference).
 test); --only runs the rows whose key contains one of the NAMEs (keys are
 printed, e.g. `--only qsl`, `--only gptq4`, `--only speed`). Only a full
 run writes benchmarks/results/minilm-quality.md.
+
+Peers (not needed by the build or the tests, so not in scripts/setup.sh):
+    pip install nncf==3.4.0 openvino==2026.4.1 onnx-ir==1.1.0
+(onnx-ir: onnxruntime 1.32's matmul_nbits_quantizer does not import without it).
 """
 import argparse
 import concurrent.futures
