@@ -9,6 +9,8 @@
 // SCALE: error: qsl-quantize: unknown scale-type 'f8' (expected f16, bf16 or f32)
 // RUN: not qsl-opt %s --qsl-quantize="method=rtn act-order=true" 2>&1 | FileCheck %s --check-prefix=ACTORDER
 // ACTORDER: error: qsl-quantize: act-order applies to method=gptq only
+// RUN: not qsl-opt %s --qsl-quantize="outliers=1.5" 2>&1 | FileCheck %s --check-prefix=OUTLIERS
+// OUTLIERS: error: qsl-quantize: outliers must be a fraction in [0, 1), got 1.5
 // RUN: not qsl-opt %s --qsl-quantize="range=p99" 2>&1 | FileCheck %s --check-prefix=RANGE
 // RANGE: error: qsl-quantize: unknown range 'p99' (expected minmax or mse)
 // RUN: not qsl-opt %s --qsl-quantize="include=(fc" 2>&1 | FileCheck %s --check-prefix=REGEX

@@ -113,6 +113,14 @@ for tag, pipe, bits, group, sym in [
         c.check(abs(rep[name]["bits_per_parameter"] - bpp) < 1e-9,
                 f"{tag} {name}: {rep[name]['bits_per_parameter']} bits/parameter, expected {bpp}")
 
+# Data-free outliers: heavy-tailed weights (a few large entries) lose less
+# with 2% of them kept in f16.
+_, r3, _ = compress("rtn3", "qsl-quantize{bits=3 group=32 method=rtn}", calibrate=False)
+_, r3o, _ = compress("rtn3o", "qsl-quantize{bits=3 group=32 method=rtn outliers=0.02}", calibrate=False)
+for name in ["w1", "w2"]:
+    a, b = r3o[name]["rel_frobenius_error"], r3[name]["rel_frobenius_error"]
+    c.check(a < b, f"{name}: 3-bit RTN with 2% f16 outliers {a:.4f} < without {b:.4f}")
+    c.check("outliers = <count = " in r3o[name]["encoding"], f"{name}: outlier facet in {r3o[name]['encoding']}")
 _, rtn, _ = compress("rtn4g32c", "qsl-quantize{bits=4 group=32 method=rtn}")
 _, mse, _ = compress("mse4g32", "qsl-quantize{bits=4 group=32 method=mse}")
 _, gptq, _ = compress("gptq4g32", "qsl-quantize{bits=4 group=32 method=gptq}")

@@ -1,6 +1,7 @@
 // RUN: qsl-opt %s -split-input-file --qsl-quantize="bits=4 group=0 symmetric=true" | FileCheck %s
 // RUN: qsl-opt %s -split-input-file --qsl-quantize="bits=4 group=2" | FileCheck %s --check-prefix=ASYM
 // RUN: qsl-opt %s -split-input-file --qsl-prune="pattern=2:4" --qsl-quantize="bits=4 group=0 symmetric=true" | FileCheck %s --check-prefix=BOTH
+// RUN: qsl-opt %s -split-input-file --qsl-quantize="bits=4 group=0 symmetric=true outliers=0.0625" | FileCheck %s --check-prefix=OUT
 
 // Per-channel symmetric 4-bit, worked out by hand: column n of the [K, N]
 // weight has scale max|w[:, n]| / 7 (1, 0.2, 1 for the zero column, 2) and
@@ -27,6 +28,14 @@
 // BOTH: qsl.constant values(dense<{{\[}}[7, 7, 0, -7], [-7, 3, 0, 3]]> : tensor<2x4xi4>)
 // BOTH-SAME: qsl.method = "magnitude 2:4 + rtn w4 per-channel sym"
 // BOTH-SAME: : tensor<4x4xf32, #qsl.encoding<quant = <bits = 4, scale = f16>, sparse = <2:4>>>
+// One outlier in 16 (outliers=0.0625): -14 at [0, 3] (linear index 3)
+// leaves the matrix; column 3 is then (0, 2, 4, 6) with scale 6/7 and codes
+// 0, 2, 5, 7, and the outlier stores its whole value as the residual.
+// OUT-LABEL: func.func @matmul
+// OUT: qsl.constant values(dense<{{\[}}[7, 7, 0, 0], [-7, 3, 0, 2], [3, -1, 0, 5], [0, 0, 0, 7]]> : tensor<4x4xi4>)
+// OUT-SAME: outlier_indices(dense<3> : tensor<1xi32>) outlier_values(dense<-1.400000e+01> : tensor<1xf16>)
+// OUT-SAME: qsl.method = "rtn w4 per-channel sym + 6.25% f16 outliers"
+// OUT-SAME: : tensor<4x4xf32, #qsl.encoding<quant = <bits = 4, scale = f16>, outliers = <count = 1, type = f16>>>
 func.func @matmul(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
   %w = arith.constant dense<[[7.0, 1.4, 0.0, -14.0], [-7.0, 0.6, 0.0, 2.0], [3.0, -0.2, 0.0, 4.0], [0.0, 0.0, 0.0, 6.0]]> : tensor<4x4xf32>
   %z = arith.constant 0.0 : f32

@@ -6,6 +6,8 @@
 
 #include "llvm/Support/FormatVariadic.h"
 
+#include <numeric>
+
 namespace mlir {
 namespace qsl {
 #define GEN_PASS_DEF_QSLQUANTIZEPASS
@@ -60,6 +62,9 @@ struct QslQuantizePass
       return fail("unknown method '" + method + "' (expected rtn, mse or gptq)");
     if (actOrder.hasValue() && actOrder && method != "gptq")
       return fail("act-order applies to method=gptq only");
+    if (!(outliers >= 0.0 && outliers < 1.0))
+      return fail("outliers must be a fraction in [0, 1), got " +
+                  llvm::formatv("{0}", double(outliers)).str());
     if (range != "minmax" && range != "mse")
       return fail("unknown range '" + range + "' (expected minmax or mse)");
     if (damp < 0)
@@ -87,11 +92,15 @@ struct QslQuantizePass
     gptq.actOrder = actOrder;
     gptq.range = rangeOptions;
     std::string label = llvm::formatv(
-        "{0} w{1} {2}{3}{4}{5}", method.getValue(), bits.getValue(),
+        "{0} w{1} {2}{3}{4}{5}{6}", method.getValue(), bits.getValue(),
         group == 0 ? std::string("per-channel") : "g" + std::to_string(group),
         symmetric ? " sym" : " asym",
         actOrder && method == "gptq" ? " act-order" : "",
-        range == "mse" && method != "mse" ? " mse-range" : "");
+        range == "mse" && method != "mse" ? " mse-range" : "",
+        outliers > 0.0 ? llvm::formatv(" + {0}% f16 outliers",
+                                       double(outliers) * 100)
+                             .str()
+                       : std::string());
 
     auto quantizeOne = [&](const WeightUse &use) -> CompressedWeight {
       CompressedWeight out;
@@ -115,6 +124,30 @@ struct QslQuantizePass
       EncodedContents priorContents;
       if (failed(readCanonicalWeight(use, w, keep, &priorContents)))
         return out; // diagnosed
+      // Outliers: the largest |w| leave the matrix before quantization.
+      std::vector<int64_t> outlierPos; // canonical linear indices
+      if (outliers > 0.0) {
+        if (prior) {
+          out.skipped = "outliers=... is not combined with sparsity yet";
+          return out;
+        }
+        int64_t count = std::llround(outliers * double(w.size()));
+        if (count > 0) {
+          std::vector<int64_t> order(w.size());
+          std::iota(order.begin(), order.end(), 0);
+          std::nth_element(order.begin(), order.begin() + count - 1,
+                           order.end(), [&](int64_t a, int64_t b) {
+                             float x = std::abs(w.data()[a]),
+                                   y = std::abs(w.data()[b]);
+                             return x != y ? x > y : a < b;
+                           });
+          outlierPos.assign(order.begin(), order.begin() + count);
+          std::sort(outlierPos.begin(), outlierPos.end());
+        }
+      }
+      cq::Matrix original = w;
+      for (int64_t i : outlierPos)
+        w.data()[i] = 0.0f;
       cq::QuantizedMatrix q;
       if (method == "gptq") {
         std::optional<cq::InputStatistics> stats = readCalibration(use);
@@ -134,8 +167,31 @@ struct QslQuantizePass
       QuantAttr quant = QuantAttr::get(
           ctx, bits, /*axis=*/use.transposed ? 1 : 0, group, scaleElem,
           symmetric ? Type() : IntegerType::get(ctx, bits), /*codebook=*/0);
+      OutliersAttr outlierFacet;
+      if (!outlierPos.empty()) {
+        // Stored: linear indices of the weight as stored, residuals
+        // w - deq(q) so that the outlier positions come out exact (to f16).
+        cq::Matrix deq = q.dequantize();
+        int64_t rows = use.weightType.getDimSize(0),
+                cols = use.weightType.getDimSize(1);
+        std::vector<std::pair<int64_t, double>> stored;
+        for (int64_t i : outlierPos) {
+          int64_t r = i / w.cols(), c = i % w.cols(); // canonical [N, K]
+          int64_t idx = use.transposed ? r * cols + c : c * cols + r;
+          stored.push_back({idx, double(original.data()[i]) - deq.data()[i]});
+        }
+        (void)rows;
+        llvm::sort(stored);
+        for (auto &[idx, v] : stored) {
+          out.contents.outlierIndices.push_back(idx);
+          out.contents.outlierValues.push_back(v);
+        }
+        outlierFacet = OutliersAttr::get(ctx, stored.size(),
+                                         Float16Type::get(ctx));
+      }
       auto encoding = EncodingAttr::get(
-          ctx, quant, prior ? prior.getSparse() : SparseAttr(), {}, {});
+          ctx, quant, prior ? prior.getSparse() : SparseAttr(), outlierFacet,
+          {});
       RankedTensorType dense = use.encoded ? EncodedTensorType::get(
                                                  use.weightType)
                                                  ->getDenseType()

@@ -42,7 +42,11 @@ def QslQuantizePass : Pass<"qsl-quantize", "ModuleOp"> {
       is an error naming it.
 
     `range=mse` replaces the min/max range of every group by the clip ratio
-    that minimises its error, for `rtn` and `gptq`.
+    that minimises its error, for `rtn` and `gptq`. `outliers=f` keeps the
+    fraction `f` of each weight's largest-magnitude elements in f16
+    (EasyQuant-style, data-free): they are removed before the ranges are
+    chosen and stored as an `outliers` facet holding `w - deq(q)` at their
+    positions.
 
     A weight that is already sparse keeps its sparsity: only kept elements
     are quantized (`sparse` + `quant` facets in one encoding). Weights run
@@ -70,6 +74,10 @@ def QslQuantizePass : Pass<"qsl-quantize", "ModuleOp"> {
            "(method=mse is rtn with range=mse)">,
     Option<"scaleType", "scale-type", "std::string", /*default=*/"\"f16\"",
            "Element type of scales: f16 | bf16 | f32">,
+    Option<"outliers", "outliers", "double", /*default=*/"0.0",
+           "Fraction of each weight's largest-magnitude elements kept in f16 "
+           "as an outlier list (EasyQuant-style; the rest is quantized "
+           "without them)">,
     Option<"include", "include", "std::string", /*default=*/"\"\"",
            "Only weights whose name (initializer) or node matches this regex">,
     Option<"exclude", "exclude", "std::string", /*default=*/"\"\"",
