@@ -323,6 +323,36 @@ struct QslCpuTileAndVectorizePass
       return signalPassFailure();
     }
 
+    // The cleanup folds the f16 -> f32 extensions of the operands into the
+    // contraction (f16 x f16 into f32), which the outer-product lowering
+    // does not handle: extend the operand tiles explicitly instead (once per
+    // tile, in registers).
+    func.walk([&](vector::ContractionOp contract) {
+      auto accType = llvm::dyn_cast<VectorType>(contract.getAccType());
+      if (!accType || !llvm::isa<FloatType>(accType.getElementType()))
+        return;
+      Type acc = accType.getElementType();
+      rewriter.setInsertionPoint(contract);
+      bool changed = false;
+      SmallVector<Value> operands;
+      for (Value v : {contract.getLhs(), contract.getRhs()}) {
+        auto type = llvm::cast<VectorType>(v.getType());
+        if (type.getElementType() != acc &&
+            llvm::isa<FloatType>(type.getElementType())) {
+          v = arith::ExtFOp::create(rewriter, contract.getLoc(),
+                                    type.clone(acc), v);
+          changed = true;
+        }
+        operands.push_back(v);
+      }
+      if (!changed)
+        return;
+      rewriter.modifyOpInPlace(contract, [&] {
+        contract.getLhsMutable().assign(operands[0]);
+        contract.getRhsMutable().assign(operands[1]);
+      });
+    });
+
     // Keep the accumulator in registers across the K loop: hoist the
     // read/write pair of the loop-carried tile (innermost loops first).
     SmallVector<scf::ForOp> loops;
