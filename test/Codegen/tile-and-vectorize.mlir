@@ -40,13 +40,16 @@ func.func @matmul(%x: tensor<1x10x24xf32>, %w: tensor<24x40xf32>) -> tensor<1x10
 // -----
 
 // Attention scores Q·Kᵀ (reduction innermost, K transposed) with f16
-// operands accumulated in f32: the casts stay inside the contraction.
+// operands accumulated in f32: the operand tiles are extended to f32 in
+// registers, so the contraction the outer-product lowering sees is f32.
 #q = affine_map<(b, h, m, n, k) -> (b, h, m, k)>
 #k = affine_map<(b, h, m, n, k) -> (b, h, n, k)>
 #s = affine_map<(b, h, m, n, k) -> (b, h, m, n)>
 // CHECK-LABEL: func.func @scores
 func.func @scores(%q: tensor<1x2x8x16xf16>, %k: tensor<1x2x32x16xf16>, %init: tensor<1x2x8x32xf32>) -> tensor<1x2x8x32xf32> {
-  // CHECK: vector.contract {{.*}} : vector<4x1xf16>, vector<16x1xf16> into vector<4x16xf32>
+  // CHECK-DAG: arith.extf %{{.*}} : vector<4x1xf16> to vector<4x1xf32>
+  // CHECK-DAG: arith.extf %{{.*}} : vector<16x1xf16> to vector<16x1xf32>
+  // CHECK: vector.contract {{.*}} : vector<4x1xf32>, vector<16x1xf32> into vector<4x16xf32>
   // CHECK-NOT: linalg.generic
   %r = linalg.generic {indexing_maps = [#q, #k, #s], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%q, %k : tensor<1x2x8x16xf16>, tensor<1x2x32x16xf16>) outs(%init : tensor<1x2x8x32xf32>) {
   ^bb0(%a: f16, %b: f16, %acc: f32):
