@@ -85,6 +85,12 @@ static cl::list<std::string> calibrationInputs(
              "inputs, or directories of them): run the model on them and "
              "attach per-weight statistics for data-aware compression"),
     cl::value_desc("file|dir,..."), cl::CommaSeparated);
+static cl::opt<unsigned> calibrationRounds(
+    "calibration-rounds",
+    cl::desc("Calibrate the compressed model again and recompress from the "
+             "original weights with those statistics, this many rounds in all "
+             "(2: every layer sees inputs through compressed earlier layers)"),
+    cl::init(1));
 static cl::opt<std::string> compressionPipeline(
     "pipeline",
     cl::desc("Compression passes to run after import (and calibration), "
@@ -211,23 +217,33 @@ int main(int argc, char **argv) {
   if (!module)
     return 1;
 
+  // Calibration, then the compression pipeline. With more rounds, the
+  // compressed model is calibrated again and the pipeline rerun on the
+  // original weights with those statistics: every layer then sees inputs
+  // that went through compressed earlier layers, the effect of GPTQ's
+  // layer-by-layer calibration at the cost of one more run per round.
+  std::vector<std::string> files;
+  mlir::qsl::CalibrationOptions calib;
+  calib.funcName = functionName;
+  calib.cpu.tileM = tileM;
+  calib.cpu.tileN = tileN;
   if (!calibrationInputs.empty()) {
-    std::vector<std::string> files;
     std::string error;
     if (mlir::failed(mlir::qsl::expandCalibrationInputs(calibrationInputs,
                                                          files, error))) {
       WithColor::error(errs(), "qslc") << error << "\n";
       return 1;
     }
-    mlir::qsl::CalibrationOptions calib;
-    calib.funcName = functionName;
-    calib.cpu.tileM = tileM;
-    calib.cpu.tileN = tileN;
-    if (mlir::failed(mlir::qsl::calibrateModule(*module, files, calib)))
-      return 1;
   }
+  if (calibrationRounds < 1 ||
+      (calibrationRounds > 1 && (files.empty() || compressionPipeline.empty()))) {
+    WithColor::error(errs(), "qslc")
+        << "--calibration-rounds=" << calibrationRounds
+        << " needs a value >= 1, and above 1 both --calibrate and --pipeline\n";
+    return 1;
+  }
+  mlir::PassManager pm(&context);
   if (!compressionPipeline.empty()) {
-    mlir::PassManager pm(&context);
     std::string errors;
     llvm::raw_string_ostream os(errors);
     if (mlir::failed(mlir::parsePassPipeline(compressionPipeline, pm, os))) {
@@ -236,8 +252,34 @@ int main(int argc, char **argv) {
           << "\n";
       return 1;
     }
-    if (mlir::failed(pm.run(*module)))
+  }
+  mlir::OwningOpRef<mlir::ModuleOp> pristine;
+  if (calibrationRounds > 1)
+    pristine = module->clone();
+  if (!files.empty() &&
+      mlir::failed(mlir::qsl::calibrateModule(*module, files, calib)))
+    return 1;
+  if (!compressionPipeline.empty() && mlir::failed(pm.run(*module)))
+    return 1;
+  for (unsigned round = 2; round <= calibrationRounds; ++round) {
+    if (mlir::failed(mlir::qsl::calibrateModule(*module, files, calib)))
       return 1;
+    mlir::OwningOpRef<mlir::ModuleOp> fresh = pristine->clone();
+    auto compressed = mlir::qsl::collectWeightUses(*module);
+    auto original = mlir::qsl::collectWeightUses(*fresh);
+    if (compressed.size() != original.size()) {
+      WithColor::error(errs(), "qslc")
+          << "internal error: the compressed model has " << compressed.size()
+          << " weights, the original " << original.size() << "\n";
+      return 1;
+    }
+    for (size_t i = 0; i < original.size(); ++i)
+      if (mlir::Attribute stats =
+              compressed[i].op->getAttr(mlir::qsl::kCalibrationAttr))
+        original[i].op->setAttr(mlir::qsl::kCalibrationAttr, stats);
+    if (mlir::failed(pm.run(*fresh)))
+      return 1;
+    module = std::move(fresh);
   }
   if (!reportFile.empty()) {
     mlir::FailureOr<llvm::json::Value> report =
