@@ -29,6 +29,10 @@
 // PMETHOD: error: qsl-prune: unknown method 'obs' (expected magnitude, wanda or sparsegpt)
 // RUN: not qsl-opt %s --qsl-prune="refine=swap" 2>&1 | FileCheck %s --check-prefix=REFINE
 // REFINE: error: qsl-prune: unknown refine 'swap' (expected dsnot)
+// RUN: not qsl-opt %s --qsl-prune="damp=-1" 2>&1 | FileCheck %s --check-prefix=DAMP
+// DAMP: error: qsl-prune: damp must be >= 0, got -1
+// RUN: not qsl-opt %s --qsl-quantize="block-size=0" 2>&1 | FileCheck %s --check-prefix=BLOCKSIZE
+// BLOCKSIZE: error: qsl-quantize: block-size must be >= 1, got 0
 // RUN: not qsl-opt %s --qsl-prune="method=wanda" 2>&1 | FileCheck %s --check-prefix=WANDA
 // WANDA: error: weight 'weight': method=wanda needs calibration statistics
 // A pattern that does not fit a weight skips it with a warning naming it.

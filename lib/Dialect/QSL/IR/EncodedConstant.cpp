@@ -323,10 +323,9 @@ FailureOr<EncodedContents> mlir::qsl::readEncodedConstant(ConstantOp op) {
           }
       } else {
         int64_t br = l.sparse.getBlockRows(), bc = l.sparse.getBlockCols();
-        int64_t blockCols = l.cols / bc, block = 0;
+        int64_t block = 0;
         for (int64_t r0 = 0; r0 < l.rows; r0 += br)
           for (int64_t c0 = 0; c0 < l.cols; c0 += bc, ++block) {
-            (void)blockCols;
             if (!(*mask)[block])
               continue;
             for (int64_t r = r0; r < r0 + br; ++r)

@@ -2,6 +2,7 @@
 #include "CompressWeights.h"
 
 #include "mlir/IR/Threading.h"
+#include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
 using namespace mlir::qsl;
@@ -44,15 +45,19 @@ LogicalResult mlir::qsl::compressWeights(ModuleOp module,
   return failure(failedAny);
 }
 
+std::string mlir::qsl::checkSharedOptions(double damp, int64_t blockSize,
+                                          StringRef include, StringRef exclude,
+                                          int64_t minElements,
+                                          WeightFilter &filter) {
+  if (damp < 0)
+    return llvm::formatv("damp must be >= 0, got {0}", damp).str();
+  if (blockSize < 1)
+    return llvm::formatv("block-size must be >= 1, got {0}", blockSize).str();
+  return filter.init(include, exclude, minElements);
+}
+
 std::vector<uint8_t> mlir::qsl::storedKeep(const WeightUse &use,
                                            const compress::Mask &canonical) {
-  compress::Mask stored;
-  if (use.transposed)
-    stored = canonical;
-  else
-    stored = canonical.transpose();
-  std::vector<uint8_t> out(stored.size());
-  for (int64_t i = 0; i < stored.size(); ++i)
-    out[i] = stored.data()[i];
-  return out;
+  std::vector<bool> stored = toStored<bool>(use, canonical);
+  return std::vector<uint8_t>(stored.begin(), stored.end());
 }

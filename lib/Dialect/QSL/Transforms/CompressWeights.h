@@ -34,6 +34,12 @@ using CompressFn = std::function<CompressedWeight(const WeightUse &)>;
 LogicalResult compressWeights(ModuleOp module, const WeightFilter &filter,
                               const CompressFn &fn);
 
+/// Checks the options every compression pass has (damp, block-size, the
+/// weight selection) and sets up `filter`; returns an error message or "".
+std::string checkSharedOptions(double damp, int64_t blockSize,
+                               StringRef include, StringRef exclude,
+                               int64_t minElements, WeightFilter &filter);
+
 /// The keep mask of `m` in the stored orientation, as bytes.
 std::vector<uint8_t> storedKeep(const WeightUse &use,
                                 const compress::Mask &canonical);

@@ -72,12 +72,10 @@ struct QslPrunePass : public mlir::qsl::impl::QslPrunePassBase<QslPrunePass> {
     if (refine == "dsnot" &&
         pattern.kind == cq::SparsityPattern::Kind::Block)
       return fail("refine=dsnot does not apply to block patterns");
-    if (damp < 0)
-      return fail("damp must be >= 0, got " + llvm::formatv("{0}", double(damp)).str());
-    if (blockSize < 1)
-      return fail("block-size must be >= 1, got " + Twine(blockSize));
     WeightFilter filter;
-    if (std::string e = filter.init(include, exclude, minElements); !e.empty())
+    if (std::string e = checkSharedOptions(damp, blockSize, include, exclude,
+                                           minElements, filter);
+        !e.empty())
       return fail(e);
     bool needsStats = method != "magnitude" || !refine.empty();
     std::string label = llvm::formatv("{0} {1}{2}{3}", method.getValue(),

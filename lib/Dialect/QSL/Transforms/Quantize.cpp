@@ -67,17 +67,15 @@ struct QslQuantizePass
                   llvm::formatv("{0}", double(outliers)).str());
     if (range != "minmax" && range != "mse")
       return fail("unknown range '" + range + "' (expected minmax or mse)");
-    if (damp < 0)
-      return fail("damp must be >= 0, got " + llvm::formatv("{0}", double(damp)).str());
-    if (blockSize < 1)
-      return fail("block-size must be >= 1, got " + Twine(blockSize));
+    WeightFilter filter;
+    if (std::string e = checkSharedOptions(damp, blockSize, include, exclude,
+                                           minElements, filter);
+        !e.empty())
+      return fail(e);
     FloatType scaleElem = parseScaleType(ctx, scaleType);
     if (!scaleElem)
       return fail("unknown scale-type '" + scaleType +
                   "' (expected f16, bf16 or f32)");
-    WeightFilter filter;
-    if (std::string e = filter.init(include, exclude, minElements); !e.empty())
-      return fail(e);
 
     cq::QuantSpec spec;
     spec.bits = bits;
@@ -172,15 +170,13 @@ struct QslQuantizePass
         // Stored: linear indices of the weight as stored, residuals
         // w - deq(q) so that the outlier positions come out exact (to f16).
         cq::Matrix deq = q.dequantize();
-        int64_t rows = use.weightType.getDimSize(0),
-                cols = use.weightType.getDimSize(1);
+        int64_t cols = use.weightType.getDimSize(1);
         std::vector<std::pair<int64_t, double>> stored;
         for (int64_t i : outlierPos) {
           int64_t r = i / w.cols(), c = i % w.cols(); // canonical [N, K]
           int64_t idx = use.transposed ? r * cols + c : c * cols + r;
           stored.push_back({idx, double(original.data()[i]) - deq.data()[i]});
         }
-        (void)rows;
         llvm::sort(stored);
         for (auto &[idx, v] : stored) {
           out.contents.outlierIndices.push_back(idx);
