@@ -69,6 +69,7 @@ QSL_PIPELINES = {
     "rtn4": "qsl-quantize{bits=4 group=128 method=rtn}",
     "gptq4": "qsl-quantize{bits=4 group=128 method=gptq range=mse damp=0.1}",
     "gptq3": "qsl-quantize{bits=3 group=128 method=gptq range=mse damp=0.1}",
+    "awq4": "qsl-quantize{bits=4 group=128 method=awq range=mse}",
     "24-magnitude": "qsl-prune{pattern=2:4 method=magnitude}",
     "24-wanda": "qsl-prune{pattern=2:4 method=wanda}",
     "24-sparsegpt": "qsl-prune{pattern=2:4 method=sparsegpt}",
@@ -404,9 +405,11 @@ def qsl_compressed_bytes(report):
 
 def qsl_methods(report):
     """The distinct per-weight "method" strings of qslc's report (e.g. 'gptq
-    w4 g128 asym'), joined; empty when the report has none."""
+    w4 g128 asym'), joined, without AWQ's per-weight details (', alpha 0.25
+    duo, ...'); empty when the report has none."""
     try:
-        return ", ".join(sorted({w["method"] for w in report["weights"] if w.get("method")}))
+        return ", ".join(sorted({w["method"].split(", alpha")[0]
+                                 for w in report["weights"] if w.get("method")}))
     except (TypeError, KeyError):
         return ""
 
@@ -531,6 +534,10 @@ def main():
             ("int4 g128 GPTQ", 4, "nncf-awq-se4-asym", "NNCF (ONNX)", "INT4_ASYM, awq + scale_estimation",
              onnx_row(lambda o: nncf_onnx(model21, o, M.INT4_ASYM, calib, group_size=128, ratio=1.0,
                                           all_layers=True, awq=True, scale_estimation=True))),
+            ("int4 g128 AWQ", 4, "qsl-awq4", "QSL", QSL_PIPELINES["awq4"], qsl_row("awq4")),
+            ("int4 g128 AWQ", 4, "nncf-awq4-asym", "NNCF (ONNX)", "INT4_ASYM, awq=True",
+             onnx_row(lambda o: nncf_onnx(model21, o, M.INT4_ASYM, calib, group_size=128, ratio=1.0,
+                                          all_layers=True, awq=True))),
             ("int3 g128 GPTQ", 3, "qsl-gptq3", "QSL", QSL_PIPELINES["gptq3"], qsl_row("gptq3")),
             ("int3 g128 GPTQ", 3, "ort-gptq3-asym", "onnxruntime", "GPTQ asym, 3-bit (fake-quantized fp32)",
              onnx_row(lambda o: ort_gptq(named, o, 3, False, calib))),

@@ -46,7 +46,8 @@ def ttype(shape, elem, enc=None):
 # ----------------------------------------------------------------------------
 # numpy reference decoder (the spec, written independently of the lowering)
 # ----------------------------------------------------------------------------
-def decode(shape, storage, quant=None, sparse=None, outliers=False, lowrank=False):
+def decode(shape, storage, quant=None, sparse=None, outliers=False, lowrank=False,
+           smooth=None):
     rows = shape[0]
     cols = int(np.prod(shape[1:]))
     total = np.zeros((rows, cols), np.float64)
@@ -111,6 +112,9 @@ def decode(shape, storage, quant=None, sparse=None, outliers=False, lowrank=Fals
                   storage["outlier_values"].astype(np.float64))
     if lowrank:
         total += storage["u"].astype(np.float64) @ storage["v"].astype(np.float64)
+    if smooth is not None:  # one multiplier per channel of the axis
+        m = storage["smooth"].astype(np.float64)
+        total *= m[:, None] if smooth == 0 else m[None, :]
     return total.reshape(shape)
 
 
@@ -118,14 +122,15 @@ def decode(shape, storage, quant=None, sparse=None, outliers=False, lowrank=Fals
 # Random cases
 # ----------------------------------------------------------------------------
 ORDER = ["values", "scales", "zeros", "codebook", "mask", "meta",
-         "outlier_indices", "outlier_values", "u", "v"]
+         "outlier_indices", "outlier_values", "u", "v", "smooth"]
 
 
 def f16(shape, scale=1.0):
     return (rng.standard_normal(shape) * scale).astype(np.float16)
 
 
-def make_case(name, shape, elem, quant=None, sparse=None, outliers=0, rank=0):
+def make_case(name, shape, elem, quant=None, sparse=None, outliers=0, rank=0,
+              smooth=None):
     rows, cols = shape[0], int(np.prod(shape[1:]))
     storage, types, facets = {}, {}, []
     vshape = (rows, cols)
@@ -197,9 +202,13 @@ def make_case(name, shape, elem, quant=None, sparse=None, outliers=0, rank=0):
         storage["v"] = f16((rank, cols), 0.5)
         types["u"] = types["v"] = "f16"
         facets.append(f"lowrank = <rank = {rank}, type = f16>")
+    if smooth is not None:
+        storage["smooth"] = np.abs(f16(((rows, cols)[smooth],))) + np.float16(0.25)
+        types["smooth"] = "f16"
+        facets.append(f"smooth = <axis = {smooth}, type = f16>")
     enc = "#qsl.encoding<" + ", ".join(facets) + ">"
     expected = decode(shape, storage, quant=quant, sparse=sparse,
-                      outliers=bool(outliers), lowrank=bool(rank))
+                      outliers=bool(outliers), lowrank=bool(rank), smooth=smooth)
     attrs = " ".join(f"{role}({literal(storage[role], types[role])})"
                      for role in ORDER if role in storage)
     return dict(name=name, shape=shape, elem=elem, enc=enc, attrs=attrs,
@@ -223,10 +232,15 @@ cases = [
               sparse=dict(kind="nm", n=2, m=4, axis=1), outliers=5, rank=2),
     make_case("f16_all", (16, 16), "f16", quant=dict(bits=4, axis=0, group=8),
               sparse=dict(kind="nm", n=2, m=4, axis=0), outliers=3, rank=2),
+    make_case("awq_smooth_axis0", (16, 12), "f32", quant=dict(bits=4, axis=0, group=8, zero=True),
+              smooth=0),
+    make_case("smooth_all_axis1", (8, 16), "f32", quant=dict(bits=4, axis=1, group=8, zero=True),
+              sparse=dict(kind="nm", n=2, m=4, axis=1), outliers=4, rank=2, smooth=1),
 ]
 
 # Matmul and conv over random encoded weights.
-mm = make_case("mm_weight", (16, 8), "f32", quant=dict(bits=4, axis=0, group=4, zero=True), rank=2)
+mm = make_case("mm_weight", (16, 8), "f32", quant=dict(bits=4, axis=0, group=4, zero=True), rank=2,
+               smooth=0)
 mmt = make_case("mmt_weight", (8, 16), "f32", quant=dict(bits=4, axis=1, group=4, zero=True),
                 sparse=dict(kind="nm", n=2, m=4, axis=1))
 cv = make_case("conv_weight", (6, 2, 3, 3), "f32", quant=dict(bits=8, axis=1, group=0), outliers=4)

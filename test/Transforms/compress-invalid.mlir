@@ -2,7 +2,7 @@
 // RUN: not qsl-opt %s --qsl-quantize="bits=9" 2>&1 | FileCheck %s --check-prefix=BITS
 // BITS: error: qsl-quantize: bits must be between 2 and 8, got 9
 // RUN: not qsl-opt %s --qsl-quantize="method=awq2" 2>&1 | FileCheck %s --check-prefix=METHOD
-// METHOD: error: qsl-quantize: unknown method 'awq2' (expected rtn, mse or gptq)
+// METHOD: error: qsl-quantize: unknown method 'awq2' (expected rtn, mse, gptq or awq)
 // RUN: not qsl-opt %s --qsl-quantize="group=-4" 2>&1 | FileCheck %s --check-prefix=GROUP
 // GROUP: error: qsl-quantize: group must be >= 0 (0: one scale per output channel), got -4
 // RUN: not qsl-opt %s --qsl-quantize="scale-type=f8" 2>&1 | FileCheck %s --check-prefix=SCALE
@@ -17,6 +17,10 @@
 // REGEX: error: qsl-quantize: invalid include regex '(fc':
 // RUN: not qsl-opt %s --qsl-quantize="group=2 method=gptq" 2>&1 | FileCheck %s --check-prefix=NOSTATS
 // NOSTATS: error: weight 'weight': method=gptq needs calibration statistics; compile with qslc --calibrate=INPUTS.npz (or use method=rtn)
+// RUN: not qsl-opt %s --qsl-quantize="group=2 method=awq" 2>&1 | FileCheck %s --check-prefix=AWQSTATS
+// AWQSTATS: error: weight 'weight': method=awq needs calibration statistics; compile with qslc --calibrate=INPUTS.npz (or use method=rtn)
+// RUN: not qsl-opt %s --qsl-quantize="method=awq outliers=0.01" 2>&1 | FileCheck %s --check-prefix=AWQOUT
+// AWQOUT: error: qsl-quantize: outliers=... is not combined with method=awq yet
 // RUN: not qsl-opt %s --qsl-prune="pattern=3:2" 2>&1 | FileCheck %s --check-prefix=NM
 // NM: error: qsl-prune: bad pattern '3:2': N:M needs 0 < N < M
 // RUN: not qsl-opt %s --qsl-prune="pattern=block:0x4" 2>&1 | FileCheck %s --check-prefix=BLOCK

@@ -1,7 +1,8 @@
 //===- DenseApproximation.cpp - Rebuild the dense tensor of an encoding ----===//
 //
-// W = round_T( select(M, deq(Q), 0) + scatter(O) + U·V ), computed in the
-// view's compute type (f32, or f64 for f64 tensors) and rounded once.
+// W = round_T( S ⊙ (select(M, deq(Q), 0) + scatter(O) + U·V) ), computed in
+// the view's compute type (f32, or f64 for f64 tensors) and rounded once;
+// S multiplies every element by the smooth multiplier of its channel.
 //
 // Everything is built on the matrix view [dim0, dim1*...*dimN] that all
 // facets are defined on, and reshaped to the tensor's shape at the end.
@@ -69,6 +70,8 @@ public:
     if (type.getLowRank())
       total = addLowRank(total);
     assert(total && "an encoding has at least one facet");
+    if (type.getSmooth())
+      total = applySmooth(total);
     total = convertFloatTensor(b, loc, total, type.getElementType());
     return fromMatrix(b, loc, total, type.getDenseType());
   }
@@ -336,6 +339,22 @@ private:
                               return {arith::AddFOp::create(nb, nl, in[0],
                                                             in[1])};
                             })[0];
+  }
+
+  /// Multiplies every element by the smooth multiplier of its channel
+  /// (its index along the smooth axis).
+  Value applySmooth(Value total) {
+    Value smooth = storage[StorageRole::Smooth];
+    int64_t axis = type.getSmooth().getAxis();
+    return buildElementwise(
+        b, loc, total, ValueRange{total}, computeType,
+        [&](OpBuilder &nb, Location nl, ValueRange in,
+            ValueRange indices) -> SmallVector<Value> {
+          Value m = tensor::ExtractOp::create(nb, nl, smooth,
+                                              ValueRange{indices[axis]});
+          return {arith::MulFOp::create(nb, nl, in[0],
+                                        convertFloat(nb, nl, m, computeType))};
+        })[0];
   }
 
   OpBuilder &b;

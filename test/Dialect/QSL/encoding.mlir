@@ -39,3 +39,10 @@ func.func @outliers_lowrank(%a: tensor<8x8xf32, #qsl.encoding<lowrank = <rank = 
 // CHECK-LABEL: @lowrank_conv_filter
 // CHECK-SAME: #qsl.encoding<lowrank = <rank = 7, type = f16>>
 func.func @lowrank_conv_filter(%a: tensor<16x4x3x3xf32, #qsl.encoding<lowrank = <rank = 7, type = f16>>>) { return }
+
+// -----
+// CHECK-LABEL: @smooth
+// CHECK-SAME: #qsl.encoding<quant = <bits = 4, group = 32, scale = f16, zero = i4>, smooth = <type = f16>>
+// CHECK-SAME: #qsl.encoding<quant = <bits = 4, axis = 1, scale = f16>, sparse = <2:4, axis = 1>, smooth = <axis = 1, type = bf16>>
+func.func @smooth(%a: tensor<64x16xf32, #qsl.encoding<smooth = <axis = 0, type = f16>, quant = <bits = 4, group = 32, scale = f16, zero = i4>>>,
+                  %b: tensor<16x64xf32, #qsl.encoding<quant = <bits = 4, axis = 1, scale = f16>, sparse = <2:4, axis = 1>, smooth = <axis = 1, type = bf16>>>) { return }

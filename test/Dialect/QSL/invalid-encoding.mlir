@@ -20,7 +20,7 @@ func.func @scalar(%a: tensor<f32, #qsl.encoding<outliers = <count = 1, type = f1
 func.func @unknown_facet_param(%a: tensor<8x8xf32, #qsl.encoding<quant = <bits = 4, scale = f16, rank = 2>>>) { return }
 
 // -----
-// expected-error @+1 {{unknown qsl.encoding facet 'quantize'; expected quant, sparse, outliers or lowrank}}
+// expected-error @+1 {{unknown qsl.encoding facet 'quantize'; expected quant, sparse, outliers, lowrank or smooth}}
 func.func @unknown_facet(%a: tensor<8x8xf32, #qsl.encoding<quantize = <bits = 4, scale = f16>>>) { return }
 
 // -----

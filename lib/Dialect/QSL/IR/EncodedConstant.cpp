@@ -223,6 +223,9 @@ mlir::qsl::buildEncodedConstant(OpBuilder &b, Location loc,
     case StorageRole::LowRankV:
       a = floats(in.v);
       break;
+    case StorageRole::Smooth:
+      a = floats(in.smooth);
+      break;
     case StorageRole::Codebook:
       break;
     }
@@ -237,7 +240,7 @@ mlir::qsl::buildEncodedConstant(OpBuilder &b, Location loc,
       at(StorageRole::Zeros), at(StorageRole::Codebook), at(StorageRole::Mask),
       at(StorageRole::Meta), at(StorageRole::OutlierIndices),
       at(StorageRole::OutlierValues), at(StorageRole::LowRankU),
-      at(StorageRole::LowRankV));
+      at(StorageRole::LowRankV), at(StorageRole::Smooth));
 }
 
 FailureOr<EncodedContents> mlir::qsl::readEncodedConstant(ConstantOp op) {
@@ -352,6 +355,12 @@ FailureOr<EncodedContents> mlir::qsl::readEncodedConstant(ConstantOp op) {
     out.u = std::move(*u);
     out.v = std::move(*v);
   }
+  if (view.getSmooth()) {
+    auto smooth = floats(StorageRole::Smooth);
+    if (!smooth)
+      return unavailable(StorageRole::Smooth);
+    out.smooth = std::move(*smooth);
+  }
   return out;
 }
 
@@ -401,6 +410,15 @@ mlir::qsl::denseApproximation(const EncodedTensorType &type,
           acc = c(acc + c(roundTo(in.u[r * rank + k], ft) *
                                roundTo(in.v[k * l.cols + col], ft)));
         w[r * l.cols + col] = c(w[r * l.cols + col] + acc);
+      }
+  }
+  if (SmoothAttr sm = type.getSmooth()) {
+    auto st = llvm::cast<FloatType>(sm.getType());
+    bool alongRows = sm.getAxis() == 0;
+    for (int64_t r = 0; r < l.rows; ++r)
+      for (int64_t col = 0; col < l.cols; ++col) {
+        double m = c(roundTo(in.smooth[alongRows ? r : col], st));
+        w[r * l.cols + col] = c(w[r * l.cols + col] * m);
       }
   }
   for (double &v : w)

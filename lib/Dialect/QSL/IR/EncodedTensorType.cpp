@@ -29,6 +29,8 @@ StringRef mlir::qsl::getStorageRoleName(StorageRole role) {
     return "u";
   case StorageRole::LowRankV:
     return "v";
+  case StorageRole::Smooth:
+    return "smooth";
   }
   llvm_unreachable("unknown storage role");
 }
@@ -150,6 +152,12 @@ SmallVector<StorageTensor> EncodedTensorType::getStorage() const {
     add(StorageRole::LowRankU, {getMatrixRows(), lowrank.getRank()}, t,
         widthOf(t));
     add(StorageRole::LowRankV, {lowrank.getRank(), getMatrixCols()}, t,
+        widthOf(t));
+  }
+
+  if (SmoothAttr smooth = getSmooth()) {
+    Type t = smooth.getType();
+    add(StorageRole::Smooth, {getMatrixShape()[smooth.getAxis()]}, t,
         widthOf(t));
   }
   return storage;

@@ -260,23 +260,37 @@ LogicalResult LowRankAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 // EncodingAttr
 //===----------------------------------------------------------------------===//
 
-LogicalResult EncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                                   QuantAttr quant, SparseAttr sparse,
-                                   OutliersAttr outliers, LowRankAttr lowrank) {
-  if (!quant && !sparse && !outliers && !lowrank)
-    return emitError() << "qsl.encoding needs at least one facet (quant, "
-                          "sparse, outliers or lowrank)";
+LogicalResult SmoothAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 int64_t axis, Type type) {
+  if (axis < 0 || axis > 1)
+    return emitError() << "smooth axis " << axis
+                       << " is out of range: facets see the tensor as a "
+                          "matrix, so the axis is 0 or 1";
+  if (!llvm::isa<FloatType>(type))
+    return emitError() << "smooth type must be a float type, got " << type;
   return success();
 }
 
-// <quant = <...>, sparse = <...>, outliers = <...>, lowrank = <...>>, any
-// subset, in any order.
+LogicalResult EncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                   QuantAttr quant, SparseAttr sparse,
+                                   OutliersAttr outliers, LowRankAttr lowrank,
+                                   SmoothAttr smooth) {
+  if (!quant && !sparse && !outliers && !lowrank)
+    return emitError() << "qsl.encoding needs at least one facet (quant, "
+                          "sparse, outliers or lowrank)"
+                       << (smooth ? "; smooth only scales the others" : "");
+  return success();
+}
+
+// <quant = <...>, sparse = <...>, outliers = <...>, lowrank = <...>,
+// smooth = <...>>, any subset, in any order.
 Attribute EncodingAttr::parse(AsmParser &parser, Type) {
   SMLoc loc = parser.getCurrentLocation();
   QuantAttr quant;
   SparseAttr sparse;
   OutliersAttr outliers;
   LowRankAttr lowrank;
+  SmoothAttr smooth;
   if (parser.parseLess())
     return {};
   if (failed(parser.parseOptionalGreater())) {
@@ -300,11 +314,13 @@ Attribute EncodingAttr::parse(AsmParser &parser, Type) {
           key == "quant"      ? parseFacet(quant)
           : key == "sparse"   ? parseFacet(sparse)
           : key == "outliers" ? parseFacet(outliers)
-          : key == "lowrank"
-              ? parseFacet(lowrank)
+          : key == "lowrank"  ? parseFacet(lowrank)
+          : key == "smooth"
+              ? parseFacet(smooth)
               : ParseResult(parser.emitError(keyLoc)
                             << "unknown qsl.encoding facet '" << key
-                            << "'; expected quant, sparse, outliers or lowrank");
+                            << "'; expected quant, sparse, outliers, lowrank "
+                               "or smooth");
       if (failed(result))
         return {};
     } while (succeeded(parser.parseOptionalComma()));
@@ -312,7 +328,8 @@ Attribute EncodingAttr::parse(AsmParser &parser, Type) {
       return {};
   }
   return getChecked([&]() { return parser.emitError(loc); },
-                    parser.getContext(), quant, sparse, outliers, lowrank);
+                    parser.getContext(), quant, sparse, outliers, lowrank,
+                    smooth);
 }
 
 void EncodingAttr::print(AsmPrinter &printer) const {
@@ -336,6 +353,11 @@ void EncodingAttr::print(AsmPrinter &printer) const {
   if (getLowrank()) {
     printer << sep << "lowrank = ";
     getLowrank().print(printer);
+    sep = ", ";
+  }
+  if (getSmooth()) {
+    printer << sep << "smooth = ";
+    getSmooth().print(printer);
     sep = ", ";
   }
   printer << ">";

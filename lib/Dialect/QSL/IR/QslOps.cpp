@@ -36,6 +36,8 @@ ElementsAttr ConstantOp::getStorage(StorageRole role) {
     return getUAttr();
   case StorageRole::LowRankV:
     return getVAttr();
+  case StorageRole::Smooth:
+    return getSmoothAttr();
   }
   llvm_unreachable("unknown storage role");
 }

@@ -159,7 +159,7 @@ struct QslPrunePass : public mlir::qsl::impl::QslPrunePassBase<QslPrunePass> {
         out.skipped = "the pattern removes every element";
         return out;
       }
-      auto encoding = EncodingAttr::get(ctx, {}, sparse, {}, {});
+      auto encoding = EncodingAttr::get(ctx, {}, sparse, {}, {}, {});
       out.type = RankedTensorType::get(use.weightType.getShape(),
                                        use.weightType.getElementType(), encoding);
       std::vector<float> values = toStored<float>(use, pruned.weights);

@@ -1,9 +1,11 @@
-//===- Quantize.cpp - qsl-quantize: RTN, MSE and GPTQ weight quantization -===//
+//===- Quantize.cpp - qsl-quantize: RTN, MSE, GPTQ and AWQ quantization ---===//
 #include "CompressWeights.h"
 
+#include "qsl/Compress/AWQ.h"
 #include "qsl/Compress/Quantize.h"
 #include "qsl/Dialect/QSL/Transforms/Passes.h"
 
+#include "mlir/IR/Threading.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <numeric>
@@ -42,6 +44,78 @@ std::vector<double> storedFloats(const WeightUse &use, const cq::Matrix &m) {
   return std::vector<double>(v.begin(), v.end());
 }
 
+cq::MultiplierType multiplierTypeOf(FloatType t) {
+  if (t.isF16())
+    return cq::MultiplierType::F16;
+  if (t.isBF16())
+    return cq::MultiplierType::BF16;
+  return cq::MultiplierType::F32;
+}
+
+/// The AWQ multipliers of every accepted weight use, searched jointly for
+/// the weights that read the same activation (Q, K and V of one block).
+/// Uses without calibration statistics get none (quantizeOne reports
+/// them); uses that quantizeOne will skip are left out of their group.
+struct AWQPlan {
+  DenseMap<Operation *, cq::Vector> multipliers;
+  DenseMap<Operation *, std::string> labels;
+};
+
+FailureOr<AWQPlan> planAWQ(ModuleOp module, const WeightFilter &filter,
+                           const cq::QuantSpec &spec,
+                           const cq::AWQOptions &options) {
+  llvm::MapVector<Value, SmallVector<WeightUse>> groups;
+  for (WeightUse &use : collectWeightUses(module))
+    if (filter.accepts(use) && (spec.group == 0 || use.k % spec.group == 0))
+      groups[use.input].push_back(std::move(use));
+  SmallVector<SmallVector<WeightUse> *> work;
+  for (auto &entry : groups)
+    work.push_back(&entry.second);
+  std::vector<std::optional<cq::AWQResult>> results(work.size());
+  std::atomic<bool> failedRead{false};
+  MLIRContext *ctx = module.getContext();
+  parallelFor(ctx, 0, work.size(), [&](size_t i) {
+    SmallVector<WeightUse> &uses = *work[i];
+    std::optional<cq::InputStatistics> stats = readCalibration(uses.front());
+    if (!stats)
+      return;
+    std::vector<cq::Matrix> ws(uses.size());
+    std::vector<cq::Mask> keeps(uses.size());
+    std::vector<cq::AWQWeight> group;
+    for (size_t u = 0; u < uses.size(); ++u) {
+      if (failed(readCanonicalWeight(uses[u], ws[u], keeps[u]))) {
+        failedRead = true;
+        return;
+      }
+    }
+    for (size_t u = 0; u < uses.size(); ++u)
+      group.push_back({&ws[u], uses[u].encoded ? &keeps[u] : nullptr});
+    cq::AWQOptions o = options;
+    o.range = {}; // the final codes are made by quantizeOne
+    cq::AWQResult r = cq::searchAWQ(group, stats->gram, stats->tokens, spec, o);
+    r.quantized.clear();
+    results[i] = std::move(r);
+  });
+  if (failedRead)
+    return failure();
+  AWQPlan plan;
+  for (auto [i, uses] : llvm::enumerate(work)) {
+    if (!results[i])
+      continue;
+    std::string label = llvm::formatv(
+        ", alpha {0:f2}{1}, {2} weights share the scales", results[i]->alpha,
+        results[i]->duo ? " duo" : "", uses->size());
+    if (uses->size() == 1)
+      label = llvm::formatv(", alpha {0:f2}{1}", results[i]->alpha,
+                            results[i]->duo ? " duo" : "");
+    for (WeightUse &use : *uses) {
+      plan.multipliers[use.op] = results[i]->multipliers;
+      plan.labels[use.op] = label;
+    }
+  }
+  return plan;
+}
+
 struct QslQuantizePass
     : public mlir::qsl::impl::QslQuantizePassBase<QslQuantizePass> {
   using Base::Base;
@@ -58,13 +132,17 @@ struct QslQuantizePass
     if (group < 0)
       return fail("group must be >= 0 (0: one scale per output channel), got " +
                   Twine(group));
-    if (method != "rtn" && method != "mse" && method != "gptq")
-      return fail("unknown method '" + method + "' (expected rtn, mse or gptq)");
+    if (method != "rtn" && method != "mse" && method != "gptq" &&
+        method != "awq")
+      return fail("unknown method '" + method +
+                  "' (expected rtn, mse, gptq or awq)");
     if (actOrder.hasValue() && actOrder && method != "gptq")
       return fail("act-order applies to method=gptq only");
     if (!(outliers >= 0.0 && outliers < 1.0))
       return fail("outliers must be a fraction in [0, 1), got " +
                   llvm::formatv("{0}", double(outliers)).str());
+    if (method == "awq" && outliers > 0.0)
+      return fail("outliers=... is not combined with method=awq yet");
     if (range != "minmax" && range != "mse")
       return fail("unknown range '" + range + "' (expected minmax or mse)");
     WeightFilter filter;
@@ -89,6 +167,15 @@ struct QslQuantizePass
     gptq.blockSize = blockSize;
     gptq.actOrder = actOrder;
     gptq.range = rangeOptions;
+    std::optional<AWQPlan> awq;
+    if (method == "awq") {
+      cq::AWQOptions o;
+      o.multiplierType = multiplierTypeOf(scaleElem);
+      FailureOr<AWQPlan> plan = planAWQ(module, filter, spec, o);
+      if (failed(plan))
+        return signalPassFailure();
+      awq = std::move(*plan);
+    }
     std::string label = llvm::formatv(
         "{0} w{1} {2}{3}{4}{5}{6}", method.getValue(), bits.getValue(),
         group == 0 ? std::string("per-channel") : "g" + std::to_string(group),
@@ -147,6 +234,7 @@ struct QslQuantizePass
       for (int64_t i : outlierPos)
         w.data()[i] = 0.0f;
       cq::QuantizedMatrix q;
+      cq::Vector multipliers; // AWQ's smooth facet
       if (method == "gptq") {
         std::optional<cq::InputStatistics> stats = readCalibration(use);
         if (!stats) {
@@ -158,6 +246,16 @@ struct QslQuantizePass
         if (prior)
           o.keep = &keep;
         q = cq::quantizeGPTQ(w, stats->gram, spec, o);
+      } else if (awq) {
+        auto it = awq->multipliers.find(use.op);
+        if (it == awq->multipliers.end()) {
+          out.error = "method=awq needs calibration statistics; compile with "
+                      "qslc --calibrate=INPUTS.npz (or use method=rtn)";
+          return out;
+        }
+        multipliers = it->second;
+        q = cq::quantizeRTN(w * multipliers.cwiseInverse().asDiagonal(), spec,
+                            rangeOptions);
       } else {
         q = cq::quantizeRTN(w, spec, rangeOptions);
       }
@@ -185,9 +283,16 @@ struct QslQuantizePass
         outlierFacet = OutliersAttr::get(ctx, stored.size(),
                                          Float16Type::get(ctx));
       }
+      SmoothAttr smooth;
+      if (multipliers.size()) {
+        smooth = SmoothAttr::get(ctx, /*axis=*/use.transposed ? 1 : 0,
+                                 scaleElem);
+        out.contents.smooth.assign(multipliers.data(),
+                                   multipliers.data() + multipliers.size());
+      }
       auto encoding = EncodingAttr::get(
           ctx, quant, prior ? prior.getSparse() : SparseAttr(), outlierFacet,
-          {});
+          {}, smooth);
       RankedTensorType dense = use.encoded ? EncodedTensorType::get(
                                                  use.weightType)
                                                  ->getDenseType()
@@ -201,6 +306,8 @@ struct QslQuantizePass
       if (prior)
         out.contents.keep = std::move(priorContents.keep);
       out.method = label;
+      if (awq)
+        out.method += awq->labels.lookup(use.op);
       return out;
     };
     if (failed(compressWeights(module, filter, quantizeOne)))

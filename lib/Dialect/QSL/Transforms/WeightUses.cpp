@@ -255,12 +255,16 @@ LogicalResult mlir::qsl::replaceWithEncoded(WeightUse &use,
       fullMethod = (prior.getValue() + " + " + method).str();
   (*constant)->setAttr(kMethodAttr, b.getStringAttr(fullMethod));
 
-  auto xType = llvm::cast<RankedTensorType>(use.input.getType());
+  // The activation is operand 0 of every form collectWeightUses accepts.
+  // It is read from the op, not from use.input: when a contraction feeds
+  // another one directly, the producer may already have been replaced.
+  Value input = op->getOperand(0);
+  auto xType = llvm::cast<RankedTensorType>(input.getType());
   SmallVector<int64_t> yShape(xType.getShape());
   yShape.back() = use.n;
   auto mm = MatmulOp::create(
-      b, loc, RankedTensorType::get(yShape, xType.getElementType()),
-      use.input, *constant, use.transposed);
+      b, loc, RankedTensorType::get(yShape, xType.getElementType()), input,
+      *constant, use.transposed);
   if (Attribute calib = op->getAttr(kCalibrationAttr))
     mm->setAttr(kCalibrationAttr, calib);
   Value result = mm;
@@ -280,6 +284,7 @@ LogicalResult mlir::qsl::replaceWithEncoded(WeightUse &use,
   if (old && old->use_empty())
     old->erase();
   use.op = mm;
+  use.input = input;
   use.encoded = *constant;
   use.weightType = encodedType;
   return success();

@@ -48,7 +48,7 @@ Value emitEncoded(NodeContext &n, const QuantWeight &w, llvm::StringRef name) {
   Type zeroType = w.symmetric ? Type() : codeType;
   auto quant = QuantAttr::get(ctx, w.bits, w.axis, w.group, w.scaleType,
                               zeroType, /*codebook=*/0);
-  auto encoding = EncodingAttr::get(ctx, quant, {}, {}, {});
+  auto encoding = EncodingAttr::get(ctx, quant, {}, {}, {}, {});
   auto type = RankedTensorType::get(w.shape, w.scaleType, encoding);
   std::optional<EncodedTensorType> view = EncodedTensorType::get(type);
   if (!view || failed(encoding.verifyEncoding(w.shape, w.scaleType, [&]() {

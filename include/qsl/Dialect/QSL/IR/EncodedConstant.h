@@ -8,7 +8,7 @@
 // position-wise form into side tensors, readEncodedConstant unpacks them,
 // and denseApproximation evaluates the encoding's definition
 //
-//   W = round_T( select(M, deq(Q), 0) + scatter(O) + U·V )
+//   W = round_T( S ⊙ (select(M, deq(Q), 0) + scatter(O) + U·V) )
 //
 // in C++, the twin of qsl-lower-to-linalg used by reports and tests.
 //
@@ -34,6 +34,7 @@ struct EncodedContents {
   std::vector<int64_t> outlierIndices;
   std::vector<double> outlierValues;
   std::vector<double> u, v;     // low-rank factors, row-major
+  std::vector<double> smooth;   // one multiplier per channel of its axis
 };
 
 /// A qsl.constant of `type` (with a #qsl.encoding) holding `contents`;

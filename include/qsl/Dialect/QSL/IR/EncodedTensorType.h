@@ -28,8 +28,9 @@ enum class StorageRole : unsigned {
   OutlierValues,  // outlier residuals
   LowRankU,       // [rows, rank]
   LowRankV,       // [rank, cols]
+  Smooth,         // one multiplier per channel of the smooth axis
 };
-constexpr unsigned kNumStorageRoles = 10;
+constexpr unsigned kNumStorageRoles = 11;
 
 /// The attribute/keyword name of a role (`values`, `scales`, ...).
 llvm::StringRef getStorageRoleName(StorageRole role);
@@ -67,6 +68,7 @@ public:
   SparseAttr getSparse() const { return encoding.getSparse(); }
   OutliersAttr getOutliers() const { return encoding.getOutliers(); }
   LowRankAttr getLowRank() const { return encoding.getLowrank(); }
+  SmoothAttr getSmooth() const { return encoding.getSmooth(); }
   /// True when there is a quantized and/or sparse main term; a tensor with
   /// only outliers and/or low-rank facets has none (its main term is 0).
   bool hasMainTerm() const { return getQuant() || getSparse(); }

@@ -133,6 +133,30 @@ def Qsl_LowRankAttr : Qsl_Attr<"LowRank", "lowrank"> {
   let genVerifyDecl = 1;
 }
 
+def Qsl_SmoothAttr : Qsl_Attr<"Smooth", "smooth"> {
+  let summary = "Smoothing facet: one multiplier per channel of the reduction axis";
+  let description = [{
+    Multiplies the sum of all other facets by `smooth[i]`, where `i` is the
+    element's index along matrix axis `axis` (the reduction axis of the
+    consuming op, as for `quant`). The other facets therefore encode the
+    weight with every input channel divided by its multiplier,
+    `W' = W ⊙ (1/smooth)`, which is what activation-aware scaling (AWQ,
+    SmoothQuant) quantizes: channels that see large activations get larger
+    weights and finer steps. A kernel applies the multipliers to the
+    activation (`x ⊙ smooth`, K products per row) instead of to the weight.
+    Side tensor: `smooth` (`[size of axis]`, of `type`).
+    It needs another facet: alone it would scale nothing.
+
+    Example: `smooth = <axis = 0, type = f16>`
+  }];
+  let parameters = (ins
+    DefaultValuedParameter<"int64_t", "0">:$axis,
+    "::mlir::Type":$type
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // The encoding
 //===----------------------------------------------------------------------===//
@@ -144,16 +168,18 @@ def Qsl_EncodingAttr : Qsl_Attr<"Encoding", "encoding",
     A tensor encoding whose facets compose into
 
     ```
-    W = round_T( select(M, deq(Q), 0) + scatter(O) + U·V )
+    W = round_T( S ⊙ (select(M, deq(Q), 0) + scatter(O) + U·V) )
     ```
 
     where every term is computed in f32 (f64 for f64 tensors) and rounded to
-    the tensor's element type `T` once. Facets that are absent contribute
-    nothing; at least one must be present. The side tensors needed by the
+    the tensor's element type `T` once, and `S` scales every element by the
+    `smooth` multiplier of its channel. Facets that are absent contribute
+    nothing (an absent `smooth` multiplies by 1); at least one of the
+    other four must be present. The side tensors needed by the
     facets, and their types, follow from the encoding and the tensor's shape
     (see `EncodedTensorType` in C++), in this order: `values`, `scales`,
     `zeros`, `codebook`, `mask`, `meta`, `outlier_indices`, `outlier_values`,
-    `u`, `v`.
+    `u`, `v`, `smooth`.
 
     Example, all four facets on one weight:
 
@@ -169,7 +195,8 @@ def Qsl_EncodingAttr : Qsl_Attr<"Encoding", "encoding",
     OptionalParameter<"::mlir::qsl::QuantAttr">:$quant,
     OptionalParameter<"::mlir::qsl::SparseAttr">:$sparse,
     OptionalParameter<"::mlir::qsl::OutliersAttr">:$outliers,
-    OptionalParameter<"::mlir::qsl::LowRankAttr">:$lowrank
+    OptionalParameter<"::mlir::qsl::LowRankAttr">:$lowrank,
+    OptionalParameter<"::mlir::qsl::SmoothAttr">:$smooth
   );
   // Written by hand so that an error inside a facet is reported once, at the
   // facet, and an unknown or repeated facet name gets its own message.

@@ -42,7 +42,8 @@ def Qsl_ConstantOp : Qsl_Op<"constant", [Pure]> {
     OptionalAttr<ElementsAttr>:$outlier_indices,
     OptionalAttr<ElementsAttr>:$outlier_values,
     OptionalAttr<ElementsAttr>:$u,
-    OptionalAttr<ElementsAttr>:$v
+    OptionalAttr<ElementsAttr>:$v,
+    OptionalAttr<ElementsAttr>:$smooth
   );
   let results = (outs Qsl_EncodedTensor:$result);
   let assemblyFormat = [{
@@ -56,6 +57,7 @@ def Qsl_ConstantOp : Qsl_Op<"constant", [Pure]> {
     (`outlier_values` `(` $outlier_values^ `)`)?
     (`u` `(` $u^ `)`)?
     (`v` `(` $v^ `)`)?
+    (`smooth` `(` $smooth^ `)`)?
     attr-dict `:` type($result)
   }];
   let hasVerifier = 1;

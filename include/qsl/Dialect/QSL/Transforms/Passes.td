@@ -22,7 +22,7 @@ def QslStorageReportPass : Pass<"qsl-storage-report", "ModuleOp"> {
 }
 
 def QslQuantizePass : Pass<"qsl-quantize", "ModuleOp"> {
-  let summary = "Quantize the weights of contractions (RTN, MSE, GPTQ)";
+  let summary = "Quantize the weights of contractions (RTN, MSE, GPTQ, AWQ)";
   let description = [{
     Replaces every contraction of an activation with a constant 2-D float
     weight (ONNX MatMul/Gemm as imported, `linalg.matmul`, or a `qsl.matmul`
@@ -39,10 +39,18 @@ def QslQuantizePass : Pass<"qsl-quantize", "ModuleOp"> {
       `XᵀX` that `qslc --calibrate` attached; `act-order` (on by default:
       groups keep their contiguous columns, so it costs no index tensor),
       `damp` and `block-size` as in the paper. A weight without statistics
-      is an error naming it.
+      is an error naming it;
+    * `awq`: activation-aware scaling (Lin et al., 2024), then round to
+      nearest: every input channel is scaled by `s`, chosen per group of
+      weights reading the same activation (Q, K and V share theirs) by a
+      grid search over the AWQ and AutoAWQ-duo families that minimises the
+      calibrated output error. The multipliers `1/s` are stored in a
+      `smooth` facet (`scale-type`), which kernels apply to the activation.
+      Needs `qslc --calibrate` statistics.
 
     `range=mse` replaces the min/max range of every group by the clip ratio
-    that minimises its error, for `rtn` and `gptq`. `outliers=f` keeps the
+    that minimises its error, for `rtn`, `gptq` and `awq` (whose scale
+    search itself uses min/max ranges, as AutoAWQ's does). `outliers=f` keeps the
     fraction `f` of each weight's largest-magnitude elements in f16
     (EasyQuant-style, data-free): they are removed before the ranges are
     chosen and stored as an `outliers` facet holding `w - deq(q)` at their
@@ -65,7 +73,7 @@ def QslQuantizePass : Pass<"qsl-quantize", "ModuleOp"> {
     Option<"symmetric", "symmetric", "bool", /*default=*/"false",
            "Signed codes without zero points">,
     Option<"method", "method", "std::string", /*default=*/"\"rtn\"",
-           "rtn | mse | gptq">,
+           "rtn | mse | gptq | awq">,
     Option<"actOrder", "act-order", "bool", /*default=*/"true",
            "GPTQ: quantize columns in order of decreasing Hessian diagonal "
            "(free in this format: groups stay contiguous)">,
@@ -73,7 +81,8 @@ def QslQuantizePass : Pass<"qsl-quantize", "ModuleOp"> {
            "How group ranges are chosen for rtn and gptq: minmax | mse "
            "(method=mse is rtn with range=mse)">,
     Option<"scaleType", "scale-type", "std::string", /*default=*/"\"f16\"",
-           "Element type of scales: f16 | bf16 | f32">,
+           "Element type of scales (and AWQ's smooth multipliers): "
+           "f16 | bf16 | f32">,
     Option<"outliers", "outliers", "double", /*default=*/"0.0",
            "Fraction of each weight's largest-magnitude elements kept in f16 "
            "as an outlier list (EasyQuant-style; the rest is quantized "

@@ -44,7 +44,9 @@ constexpr llvm::StringLiteral kMethodAttr = "qsl.method";
 
 struct WeightUse {
   Operation *op = nullptr; // the contraction (linalg op or qsl.matmul)
-  Value input;             // the activation [batch..., M, K]
+  /// The activation [batch..., M, K] (operand 0 of `op`); stale once the
+  /// contraction producing it has been replaced by another pass step.
+  Value input;
   bool transposed = false; // the weight is stored [N, K]
   int64_t k = 0, n = 0;
   /// The stored weight type (dense, or encoded when `encoded` is set).
