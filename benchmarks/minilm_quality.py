@@ -75,6 +75,10 @@ QSL_PIPELINES = {
     "24-sparsegpt": "qsl-prune{pattern=2:4 method=sparsegpt}",
     "50-sparsegpt": "qsl-prune{pattern=unstructured sparsity=0.5 method=sparsegpt}",
     "24-int4": "qsl-prune{pattern=2:4 method=sparsegpt},qsl-quantize{bits=4 group=128 method=gptq range=mse damp=0.1}",
+    "ffn25-flap": "qsl-prune-structured{ratio=0.25 method=flap}",
+    "ffn25-magnitude": "qsl-prune-structured{ratio=0.25 method=magnitude}",
+    "ffn50-flap": "qsl-prune-structured{ratio=0.5 method=flap}",
+    "ffn25-flap-gptq4": "qsl-prune-structured{ratio=0.25 method=flap},qsl-quantize{bits=4 group=128 method=gptq range=mse damp=0.1}",
 }
 
 
@@ -380,7 +384,7 @@ def run_qsl(model_path, pipeline, calib_npz_paths, eval_npz_paths, report_path=N
 def needs_calibration(pipeline):
     """Whether a QSL pipeline has a data-aware method (the others compile
     without --calibrate, which would only cost time)."""
-    return any(m in pipeline for m in ("gptq", "wanda", "sparsegpt", "awq"))
+    return any(m in pipeline for m in ("gptq", "wanda", "sparsegpt", "awq", "prune-structured"))
 
 
 def read_qsl_report(path):
@@ -392,9 +396,15 @@ def read_qsl_report(path):
 
 
 def qsl_compressed_bytes(report):
-    """Bytes of the compressed weights after the pipeline, from qslc's
-    --report JSON (report["totals"]["compressed_bytes_after"], or an older
-    report["total"]["bytes_after"]); None when absent."""
+    """Bytes of the MatMul weights after the pipeline, from qslc's --report
+    JSON: the sum of every weight's bytes_after (compressed ones at their
+    storage size, the rest dense, so a structured pruning's narrower dense
+    weights count too); else report["totals"]["compressed_bytes_after"], or
+    an older report["total"]["bytes_after"]; None when absent."""
+    try:
+        return sum(int(w["bytes_after"]) for w in report["weights"])
+    except (TypeError, KeyError, ValueError):
+        pass
     for section, key in (("totals", "compressed_bytes_after"), ("total", "bytes_after")):
         try:
             return int(report[section][key])
@@ -553,6 +563,14 @@ def main():
             ("50% SparseGPT", None, "qsl-50-sparsegpt", "QSL", QSL_PIPELINES["50-sparsegpt"],
              qsl_row("50-sparsegpt")),
             ("2:4 + int4", None, "qsl-24-int4", "QSL", QSL_PIPELINES["24-int4"], qsl_row("24-int4")),
+            ("FFN channels -25% (structured)", None, "qsl-ffn25-flap", "QSL", QSL_PIPELINES["ffn25-flap"],
+             qsl_row("ffn25-flap")),
+            ("FFN channels -25% (structured)", None, "qsl-ffn25-magnitude", "QSL",
+             QSL_PIPELINES["ffn25-magnitude"], qsl_row("ffn25-magnitude")),
+            ("FFN channels -50% (structured)", None, "qsl-ffn50-flap", "QSL", QSL_PIPELINES["ffn50-flap"],
+             qsl_row("ffn50-flap")),
+            ("FFN -25% + int4 GPTQ", None, "qsl-ffn25-flap-gptq4", "QSL", QSL_PIPELINES["ffn25-flap-gptq4"],
+             qsl_row("ffn25-flap-gptq4")),
         ]
         if args.only:
             print("rows:", " ".join(r[2] for r in rows if selected(r[2])) or "none; keys: " +

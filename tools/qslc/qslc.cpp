@@ -259,6 +259,9 @@ int main(int argc, char **argv) {
   if (!files.empty() &&
       mlir::failed(mlir::qsl::calibrateModule(*module, files, calib)))
     return 1;
+  // The size of the model as imported, for the report (a structured
+  // pruning changes the dense weights themselves).
+  int64_t importedBytes = mlir::qsl::modelConstantBytes(*module);
   if (!compressionPipeline.empty() && mlir::failed(pm.run(*module)))
     return 1;
   for (unsigned round = 2; round <= calibrationRounds; ++round) {
@@ -273,17 +276,20 @@ int main(int argc, char **argv) {
           << " weights, the original " << original.size() << "\n";
       return 1;
     }
+    // Statistics of a layer whose input a structured pruning made narrower
+    // do not fit the original layer; it keeps the first round's.
     for (size_t i = 0; i < original.size(); ++i)
       if (mlir::Attribute stats =
               compressed[i].op->getAttr(mlir::qsl::kCalibrationAttr))
-        original[i].op->setAttr(mlir::qsl::kCalibrationAttr, stats);
+        if (compressed[i].k == original[i].k)
+          original[i].op->setAttr(mlir::qsl::kCalibrationAttr, stats);
     if (mlir::failed(pm.run(*fresh)))
       return 1;
     module = std::move(fresh);
   }
   if (!reportFile.empty()) {
     mlir::FailureOr<llvm::json::Value> report =
-        mlir::qsl::buildCompressionReport(*module);
+        mlir::qsl::buildCompressionReport(*module, importedBytes);
     if (mlir::failed(report))
       return 1;
     std::string error;

@@ -32,7 +32,18 @@ static int64_t constantBytes(Operation *op) {
   return denseBytes(type);
 }
 
-FailureOr<json::Value> mlir::qsl::buildCompressionReport(ModuleOp module) {
+int64_t mlir::qsl::modelConstantBytes(ModuleOp module) {
+  int64_t bytes = 0;
+  module.walk([&](Operation *op) {
+    if (llvm::isa<arith::ConstantOp, ConstantOp>(op))
+      bytes += constantBytes(op);
+  });
+  return bytes;
+}
+
+FailureOr<json::Value>
+mlir::qsl::buildCompressionReport(ModuleOp module,
+                                  std::optional<int64_t> importedBytes) {
   json::Array weights;
   int64_t params = 0, before = 0, after = 0;
   llvm::DenseSet<Operation *> counted;
@@ -99,12 +110,9 @@ FailureOr<json::Value> mlir::qsl::buildCompressionReport(ModuleOp module) {
 
   // Model totals over every constant: compressed ones at their storage size,
   // the rest dense; "before" counts compressed weights at their dense size.
-  int64_t modelAfter = 0;
-  module.walk([&](Operation *op) {
-    if (llvm::isa<arith::ConstantOp, ConstantOp>(op))
-      modelAfter += constantBytes(op);
-  });
-  int64_t modelBefore = modelAfter - after + before;
+  int64_t modelAfter = modelConstantBytes(module);
+  int64_t modelBefore =
+      importedBytes ? *importedBytes : modelAfter - after + before;
   json::Object totals;
   totals["compressed_weights"] = int64_t(counted.size());
   totals["compressed_parameters"] = params;

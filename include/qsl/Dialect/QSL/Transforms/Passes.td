@@ -145,4 +145,55 @@ def QslPrunePass : Pass<"qsl-prune", "ModuleOp"> {
   let dependentDialects = ["::mlir::qsl::QslDialect"];
 }
 
+def QslPruneStructuredPass : Pass<"qsl-prune-structured", "ModuleOp"> {
+  let summary = "Remove whole intermediate channels (FLAP), shrinking the graph";
+  let description = [{
+    Finds every *channel group*: one or more producer contractions with
+    constant weights (an MLP's up projection, or SwiGLU's gate and up)
+    whose outputs reach a consumer contraction with a constant weight (the
+    down projection) only through elementwise ops that treat every channel
+    alike (bias adds, activations, products of the producers). It removes
+    the fraction `ratio` of the channels in between: the producers lose
+    output channels, per-channel constants on the way lose elements, the
+    consumer loses input channels, and every tensor in between becomes
+    narrower, so the result is smaller dense ops that run faster on any
+    backend (and compose with `qsl-quantize` and `qsl-prune` afterwards).
+
+    Scores per channel `j` (the consumer's input feature):
+    * `flap` (An et al., 2024): `Var(x_j) · ‖W2[:, j]‖²` from the
+      consumer's calibration statistics (`qslc --calibrate`);
+    * `magnitude` (data-free): `‖W2[:, j]‖ · ‖W1[j, :]‖`.
+
+    With `compensate` (default) and calibration statistics, every removed
+    channel is replaced by its calibration mean, which becomes a bias on the
+    consumer's output (FLAP's bias compensation). The kept count is rounded
+    up to a multiple of `multiple-of` so that kernels keep aligned shapes.
+
+    ```
+    qslc model.onnx --calibrate=calib/ --pipeline="qsl-prune-structured{ratio=0.25},qsl-quantize{bits=4 group=128 method=gptq}"
+    ```
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"channels\"",
+           "What to remove: channels (MLP intermediate channels)">,
+    Option<"ratio", "ratio", "double", /*default=*/"0.25",
+           "Fraction of each group's channels removed">,
+    Option<"method", "method", "std::string", /*default=*/"\"flap\"",
+           "flap | magnitude">,
+    Option<"compensate", "compensate", "bool", /*default=*/"true",
+           "Replace removed channels by their calibration means (a bias)">,
+    Option<"multipleOf", "multiple-of", "int64_t", /*default=*/"8",
+           "Round the kept channel count up to a multiple of this">,
+    Option<"include", "include", "std::string", /*default=*/"\"\"",
+           "Only groups whose consumer weight name or node matches this regex">,
+    Option<"exclude", "exclude", "std::string", /*default=*/"\"\"",
+           "Skip groups whose consumer weight name or node matches this regex">,
+    Option<"minElements", "min-elements", "int64_t", /*default=*/"0",
+           "Skip groups whose consumer weight has fewer elements">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // QSL_DIALECT_QSL_TRANSFORMS_PASSES_TD

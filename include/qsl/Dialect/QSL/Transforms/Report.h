@@ -16,11 +16,23 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/JSON.h"
 
+#include <optional>
+
 namespace mlir {
 namespace qsl {
 
-/// The report as JSON: {"weights": [...], "totals": {...}}.
-FailureOr<llvm::json::Value> buildCompressionReport(ModuleOp module);
+/// The report as JSON: {"weights": [...], "totals": {...}}. With
+/// `importedBytes` (modelConstantBytes of the module before compression),
+/// totals.model_bytes_before is that size; without it, it is the module's
+/// size with every compressed weight counted dense, which misses what a
+/// structured pruning removed.
+FailureOr<llvm::json::Value>
+buildCompressionReport(ModuleOp module,
+                       std::optional<int64_t> importedBytes = std::nullopt);
+
+/// Bytes of all constants of `module`: encoded ones at their bit-packed
+/// storage size, the rest dense.
+int64_t modelConstantBytes(ModuleOp module);
 
 /// Removes what compression passes leave for each other and for the report
 /// (qsl.calibration statistics, qsl.source references) so that they are not

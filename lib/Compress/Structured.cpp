@@ -1,0 +1,70 @@
+//===- Structured.cpp - Channel scores for structured pruning -------------===//
+#include "qsl/Compress/Structured.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+using namespace qsl::compress;
+
+VectorD qsl::compress::fluctuationScores(const Matrix &w2,
+                                         const InputStatistics &stats) {
+  const int64_t h = w2.cols();
+  VectorD scores(h);
+  const double t = double(std::max<int64_t>(stats.tokens, 1));
+  for (int64_t j = 0; j < h; ++j) {
+    double mean = stats.sum(j) / t;
+    double var = std::max(stats.gram(j, j) / t - mean * mean, 0.0);
+    scores(j) = var * w2.col(j).cast<double>().squaredNorm();
+  }
+  return scores;
+}
+
+VectorD qsl::compress::magnitudeScores(
+    const Matrix &w2, const std::vector<const Matrix *> &producers) {
+  const int64_t h = w2.cols();
+  VectorD scores(h);
+  for (int64_t j = 0; j < h; ++j) {
+    double in = 0;
+    for (const Matrix *p : producers)
+      in += p->row(j).cast<double>().squaredNorm();
+    scores(j) = w2.col(j).cast<double>().norm() * std::sqrt(in);
+  }
+  return scores;
+}
+
+std::vector<int64_t> qsl::compress::selectChannels(const VectorD &scores,
+                                                   int64_t keep) {
+  const int64_t h = scores.size();
+  keep = std::clamp<int64_t>(keep, 0, h);
+  std::vector<int64_t> order(h);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+    return scores(a) > scores(b);
+  });
+  order.resize(keep);
+  std::sort(order.begin(), order.end());
+  return order;
+}
+
+VectorD qsl::compress::biasCompensation(const Matrix &w2, const VectorD &mean,
+                                        const std::vector<int64_t> &kept) {
+  std::vector<bool> isKept(w2.cols(), false);
+  for (int64_t j : kept)
+    isKept[j] = true;
+  VectorD comp = VectorD::Zero(w2.rows());
+  for (int64_t j = 0; j < w2.cols(); ++j)
+    if (!isKept[j])
+      comp += w2.col(j).cast<double>() * mean(j);
+  return comp;
+}
+
+int64_t qsl::compress::channelsToKeep(int64_t channels, double ratio,
+                                      int64_t multiple) {
+  multiple = std::max<int64_t>(multiple, 1);
+  double exact = double(channels) * (1.0 - ratio);
+  int64_t keep = int64_t(std::ceil(exact - 1e-9));
+  keep = (keep + multiple - 1) / multiple * multiple;
+  keep = std::max(keep, multiple);
+  return std::min(keep, channels);
+}
