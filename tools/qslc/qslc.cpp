@@ -115,6 +115,10 @@ static cl::opt<std::string> functionName("function",
 static void printDiagnostic(mlir::Diagnostic &diag) {
   mlir::Location loc = diag.getLocation();
   std::string node;
+  // Imported ops: fused<"OpType">["node"("model.onnx":0:0)].
+  if (auto fused = llvm::dyn_cast<mlir::FusedLoc>(loc))
+    if (fused.getLocations().size() == 1)
+      loc = fused.getLocations().front();
   if (auto name = llvm::dyn_cast<mlir::NameLoc>(loc)) {
     node = name.getName().str();
     loc = name.getChildLoc();

@@ -506,7 +506,11 @@ bool GraphImporter::importNode(const onnx::NodeProto &node, size_t index,
     }
     inputs.push_back(v->second);
   }
-  Location loc = NameLoc::get(StringAttr::get(&context, name), fileLoc);
+  // The node's name, and its op type as metadata (compression passes select
+  // weights by it: op-types=MatMul,Gemm).
+  Location loc = FusedLoc::get(
+      &context, {NameLoc::get(StringAttr::get(&context, name), fileLoc)},
+      StringAttr::get(&context, node.op_type()));
   NodeContext ctx(*this, node, b, loc, it->second, std::move(inputs));
   try {
     (*handler)(ctx);

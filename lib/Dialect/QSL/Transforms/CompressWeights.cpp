@@ -11,9 +11,15 @@ LogicalResult mlir::qsl::compressWeights(ModuleOp module,
                                          const WeightFilter &filter,
                                          const CompressFn &fn) {
   SmallVector<WeightUse> uses;
-  for (WeightUse &use : collectWeightUses(module))
+  SmallVector<WeightUse> all = collectWeightUses(module);
+  for (WeightUse &use : all)
     if (filter.accepts(use))
       uses.push_back(std::move(use));
+  if (uses.empty() && !all.empty())
+    mlir::emitWarning(module.getLoc())
+        << "none of the " << all.size()
+        << " weights matches the selection (include, exclude, op-types, "
+           "min-elements); nothing was compressed";
   MLIRContext *ctx = module.getContext();
   size_t batch = std::max<size_t>(
       1, ctx->isMultithreadingEnabled() ? ctx->getNumThreads() : 1);
@@ -47,13 +53,14 @@ LogicalResult mlir::qsl::compressWeights(ModuleOp module,
 
 std::string mlir::qsl::checkSharedOptions(double damp, int64_t blockSize,
                                           StringRef include, StringRef exclude,
+                                          StringRef opTypes,
                                           int64_t minElements,
                                           WeightFilter &filter) {
   if (damp < 0)
     return llvm::formatv("damp must be >= 0, got {0}", damp).str();
   if (blockSize < 1)
     return llvm::formatv("block-size must be >= 1, got {0}", blockSize).str();
-  return filter.init(include, exclude, minElements);
+  return filter.init(include, exclude, minElements, opTypes);
 }
 
 std::vector<uint8_t> mlir::qsl::storedKeep(const WeightUse &use,

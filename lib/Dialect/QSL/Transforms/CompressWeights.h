@@ -38,7 +38,8 @@ LogicalResult compressWeights(ModuleOp module, const WeightFilter &filter,
 /// weight selection) and sets up `filter`; returns an error message or "".
 std::string checkSharedOptions(double damp, int64_t blockSize,
                                StringRef include, StringRef exclude,
-                               int64_t minElements, WeightFilter &filter);
+                               StringRef opTypes, int64_t minElements,
+                               WeightFilter &filter);
 
 /// The keep mask of `m` in the stored orientation, as bytes.
 std::vector<uint8_t> storedKeep(const WeightUse &use,

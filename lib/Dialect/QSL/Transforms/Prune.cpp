@@ -74,7 +74,7 @@ struct QslPrunePass : public mlir::qsl::impl::QslPrunePassBase<QslPrunePass> {
       return fail("refine=dsnot does not apply to block patterns");
     WeightFilter filter;
     if (std::string e = checkSharedOptions(damp, blockSize, include, exclude,
-                                           minElements, filter);
+                                           opTypes, minElements, filter);
         !e.empty())
       return fail(e);
     bool needsStats = method != "magnitude" || !refine.empty();

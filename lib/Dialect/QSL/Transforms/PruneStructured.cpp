@@ -184,7 +184,7 @@ struct QslPruneStructuredPass
     if (multipleOf < 1)
       return fail("multiple-of must be >= 1, got " + Twine(multipleOf));
     WeightFilter filter;
-    if (std::string e = filter.init(include, exclude, minElements);
+    if (std::string e = filter.init(include, exclude, minElements, opTypes);
         !e.empty())
       return fail(e);
 

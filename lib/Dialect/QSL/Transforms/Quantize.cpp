@@ -147,7 +147,7 @@ struct QslQuantizePass
       return fail("unknown range '" + range + "' (expected minmax or mse)");
     WeightFilter filter;
     if (std::string e = checkSharedOptions(damp, blockSize, include, exclude,
-                                           minElements, filter);
+                                           opTypes, minElements, filter);
         !e.empty())
       return fail(e);
     FloatType scaleElem = parseScaleType(ctx, scaleType);

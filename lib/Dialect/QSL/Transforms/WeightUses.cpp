@@ -15,6 +15,15 @@ using ::qsl::compress::InputStatistics;
 using ::qsl::compress::Mask;
 using ::qsl::compress::Matrix;
 
+/// The op type the importer recorded as the metadata of the op's FusedLoc,
+/// else the MLIR op name.
+static std::string opTypeOf(Operation *op) {
+  if (auto fused = llvm::dyn_cast<FusedLoc>(op->getLoc()))
+    if (auto type = llvm::dyn_cast_or_null<StringAttr>(fused.getMetadata()))
+      return type.str();
+  return op->getName().getStringRef().str();
+}
+
 /// The node a contraction came from: the importer's NameLoc, else "".
 static std::string nodeName(Location loc) {
   if (auto name = llvm::dyn_cast<NameLoc>(loc))
@@ -87,6 +96,7 @@ static std::optional<WeightUse> matchLinalg(linalg::LinalgOp op) {
   use.weightType = wType;
   use.source = weight;
   use.node = nodeName(op->getLoc());
+  use.opType = opTypeOf(op);
   use.name = resourceName(weight).str();
   if (use.name.empty())
     use.name = use.node.empty() ? "weight" : use.node;
@@ -107,6 +117,7 @@ static std::optional<WeightUse> matchEncoded(MatmulOp op) {
   use.encoded = constant;
   use.source = constant->getAttrOfType<ElementsAttr>(kSourceAttr);
   use.node = nodeName(op->getLoc());
+  use.opType = opTypeOf(op);
   if (auto name = constant->getAttrOfType<StringAttr>(kWeightNameAttr))
     use.name = name.str();
   else
@@ -129,8 +140,18 @@ SmallVector<WeightUse> mlir::qsl::collectWeightUses(ModuleOp module) {
 }
 
 std::string WeightFilter::init(StringRef includeRe, StringRef excludeRe,
-                               int64_t minElems) {
+                               int64_t minElems, StringRef opTypeList) {
   minElements = minElems;
+  if (!opTypeList.trim().empty()) {
+    SmallVector<StringRef> parts;
+    opTypeList.split(parts, ',');
+    for (StringRef p : parts) {
+      if (p.trim().empty())
+        return "empty entry in op-types '" + opTypeList.str() +
+               "' (expected a comma-separated list such as MatMul,Gemm)";
+      opTypes.push_back(p.trim().str());
+    }
+  }
   for (auto [text, slot, what] :
        {std::make_tuple(includeRe, &include, "include"),
         std::make_tuple(excludeRe, &exclude, "exclude")}) {
@@ -153,6 +174,8 @@ bool WeightFilter::accepts(const WeightUse &use) const {
   if (include && !matches(*include))
     return false;
   if (exclude && matches(*exclude))
+    return false;
+  if (!opTypes.empty() && !llvm::is_contained(opTypes, use.opType))
     return false;
   return use.k * use.n >= minElements;
 }

@@ -92,6 +92,9 @@ def QslQuantizePass : Pass<"qsl-quantize", "ModuleOp"> {
     Option<"exclude", "exclude", "std::string", /*default=*/"\"\"",
            "Skip weights whose name or node matches this regex "
            "(e.g. 'lm_head|classifier')">,
+    Option<"opTypes", "op-types", "std::string", /*default=*/"\"\"",
+           "Only weights of these ONNX op types, comma-separated (MatMul,Gemm; "
+           "the MLIR op name for IR not imported from ONNX)">,
     Option<"minElements", "min-elements", "int64_t", /*default=*/"0",
            "Skip weights with fewer elements">,
     Option<"damp", "damp", "double", /*default=*/"0.01",
@@ -135,6 +138,9 @@ def QslPrunePass : Pass<"qsl-prune", "ModuleOp"> {
     Option<"exclude", "exclude", "std::string", /*default=*/"\"\"",
            "Skip weights whose name or node matches this regex "
            "(e.g. 'lm_head|classifier')">,
+    Option<"opTypes", "op-types", "std::string", /*default=*/"\"\"",
+           "Only weights of these ONNX op types, comma-separated (MatMul,Gemm; "
+           "the MLIR op name for IR not imported from ONNX)">,
     Option<"minElements", "min-elements", "int64_t", /*default=*/"0",
            "Skip weights with fewer elements">,
     Option<"damp", "damp", "double", /*default=*/"0.01",
@@ -188,6 +194,9 @@ def QslPruneStructuredPass : Pass<"qsl-prune-structured", "ModuleOp"> {
            "Only groups whose consumer weight name or node matches this regex">,
     Option<"exclude", "exclude", "std::string", /*default=*/"\"\"",
            "Skip groups whose consumer weight name or node matches this regex">,
+    Option<"opTypes", "op-types", "std::string", /*default=*/"\"\"",
+           "Only weights of these ONNX op types, comma-separated (MatMul,Gemm; "
+           "the MLIR op name for IR not imported from ONNX)">,
     Option<"minElements", "min-elements", "int64_t", /*default=*/"0",
            "Skip groups whose consumer weight has fewer elements">,
   ];

@@ -57,18 +57,25 @@ struct WeightUse {
   ConstantOp encoded;      // set when already compressed
   std::string name;        // the resource/initializer name, else the node
   std::string node;        // the node (location name) of the contraction
+  /// The ONNX op type of the node (MatMul, Gemm) for imported models, else
+  /// the MLIR op name (linalg.matmul, linalg.generic).
+  std::string opType;
 };
 
 /// Every weight use in `module`, in program order.
 SmallVector<WeightUse> collectWeightUses(ModuleOp module);
 
 /// Which weights a pass touches: names matching `include` (all when
-/// empty) and not `exclude`, with at least `minElements` elements.
+/// empty) and not `exclude`, of one of `opTypes` (all when empty), with at
+/// least `minElements` elements.
 struct WeightFilter {
   std::optional<llvm::Regex> include, exclude;
+  SmallVector<std::string> opTypes;
   int64_t minElements = 0;
-  /// Parses the pass options; on a bad regex returns an error message.
-  std::string init(StringRef includeRe, StringRef excludeRe, int64_t minElems);
+  /// Parses the pass options; on a bad regex or op-type list returns an
+  /// error message. `opTypeList` is comma-separated (MatMul,Gemm).
+  std::string init(StringRef includeRe, StringRef excludeRe, int64_t minElems,
+                   StringRef opTypeList = "");
   bool accepts(const WeightUse &use) const;
 };
 
