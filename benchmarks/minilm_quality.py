@@ -78,6 +78,8 @@ QSL_PIPELINES = {
     "ffn25-flap": "qsl-prune-structured{ratio=0.25 method=flap}",
     "ffn25-magnitude": "qsl-prune-structured{ratio=0.25 method=magnitude}",
     "ffn50-flap": "qsl-prune-structured{ratio=0.5 method=flap}",
+    "ffn25-flap-global": "qsl-prune-structured{ratio=0.25 method=flap structure=global}",
+    "ffn50-flap-global": "qsl-prune-structured{ratio=0.5 method=flap structure=global}",
     "ffn25-flap-gptq4": "qsl-prune-structured{ratio=0.25 method=flap},qsl-quantize{bits=4 group=128 method=gptq range=mse damp=0.1}",
 }
 
@@ -567,8 +569,12 @@ def main():
              qsl_row("ffn25-flap")),
             ("FFN channels -25% (structured)", None, "qsl-ffn25-magnitude", "QSL",
              QSL_PIPELINES["ffn25-magnitude"], qsl_row("ffn25-magnitude")),
+            ("FFN channels -25% (structured)", None, "qsl-ffn25-flap-global", "QSL",
+             QSL_PIPELINES["ffn25-flap-global"], qsl_row("ffn25-flap-global")),
             ("FFN channels -50% (structured)", None, "qsl-ffn50-flap", "QSL", QSL_PIPELINES["ffn50-flap"],
              qsl_row("ffn50-flap")),
+            ("FFN channels -50% (structured)", None, "qsl-ffn50-flap-global", "QSL",
+             QSL_PIPELINES["ffn50-flap-global"], qsl_row("ffn50-flap-global")),
             ("FFN -25% + int4 GPTQ", None, "qsl-ffn25-flap-gptq4", "QSL", QSL_PIPELINES["ffn25-flap-gptq4"],
              qsl_row("ffn25-flap-gptq4")),
         ]

@@ -68,3 +68,39 @@ int64_t qsl::compress::channelsToKeep(int64_t channels, double ratio,
   keep = std::max(keep, multiple);
   return std::min(keep, channels);
 }
+
+std::vector<int64_t>
+qsl::compress::globalKeepCounts(const std::vector<VectorD> &scores,
+                                double ratio, int64_t multiple) {
+  multiple = std::max<int64_t>(multiple, 1);
+  struct Entry {
+    double z;
+    size_t group;
+  };
+  std::vector<Entry> all;
+  int64_t total = 0;
+  for (size_t g = 0; g < scores.size(); ++g) {
+    const VectorD &s = scores[g];
+    total += s.size();
+    if (s.size() == 0)
+      continue;
+    double mean = s.mean();
+    double var = (s.array() - mean).square().mean();
+    double sd = std::sqrt(var);
+    for (int64_t j = 0; j < s.size(); ++j)
+      all.push_back({sd > 0 ? (s(j) - mean) / sd : 0.0, g});
+  }
+  // The kept channels: the (1 - ratio) share with the largest z.
+  int64_t keepTotal = int64_t(std::ceil(double(total) * (1.0 - ratio) - 1e-9));
+  std::stable_sort(all.begin(), all.end(),
+                   [](const Entry &a, const Entry &b) { return a.z > b.z; });
+  std::vector<int64_t> keep(scores.size(), 0);
+  for (int64_t i = 0; i < keepTotal && i < int64_t(all.size()); ++i)
+    ++keep[all[i].group];
+  for (size_t g = 0; g < scores.size(); ++g) {
+    int64_t h = scores[g].size();
+    int64_t k = (keep[g] + multiple - 1) / multiple * multiple;
+    keep[g] = std::min(std::max(k, multiple), h);
+  }
+  return keep;
+}

@@ -139,6 +139,66 @@ for kind in ("mlp", "swiglu"):
     a, b = errs[("flap", 0.5, True)], errs[("flap", 0.5, False)]
     c.check(a < b, f"{kind}: FLAP 50% with compensation {a:.4f} closer to dense than without {b:.4f}")
 
+# FLAP's adaptive structure on two parallel MLPs (y = MLP_a(x) + MLP_b(x)):
+# scores standardized per group, the lowest 40% of all channels removed.
+H2 = 64
+# MLP_b's scores are heavy-tailed (8 channels with 10x larger weights), so
+# the standardized ranking splits the removals differently from the
+# uniform 40% per group (checked below).
+Q = dict(fa1=f32(K, H), fa2=f32(H, N), fb1=f32(K, H2),
+         fb2=(f32(H2, N) * np.where(np.arange(H2) < 8, 10.0, 1.0)[:, None]).astype(np.float32))
+
+
+def two_mlps(q, ha, hb, path, comp=None, inter_out=False):
+    nodes = [helper.make_node("MatMul", ["x", "fa1"], ["ha"], name="fa1"),
+             helper.make_node("Gelu", ["ha"], ["aa"], name="gelu"),
+             helper.make_node("MatMul", ["aa", "fa2"], ["ya"], name="fa2"),
+             helper.make_node("MatMul", ["x", "fb1"], ["hb"], name="fb1"),
+             helper.make_node("Relu", ["hb"], ["ab"], name="relu"),
+             helper.make_node("MatMul", ["ab", "fb2"], ["yb"], name="fb2"),
+             helper.make_node("Add", ["ya", "yb"], ["y0" if comp is not None else "y"], name="sum")]
+    inits = [numpy_helper.from_array(q[k], k) for k in ("fa1", "fa2", "fb1", "fb2")]
+    if comp is not None:
+        nodes.append(helper.make_node("Add", ["y0", "comp"], ["y"], name="comp"))
+        inits.append(numpy_helper.from_array(comp.astype(np.float32), "comp"))
+    outs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, [T, N])]
+    if inter_out:
+        outs += [helper.make_tensor_value_info("aa", TensorProto.FLOAT, [T, ha]),
+                 helper.make_tensor_value_info("ab", TensorProto.FLOAT, [T, hb])]
+    g = helper.make_graph(nodes, "two", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [T, K])],
+                          outs, initializer=inits)
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 20)]), path)
+    return path
+
+
+two = two_mlps(Q, H, H2, os.path.join(out, "two.onnx"))
+probe = two_mlps(Q, H, H2, os.path.join(out, "two-probe.onnx"), inter_out=True)
+sess = ort.InferenceSession(probe, providers=["CPUExecutionProvider"])
+acts = [np.concatenate([sess.run([n], {"x": xc})[0] for xc in calib_x]).astype(np.float64) for n in ("aa", "ab")]
+w2s = [Q["fa2"].T.astype(np.float64), Q["fb2"].T.astype(np.float64)]
+scores = [a.var(axis=0) * (w ** 2).sum(axis=0) for a, w in zip(acts, w2s)]
+z = np.concatenate([(sc - sc.mean()) / sc.std() for sc in scores])
+owner = np.concatenate([np.full(len(sc), i) for i, sc in enumerate(scores)])
+keep_total = int(np.ceil(len(z) * 0.6))
+chosen = owner[np.argsort(-z, kind="stable")[:keep_total]]
+keeps = [min(len(sc), max(8, int(np.ceil(np.sum(chosen == i) / 8)) * 8)) for i, sc in enumerate(scores)]
+q2, comp = dict(Q), np.zeros(N)
+for i, (sc, a, w, k) in enumerate(zip(scores, acts, w2s, keeps)):
+    kept = np.sort(np.argsort(-sc, kind="stable")[:k])
+    removed = np.setdiff1d(np.arange(len(sc)), kept)
+    comp += w[:, removed] @ a.mean(axis=0)[removed]
+    p1, p2 = ("fa1", "fa2") if i == 0 else ("fb1", "fb2")
+    q2[p1], q2[p2] = Q[p1][:, kept], Q[p2][kept, :]
+want = reference(two_mlps(q2, keeps[0], keeps[1], os.path.join(out, "two-global.onnx"), comp=comp), x)[0]
+got = run_model(two, x, ["--pipeline=qsl-prune-structured{ratio=0.4 structure=global}",
+                         "--calibrate=" + ",".join(calib)])[0]
+err = max_relative_error(got, want)
+uniform = [min(h, max(8, int(np.ceil(np.ceil(h * 0.6) / 8)) * 8)) for h in (H, H2)]
+c.check(keeps != uniform and err <= 1e-4,
+        f"global structure: groups keep {keeps[0]} of {H} and {keeps[1]} of {H2} channels "
+        f"(uniform: {uniform}); "
+        f"QSL vs numpy/onnxruntime, rel. max error {err:.2e}")
+
 # The pruned IR: narrower weights and tensors, composed with quantization.
 mlir = subprocess.run(["qslc", os.path.join(out, "mlp.onnx"), "--emit=mlir", "--calibrate=" + ",".join(calib),
                        "--pipeline=qsl-prune-structured{ratio=0.25},qsl-quantize{bits=4 group=8}", "-o", "-"],
@@ -167,7 +227,8 @@ for opts, msg in [("ratio=1.0", "ratio must be in [0, 1), got 1"),
                   ("method=wanda", "unknown method 'wanda' (expected flap or magnitude)"),
                   ("target=layers", "unknown target 'layers' (expected channels)"),
                   ("target=heads", "target=heads is not implemented yet"),
-                  ("multiple-of=0", "multiple-of must be >= 1, got 0")]:
+                  ("multiple-of=0", "multiple-of must be >= 1, got 0"),
+                  ("structure=layerwise", "unknown structure 'layerwise' (expected uniform or global)")]:
     p = subprocess.run(["qsl-opt", f"--qsl-prune-structured={opts}", "-"], input="module {}",
                        capture_output=True, text=True)
     c.check(p.returncode != 0 and f"qsl-prune-structured: {msg}" in p.stderr,

@@ -49,6 +49,14 @@ VectorD biasCompensation(const Matrix &w2, const VectorD &mean,
 /// `channels` when smaller).
 int64_t channelsToKeep(int64_t channels, double ratio, int64_t multiple);
 
+/// FLAP's adaptive structure: every group's scores are standardized
+/// ((s - mean) / std within the group), all channels are ranked together
+/// and the `ratio` of all channels with the lowest standardized score go.
+/// Returns the kept count per group, each rounded up to a multiple of
+/// `multiple` (and at least `multiple`, or the group's size when smaller).
+std::vector<int64_t> globalKeepCounts(const std::vector<VectorD> &scores,
+                                      double ratio, int64_t multiple);
+
 } // namespace compress
 } // namespace qsl
 

@@ -103,4 +103,21 @@ TEST(Structured, ChannelsToKeep) {
   EXPECT_EQ(channelsToKeep(100, 0.0, 8), 100);
 }
 
+TEST(Structured, GlobalKeepCountsFollowStandardizedScores) {
+  // Group 0's scores are spread out (two clear losers), group 1's are
+  // equal (z = 0 for all): removing 2 of 8 channels takes group 0's two
+  // channels with z < 0 first.
+  VectorD a(4), b(4);
+  a << 10, 10, 1, 1;
+  b << 5, 5, 5, 5;
+  EXPECT_EQ(globalKeepCounts({a, b}, 0.25, 1), (std::vector<int64_t>{2, 4}));
+  // The counts are rounded up to the multiple and capped by the group.
+  EXPECT_EQ(globalKeepCounts({a, b}, 0.25, 4), (std::vector<int64_t>{4, 4}));
+  // Scale does not matter: a group of tiny scores is standardized too.
+  VectorD c = a * 1e-6;
+  EXPECT_EQ(globalKeepCounts({c, b}, 0.25, 1), (std::vector<int64_t>{2, 4}));
+  // ratio 0 keeps everything.
+  EXPECT_EQ(globalKeepCounts({a, b}, 0.0, 1), (std::vector<int64_t>{4, 4}));
+}
+
 } // namespace

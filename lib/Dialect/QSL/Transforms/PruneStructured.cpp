@@ -188,6 +188,38 @@ struct QslPruneStructuredPass
         !e.empty())
       return fail(e);
 
+    if (structure != "uniform" && structure != "global")
+      return fail("unknown structure '" + structure +
+                  "' (expected uniform or global)");
+
+    // FLAP's adaptive structure: the kept count of every group from all
+    // groups' standardized scores, decided before the graph changes.
+    if (structure == "global") {
+      SmallVector<WeightUse> uses = collectWeightUses(module);
+      DenseMap<Operation *, const WeightUse *> usesByOp;
+      for (const WeightUse &u : uses)
+        usesByOp[u.op] = &u;
+      std::vector<cq::VectorD> all;
+      SmallVector<Operation *> consumers;
+      for (const WeightUse &u : uses) {
+        if (u.encoded || !filter.accepts(u))
+          continue;
+        std::string why;
+        FailureOr<ChannelGroup> g = findGroup(u, usesByOp, why);
+        if (failed(g))
+          continue;
+        FailureOr<cq::VectorD> scores = scoreGroup(*g);
+        if (failed(scores))
+          return signalPassFailure();
+        all.push_back(std::move(*scores));
+        consumers.push_back(u.op);
+      }
+      std::vector<int64_t> counts =
+          cq::globalKeepCounts(all, ratio, multipleOf);
+      for (auto [op, count] : llvm::zip_equal(consumers, counts))
+        keepCounts[op] = count;
+    }
+
     DenseSet<Operation *> attempted;
     int64_t groups = 0;
     while (true) {
@@ -222,33 +254,61 @@ struct QslPruneStructuredPass
              "elementwise function of other such contractions)";
   }
 
-  LogicalResult prune(ChannelGroup &g) {
-    WeightUse &c = g.consumer;
-    const int64_t h = g.channels;
+  /// The weights of a group in canonical form and its consumer's statistics.
+  struct GroupData {
     cq::Matrix w2;
+    std::vector<cq::Matrix> w1;
+    std::optional<cq::InputStatistics> stats;
+    cq::VectorD scores;
+  };
+
+  FailureOr<GroupData> readGroup(ChannelGroup &g) {
+    GroupData d;
+    WeightUse &c = g.consumer;
     cq::Mask unusedKeep;
-    if (failed(readCanonicalWeight(c, w2, unusedKeep)))
+    if (failed(readCanonicalWeight(c, d.w2, unusedKeep)))
       return failure();
-    std::vector<cq::Matrix> w1(g.producers.size());
+    d.w1.resize(g.producers.size());
     std::vector<const cq::Matrix *> w1Ptrs;
-    for (auto [p, m] : llvm::zip_equal(g.producers, w1)) {
+    for (auto [p, m] : llvm::zip_equal(g.producers, d.w1)) {
       if (failed(readCanonicalWeight(p, m, unusedKeep)))
         return failure();
       w1Ptrs.push_back(&m);
     }
-    std::optional<cq::InputStatistics> stats = readCalibration(c);
-    if (method == "flap" && !stats)
+    d.stats = readCalibration(c);
+    if (method == "flap" && !d.stats)
       return c.op->emitError()
              << "weight '" << c.name
              << "': method=flap needs calibration statistics; compile with "
                 "qslc --calibrate=INPUTS.npz (or use method=magnitude)";
-    cq::VectorD scores = method == "flap"
-                             ? cq::fluctuationScores(w2, *stats)
-                             : cq::magnitudeScores(w2, w1Ptrs);
-    int64_t keep = cq::channelsToKeep(h, ratio, multipleOf);
+    d.scores = method == "flap" ? cq::fluctuationScores(d.w2, *d.stats)
+                                : cq::magnitudeScores(d.w2, w1Ptrs);
+    return d;
+  }
+
+  FailureOr<cq::VectorD> scoreGroup(ChannelGroup &g) {
+    FailureOr<GroupData> d = readGroup(g);
+    if (failed(d))
+      return failure();
+    return std::move(d->scores);
+  }
+
+  LogicalResult prune(ChannelGroup &g) {
+    WeightUse &c = g.consumer;
+    const int64_t h = g.channels;
+    FailureOr<GroupData> data = readGroup(g);
+    if (failed(data))
+      return failure();
+    cq::Matrix &w2 = data->w2;
+    std::vector<cq::Matrix> &w1 = data->w1;
+    std::optional<cq::InputStatistics> &stats = data->stats;
+    auto preset = keepCounts.find(c.op);
+    int64_t keep = preset != keepCounts.end()
+                       ? preset->second
+                       : cq::channelsToKeep(h, ratio, multipleOf);
     if (keep == h)
       return success();
-    std::vector<int64_t> kept = cq::selectChannels(scores, keep);
+    std::vector<int64_t> kept = cq::selectChannels(data->scores, keep);
 
     OpBuilder b(c.op);
     IRMapping map;
@@ -380,6 +440,9 @@ struct QslPruneStructuredPass
     }
     return success();
   }
+
+  /// Kept channel counts chosen up front (structure=global), by consumer.
+  DenseMap<Operation *, int64_t> keepCounts;
 
   /// y + bias (broadcast along the last dimension) after `op`.
   void addBias(Operation *op, ArrayRef<double> bias, StringRef name) {

@@ -172,8 +172,11 @@ def QslPruneStructuredPass : Pass<"qsl-prune-structured", "ModuleOp"> {
 
     With `compensate` (default) and calibration statistics, every removed
     channel is replaced by its calibration mean, which becomes a bias on the
-    consumer's output (FLAP's bias compensation). The kept count is rounded
-    up to a multiple of `multiple-of` so that kernels keep aligned shapes.
+    consumer's output (FLAP's bias compensation). `structure=global` lets
+    the groups lose different shares: the scores of each group are
+    standardized and the lowest `ratio` of all channels go (FLAP's adaptive
+    structure). The kept count is rounded up to a multiple of `multiple-of`
+    so that kernels keep aligned shapes.
 
     ```
     qslc model.onnx --calibrate=calib/ --pipeline="qsl-prune-structured{ratio=0.25},qsl-quantize{bits=4 group=128 method=gptq}"
@@ -186,6 +189,10 @@ def QslPruneStructuredPass : Pass<"qsl-prune-structured", "ModuleOp"> {
            "Fraction of each group's channels removed">,
     Option<"method", "method", "std::string", /*default=*/"\"flap\"",
            "flap | magnitude">,
+    Option<"structure", "structure", "std::string", /*default=*/"\"uniform\"",
+           "uniform: every group loses `ratio` of its channels; global: "
+           "FLAP's adaptive structure, `ratio` of all channels by scores "
+           "standardized per group">,
     Option<"compensate", "compensate", "bool", /*default=*/"true",
            "Replace removed channels by their calibration means (a bias)">,
     Option<"multipleOf", "multiple-of", "int64_t", /*default=*/"8",
