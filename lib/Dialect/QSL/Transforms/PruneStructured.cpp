@@ -152,10 +152,18 @@ Value makeConstant(OpBuilder &b, Location loc, RankedTensorType type,
   return arith::ConstantOp::create(b, loc, llvm::cast<TypedAttr>(attr));
 }
 
-/// Canonical [rows, cols] -> the stored orientation of `use`'s weight.
-std::vector<double> storedValues(const WeightUse &use, const cq::Matrix &m) {
-  std::vector<float> v = toStored<float>(use, m);
-  return std::vector<double>(v.begin(), v.end());
+/// A new constant for `use`'s weight holding `canonical` ([N, K], any
+/// size) in the stored orientation ([K, N], or [N, K] when transposed).
+Value weightConstant(OpBuilder &b, const WeightUse &use,
+                     const cq::Matrix &canonical) {
+  SmallVector<int64_t> shape{canonical.cols(), canonical.rows()};
+  if (use.transposed)
+    std::swap(shape[0], shape[1]);
+  std::vector<float> v = toStored<float>(use, canonical);
+  return makeConstant(
+      b, use.op->getLoc(),
+      RankedTensorType::get(shape, use.weightType.getElementType()),
+      std::vector<double>(v.begin(), v.end()), use.name);
 }
 
 struct QslPruneStructuredPass
@@ -320,14 +328,8 @@ struct QslPruneStructuredPass
         rows.row(i) = m.row(kept[i]);
       auto linalgOp = llvm::cast<linalg::LinalgOp>(p.op);
       OpOperand *wOperand = linalgOp.getDpsInputOperand(1);
-      auto wType = llvm::cast<RankedTensorType>(wOperand->get().getType());
-      SmallVector<int64_t> wShape(wType.getShape());
-      wShape[p.transposed ? 0 : 1] = keep;
       b.setInsertionPoint(p.op);
-      Value newW = makeConstant(
-          b, p.op->getLoc(),
-          RankedTensorType::get(wShape, wType.getElementType()),
-          storedValues(p, rows), p.name);
+      Value newW = weightConstant(b, p, rows);
       auto resType = narrowed(p.op->getResult(0).getType(), keep);
       Value init = builders::zeroFilledTensor(
           b, p.op->getLoc(), resType.getShape(), resType.getElementType());
@@ -380,14 +382,8 @@ struct QslPruneStructuredPass
       cols.col(i) = w2.col(kept[i]);
     auto linalgC = llvm::cast<linalg::LinalgOp>(c.op);
     OpOperand *w2Operand = linalgC.getDpsInputOperand(1);
-    auto w2Type = llvm::cast<RankedTensorType>(w2Operand->get().getType());
-    SmallVector<int64_t> w2Shape(w2Type.getShape());
-    w2Shape[c.transposed ? 1 : 0] = keep;
     b.setInsertionPoint(c.op);
-    Value newW2 = makeConstant(
-        b, c.op->getLoc(),
-        RankedTensorType::get(w2Shape, w2Type.getElementType()),
-        storedValues(c, cols), c.name);
+    Value newW2 = weightConstant(b, c, cols);
     Operation *oldW2 = w2Operand->get().getDefiningOp();
     Value oldInput = c.op->getOperand(0);
     c.op->setOperand(0, map.lookup(oldInput));
