@@ -550,6 +550,8 @@ def main():
             ("int4 g128 AWQ", 4, "nncf-awq4-asym", "NNCF (ONNX)", "INT4_ASYM, awq=True",
              onnx_row(lambda o: nncf_onnx(model21, o, M.INT4_ASYM, calib, group_size=128, ratio=1.0,
                                           all_layers=True, awq=True))),
+            ("int4 g128 AWQ", 4, "nncf-awq4-ov-asym", "NNCF (OpenVINO)", "INT4_ASYM, awq=True",
+             openvino_row(M.INT4_ASYM, group_size=128, ratio=1.0, all_layers=True, awq=True)),
             ("int3 g128 GPTQ", 3, "qsl-gptq3", "QSL", QSL_PIPELINES["gptq3"], qsl_row("gptq3")),
             ("int3 g128 GPTQ", 3, "ort-gptq3-asym", "onnxruntime", "GPTQ asym, 3-bit (fake-quantized fp32)",
              onnx_row(lambda o: ort_gptq(named, o, 3, False, calib))),
@@ -749,9 +751,13 @@ def markdown(results, speed, fp32_bytes, qsl_note):
               "here in the packing only. NNCF's ONNX backend does INT8/INT4 with AWQ and scale "
               "estimation but not GPTQ or INT3; its OpenVINO backend has both, and runs GPTQ "
               "layer by layer (each layer's Hessian from inputs through the already quantized "
-              "layers before it) with dampening 0.1. No peer prunes (2:4 or unstructured) an "
-              "ONNX model after training: those rows have QSL alone, with a numpy 2:4 "
-              "magnitude reference.", ""]
+              "layers before it) with dampening 0.1. NNCF's AWQ (both backends) only scales "
+              "weights whose scale it can fold into a preceding MatMul or activation pattern "
+              "it knows; it finds none in this post-LayerNorm encoder, so its AWQ rows equal "
+              "its RTN. QSL stores AWQ's scales with the weight (the smooth facet, 16 bits per "
+              "input channel), so every MatMul gets them. No peer prunes (2:4, unstructured or "
+              "structured) an ONNX model after training: those rows have QSL alone, with a "
+              "numpy 2:4 magnitude reference.", ""]
     if speed:
         qsl = next((r[2] for r in speed if r[0] == "QSL"), None)
         lines += [f"## GPTQ speed: one {SPEED_N}x{SPEED_N} MatMul, {SPEED_TOKENS} calibration "
