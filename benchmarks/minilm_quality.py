@@ -752,9 +752,10 @@ def markdown(results, speed, fp32_bytes, qsl_note):
               "estimation but not GPTQ or INT3; its OpenVINO backend has both, and runs GPTQ "
               "layer by layer (each layer's Hessian from inputs through the already quantized "
               "layers before it) with dampening 0.1. NNCF's AWQ (both backends) only scales "
-              "weights whose scale it can fold into a preceding MatMul or activation pattern "
-              "it knows; it finds none in this post-LayerNorm encoder, so its AWQ rows equal "
-              "its RTN. QSL stores AWQ's scales with the weight (the smooth facet, 16 bits per "
+              "MatMuls that follow a Multiply it can fold the scale into (its patterns "
+              "MatMul->Multiply->MatMul and activation->Multiply->MatMul, "
+              "nncf/quantization/algorithms/weight_compression/awq_patterns.py); this encoder "
+              "has none, so its AWQ rows equal its RTN. QSL stores AWQ's scales with the weight (the smooth facet, 16 bits per "
               "input channel), so every MatMul gets them. No peer prunes (2:4, unstructured or "
               "structured) an ONNX model after training: those rows have QSL alone, with a "
               "numpy 2:4 magnitude reference.", ""]
