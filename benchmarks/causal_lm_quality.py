@@ -86,6 +86,12 @@ QSL_SETTINGS = [  # (setting, key in QSL_PIPELINES): the settings of the issue
     ("2:4 SparseGPT", "24-sparsegpt"), ("50% unstructured SparseGPT", "50-sparsegpt"),
     ("2:4 + int4", "24-int4")]
 assert {k for _, k in QSL_SETTINGS} <= set(BASE_PIPELINES), sorted(BASE_PIPELINES)
+# Not settings of the issue: lower bit widths, to see where RTN and GPTQ part.
+EXTRA_SETTINGS = [
+    ("int3 g128 RTN (extra)", "x-rtn3", "qsl-quantize{bits=3 group=128 method=rtn}"),
+    ("int2 g64 RTN (extra)", "x-rtn2", "qsl-quantize{bits=2 group=64 method=rtn}"),
+    ("int2 g64 GPTQ (extra)", "x-gptq2", "qsl-quantize{bits=2 group=64 method=gptq range=mse damp=0.1}"),
+]
 
 
 def selected(key):
@@ -125,12 +131,17 @@ def initializer_bytes(path):
     return sum(tensor_bytes(t) for t in onnx.load(path, load_external_data=False).graph.initializer)
 
 
-def perplexity(logit_batches, id_batches):
-    nats, count = 0.0, 0
-    for logits, ids in zip(logit_batches, id_batches):
-        s, n = numpy_nll(logits, ids)
-        nats, count = nats + s, count + n
-    return float(np.exp(nats / count)), nats / count
+def window_nats(logit_batches, id_batches):
+    """Summed cross-entropy (nats) of every window: [windows]."""
+    return np.concatenate([[numpy_nll(l[None], i[None])[0] for l, i in zip(logits, ids)]
+                           for logits, ids in zip(logit_batches, id_batches)])
+
+
+def paired_interval(nats, ref_nats, tokens_per_window):
+    """95% interval half-width, in % of perplexity, of the change against the
+    reference from the per-window differences (paired; windows as samples)."""
+    d = (nats - ref_nats) / tokens_per_window
+    return 100 * 1.96 * d.std(ddof=1) / np.sqrt(len(d))
 
 
 # --- onnxruntime, peers -----------------------------------------------------------
@@ -245,6 +256,13 @@ def main():
     calib = [cal[i:i + BATCH] for i in range(0, len(cal), BATCH)]
     # characters of the predicted tokens (1..seq-1 of every window), for bits/char
     n_chars = int(tok.char_lengths()[eval_ids[:, 1:]].sum())
+    # a yardstick: the training text's token bigrams (add-0.1 smoothing) on the same predictions
+    train = data.train_stream(books, tok)
+    v = len(cfg["vocab"])
+    bigram = np.full((v, v), 0.1)
+    np.add.at(bigram, (train[:-1], train[1:]), 1.0)
+    bigram /= bigram.sum(1, keepdims=True)
+    bigram_ppl = float(np.exp(-np.log(bigram[eval_ids[:, :-1], eval_ids[:, 1:]]).mean()))
     m = onnx.load(model)
     names = linear_weight_names(m)
     inits = {t.name: t for t in m.graph.initializer}
@@ -253,13 +271,17 @@ def main():
     fp32_total = sum(numpy_helper.to_array(t).nbytes for t in m.graph.initializer)
     untouched = fp32_total - fp32_linear
     del m, inits
-    results, notes = [], []
+    results, notes = [], [f"Yardstick: a token-bigram model of the training novels (add-0.1 smoothing) "
+                           f"has perplexity {bigram_ppl:.3f} on the same held-out predictions"]
 
     def add(key, setting, tool, method, logits, size, secs, note=""):
-        ppl, nll = perplexity(logits, eval_batches)
-        bpc = nll * n_tokens / n_chars / np.log(2)
+        nats = window_nats(logits, eval_batches)
+        nll = nats.sum() / n_tokens
+        ppl = float(np.exp(nll))
+        bpc = nats.sum() / n_chars / np.log(2)
+        ci = paired_interval(nats, results[0]["nats"], seq - 1) if results else None
         results.append(dict(key=key, setting=setting, tool=tool, method=method, ppl=ppl, nll=nll,
-                            bpc=bpc, size=size, secs=secs, note=note))
+                            bpc=bpc, size=size, secs=secs, note=note, nats=nats, ci=ci))
         print(f"[{key}] {tool} {method}: perplexity {ppl:.4f} ({bpc:.4f} bits/char), "
               f"linear weights {size / 1e6 if size else float('nan'):.2f} MB, {secs:.0f} s", flush=True)
 
@@ -339,6 +361,10 @@ def main():
             pipeline = with_exclude(BASE_PIPELINES[k])
             rows.append((f"qsl-{k}", setting, "QSL", pipeline,
                          lambda s=setting, k=k, p=pipeline: qsl_row(f"qsl-{k}", s, p)))
+        for setting, k, pipeline in EXTRA_SETTINGS:
+            pipeline = with_exclude(pipeline)
+            rows.append((f"qsl-{k}", setting, "QSL", pipeline,
+                         lambda s=setting, k=k, p=pipeline: qsl_row(f"qsl-{k}", s, p)))
         rows += [
             ("ort-rtn4-asym", "int4 g128 RTN", "onnxruntime", "MatMulNBitsQuantizer RTN asym, block 128",
              lambda: onnx_row("ort-rtn4-asym", "int4 g128 RTN", "onnxruntime",
@@ -408,21 +434,27 @@ def markdown(results, notes, cfg, n_linear, fp32_linear, linear_params, fp32_tot
         "`--report` totals.compressed_bytes_after, i.e. codes, scales, zero points and sparsity "
         "metadata; peers: the change in initializer/constant bytes); bits/param = 8 x bytes / "
         "parameters.", "",
-        "| setting | tool | pipeline / method | linear MB | bits/param | perplexity | bits/char | Δ ppl vs fp32 |",
-        "|---|---|---|---|---|---|---|---|"]
+        "| setting | tool | pipeline / method | linear MB | bits/param | perplexity | bits/char | Δ ppl vs fp32 | 95% interval |",
+        "|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         method = r["method"].replace("|", "\\|")
         method = f"`{method}`" if r["tool"] == "QSL" and r["setting"] != "fp32" else method
         if r.get("ppl") is None:
             note = r["note"].replace("|", "\\|").replace("\n", " ")
-            lines.append(f"| {r['setting']} | {r['tool']} | {method} | | | n/a: {note} | | |")
+            lines.append(f"| {r['setting']} | {r['tool']} | {method} | | | n/a: {note} | | | |")
             continue
         bits = 8 * r["size"] / linear_params
         delta = "" if fp32 is None or r["setting"] == "fp32" else \
             f"{r['ppl'] - fp32['ppl']:+.3f} ({100 * (r['ppl'] / fp32['ppl'] - 1):+.2f}%)"
+        ci = "" if r.get("ci") is None or r["setting"] == "fp32" else f"±{r['ci']:.2f}%"
         lines.append(f"| {r['setting']} | {r['tool']} | {method} | {r['size'] / 1e6:.2f} | {bits:.2f} | "
-                     f"{r['ppl']:.3f} | {r['bpc']:.4f} | {delta} |")
-    lines += [""] + [f"- {n}." for n in notes]
+                     f"{r['ppl']:.3f} | {r['bpc']:.4f} | {delta} | {ci} |")
+    lines += ["", "- 95% interval: ±1.96 standard errors of the change in mean cross-entropy, from "
+              f"the per-window differences to onnxruntime fp32 (paired, the {EVAL_FILES * BATCH} windows as samples), "
+              "in % of perplexity: changes inside it are not distinguishable on this much text. "
+              "Rows marked (extra) are not settings of the issue: lower bit widths, to show where "
+              "RTN and GPTQ part on this model."]
+    lines += [f"- {n}." for n in notes]
     qnotes = [f"`{r['key']}`: {r['note']}" for r in results if r["tool"] == "QSL" and r.get("ppl") and r["note"]]
     if qnotes:
         lines += ["- QSL methods as its report names them: " + "; ".join(qnotes) + "."]

@@ -38,6 +38,9 @@ parser.add_argument("--weight-decay", type=float, default=0.1)
 parser.add_argument("--eval-every", type=int, default=20)
 parser.add_argument("--max-minutes", type=float, default=38.0,
                     help="stop early (and say so) if training takes longer, e.g. on a busy machine")
+parser.add_argument("--stop-after", type=int, default=0,
+                    help="stop after this step, the learning-rate schedule still planned for --steps "
+                         "(replays a run that --max-minutes stopped)")
 parser.add_argument("--seed", type=int, default=0)
 parser.add_argument("--deb", help="r-cran-janeaustenr .deb (default: apt-get download)")
 parser.add_argument("--out", default=os.path.join(data.OUT, "gpt"))
@@ -110,7 +113,10 @@ stopped_early = None
 for i in range(1, args.steps + 1):
     params, opt_state, loss = step(params, opt_state, batch())
     running.append(loss)
-    if i % args.eval_every == 0 or i == args.steps:
+    over_time = i < args.steps and time.perf_counter() - t_start > 60 * args.max_minutes
+    if over_time or i == args.stop_after:
+        stopped_early = i
+    if i % args.eval_every == 0 or i == args.steps or stopped_early:
         train_loss = float(jnp.mean(jnp.stack(running)))
         running = []
         held = float(eval_loss(params, jnp.asarray(heldout)))
@@ -118,9 +124,9 @@ for i in range(1, args.steps + 1):
         log.append({"step": i, "train_loss": train_loss, "heldout_loss": held, "seconds": elapsed})
         print(f"step {i:5d}  lr {float(schedule(i)):.2e}  train {train_loss:.4f}  "
               f"held-out {held:.4f} (ppl {np.exp(held):.3f})  {elapsed:.0f} s", flush=True)
-    if i < args.steps and time.perf_counter() - t_start > 60 * args.max_minutes:
-        stopped_early = i
-        print(f"stopped after step {i}: over --max-minutes {args.max_minutes}", flush=True)
+    if stopped_early:
+        why = f"over --max-minutes {args.max_minutes} (replay: --stop-after {i})" if over_time else "--stop-after"
+        print(f"stopped after step {i} of {args.steps}: {why}", flush=True)
         break
 
 os.makedirs(os.path.dirname(args.out), exist_ok=True)
