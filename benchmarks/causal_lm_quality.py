@@ -1,23 +1,25 @@
 #!/usr/bin/env python3
-"""Causal-LM compression quality: perplexity on held-out text of a
-character-level GPT with real trained weights (benchmarks/causal_lm/, trained
-on five Jane Austen novels, evaluated on a sixth, Persuasion), fp32 and every
-QSL compression setting of benchmarks/minilm_quality.py, with onnxruntime's
-and NNCF's int4 as peer rows.
+"""Causal-LM compression quality: perplexity on held-out text of a small
+GPT with real trained weights (benchmarks/causal_lm/: 11.5 M parameters, BPE
+tokens, trained on five Jane Austen novels, evaluated on a sixth,
+Persuasion), fp32 and every QSL compression setting of
+benchmarks/minilm_quality.py, with onnxruntime's and NNCF's int4 as peer rows.
 
     python3 benchmarks/causal_lm_quality.py [--quick] [--only NAME...] [--bin-dir DIR]
 
 Needs the model: `bash benchmarks/causal_lm/make_model.sh` (corpus, training,
 ONNX export; the weights stay out of git). Held-out text: the first
-EVAL_FILES x BATCH windows of SEQ characters of Persuasion, not overlapping;
-perplexity = exp(mean cross-entropy of predicting characters 1..SEQ-1 of each
-window from the ones before it). Calibration: one BATCH x SEQ batch (4096
-characters) at fixed random offsets in the training novels. The QSL pipelines
-are exactly minilm_quality.py's QSL_PIPELINES (read from that file) with
-`exclude=lm_head` added to every pass: the lm head (384 x 81) stays fp32, as
-it does in the peer rows.
+EVAL_FILES x BATCH windows of SEQ tokens of Persuasion, not overlapping;
+perplexity = exp(mean cross-entropy of predicting tokens 1..SEQ-1 of each
+window from the ones before it); bits/char spreads the same cross-entropy over
+the characters of those tokens. Calibration: CALIB_FILES batches of BATCH x
+SEQ tokens (4096) at fixed random offsets in the training novels. The QSL
+pipelines are exactly minilm_quality.py's QSL_PIPELINES (read from that file)
+with `exclude=lm_head` added to every pass: the lm head stays fp32, as it does
+in the peer rows. Each row also gets a 95% interval of its change against fp32
+(paired over the windows).
 
---quick evaluates 2 batches (8192 characters); --only runs the rows whose key
+--quick evaluates 2 batches (4096 tokens); --only runs the rows whose key
 contains one of the NAMEs. Only a full run writes
 benchmarks/results/causal-lm-quality.md.
 """
@@ -47,7 +49,7 @@ import data  # noqa: E402
 from model import numpy_nll  # noqa: E402
 
 parser = argparse.ArgumentParser()
-parser.add_argument("--quick", action="store_true", help="2 eval batches (8192 characters)")
+parser.add_argument("--quick", action="store_true", help="2 eval batches (4096 tokens)")
 parser.add_argument("--only", nargs="+", metavar="NAME", help="run rows whose key contains NAME")
 parser.add_argument("--bin-dir", default=os.path.join(root, "build", "bin"), help="qslc and qsl-run")
 parser.add_argument("--weights", default=os.path.join(data.OUT, "gpt"), help="prefix of .npz/.json/.onnx")

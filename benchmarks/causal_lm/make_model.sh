@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Regenerates the causal-LM benchmark's model from nothing: the Jane Austen
-# corpus (Debian's r-cran-janeaustenr, via `apt-get download`), the training
-# of the character-level GPT on CPU with JAX (~25-40 min on 2 cores), and the
+# corpus (Debian's r-cran-janeaustenr, via `apt-get download`), its BPE, the
+# training of the GPT on CPU with JAX (~25-40 min on 2 cores), and the
 # ONNX export checked against JAX in onnxruntime. Everything goes to
 # benchmarks/causal_lm/out/ (git-ignored):
 #   austen.json  the six novels as text      train.log  the training output
+#   bpe1024.json the byte-pair encoding
 #   gpt.npz      the trained weights         gpt.json   configuration, vocabulary, loss log
 #   gpt.onnx     the model for qslc / onnxruntime
 #
