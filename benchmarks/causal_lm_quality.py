@@ -88,11 +88,13 @@ QSL_SETTINGS = [  # (setting, key in QSL_PIPELINES): the settings of the issue
     ("2:4 SparseGPT", "24-sparsegpt"), ("50% unstructured SparseGPT", "50-sparsegpt"),
     ("2:4 + int4", "24-int4")]
 assert {k for _, k in QSL_SETTINGS} <= set(BASE_PIPELINES), sorted(BASE_PIPELINES)
-# Not settings of the issue: lower bit widths, to see where RTN and GPTQ part.
+# Not settings of the issue: lower bit widths, to see where RTN and GPTQ part, and AWQ.
 EXTRA_SETTINGS = [
     ("int3 g128 RTN (extra)", "x-rtn3", "qsl-quantize{bits=3 group=128 method=rtn}"),
     ("int2 g64 RTN (extra)", "x-rtn2", "qsl-quantize{bits=2 group=64 method=rtn}"),
     ("int2 g64 GPTQ (extra)", "x-gptq2", "qsl-quantize{bits=2 group=64 method=gptq range=mse damp=0.1}"),
+    ("int4 g128 AWQ (extra)", "x-awq4", "qsl-quantize{bits=4 group=128 method=awq range=mse}"),
+    ("int3 g128 AWQ (extra)", "x-awq3", "qsl-quantize{bits=3 group=128 method=awq range=mse}"),
 ]
 
 
