@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "qsl/Compress/AWQ.h"
+#include "Random.h"
 
 #include <gtest/gtest.h>
 
@@ -17,17 +18,9 @@
 #include <random>
 
 using namespace qsl::compress;
+using qsl::compress::testing::gaussian;
 
 namespace {
-
-Matrix gaussian(int64_t rows, int64_t cols, unsigned seed, float sd = 1.0f) {
-  std::mt19937 gen(seed);
-  std::normal_distribution<float> dist(0.0f, sd);
-  Matrix m(rows, cols);
-  for (int64_t i = 0; i < m.size(); ++i)
-    m.data()[i] = dist(gen);
-  return m;
-}
 
 QuantSpec spec4(int64_t group) {
   QuantSpec s;

@@ -1,5 +1,6 @@
 //===- PruneTest.cpp - Masks, Wanda, SparseGPT and DSnoT ------------------===//
 #include "qsl/Compress/Prune.h"
+#include "Random.h"
 
 #include <gtest/gtest.h>
 
@@ -11,11 +12,7 @@ using namespace qsl::compress;
 namespace {
 
 Matrix randomMatrix(int64_t rows, int64_t cols, std::mt19937 &rng) {
-  std::normal_distribution<float> normal;
-  Matrix m(rows, cols);
-  for (int64_t i = 0; i < m.size(); ++i)
-    m.data()[i] = normal(rng);
-  return m;
+  return qsl::compress::testing::gaussian(rows, cols, rng);
 }
 
 /// Calibration inputs with correlated features: X = Z A, Z Gaussian

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "qsl/Compress/Quantize.h"
+#include "Random.h"
 
 #include <Eigen/Cholesky>
 #include <gtest/gtest.h>
@@ -19,6 +20,7 @@
 #include <vector>
 
 using namespace qsl::compress;
+using qsl::compress::testing::gaussian;
 
 namespace {
 
@@ -41,16 +43,6 @@ int32_t minCode(const QuantSpec &spec) {
 }
 int32_t maxCode(const QuantSpec &spec) {
   return spec.symmetric ? (1 << (spec.bits - 1)) - 1 : (1 << spec.bits) - 1;
-}
-
-Matrix gaussian(int64_t rows, int64_t cols, unsigned seed) {
-  std::mt19937 gen(seed);
-  std::normal_distribution<float> dist(0.0f, 1.0f);
-  Matrix m(rows, cols);
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < cols; ++c)
-      m(r, c) = dist(gen);
-  return m;
 }
 
 /// Calibration inputs with correlated features: X = Z A, [tokens, features].

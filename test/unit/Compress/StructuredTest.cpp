@@ -6,23 +6,16 @@
 //
 //===----------------------------------------------------------------------===//
 #include "qsl/Compress/Structured.h"
+#include "Random.h"
 
 #include <gtest/gtest.h>
 
 #include <random>
 
 using namespace qsl::compress;
+using qsl::compress::testing::gaussian;
 
 namespace {
-
-Matrix gaussian(int64_t rows, int64_t cols, unsigned seed) {
-  std::mt19937 gen(seed);
-  std::normal_distribution<float> dist(0.0f, 1.0f);
-  Matrix m(rows, cols);
-  for (int64_t i = 0; i < m.size(); ++i)
-    m.data()[i] = dist(gen);
-  return m;
-}
 
 TEST(Structured, FluctuationIsVarianceTimesColumnEnergy) {
   // Two tokens per channel: x_j in {m_j - d_j, m_j + d_j}, variance d_j^2.
