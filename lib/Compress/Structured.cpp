@@ -22,15 +22,48 @@ VectorD qsl::compress::fluctuationScores(const Matrix &w2,
 
 VectorD qsl::compress::magnitudeScores(
     const Matrix &w2, const std::vector<const Matrix *> &producers) {
-  const int64_t h = w2.cols();
-  VectorD scores(h);
-  for (int64_t j = 0; j < h; ++j) {
+  std::vector<UnitRows> rows;
+  for (const Matrix *p : producers)
+    rows.push_back({p, 1, {0}});
+  return magnitudeScores(w2, 1, rows);
+}
+
+VectorD qsl::compress::magnitudeScores(const Matrix &w2, int64_t unitSize,
+                                       const std::vector<UnitRows> &producers) {
+  const int64_t units = w2.cols() / unitSize;
+  VectorD scores(units);
+  for (int64_t u = 0; u < units; ++u) {
     double in = 0;
-    for (const Matrix *p : producers)
-      in += p->row(j).cast<double>().squaredNorm();
-    scores(j) = w2.col(j).cast<double>().norm() * std::sqrt(in);
+    for (const UnitRows &p : producers)
+      for (int64_t o : p.offsets)
+        in += p.weight->middleRows(o + u * p.block, p.block)
+                  .cast<double>()
+                  .squaredNorm();
+    double out =
+        w2.middleCols(u * unitSize, unitSize).cast<double>().squaredNorm();
+    scores(u) = std::sqrt(out) * std::sqrt(in);
   }
   return scores;
+}
+
+VectorD qsl::compress::unitScores(const VectorD &channelScores,
+                                  int64_t unitSize) {
+  const int64_t units = channelScores.size() / unitSize;
+  VectorD scores(units);
+  for (int64_t u = 0; u < units; ++u)
+    scores(u) = channelScores.segment(u * unitSize, unitSize).sum();
+  return scores;
+}
+
+std::vector<int64_t>
+qsl::compress::unitChannels(const std::vector<int64_t> &units,
+                            int64_t unitSize) {
+  std::vector<int64_t> channels;
+  channels.reserve(units.size() * unitSize);
+  for (int64_t u : units)
+    for (int64_t j = 0; j < unitSize; ++j)
+      channels.push_back(u * unitSize + j);
+  return channels;
 }
 
 std::vector<int64_t> qsl::compress::selectChannels(const VectorD &scores,

@@ -225,8 +225,7 @@ c.check(totals.get("model_bytes_before") == want_before and totals.get("model_by
 # Bad options.
 for opts, msg in [("ratio=1.0", "ratio must be in [0, 1), got 1"),
                   ("method=wanda", "unknown method 'wanda' (expected flap or magnitude)"),
-                  ("target=layers", "unknown target 'layers' (expected channels)"),
-                  ("target=heads", "target=heads is not implemented yet"),
+                  ("target=layers", "unknown target 'layers' (expected channels or heads)"),
                   ("multiple-of=0", "multiple-of must be >= 1, got 0"),
                   ("structure=layerwise", "unknown structure 'layerwise' (expected uniform or global)")]:
     p = subprocess.run(["qsl-opt", f"--qsl-prune-structured={opts}", "-"], input="module {}",

@@ -6,6 +6,12 @@
 // run faster on any backend. In the orientation of Matrix.h, W1_p is
 // [H, K] and W2 is [N, H].
 //
+// Units: channels are removed one by one (unit size 1) or in blocks, such
+// as attention heads (unit size = head dimension D, unit u = channels
+// [u*D, (u+1)*D) of W2's input). A producer may hold the rows of a unit in
+// several places (a fused QKV projection holds them at offsets 0, H*D and
+// 2*H*D).
+//
 // Scores (larger = more important):
 //   fluctuation (FLAP, An et al., 2024, arXiv:2312.11983):
 //       s_j = Var_t(x_tj) * ||W2[:, j]||^2,
@@ -35,6 +41,27 @@ VectorD fluctuationScores(const Matrix &w2, const InputStatistics &stats);
 /// The data-free score from the weights alone.
 VectorD magnitudeScores(const Matrix &w2,
                         const std::vector<const Matrix *> &producers);
+
+/// The score of each unit: the sum of its `unitSize` channel scores.
+VectorD unitScores(const VectorD &channelScores, int64_t unitSize);
+
+/// The rows of a producer weight that feed unit u: for every offset o,
+/// rows [o + u*block, o + (u+1)*block).
+struct UnitRows {
+  const Matrix *weight = nullptr;
+  int64_t block = 1;
+  std::vector<int64_t> offsets{0};
+};
+
+/// The data-free score of every unit of w2's input,
+///   s_u = ||W2[:, cols(u)]||_F * sqrt(sum_p ||W1_p[rows_p(u), :]||_F^2),
+/// which is magnitudeScores for unit size 1.
+VectorD magnitudeScores(const Matrix &w2, int64_t unitSize,
+                        const std::vector<UnitRows> &producers);
+
+/// The channels of the given units, in increasing order when `units` is.
+std::vector<int64_t> unitChannels(const std::vector<int64_t> &units,
+                                  int64_t unitSize);
 
 /// The `keep` channels of largest score, in increasing index order (ties go
 /// to the lower index). keep is clamped to [0, scores.size()].

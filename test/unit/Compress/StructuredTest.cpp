@@ -51,6 +51,32 @@ TEST(Structured, MagnitudeScore) {
   EXPECT_NEAR(s(2), std::sqrt(2.0) * 2.0, 1e-9);
 }
 
+TEST(Structured, HeadScores) {
+  // Two heads of two channels; the producer (a fused QKV) holds each head's
+  // rows at offsets 0 and 4: head 0 = rows {0, 1, 4, 5}, head 1 = {2, 3, 6, 7}.
+  Matrix w2(1, 4);
+  w2 << 3, 4, 0, 1;
+  Matrix qkv(8, 1);
+  qkv << 1, 1, 2, 0, 1, 1, 0, 0;
+  VectorD s = magnitudeScores(w2, 2, {{&qkv, 2, {0, 4}}});
+  EXPECT_NEAR(s(0), 5.0 * 2.0, 1e-9);
+  EXPECT_NEAR(s(1), 1.0 * 2.0, 1e-9);
+  // Unit size 1 with one offset is the channel score.
+  Matrix p(4, 2);
+  p << 1, 0, 0, 2, 3, 0, 0, 0;
+  VectorD perUnit = magnitudeScores(w2, 1, {{&p, 1, {0}}});
+  VectorD perChannel = magnitudeScores(w2, {&p});
+  EXPECT_TRUE(perUnit.isApprox(perChannel));
+
+  VectorD channels(6);
+  channels << 1, 2, 3, 4, 5, 6;
+  VectorD heads = unitScores(channels, 3);
+  ASSERT_EQ(heads.size(), 2);
+  EXPECT_DOUBLE_EQ(heads(0), 6);
+  EXPECT_DOUBLE_EQ(heads(1), 15);
+  EXPECT_EQ(unitChannels({0, 2}, 2), (std::vector<int64_t>{0, 1, 4, 5}));
+}
+
 TEST(Structured, SelectKeepsLargestInIndexOrder) {
   VectorD s(6);
   s << 0.5, 3, 1, 3, 0.1, 2;

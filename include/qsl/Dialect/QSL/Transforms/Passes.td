@@ -152,7 +152,7 @@ def QslPrunePass : Pass<"qsl-prune", "ModuleOp"> {
 }
 
 def QslPruneStructuredPass : Pass<"qsl-prune-structured", "ModuleOp"> {
-  let summary = "Remove whole intermediate channels (FLAP), shrinking the graph";
+  let summary = "Remove whole MLP channels or attention heads (FLAP), shrinking the graph";
   let description = [{
     Finds every *channel group*: one or more producer contractions with
     constant weights (an MLP's up projection, or SwiGLU's gate and up)
@@ -178,13 +178,25 @@ def QslPruneStructuredPass : Pass<"qsl-prune-structured", "ModuleOp"> {
     structure). The kept count is rounded up to a multiple of `multiple-of`
     so that kernels keep aligned shapes.
 
+    `target=heads` removes whole attention heads instead. A group is then an
+    attention block: the output projection (the consumer), whose input
+    merges heads `[..., H, D] -> [..., H*D]`, and the Q, K and V
+    projections (separate, or one fused QKV projection split into three)
+    that feed it through the head split, the transposes, the batched
+    `Q·Kᵀ` and `P·V` contractions and the softmax. Every tensor on the way
+    loses the removed heads; a mask or scale shared by all heads stays. A
+    head's score is the sum of its D channels' scores at the output
+    projection's input; compensation is the same as for channels.
+    `multiple-of` does not apply to heads.
+
     ```
     qslc model.onnx --calibrate=calib/ --pipeline="qsl-prune-structured{ratio=0.25},qsl-quantize{bits=4 group=128 method=gptq}"
     ```
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"channels\"",
-           "What to remove: channels (MLP intermediate channels)">,
+           "What to remove: channels (MLP intermediate channels) or heads "
+           "(attention heads)">,
     Option<"ratio", "ratio", "double", /*default=*/"0.25",
            "Fraction of each group's channels removed">,
     Option<"method", "method", "std::string", /*default=*/"\"flap\"",
