@@ -96,6 +96,13 @@ EXTRA_SETTINGS = [
     ("int4 g128 AWQ (extra)", "x-awq4", "qsl-quantize{bits=4 group=128 method=awq range=mse}"),
     ("int3 g128 AWQ (extra)", "x-awq3", "qsl-quantize{bits=3 group=128 method=awq range=mse}"),
 ]
+# Structured pruning (smaller dense weights): MLP channels and attention heads.
+STRUCTURED_SETTINGS = [
+    ("MLP channels -25%, FLAP", "ffn25-flap"), ("MLP channels -25%, magnitude", "ffn25-magnitude"),
+    ("MLP channels -50%, FLAP", "ffn50-flap"), ("attention heads -25%, FLAP", "heads25-flap"),
+    ("attention heads -25%, magnitude", "heads25-magnitude"), ("attention heads -50%, FLAP", "heads50-flap"),
+    ("heads -25% + MLP -25%, FLAP", "heads25-ffn25-flap")]
+assert {k for _, k in STRUCTURED_SETTINGS} <= set(BASE_PIPELINES), sorted(BASE_PIPELINES)
 
 
 def selected(key):
@@ -103,7 +110,7 @@ def selected(key):
 
 
 def needs_calibration(pipeline):
-    return any(m in pipeline for m in ("gptq", "wanda", "sparsegpt", "awq"))
+    return any(m in pipeline for m in ("gptq", "wanda", "sparsegpt", "awq", "prune-structured"))
 
 
 # --- Model and data ---------------------------------------------------------------
@@ -334,11 +341,18 @@ def main():
             with open(report_path) as f:
                 report = json.load(f)
             tot = report["totals"]
-            assert tot["compressed_weights"] == len(names), (tot, len(names))
             methods = ", ".join(sorted({w["method"] for w in report["weights"] if w.get("method")}))
-            add(key, setting, "QSL", pipeline, logits, int(tot["compressed_bytes_after"]), secs,
-                f"{methods}; {tot['compressed_bits_per_parameter']:.3f} bits/param")
-            results[-1]["bits"] = tot["compressed_bits_per_parameter"]
+            if "prune-structured" in pipeline:
+                # Narrower dense weights: the linear bytes are what the
+                # model lost (biases shrink and compensation biases appear
+                # too; they are a few kB).
+                size = fp32_linear - (int(tot["model_bytes_before"]) - int(tot["model_bytes_after"]))
+                add(key, setting, "QSL", pipeline, logits, size, secs, methods or "structured")
+            else:
+                assert tot["compressed_weights"] == len(names), (tot, len(names))
+                add(key, setting, "QSL", pipeline, logits, int(tot["compressed_bytes_after"]), secs,
+                    f"{methods}; {tot['compressed_bits_per_parameter']:.3f} bits/param")
+                results[-1]["bits"] = tot["compressed_bits_per_parameter"]
             results[-1]["model_bytes"] = tot["model_bytes_after"]
 
         def onnx_row(key, setting, tool, method, make):
@@ -362,6 +376,10 @@ def main():
         # (key, setting, tool, method, run)
         rows = [("qsl-fp32", "fp32", "QSL", "fp32", lambda: qsl_row("qsl-fp32", "fp32", None))]
         for setting, k in QSL_SETTINGS:
+            pipeline = with_exclude(BASE_PIPELINES[k])
+            rows.append((f"qsl-{k}", setting, "QSL", pipeline,
+                         lambda s=setting, k=k, p=pipeline: qsl_row(f"qsl-{k}", s, p)))
+        for setting, k in STRUCTURED_SETTINGS:
             pipeline = with_exclude(BASE_PIPELINES[k])
             rows.append((f"qsl-{k}", setting, "QSL", pipeline,
                          lambda s=setting, k=k, p=pipeline: qsl_row(f"qsl-{k}", s, p)))
@@ -436,8 +454,10 @@ def markdown(results, notes, cfg, n_linear, fp32_linear, linear_params, fp32_tot
         "every row. QSL pipelines: exactly benchmarks/minilm_quality.py's QSL_PIPELINES with "
         "`exclude=lm_head` added to each pass. Linear MB: those weights after compression (QSL: "
         "`--report` totals.compressed_bytes_after, i.e. codes, scales, zero points and sparsity "
-        "metadata; peers: the change in initializer/constant bytes); bits/param = 8 x bytes / "
-        "parameters.", "",
+        "metadata; structured pruning rows: the narrower fp32 weights, i.e. fp32 MB minus what the "
+        "model lost in `--report` totals.model_bytes_before - model_bytes_after; peers: the change in "
+        "initializer/constant bytes); bits/param = 8 x bytes / parameters (of the unpruned "
+        "weights).", "",
         "| setting | tool | pipeline / method | linear MB | bits/param | perplexity | bits/char | Δ ppl vs fp32 | 95% interval |",
         "|---|---|---|---|---|---|---|---|---|"]
     for r in results:

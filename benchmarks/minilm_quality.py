@@ -81,6 +81,11 @@ QSL_PIPELINES = {
     "ffn25-flap-global": "qsl-prune-structured{ratio=0.25 method=flap structure=global}",
     "ffn50-flap-global": "qsl-prune-structured{ratio=0.5 method=flap structure=global}",
     "ffn25-flap-gptq4": "qsl-prune-structured{ratio=0.25 method=flap},qsl-quantize{bits=4 group=128 method=gptq range=mse damp=0.1}",
+    "heads25-flap": "qsl-prune-structured{target=heads ratio=0.25 method=flap}",
+    "heads25-magnitude": "qsl-prune-structured{target=heads ratio=0.25 method=magnitude}",
+    "heads25-flap-global": "qsl-prune-structured{target=heads ratio=0.25 method=flap structure=global}",
+    "heads50-flap": "qsl-prune-structured{target=heads ratio=0.5 method=flap}",
+    "heads25-ffn25-flap": "qsl-prune-structured{target=heads ratio=0.25 method=flap},qsl-prune-structured{ratio=0.25 method=flap}",
 }
 
 
@@ -579,6 +584,16 @@ def main():
              QSL_PIPELINES["ffn50-flap-global"], qsl_row("ffn50-flap-global")),
             ("FFN -25% + int4 GPTQ", None, "qsl-ffn25-flap-gptq4", "QSL", QSL_PIPELINES["ffn25-flap-gptq4"],
              qsl_row("ffn25-flap-gptq4")),
+            ("attention heads -25% (structured)", None, "qsl-heads25-flap", "QSL", QSL_PIPELINES["heads25-flap"],
+             qsl_row("heads25-flap")),
+            ("attention heads -25% (structured)", None, "qsl-heads25-magnitude", "QSL",
+             QSL_PIPELINES["heads25-magnitude"], qsl_row("heads25-magnitude")),
+            ("attention heads -25% (structured)", None, "qsl-heads25-flap-global", "QSL",
+             QSL_PIPELINES["heads25-flap-global"], qsl_row("heads25-flap-global")),
+            ("attention heads -50% (structured)", None, "qsl-heads50-flap", "QSL", QSL_PIPELINES["heads50-flap"],
+             qsl_row("heads50-flap")),
+            ("heads -25% + FFN -25% (structured)", None, "qsl-heads25-ffn25-flap", "QSL",
+             QSL_PIPELINES["heads25-ffn25-flap"], qsl_row("heads25-ffn25-flap")),
         ]
         if args.only:
             print("rows:", " ".join(r[2] for r in rows if selected(r[2])) or "none; keys: " +
