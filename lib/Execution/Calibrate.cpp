@@ -1,6 +1,7 @@
 //===- Calibrate.cpp - Calibration statistics from real runs --------------===//
 #include "qsl/Execution/Calibrate.h"
 
+#include "qsl/Compress/Im2Col.h"
 #include "qsl/Dialect/QSL/Transforms/WeightUses.h"
 #include "qsl/Execution/CompiledModel.h"
 #include "qsl/Utils/LinalgBuilders.h"
@@ -52,17 +53,45 @@ mlir::qsl::expandCalibrationInputs(ArrayRef<std::string> paths,
 }
 
 namespace {
-/// One distinct layer input and the results that return its statistics.
+/// One set of statistics: a distinct layer input (for a convolution, a
+/// distinct input and geometry) and the result that returns it.
 struct Tap {
   int64_t features = 0, tokens = 0;
-  unsigned result = 0; // the function result that returns X [tokens, K]
+  unsigned result = 0; // the function result that returns X
   std::string name;
+  /// Set for convolutions: the result is the NCHW input, whose patches
+  /// are the tokens (im2col on the host, a chunk at a time).
+  std::optional<::qsl::compress::ConvShape> conv;
 };
 } // namespace
 
-/// Makes `func` return the input X [tokens, K] of every distinct weight
-/// input (and nothing else); `tapOfUse[i]` is the tap of use i, or -1 when it cannot be
-/// observed (input inside a nested region).
+/// Use i is not calibrated: inside control flow, or a grouped convolution.
+static constexpr int kNestedUse = -1, kGroupedConvUse = -2;
+
+/// The im2col geometry of a convolution use on its static input type.
+static ::qsl::compress::ConvShape convShape(const WeightUse &use,
+                                            RankedTensorType xType) {
+  ::qsl::compress::ConvShape s;
+  s.batch = xType.getDimSize(0);
+  s.channels = xType.getDimSize(1);
+  s.height = xType.getDimSize(2);
+  s.width = xType.getDimSize(3);
+  s.kernelH = use.weightType.getDimSize(2);
+  s.kernelW = use.weightType.getDimSize(3);
+  for (int i = 0; i < 2; ++i) {
+    s.strides[i] = use.conv->strides[i];
+    s.dilations[i] = use.conv->dilations[i];
+  }
+  for (int i = 0; i < 4; ++i)
+    s.pads[i] = use.conv->pads[i];
+  s.groups = use.conv->groups;
+  return s;
+}
+
+/// Makes `func` return the input of every distinct weight input (and
+/// nothing else): X [tokens, K] for a contraction, the NCHW input of a
+/// convolution. `tapOfUse[i]` is the tap of use i, or kNestedUse /
+/// kGroupedConvUse when it cannot be observed.
 static LogicalResult instrument(func::FuncOp func, ArrayRef<WeightUse> uses,
                                 std::vector<Tap> &taps,
                                 std::vector<int> &tapOfUse) {
@@ -74,15 +103,22 @@ static LogicalResult instrument(func::FuncOp func, ArrayRef<WeightUse> uses,
   // model's own outputs after the last weight, e.g. a classifier head) is
   // dead code for calibration and goes away.
   SmallVector<Value> newResults;
-  llvm::DenseMap<Value, int> tapOfValue;
+  std::map<std::pair<const void *, std::string>, int> tapOfKey;
+  std::map<std::pair<const void *, bool>, unsigned> resultOfValue;
   for (const WeightUse &use : uses) {
     Value x = use.input;
     if (x.getParentRegion() != &func.getBody()) {
-      tapOfUse.push_back(-1);
+      tapOfUse.push_back(kNestedUse);
       continue;
     }
-    auto it = tapOfValue.find(x);
-    if (it != tapOfValue.end()) {
+    if (use.isConv() && use.conv->groups > 1) {
+      tapOfUse.push_back(kGroupedConvUse);
+      continue;
+    }
+    auto key = std::make_pair(x.getAsOpaquePointer(),
+                              use.isConv() ? use.conv->key() : std::string());
+    auto it = tapOfKey.find(key);
+    if (it != tapOfKey.end()) {
       tapOfUse.push_back(it->second);
       continue;
     }
@@ -93,27 +129,44 @@ static LogicalResult instrument(func::FuncOp func, ArrayRef<WeightUse> uses,
              << use.name << "' is " << xType
              << "; give every graph input a shape (qslc --input-shape)";
     Location loc = use.op->getLoc();
-    int64_t k = xType.getShape().back();
-    int64_t t = xType.getNumElements() / std::max<int64_t>(k, 1);
-    Value x2 = x;
-    if (xType.getRank() != 2) {
-      ReassociationIndices lead;
-      for (int64_t d = 0; d + 1 < xType.getRank(); ++d)
-        lead.push_back(d);
-      x2 = tensor::CollapseShapeOp::create(
-          b, loc, RankedTensorType::get({t, k}, xType.getElementType()), x,
-          SmallVector<ReassociationIndices>{lead, {xType.getRank() - 1}});
-    }
     Tap tap;
-    tap.features = k;
-    tap.tokens = t;
     tap.name = use.name;
-    if (!xType.getElementType().isF32())
-      x2 = builders::convertFloatTensor(b, loc, x2,
-                                        llvm::cast<FloatType>(f32));
-    tap.result = newResults.size();
-    newResults.push_back(x2);
-    tapOfValue[x] = taps.size();
+    if (use.isConv()) {
+      tap.conv = convShape(use, xType);
+      if (std::string bad = tap.conv->validate();
+          !bad.empty() || tap.conv->features() != use.k)
+        return use.op->emitError()
+               << "internal error: the convolution of weight '" << use.name
+               << "' has an inconsistent shape"
+               << (bad.empty() ? "" : ": " + bad);
+      tap.features = use.k;
+      tap.tokens = tap.conv->tokens();
+    } else {
+      tap.features = xType.getShape().back();
+      tap.tokens = xType.getNumElements() / std::max<int64_t>(tap.features, 1);
+    }
+    auto [res, fresh] = resultOfValue.try_emplace(
+        std::make_pair(x.getAsOpaquePointer(), use.isConv()),
+        newResults.size());
+    if (fresh) {
+      Value x2 = x;
+      if (!use.isConv() && xType.getRank() != 2) {
+        ReassociationIndices lead;
+        for (int64_t d = 0; d + 1 < xType.getRank(); ++d)
+          lead.push_back(d);
+        x2 = tensor::CollapseShapeOp::create(
+            b, loc,
+            RankedTensorType::get({tap.tokens, tap.features},
+                                  xType.getElementType()),
+            x, SmallVector<ReassociationIndices>{lead, {xType.getRank() - 1}});
+      }
+      if (!xType.getElementType().isF32())
+        x2 = builders::convertFloatTensor(b, loc, x2,
+                                          llvm::cast<FloatType>(f32));
+      newResults.push_back(x2);
+    }
+    tap.result = res->second;
+    tapOfKey[key] = taps.size();
     tapOfUse.push_back(taps.size());
     taps.push_back(tap);
   }
@@ -172,9 +225,14 @@ LogicalResult mlir::qsl::calibrateModule(ModuleOp module,
     // faster than the generated code for this transposed contraction.
     for (size_t i = 0; i < taps.size(); ++i) {
       const HostTensor &x = outputs[taps[i].result];
-      Eigen::Map<const ::qsl::compress::Matrix> rows(
-          reinterpret_cast<const float *>(x.bytes.data()), taps[i].tokens,
-          taps[i].features);
+      const float *data = reinterpret_cast<const float *>(x.bytes.data());
+      if (taps[i].conv) {
+        ::qsl::compress::accumulatePatches(data, *taps[i].conv, /*group=*/0,
+                                           stats[i]);
+        continue;
+      }
+      Eigen::Map<const ::qsl::compress::Matrix> rows(data, taps[i].tokens,
+                                                     taps[i].features);
       stats[i].accumulate(rows);
     }
   }
@@ -183,8 +241,13 @@ LogicalResult mlir::qsl::calibrateModule(ModuleOp module,
   if (uses.size() != copyUses.size())
     return module.emitError() << "internal error: calibration copy differs";
   std::vector<DictionaryAttr> attrs(taps.size());
+  int64_t grouped = 0;
   for (size_t i = 0; i < uses.size(); ++i) {
     int t = tapOfUse[i];
+    if (t == kGroupedConvUse) {
+      ++grouped;
+      continue;
+    }
     if (t < 0) {
       uses[i].op->emitWarning() << "weight '" << uses[i].name
                                 << "' is inside control flow; not calibrated";
@@ -195,5 +258,10 @@ LogicalResult mlir::qsl::calibrateModule(ModuleOp module,
                                      taps[t].name + ".calibration");
     uses[i].op->setAttr(kCalibrationAttr, attrs[t]);
   }
+  if (grouped)
+    module.emitRemark() << "calibration: " << grouped
+                        << " grouped convolution(s) get no statistics (each "
+                           "group reads other input channels); data-aware "
+                           "methods leave them as they are";
   return success();
 }

@@ -168,7 +168,8 @@ static mlir::LogicalResult writeDenseWeights(mlir::ModuleOp module,
     std::vector<float> stored = mlir::qsl::toStored<float>(use, w);
     qsl::runtime::HostTensor t;
     t.dtype = qsl::runtime::DType::F32;
-    t.shape = {use.weightType.getDimSize(0), use.weightType.getDimSize(1)};
+    t.shape.assign(use.weightType.getShape().begin(),
+                   use.weightType.getShape().end()); // OIHW for a Conv
     t.bytes.resize(stored.size() * sizeof(float));
     std::memcpy(t.bytes.data(), stored.data(), t.bytes.size());
     tensors[use.name] = std::move(t);

@@ -2,7 +2,9 @@
 //
 // qsl-calibrate: a copy of the model is instrumented so that it also
 // returns, for the input X [tokens, K] of every weight use (see
-// WeightUses.h), the Gram matrix XᵀX and the column sums; the copy is
+// WeightUses.h; for a convolution the im2col patches of its input, one
+// token per output position, built on the host a chunk at a time), the
+// Gram matrix XᵀX and the column sums; the copy is
 // compiled with the CPU pipeline and run over calibration inputs, and the
 // statistics, summed in double over all runs, are attached to the weight
 // uses of the original module as `qsl.calibration` attributes. Uses that

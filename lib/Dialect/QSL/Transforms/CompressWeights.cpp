@@ -68,3 +68,13 @@ std::vector<uint8_t> mlir::qsl::storedKeep(const WeightUse &use,
   std::vector<bool> stored = toStored<bool>(use, canonical);
   return std::vector<uint8_t>(stored.begin(), stored.end());
 }
+
+std::string mlir::qsl::groupedConvSkip(const WeightUse &use, StringRef what) {
+  return llvm::formatv(
+             "{0} needs calibration statistics, which are not collected for "
+             "grouped convolutions (groups = {1}: each group reads other "
+             "input channels); data-free methods (rtn, mse, magnitude) "
+             "compress it",
+             what, use.conv ? use.conv->groups : 1)
+      .str();
+}

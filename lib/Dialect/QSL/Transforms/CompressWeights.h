@@ -41,6 +41,11 @@ std::string checkSharedOptions(double damp, int64_t blockSize,
                                StringRef opTypes, int64_t minElements,
                                WeightFilter &filter);
 
+/// Why a data-aware method (`what`, such as "method=gptq") leaves the
+/// grouped convolution of `use` as it is: each group reads other input
+/// channels, and calibration records one set of statistics per weight.
+std::string groupedConvSkip(const WeightUse &use, StringRef what);
+
 /// The keep mask of `m` in the stored orientation, as bytes.
 std::vector<uint8_t> storedKeep(const WeightUse &use,
                                 const compress::Mask &canonical);

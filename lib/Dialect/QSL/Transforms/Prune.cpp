@@ -103,6 +103,12 @@ struct QslPrunePass : public mlir::qsl::impl::QslPrunePassBase<QslPrunePass> {
         out.skipped = bad;
         return out;
       }
+      if (needsStats && use.isConv() && use.conv->groups > 1) {
+        out.skipped = groupedConvSkip(
+            use, "method=" + method.getValue() +
+                     (refine.empty() ? "" : " refine=" + refine.getValue()));
+        return out;
+      }
       cq::Matrix w;
       cq::Mask keep;
       if (failed(readCanonicalWeight(use, w, keep)))

@@ -101,6 +101,7 @@ struct QslPruneStructuredPass
     // groups' standardized scores, decided before the graph changes.
     if (structure == "global") {
       SmallVector<WeightUse> uses = collectWeightUses(module);
+      llvm::erase_if(uses, [](const WeightUse &u) { return u.isConv(); });
       DenseMap<Operation *, const WeightUse *> usesByOp;
       for (const WeightUse &u : uses)
         usesByOp[u.op] = &u;
@@ -129,6 +130,7 @@ struct QslPruneStructuredPass
     int64_t groups = 0;
     while (true) {
       SmallVector<WeightUse> uses = collectWeightUses(module);
+      llvm::erase_if(uses, [](const WeightUse &u) { return u.isConv(); });
       DenseMap<Operation *, const WeightUse *> usesByOp;
       for (const WeightUse &u : uses)
         usesByOp[u.op] = &u;

@@ -8,6 +8,7 @@
 #include "mlir/IR/Threading.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <map>
 #include <numeric>
 
 namespace mlir {
@@ -64,13 +65,24 @@ struct AWQPlan {
 FailureOr<AWQPlan> planAWQ(ModuleOp module, const WeightFilter &filter,
                            const cq::QuantSpec &spec,
                            const cq::AWQOptions &options) {
-  llvm::MapVector<Value, SmallVector<WeightUse>> groups;
-  for (WeightUse &use : collectWeightUses(module))
-    if (filter.accepts(use) && (spec.group == 0 || use.k % spec.group == 0))
-      groups[use.input].push_back(std::move(use));
+  // Weights share the scales when they read the same tokens: the same
+  // input and, for convolutions, the same patches.
+  std::map<std::pair<const void *, std::string>, size_t> groupOf;
+  std::vector<SmallVector<WeightUse>> groups;
+  for (WeightUse &use : collectWeightUses(module)) {
+    if (!filter.accepts(use) || (spec.group != 0 && use.k % spec.group != 0) ||
+        (use.isConv() && use.conv->groups > 1))
+      continue;
+    auto key = std::make_pair(use.input.getAsOpaquePointer(),
+                              use.isConv() ? use.conv->key() : std::string());
+    auto [it, inserted] = groupOf.try_emplace(key, groups.size());
+    if (inserted)
+      groups.emplace_back();
+    groups[it->second].push_back(std::move(use));
+  }
   SmallVector<SmallVector<WeightUse> *> work;
   for (auto &entry : groups)
-    work.push_back(&entry.second);
+    work.push_back(&entry);
   std::vector<std::optional<cq::AWQResult>> results(work.size());
   std::atomic<bool> failedRead{false};
   MLIRContext *ctx = module.getContext();
@@ -200,8 +212,16 @@ struct QslQuantizePass
       }
       if (group > 0 && use.k % group != 0) {
         out.skipped = llvm::formatv("group {0} does not divide its reduction "
-                                    "dimension K = {1}",
-                                    group.getValue(), use.k);
+                                    "dimension K = {1}{2}",
+                                    group.getValue(), use.k,
+                                    use.isConv() ? " (C/groups*kh*kw of the "
+                                                   "convolution filter)"
+                                                 : "");
+        return out;
+      }
+      if ((method == "gptq" || method == "awq") && use.isConv() &&
+          use.conv->groups > 1) {
+        out.skipped = groupedConvSkip(use, "method=" + method.getValue());
         return out;
       }
       cq::Matrix w;
@@ -268,7 +288,7 @@ struct QslQuantizePass
         // Stored: linear indices of the weight as stored, residuals
         // w - deq(q) so that the outlier positions come out exact (to f16).
         cq::Matrix deq = q.dequantize();
-        int64_t cols = use.weightType.getDimSize(1);
+        int64_t cols = use.transposed ? use.k : use.n; // stored matrix view
         std::vector<std::pair<int64_t, double>> stored;
         for (int64_t i : outlierPos) {
           int64_t r = i / w.cols(), c = i % w.cols(); // canonical [N, K]

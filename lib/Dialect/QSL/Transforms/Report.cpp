@@ -57,7 +57,13 @@ mlir::qsl::buildCompressionReport(ModuleOp module,
         EncodedTensorType::get(use.weightType);
     if (view)
       dense = view->getDenseType();
-    w["shape"] = json::Array{dense.getDimSize(0), dense.getDimSize(1)};
+    json::Array shape;
+    for (int64_t d : dense.getShape())
+      shape.push_back(d);
+    w["shape"] = std::move(shape);
+    w["op_type"] = use.opType;
+    if (use.isConv())
+      w["groups"] = use.conv->groups;
     w["k"] = use.k;
     w["n"] = use.n;
     int64_t bytesBefore = denseBytes(dense);

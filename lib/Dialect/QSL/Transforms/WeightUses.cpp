@@ -1,5 +1,6 @@
 //===- WeightUses.cpp - The weights compression passes work on ------------===//
 #include "qsl/Dialect/QSL/Transforms/WeightUses.h"
+#include "WeightUsesImpl.h"
 
 #include "qsl/Utils/ElementsAccess.h"
 #include "qsl/Utils/LinalgBuilders.h"
@@ -14,18 +15,16 @@ using namespace mlir::qsl;
 using ::qsl::compress::InputStatistics;
 using ::qsl::compress::Mask;
 using ::qsl::compress::Matrix;
+using namespace mlir::qsl::detail;
 
-/// The op type the importer recorded as the metadata of the op's FusedLoc,
-/// else the MLIR op name.
-static std::string opTypeOf(Operation *op) {
+std::string mlir::qsl::detail::opTypeOf(Operation *op) {
   if (auto fused = llvm::dyn_cast<FusedLoc>(op->getLoc()))
     if (auto type = llvm::dyn_cast_or_null<StringAttr>(fused.getMetadata()))
       return type.str();
   return op->getName().getStringRef().str();
 }
 
-/// The node a contraction came from: the importer's NameLoc, else "".
-static std::string nodeName(Location loc) {
+std::string mlir::qsl::detail::nodeName(Location loc) {
   if (auto name = llvm::dyn_cast<NameLoc>(loc))
     return name.getName().str();
   if (auto fused = llvm::dyn_cast<FusedLoc>(loc))
@@ -35,8 +34,7 @@ static std::string nodeName(Location loc) {
   return "";
 }
 
-/// True when `v` is a tensor of zeros (linalg.fill of 0 or a zero splat).
-static bool isZeroTensor(Value v) {
+bool mlir::qsl::detail::isZeroTensor(Value v) {
   if (auto fill = v.getDefiningOp<linalg::FillOp>())
     return matchPattern(fill.getInputs()[0], m_AnyZeroFloat());
   return matchPattern(v, m_AnyZeroFloat());
@@ -131,8 +129,14 @@ SmallVector<WeightUse> mlir::qsl::collectWeightUses(ModuleOp module) {
     std::optional<WeightUse> use;
     if (auto mm = llvm::dyn_cast<MatmulOp>(op))
       use = matchEncoded(mm);
-    else if (auto linalgOp = llvm::dyn_cast<linalg::LinalgOp>(op))
+    else if (auto conv = llvm::dyn_cast<Conv2DOp>(op))
+      use = matchEncodedConv(conv);
+    else if (auto linalgOp = llvm::dyn_cast<linalg::LinalgOp>(op)) {
       use = matchLinalg(linalgOp);
+      if (!use)
+        if (auto generic = llvm::dyn_cast<linalg::GenericOp>(op))
+          use = matchConvGeneric(generic);
+    }
     if (use)
       uses.push_back(std::move(*use));
   });
@@ -183,8 +187,9 @@ bool WeightFilter::accepts(const WeightUse &use) const {
 LogicalResult mlir::qsl::readCanonicalWeight(const WeightUse &use, Matrix &w,
                                              Mask &keep,
                                              EncodedContents *contentsOut) {
+  // The matrix view [dim0, rest] (a convolution's [O, C/groups*kh*kw]).
   int64_t rows = use.weightType.getDimSize(0),
-          cols = use.weightType.getDimSize(1);
+          cols = use.weightType.getNumElements() / std::max<int64_t>(rows, 1);
   std::vector<double> data;
   std::vector<uint8_t> kept;
   if (use.encoded) {
@@ -277,6 +282,17 @@ LogicalResult mlir::qsl::replaceWithEncoded(WeightUse &use,
     if (auto prior = use.encoded->getAttrOfType<StringAttr>(kMethodAttr))
       fullMethod = (prior.getValue() + " + " + method).str();
   (*constant)->setAttr(kMethodAttr, b.getStringAttr(fullMethod));
+
+  if (use.isConv()) {
+    FailureOr<Operation *> conv = replaceConv(use, *constant);
+    if (failed(conv))
+      return failure();
+    use.op = *conv;
+    use.input = use.op->getOperand(0);
+    use.encoded = *constant;
+    use.weightType = encodedType;
+    return success();
+  }
 
   // The activation is operand 0 of every form collectWeightUses accepts.
   // It is read from the op, not from use.input: when a contraction feeds

@@ -22,14 +22,24 @@ def QslStorageReportPass : Pass<"qsl-storage-report", "ModuleOp"> {
 }
 
 def QslQuantizePass : Pass<"qsl-quantize", "ModuleOp"> {
-  let summary = "Quantize the weights of contractions (RTN, MSE, GPTQ, AWQ)";
+  let summary = "Quantize the weights of contractions and convolutions (RTN, MSE, GPTQ, AWQ)";
   let description = [{
     Replaces every contraction of an activation with a constant 2-D float
     weight (ONNX MatMul/Gemm as imported, `linalg.matmul`, or a `qsl.matmul`
     on a weight an earlier pass pruned) by a `qsl.matmul` on a `qsl.constant`
     with a `quant` facet: `bits`-bit codes, one scale (and, asymmetric, one
     zero point) per `group` consecutive elements along the reduction axis
-    (0 = per output channel).
+    (0 = per output channel). A weight whose K the group does not divide is
+    left as it is with a warning.
+
+    2-D convolutions with a constant OIHW filter (ONNX Conv as imported, or
+    a `qsl.conv2d` on a pruned filter) become a `qsl.conv2d` on a
+    `qsl.constant`; the bias add after them stays. The filter is the matrix
+    `[O, K = C/groups·kh·kw]` (the OIHW tensor reshaped), so groups run
+    along `(c, kh, kw)` in that order. Calibration statistics of a
+    convolution are over its im2col patches; data-aware methods (`gptq`,
+    `awq`) leave grouped convolutions (`groups > 1`, e.g. depthwise) as they
+    are with a warning, `rtn` and `mse` compress them.
 
     Methods:
     * `rtn`: round to nearest with the group's min/max range (data-free);
@@ -93,8 +103,8 @@ def QslQuantizePass : Pass<"qsl-quantize", "ModuleOp"> {
            "Skip weights whose name or node matches this regex "
            "(e.g. 'lm_head|classifier')">,
     Option<"opTypes", "op-types", "std::string", /*default=*/"\"\"",
-           "Only weights of these ONNX op types, comma-separated (MatMul,Gemm; "
-           "the MLIR op name for IR not imported from ONNX)">,
+           "Only weights of these ONNX op types, comma-separated (MatMul,Gemm,"
+           "Conv; the MLIR op name for IR not imported from ONNX)">,
     Option<"minElements", "min-elements", "int64_t", /*default=*/"0",
            "Skip weights with fewer elements">,
     Option<"damp", "damp", "double", /*default=*/"0.01",
@@ -106,17 +116,24 @@ def QslQuantizePass : Pass<"qsl-quantize", "ModuleOp"> {
 }
 
 def QslPrunePass : Pass<"qsl-prune", "ModuleOp"> {
-  let summary = "Prune the weights of contractions (magnitude, Wanda, SparseGPT)";
+  let summary = "Prune the weights of contractions and convolutions (magnitude, Wanda, SparseGPT)";
   let description = [{
     Replaces every contraction of an activation with a constant 2-D float
-    weight by a `qsl.matmul` on a `qsl.constant` with a `sparse` facet.
+    weight by a `qsl.matmul` on a `qsl.constant` with a `sparse` facet, and
+    every 2-D convolution with a constant filter by a `qsl.conv2d` on one.
     Patterns along the reduction axis: `unstructured` (with `sparsity`,
     removed per output channel), `N:M` such as `2:4` or `4:8`, and
-    `block:RxC` (blocks of the [K, N] weight, with `sparsity`).
+    `block:RxC` (blocks of the [K, N] weight, with `sparsity`). A
+    convolution filter is the matrix `[O, C/groups·kh·kw]`, so N:M runs are
+    consecutive `(c, kh, kw)` positions of one output channel and blocks
+    tile that matrix. A weight the pattern does not fit is left as it is
+    with a warning.
 
     Methods: `magnitude` (|W|, data-free), `wanda` (|W|·‖X‖, Sun et al.,
     2023) and `sparsegpt` (OBS updates of the kept weights, Frantar &
-    Alistarh, 2023); the last two need `qslc --calibrate` statistics.
+    Alistarh, 2023); the last two need `qslc --calibrate` statistics
+    (im2col patches for a convolution; grouped convolutions have none and
+    are left to `magnitude` with a warning).
     `refine=dsnot` then improves the mask without training (Zhang et al.,
     2024). Compose with `qsl-quantize` afterwards for `sparse` + `quant`.
 
@@ -139,8 +156,8 @@ def QslPrunePass : Pass<"qsl-prune", "ModuleOp"> {
            "Skip weights whose name or node matches this regex "
            "(e.g. 'lm_head|classifier')">,
     Option<"opTypes", "op-types", "std::string", /*default=*/"\"\"",
-           "Only weights of these ONNX op types, comma-separated (MatMul,Gemm; "
-           "the MLIR op name for IR not imported from ONNX)">,
+           "Only weights of these ONNX op types, comma-separated (MatMul,Gemm,"
+           "Conv; the MLIR op name for IR not imported from ONNX)">,
     Option<"minElements", "min-elements", "int64_t", /*default=*/"0",
            "Skip weights with fewer elements">,
     Option<"damp", "damp", "double", /*default=*/"0.01",
