@@ -39,6 +39,31 @@
 // BLOCKSIZE: error: qsl-quantize: block-size must be >= 1, got 0
 // RUN: not qsl-opt %s --qsl-prune="method=wanda" 2>&1 | FileCheck %s --check-prefix=WANDA
 // WANDA: error: weight 'weight': method=wanda needs calibration statistics
+// RUN: not qsl-opt %s --qsl-factorize="rank=2 energy=0.9" 2>&1 | FileCheck %s --check-prefix=FBOTH
+// FBOTH: error: qsl-factorize: give either rank (> 0) or energy (in (0, 1]), not both
+// RUN: not qsl-opt %s --qsl-factorize 2>&1 | FileCheck %s --check-prefix=FNONE
+// FNONE: error: qsl-factorize: give either rank (> 0) or energy (in (0, 1]), not neither
+// RUN: not qsl-opt %s --qsl-factorize="rank=1 method=fisher" 2>&1 | FileCheck %s --check-prefix=FMETHOD
+// FMETHOD: error: qsl-factorize: unknown method 'fisher' (expected svd or whitened)
+// RUN: not qsl-opt %s --qsl-factorize="energy=1.5" 2>&1 | FileCheck %s --check-prefix=FENERGY
+// FENERGY: error: qsl-factorize: energy must be in [0, 1], got 1.5
+// RUN: not qsl-opt %s --qsl-factorize="rank=1 type=f8" 2>&1 | FileCheck %s --check-prefix=FTYPE
+// FTYPE: error: qsl-factorize: unknown type 'f8' (expected f16, bf16 or f32)
+// RUN: not qsl-opt %s --qsl-factorize="rank=1 method=whitened" 2>&1 | FileCheck %s --check-prefix=FSTATS
+// FSTATS: error: weight 'weight': method=whitened needs calibration statistics; compile with qslc --calibrate=INPUTS.npz (or use method=svd)
+// A rank whose factors are not smaller than the weight skips it.
+// RUN: qsl-opt %s --qsl-factorize="rank=2 type=f32" 2>&1 | FileCheck %s --check-prefix=FLARGE
+// FLARGE: warning: weight 'weight' left as it is: rank 2 factors would not be smaller than the dense 4x4 weight (break-even rank 1)
+// RUN: not qsl-opt %s --qsl-compensate="rank=0" 2>&1 | FileCheck %s --check-prefix=CRANK
+// CRANK: error: qsl-compensate: rank must be >= 1, got 0
+// RUN: not qsl-opt %s --qsl-compensate="method=lora" 2>&1 | FileCheck %s --check-prefix=CMETHOD
+// CMETHOD: error: qsl-compensate: unknown method 'lora' (expected svd, lqer or eora)
+// RUN: qsl-opt %s --qsl-compensate="rank=1" 2>&1 | FileCheck %s --check-prefix=CDENSE
+// CDENSE: warning: weight 'weight' left as it is: it is not compressed; run qsl-quantize or qsl-prune before qsl-compensate
+// RUN: not qsl-opt %s --qsl-quantize="bits=4 group=0" --qsl-compensate="rank=1 method=eora" 2>&1 | FileCheck %s --check-prefix=CSTATS
+// CSTATS: error: weight 'weight': method=eora needs calibration statistics; compile with qslc --calibrate=INPUTS.npz (or use method=svd)
+// RUN: qsl-opt %s --qsl-quantize="bits=4 group=0" --qsl-compensate="rank=1 method=svd" --qsl-compensate="rank=1 method=svd" 2>&1 | FileCheck %s --check-prefix=CTWICE
+// CTWICE: warning: weight 'weight' left as it is: it already has a lowrank facet
 // A pattern that does not fit a weight skips it with a warning naming it.
 // RUN: qsl-opt %s --qsl-prune="pattern=4:8" 2>&1 | FileCheck %s --check-prefix=SKIP
 // SKIP: warning: weight 'weight' left as it is:

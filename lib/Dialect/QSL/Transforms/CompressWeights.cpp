@@ -78,3 +78,13 @@ std::string mlir::qsl::groupedConvSkip(const WeightUse &use, StringRef what) {
              what, use.conv ? use.conv->groups : 1)
       .str();
 }
+
+FloatType mlir::qsl::parseFloatTypeName(MLIRContext *ctx, StringRef name) {
+  if (name == "f16")
+    return Float16Type::get(ctx);
+  if (name == "bf16")
+    return BFloat16Type::get(ctx);
+  if (name == "f32")
+    return Float32Type::get(ctx);
+  return {};
+}

@@ -46,6 +46,9 @@ std::string checkSharedOptions(double damp, int64_t blockSize,
 /// channels, and calibration records one set of statistics per weight.
 std::string groupedConvSkip(const WeightUse &use, StringRef what);
 
+/// The float type an option names: f16, bf16 or f32 (null otherwise).
+FloatType parseFloatTypeName(MLIRContext *ctx, StringRef name);
+
 /// The keep mask of `m` in the stored orientation, as bytes.
 std::vector<uint8_t> storedKeep(const WeightUse &use,
                                 const compress::Mask &canonical);

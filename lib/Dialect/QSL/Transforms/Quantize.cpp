@@ -24,17 +24,6 @@ namespace cq = ::qsl::compress;
 
 namespace {
 
-/// The scale element type named by the `scale-type` option.
-FloatType parseScaleType(MLIRContext *ctx, StringRef name) {
-  if (name == "f16")
-    return Float16Type::get(ctx);
-  if (name == "bf16")
-    return BFloat16Type::get(ctx);
-  if (name == "f32")
-    return Float32Type::get(ctx);
-  return {};
-}
-
 /// Matrix -> position-wise vectors in the stored orientation.
 std::vector<int64_t> storedInts(const WeightUse &use, const cq::IntMatrix &m) {
   std::vector<int32_t> v = toStored<int32_t>(use, m);
@@ -162,7 +151,7 @@ struct QslQuantizePass
                                            opTypes, minElements, filter);
         !e.empty())
       return fail(e);
-    FloatType scaleElem = parseScaleType(ctx, scaleType);
+    FloatType scaleElem = parseFloatTypeName(ctx, scaleType);
     if (!scaleElem)
       return fail("unknown scale-type '" + scaleType +
                   "' (expected f16, bf16 or f32)");

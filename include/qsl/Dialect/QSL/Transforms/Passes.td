@@ -115,6 +115,94 @@ def QslQuantizePass : Pass<"qsl-quantize", "ModuleOp"> {
   let dependentDialects = ["::mlir::qsl::QslDialect"];
 }
 
+def QslFactorizePass : Pass<"qsl-factorize", "ModuleOp"> {
+  let summary = "Replace weights by low-rank factors U·V (SVD, activation-whitened SVD)";
+  let description = [{
+    Replaces every selected contraction weight `W : [N, K]` (outputs ×
+    inputs) by a `qsl.constant` with a `lowrank` facet alone, `W ≈ U·V` with
+    `U : [N, r]`, `V : [r, K]`:
+
+    * `method=svd`: the truncated SVD, optimal for `‖W − UV‖_F` (data-free;
+      randomized for large matrices);
+    * `method=whitened` (SVD-LLM, Wang et al., 2024): optimal for the
+      calibrated output error `‖(W − UV)Xᵀ‖_F`, from the Cholesky factor of
+      `XᵀX` that `qslc --calibrate` attached (`damp` regularizes it).
+
+    The rank is `rank`, or with `energy` in (0, 1] the smallest rank whose
+    singular values keep that share of the (weighted) energy `Σσ²`. A weight
+    whose factors would not be smaller than the dense weight (`r·(N+K) ≥
+    N·K` elements) is left as it is with a warning. Factors are stored in
+    `type`.
+
+    ```
+    qslc model.onnx --calibrate=calib/ --pipeline="qsl-factorize{method=whitened energy=0.9}"
+    ```
+  }];
+  let options = [
+    Option<"rank", "rank", "int64_t", /*default=*/"0",
+           "Rank of every factorization (0: choose by energy)">,
+    Option<"energy", "energy", "double", /*default=*/"0.0",
+           "Choose the smallest rank keeping this share of Σσ² (0: use rank)">,
+    Option<"method", "method", "std::string", /*default=*/"\"svd\"",
+           "svd | whitened">,
+    Option<"factorType", "type", "std::string", /*default=*/"\"f16\"",
+           "Element type of U and V: f16 | bf16 | f32">,
+    Option<"damp", "damp", "double", /*default=*/"0.01",
+           "whitened: damp * mean(diag(XᵀX)) is added to its diagonal">,
+    Option<"include", "include", "std::string", /*default=*/"\"\"",
+           "Only weights whose name (initializer) or node matches this regex">,
+    Option<"exclude", "exclude", "std::string", /*default=*/"\"\"",
+           "Skip weights whose name or node matches this regex">,
+    Option<"opTypes", "op-types", "std::string", /*default=*/"\"\"",
+           "Only weights of these ONNX op types, comma-separated">,
+    Option<"minElements", "min-elements", "int64_t", /*default=*/"0",
+           "Skip weights with fewer elements">,
+  ];
+  let dependentDialects = ["::mlir::qsl::QslDialect"];
+}
+
+def QslCompensatePass : Pass<"qsl-compensate", "ModuleOp"> {
+  let summary = "Add a low-rank correction of the compression error (LQER, EoRA)";
+  let description = [{
+    For every selected weight that an earlier pass compressed (quantized,
+    pruned, or both), adds a `lowrank` facet `U·V` that approximates the
+    error `E = W − Ŵ` between the original weight and what the encoding
+    stands for, so that the weight becomes `Ŵ + U·V`:
+
+    * `method=svd`: the truncated SVD of `E` (data-free, as ZeroQuant-V2's
+      LoRC);
+    * `method=lqer` (Zhang et al., 2024): the SVD of `E` with its input
+      channels scaled by the calibrated activation magnitudes;
+    * `method=eora` (Liu et al., 2024): `E` projected onto the eigenspace of
+      `XᵀX`, optimal for the calibrated output error `‖E Xᵀ‖_F`.
+
+    With a `smooth` facet (AWQ) the factors are divided by its multipliers,
+    so that `S ⊙ (main + U·V)` still adds `U·V·` where the error was. Weights
+    that already have a `lowrank` facet, or none to correct, are left as
+    they are with a warning.
+
+    ```
+    qslc model.onnx --calibrate=calib/ --pipeline="qsl-quantize{bits=3 method=gptq},qsl-compensate{rank=32 method=eora}"
+    ```
+  }];
+  let options = [
+    Option<"rank", "rank", "int64_t", /*default=*/"32", "Rank of the correction">,
+    Option<"method", "method", "std::string", /*default=*/"\"eora\"",
+           "svd | lqer | eora">,
+    Option<"factorType", "type", "std::string", /*default=*/"\"f16\"",
+           "Element type of U and V: f16 | bf16 | f32">,
+    Option<"include", "include", "std::string", /*default=*/"\"\"",
+           "Only weights whose name (initializer) or node matches this regex">,
+    Option<"exclude", "exclude", "std::string", /*default=*/"\"\"",
+           "Skip weights whose name or node matches this regex">,
+    Option<"opTypes", "op-types", "std::string", /*default=*/"\"\"",
+           "Only weights of these ONNX op types, comma-separated">,
+    Option<"minElements", "min-elements", "int64_t", /*default=*/"0",
+           "Skip weights with fewer elements">,
+  ];
+  let dependentDialects = ["::mlir::qsl::QslDialect"];
+}
+
 def QslPrunePass : Pass<"qsl-prune", "ModuleOp"> {
   let summary = "Prune the weights of contractions and convolutions (magnitude, Wanda, SparseGPT)";
   let description = [{
