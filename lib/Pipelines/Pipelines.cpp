@@ -1,7 +1,12 @@
 //===- Pipelines.cpp - QSL pass pipelines ----------------------------------===//
 #include "qsl/Pipelines/Pipelines.h"
 
+#include "qsl/Dialect/QSL/Transforms/Passes.h"
+
+#include "mlir/Pass/PassOptions.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -60,7 +65,133 @@ void qsl::buildCpuReferencePipeline(OpPassManager &pm,
   buildCpuPipeline(pm, reference);
 }
 
+//===----------------------------------------------------------------------===//
+// qsl-compress-pipeline
+//===----------------------------------------------------------------------===//
+
+// Each preset is a sequence of steps over the passes that exist; pruning
+// comes first so that quantization sees (and keeps) the sparsity.
+namespace {
+enum class Step { PruneTwoFour, QuantizeW8, QuantizeW4G128 };
+struct Preset {
+  llvm::StringLiteral name;
+  llvm::SmallVector<Step, 2> steps;
+};
+} // namespace
+
+static const Preset kPresets[] = {
+    {"w8", {Step::QuantizeW8}},
+    {"w4g128", {Step::QuantizeW4G128}},
+    {"2:4", {Step::PruneTwoFour}},
+    {"2:4-w4g128", {Step::PruneTwoFour, Step::QuantizeW4G128}},
+};
+
+llvm::ArrayRef<llvm::StringRef> qsl::compressPresetNames() {
+  static const llvm::SmallVector<llvm::StringRef> names = [] {
+    llvm::SmallVector<llvm::StringRef> out;
+    for (const Preset &p : kPresets)
+      out.push_back(p.name);
+    return out;
+  }();
+  return names;
+}
+
+LogicalResult qsl::buildCompressPipeline(
+    OpPassManager &pm, const CompressPipelineOptions &options,
+    llvm::function_ref<LogicalResult(const llvm::Twine &)> errorHandler) {
+  const Preset *preset = llvm::find_if(
+      kPresets, [&](const Preset &p) { return p.name == options.preset; });
+  if (preset == std::end(kPresets))
+    return errorHandler(
+        "qsl-compress-pipeline: unknown preset '" + options.preset +
+        "'; valid presets: " + llvm::join(compressPresetNames(), ", "));
+  for (Step step : preset->steps) {
+    if (step == Step::PruneTwoFour) {
+      QslPrunePassOptions prune;
+      prune.pattern = "2:4";
+      prune.method = options.dataAware ? "sparsegpt" : "magnitude";
+      prune.include = options.include;
+      prune.exclude = options.exclude;
+      prune.minElements = options.minElements;
+      pm.addPass(createQslPrunePass(prune));
+      continue;
+    }
+    QslQuantizePassOptions quant;
+    if (step == Step::QuantizeW8) {
+      // int8 per output channel, symmetric: the common int8 weight format.
+      quant.bits = 8;
+      quant.group = 0;
+      quant.symmetric = true;
+      quant.method = options.dataAware ? "gptq" : "rtn";
+    } else {
+      // int4, asymmetric, 128 elements per scale along the reduction axis;
+      // data-free it searches each group's clip range (mse).
+      quant.bits = 4;
+      quant.group = 128;
+      quant.method = options.dataAware ? "gptq" : "mse";
+    }
+    // act-order (on by default) is a GPTQ option; the pass rejects it
+    // as an explicit setting for the other methods.
+    quant.actOrder = quant.method == "gptq";
+    quant.include = options.include;
+    quant.exclude = options.exclude;
+    quant.minElements = options.minElements;
+    pm.addPass(createQslQuantizePass(quant));
+  }
+  return success();
+}
+
+namespace {
+/// The textual options of qsl-compress-pipeline.
+struct CompressPipelineCLOptions
+    : public PassPipelineOptions<CompressPipelineCLOptions> {
+  Option<std::string> preset{
+      *this, "preset",
+      llvm::cl::desc("Compression recipe: w8 (int8 per channel), w4g128 "
+                     "(int4, groups of 128), 2:4 (2:4 sparsity), 2:4-w4g128 "
+                     "(both)")};
+  Option<bool> dataAware{
+      *this, "data-aware",
+      llvm::cl::desc("Use GPTQ/SparseGPT instead of the data-free methods "
+                     "(needs qslc --calibrate statistics)"),
+      llvm::cl::init(false)};
+  Option<std::string> include{
+      *this, "include",
+      llvm::cl::desc("Only weights whose name or node matches this regex")};
+  Option<std::string> exclude{
+      *this, "exclude",
+      llvm::cl::desc("Skip weights whose name or node matches this regex")};
+  Option<int64_t> minElements{*this, "min-elements",
+                              llvm::cl::desc("Skip weights with fewer elements"),
+                              llvm::cl::init(0)};
+};
+} // namespace
+
+static void registerCompressPipeline() {
+  registerPassPipeline(
+      "qsl-compress-pipeline",
+      "Compress the weights of contractions with a named preset "
+      "(w8, w4g128, 2:4, 2:4-w4g128) of qsl-prune and qsl-quantize",
+      [](OpPassManager &pm, StringRef text,
+         llvm::function_ref<LogicalResult(const llvm::Twine &)> errorHandler) {
+        CompressPipelineCLOptions parsed;
+        if (failed(parsed.parseFromString(text)))
+          return failure();
+        qsl::CompressPipelineOptions options;
+        options.preset = parsed.preset.getValue();
+        options.dataAware = parsed.dataAware.getValue();
+        options.include = parsed.include.getValue();
+        options.exclude = parsed.exclude.getValue();
+        options.minElements = parsed.minElements.getValue();
+        return qsl::buildCompressPipeline(pm, options, errorHandler);
+      },
+      [](llvm::function_ref<void(const detail::PassOptions &)> handler) {
+        handler(CompressPipelineCLOptions());
+      });
+}
+
 void qsl::registerPipelines() {
+  registerCompressPipeline();
   PassPipelineRegistration<>(
       "qsl-cpu-pipeline",
       "Lower qsl and tensor IR to the LLVM dialect for the CPU: reference "

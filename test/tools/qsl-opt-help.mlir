@@ -4,4 +4,6 @@
 // CHECK: --qsl-lower-to-linalg
 // CHECK-SAME: Reference lowering
 // CHECK: --qsl-storage-report
+// CHECK: --qsl-compress-pipeline
+// CHECK-SAME: named preset
 // CHECK: --qsl-cpu-reference-pipeline

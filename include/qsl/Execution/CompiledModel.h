@@ -54,6 +54,12 @@ public:
   llvm::Error run(const std::map<std::string, ::qsl::runtime::HostTensor> &inputs,
                   std::vector<::qsl::runtime::HostTensor> &outputs);
 
+  /// Runs the entry point on caller-owned dense row-major buffers, one per
+  /// input and then one per output in signature order, without copying.
+  /// The caller has checked their types and sizes against inputs()/outputs().
+  llvm::Error runOnBuffers(llvm::ArrayRef<const void *> inputData,
+                           llvm::ArrayRef<void *> outputData);
+
   /// Runs on pre-bound buffers again (for timing): the buffers of the last
   /// run() are reused.
   llvm::Error rerun();

@@ -3,6 +3,10 @@
 #define QSL_PIPELINES_PIPELINES_H
 
 #include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <string>
 
 namespace mlir {
 namespace qsl {
@@ -29,7 +33,31 @@ void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options);
 void buildCpuReferencePipeline(OpPassManager &pm,
                                const CpuPipelineOptions &options = {});
 
-/// Registers `qsl-cpu-pipeline` and `qsl-cpu-reference-pipeline`.
+/// What `qsl-compress-pipeline{preset=...}` runs: a named recipe over the
+/// compression passes that exist (qsl-quantize, qsl-prune).
+struct CompressPipelineOptions {
+  /// One of compressPresetNames().
+  std::string preset;
+  /// Use the data-aware method of each step (GPTQ, SparseGPT) instead of the
+  /// data-free one; needs statistics from `qslc --calibrate`.
+  bool dataAware = false;
+  /// Passed to every step: weight name regexes and a size threshold.
+  std::string include, exclude;
+  int64_t minElements = 0;
+};
+
+/// The presets `qsl-compress-pipeline` accepts, in documentation order.
+llvm::ArrayRef<llvm::StringRef> compressPresetNames();
+
+/// Adds the passes of `options.preset` to `pm`. An unknown preset fails with
+/// a message that lists the valid ones (written to `errorHandler`).
+LogicalResult
+buildCompressPipeline(OpPassManager &pm, const CompressPipelineOptions &options,
+                      llvm::function_ref<LogicalResult(const llvm::Twine &)>
+                          errorHandler);
+
+/// Registers `qsl-cpu-pipeline`, `qsl-cpu-reference-pipeline` and
+/// `qsl-compress-pipeline`.
 void registerPipelines();
 
 } // namespace qsl

@@ -1,0 +1,54 @@
+/*===- qsl-c/Compiler.h - C API: import, pipelines, compile -------*- C -*-===*\
+|*                                                                            *|
+|* ONNX import, pass pipelines (compression and others) and CPU compilation   *|
+|* on MLIR C API handles. Every failure is reported as diagnostics on the     *|
+|* module's context (attach a handler with mlirContextAttachDiagnosticHandler)*|
+|* and returned as a null module or a failed MlirLogicalResult; bad input     *|
+|* never aborts the process.                                                  *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
+#ifndef QSL_C_COMPILER_H
+#define QSL_C_COMPILER_H
+
+#include "mlir-c/IR.h"
+#include "mlir-c/Support.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Imports the ONNX model at `path` (external data next to it) into a new
+ * module of `ctx` holding one function, `main_graph`, on tensors.
+ * `inputShapes` holds `numInputShapes` specs "NAME=D0xD1x..." giving concrete
+ * shapes to inputs with symbolic dimensions (as qslc --input-shape).
+ * Registers the dialects the import needs on `ctx`. A missing, unreadable
+ * or malformed file, an unsupported operator or a bad shape spec gives a
+ * null module and diagnostics. */
+MLIR_CAPI_EXPORTED MlirModule
+mlirQslImportONNXFile(MlirContext ctx, MlirStringRef path,
+                      intptr_t numInputShapes, const MlirStringRef *inputShapes);
+
+/* Parses `pipeline` and runs it on `module`. Accepts a pass list relative to
+ * the module ("qsl-compress-pipeline{preset=w4g128},canonicalize") or an
+ * anchored one ("builtin.module(...)"). Registers the passes first
+ * (mlirQslRegisterPasses). Parse errors and pass failures are diagnostics. */
+MLIR_CAPI_EXPORTED MlirLogicalResult
+mlirQslRunPassPipeline(MlirModule module, MlirStringRef pipeline);
+
+/* Compiles `module` in place for the CPU: records the signature of function
+ * `entry` (argument/result names from `onnx.name` attributes, else argN /
+ * resultN) and lowers everything to the LLVM dialect with results as
+ * caller-allocated out-parameters (qsl-cpu-pipeline; `vectorize` false gives
+ * the reference pipeline). The result is what mlirQslExecutableCreate runs
+ * (and what `qslc` writes). Registers what it needs on the context. */
+MLIR_CAPI_EXPORTED MlirLogicalResult
+mlirQslCompileForCPU(MlirModule module, MlirStringRef entry, bool vectorize);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* QSL_C_COMPILER_H */

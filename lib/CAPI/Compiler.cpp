@@ -1,0 +1,100 @@
+//===- Compiler.cpp - C API: ONNX import, pass pipelines, CPU compile ------===//
+#include "qsl-c/Compiler.h"
+
+#include "Support.h"
+#include "qsl/Execution/CompiledModel.h"
+#include "qsl/Import/ONNX/ONNXImporter.h"
+#include "qsl/Pipelines/Pipelines.h"
+
+#include "mlir/CAPI/IR.h"
+#include "mlir/CAPI/Support.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+
+using namespace mlir;
+
+/// Appends every dialect and extension QSL uses to `context` (cheap when
+/// they are already there).
+static void registerOn(MLIRContext *context) {
+  DialectRegistry registry;
+  mlir::qsl::capi::registerEverything(registry);
+  context->appendDialectRegistry(registry);
+}
+
+MlirModule mlirQslImportONNXFile(MlirContext ctx, MlirStringRef path,
+                                 intptr_t numInputShapes,
+                                 const MlirStringRef *inputShapes) {
+  MLIRContext *context = unwrap(ctx);
+  registerOn(context);
+  mlir::qsl::ONNXImportOptions options;
+  for (intptr_t i = 0; i < numInputShapes; ++i)
+    if (llvm::Error e = mlir::qsl::parseInputShapeSpec(unwrap(inputShapes[i]), options)) {
+      emitError(UnknownLoc::get(context))
+          << "bad input shape spec: " << llvm::toString(std::move(e));
+      return {nullptr};
+    }
+  OwningOpRef<ModuleOp> module =
+      mlir::qsl::importONNXModel(*context, unwrap(path), options);
+  if (!module)
+    return {nullptr}; // the importer emitted the error
+  return wrap(module.release());
+}
+
+MlirLogicalResult mlirQslRunPassPipeline(MlirModule module,
+                                         MlirStringRef pipeline) {
+  ModuleOp op = unwrap(module);
+  MLIRContext *context = op.getContext();
+  mlir::qsl::capi::registerPassesOnce();
+  registerOn(context);
+  StringRef text = unwrap(pipeline).trim();
+  std::string errors;
+  llvm::raw_string_ostream os(errors);
+  PassManager pm(context);
+  LogicalResult parsed = failure();
+  if (text.starts_with("builtin.module(")) {
+    // An anchored pipeline: it replaces the module pass manager's contents.
+    FailureOr<OpPassManager> anchored = parsePassPipeline(text, os);
+    if (succeeded(anchored)) {
+      static_cast<OpPassManager &>(pm) = std::move(*anchored);
+      parsed = success();
+    }
+  } else {
+    parsed = parsePassPipeline(text, pm, os);
+  }
+  if (failed(parsed)) {
+    emitError(op.getLoc()) << "invalid pass pipeline '" << text
+                           << "': " << StringRef(errors).trim();
+    return wrap(failure());
+  }
+  return wrap(pm.run(op));
+}
+
+MlirLogicalResult mlirQslCompileForCPU(MlirModule module, MlirStringRef entry,
+                                       bool vectorize) {
+  ModuleOp op = unwrap(module);
+  MLIRContext *context = op.getContext();
+  mlir::qsl::capi::registerPassesOnce();
+  registerOn(context);
+  if (failed(mlir::qsl::annotateEntryPoint(op, unwrap(entry))))
+    return wrap(failure());
+  PassManager pm(context);
+  mlir::qsl::CpuPipelineOptions options;
+  options.resultsAsOutParams = true;
+  options.vectorize = vectorize;
+  mlir::qsl::buildCpuPipeline(pm, options);
+  if (failed(pm.run(op)))
+    return wrap(failure());
+  // Anything but the LLVM dialect left over would fail at JIT time with a
+  // less helpful message.
+  WalkResult leftover = op.walk([](Operation *nested) {
+    Dialect *dialect = nested->getDialect();
+    if (llvm::isa<ModuleOp>(nested) ||
+        (dialect && dialect->getNamespace() == "llvm"))
+      return WalkResult::advance();
+    nested->emitError() << "the CPU pipeline left '" << nested->getName()
+                        << "' unlowered";
+    return WalkResult::interrupt();
+  });
+  return wrap(failure(leftover.wasInterrupted()));
+}

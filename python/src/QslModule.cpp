@@ -1,0 +1,267 @@
+//===- QslModule.cpp - nanobind bindings over the QSL C API ---------------===//
+//
+// The `qsl._qsl` extension. It uses nothing but the C API (qsl-c/QSL.h and
+// the upstream MLIR C API core in libQSLCAPI.so): contexts, modules, ONNX
+// import, pass pipelines, CPU compilation, runs on numpy arrays, and the
+// #qsl.encoding queries. Diagnostics are collected per context and raised as
+// qsl.QslError with their text; the Python layer (qsl/__init__.py) adds the
+// conveniences.
+//
+//===----------------------------------------------------------------------===//
+#include "qsl-c/QSL.h"
+
+#include "mlir-c/BuiltinTypes.h"
+#include "mlir-c/Diagnostics.h"
+#include "mlir-c/IR.h"
+
+#include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
+#include <nanobind/stl/map.h>
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/pair.h>
+#include <nanobind/stl/shared_ptr.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/tuple.h>
+#include <nanobind/stl/vector.h>
+
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace nb = nanobind;
+
+namespace {
+
+struct QslError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+MlirStringRef ref(const std::string &s) {
+  return mlirStringRefCreate(s.data(), s.size());
+}
+
+void append(MlirStringRef text, void *userData) {
+  static_cast<std::string *>(userData)->append(text.data, text.length);
+}
+
+/// An MlirContext with every QSL dialect and a handler that keeps the
+/// diagnostics until the next error is raised.
+struct Context {
+  MlirContext ctx;
+  std::vector<std::string> diagnostics;
+
+  Context() {
+    ctx = mlirContextCreate();
+    MlirDialectRegistry registry = mlirDialectRegistryCreate();
+    mlirQslRegisterAllDialects(registry);
+    mlirContextAppendDialectRegistry(ctx, registry);
+    mlirDialectRegistryDestroy(registry);
+    mlirContextAttachDiagnosticHandler(ctx, &Context::onDiagnostic, this,
+                                       nullptr);
+  }
+  ~Context() { mlirContextDestroy(ctx); }
+  Context(const Context &) = delete;
+  Context &operator=(const Context &) = delete;
+
+  static MlirLogicalResult onDiagnostic(MlirDiagnostic d, void *self) {
+    std::string text;
+    mlirLocationPrint(mlirDiagnosticGetLocation(d), append, &text);
+    text += ": ";
+    mlirDiagnosticPrint(d, append, &text);
+    static_cast<Context *>(self)->diagnostics.push_back(std::move(text));
+    return mlirLogicalResultSuccess();
+  }
+
+  /// Raises QslError with `what` and the diagnostics reported since.
+  [[noreturn]] void fail(const std::string &what) {
+    std::string message = what;
+    for (const std::string &d : diagnostics)
+      message += "\n" + d;
+    diagnostics.clear();
+    throw QslError(message);
+  }
+};
+
+struct Module {
+  std::shared_ptr<Context> context;
+  MlirModule module;
+  Module(std::shared_ptr<Context> context, MlirModule module)
+      : context(std::move(context)), module(module) {}
+  Module(const Module &) = delete;
+  Module &operator=(const Module &) = delete;
+  ~Module() {
+    if (!mlirModuleIsNull(module))
+      mlirModuleDestroy(module);
+  }
+  std::string str() const {
+    std::string text;
+    mlirOperationPrint(mlirModuleGetOperation(module), append, &text);
+    return text;
+  }
+};
+
+using Signature = std::tuple<std::string, std::string, std::vector<int64_t>>;
+
+const char *dtypeName(MlirQslDType t) {
+  static const char *names[] = {"f16", "f32", "f64", "i1",
+                                "i8",  "i16", "i32", "i64"};
+  return t >= MlirQslDTypeF16 && t <= MlirQslDTypeI64 ? names[t] : "?";
+}
+
+using Array = nb::ndarray<nb::c_contig, nb::device::cpu>;
+
+/// The C API's dtype of a numpy array; invalid (the C API reports it) for
+/// types it does not exchange.
+MlirQslDType dtypeOf(const Array &a) {
+  nb::dlpack::dtype t = a.dtype();
+  using Code = nb::dlpack::dtype_code;
+  if (t.code == static_cast<uint8_t>(Code::Float))
+    return t.bits == 16   ? MlirQslDTypeF16
+           : t.bits == 32 ? MlirQslDTypeF32
+           : t.bits == 64 ? MlirQslDTypeF64
+                          : static_cast<MlirQslDType>(-1);
+  if (t.code == static_cast<uint8_t>(Code::Bool))
+    return MlirQslDTypeI1;
+  if (t.code == static_cast<uint8_t>(Code::Int))
+    return t.bits == 8    ? MlirQslDTypeI8
+           : t.bits == 16 ? MlirQslDTypeI16
+           : t.bits == 32 ? MlirQslDTypeI32
+           : t.bits == 64 ? MlirQslDTypeI64
+                          : static_cast<MlirQslDType>(-1);
+  return static_cast<MlirQslDType>(-1);
+}
+
+struct Executable {
+  std::shared_ptr<Context> context;
+  MlirQslExecutable exe;
+  Executable(std::shared_ptr<Context> context, MlirQslExecutable exe)
+      : context(std::move(context)), exe(exe) {}
+  Executable(const Executable &) = delete;
+  Executable &operator=(const Executable &) = delete;
+  ~Executable() { mlirQslExecutableDestroy(exe); }
+
+  static std::vector<Signature> describe(MlirQslExecutable exe, bool inputs) {
+    std::vector<Signature> out;
+    intptr_t n = inputs ? mlirQslExecutableGetNumInputs(exe)
+                        : mlirQslExecutableGetNumOutputs(exe);
+    for (intptr_t i = 0; i < n; ++i) {
+      MlirQslBuffer b = inputs ? mlirQslExecutableGetInput(exe, i)
+                               : mlirQslExecutableGetOutput(exe, i);
+      out.emplace_back(std::string(b.name.data, b.name.length),
+                       dtypeName(b.dtype),
+                       std::vector<int64_t>(b.shape, b.shape + b.rank));
+    }
+    return out;
+  }
+
+  /// Runs on caller arrays (outputs are written in place).
+  void run(const std::map<std::string, Array> &inputs,
+           const std::map<std::string, Array> &outputs) {
+    std::vector<std::vector<int64_t>> shapes;
+    shapes.reserve(inputs.size() + outputs.size());
+    auto buffers = [&](const std::map<std::string, Array> &arrays) {
+      std::vector<MlirQslBuffer> out;
+      for (const auto &[name, a] : arrays) {
+        shapes.emplace_back();
+        for (size_t d = 0; d < a.ndim(); ++d)
+          shapes.back().push_back(a.shape(d));
+        out.push_back({ref(name), dtypeOf(a), static_cast<intptr_t>(a.ndim()),
+                       shapes.back().data(), a.data(), a.nbytes()});
+      }
+      return out;
+    };
+    std::vector<MlirQslBuffer> in = buffers(inputs), out = buffers(outputs);
+    MlirLogicalResult result;
+    {
+      nb::gil_scoped_release release;
+      result = mlirQslExecutableRun(exe, in.size(), in.data(), out.size(),
+                                    out.data());
+    }
+    if (mlirLogicalResultIsFailure(result))
+      context->fail("run failed");
+  }
+};
+
+} // namespace
+
+NB_MODULE(_qsl, m) {
+  m.doc() = "QSL over its C API (see the qsl package)";
+  nb::exception<QslError>(m, "QslError");
+  mlirQslRegisterPasses();
+
+  nb::class_<Context>(m, "_Context")
+      .def(nb::init<>())
+      .def("parse_module",
+           [](std::shared_ptr<Context> self, const std::string &text) {
+             MlirModule mod = mlirModuleCreateParse(self->ctx, ref(text));
+             if (mlirModuleIsNull(mod))
+               self->fail("cannot parse the module");
+             return std::make_shared<Module>(self, mod);
+           })
+      .def("import_onnx",
+           [](std::shared_ptr<Context> self, const std::string &path,
+              const std::vector<std::string> &shapes) {
+             std::vector<MlirStringRef> refs;
+             for (const std::string &s : shapes)
+               refs.push_back(ref(s));
+             MlirModule mod = mlirQslImportONNXFile(
+                 self->ctx, ref(path), refs.size(), refs.data());
+             if (mlirModuleIsNull(mod))
+               self->fail("cannot import '" + path + "'");
+             return std::make_shared<Module>(self, mod);
+           })
+      .def("encoding",
+           [](std::shared_ptr<Context> self, const std::string &text) {
+             MlirAttribute a = mlirQslEncodingAttrParse(self->ctx, ref(text));
+             if (mlirAttributeIsNull(a))
+               self->fail("invalid encoding '" + text + "'");
+             std::map<std::string, int64_t> facets{
+                 {"quant_bits", mlirQslEncodingAttrGetQuantBits(a)},
+                 {"quant_group", mlirQslEncodingAttrGetQuantGroup(a)},
+                 {"sparse_n", mlirQslEncodingAttrGetSparseN(a)},
+                 {"sparse_m", mlirQslEncodingAttrGetSparseM(a)},
+                 {"lowrank_rank", mlirQslEncodingAttrGetLowRankRank(a)}};
+             return facets;
+           })
+      .def("bits_per_element",
+           [](std::shared_ptr<Context> self, const std::string &typeText) {
+             MlirType t = mlirTypeParseGet(self->ctx, ref(typeText));
+             if (mlirTypeIsNull(t))
+               self->fail("invalid type '" + typeText + "'");
+             double bits = mlirQslTensorTypeGetBitsPerElement(t);
+             if (bits < 0)
+               self->fail("'" + typeText + "' is not a statically shaped "
+                          "tensor type with a #qsl.encoding");
+             return bits;
+           });
+
+  nb::class_<Module>(m, "Module")
+      .def("__str__", &Module::str)
+      .def("run_pipeline",
+           [](Module &self, const std::string &pipeline) {
+             if (mlirLogicalResultIsFailure(
+                     mlirQslRunPassPipeline(self.module, ref(pipeline))))
+               self.context->fail("pipeline '" + pipeline + "' failed");
+           })
+      .def("compile",
+           [](Module &self, const std::string &entry, bool vectorize) {
+             if (mlirLogicalResultIsFailure(mlirQslCompileForCPU(
+                     self.module, ref(entry), vectorize)))
+               self.context->fail("cannot compile '" + entry + "'");
+             MlirQslExecutable exe = mlirQslExecutableCreate(self.module);
+             if (mlirQslExecutableIsNull(exe))
+               self.context->fail("cannot JIT-compile the module");
+             return std::make_shared<Executable>(self.context, exe);
+           },
+           nb::arg("entry") = "main_graph", nb::arg("vectorize") = true);
+
+  nb::class_<Executable>(m, "Executable")
+      .def_prop_ro("inputs",
+                   [](Executable &e) { return Executable::describe(e.exe, true); })
+      .def_prop_ro("outputs",
+                   [](Executable &e) { return Executable::describe(e.exe, false); })
+      .def("_run", &Executable::run);
+}
