@@ -72,10 +72,10 @@ void qsl::buildCpuReferencePipeline(OpPassManager &pm,
 // Each preset is a sequence of steps over the passes that exist; pruning
 // comes first so that quantization sees (and keeps) the sparsity.
 namespace {
-enum class Step { PruneTwoFour, QuantizeW8, QuantizeW4G128 };
+enum class Step { PruneTwoFour, QuantizeW8, QuantizeW4G128, LowRank32 };
 struct Preset {
   llvm::StringLiteral name;
-  llvm::SmallVector<Step, 2> steps;
+  llvm::SmallVector<Step, 3> steps;
 };
 } // namespace
 
@@ -84,6 +84,9 @@ static const Preset kPresets[] = {
     {"w4g128", {Step::QuantizeW4G128}},
     {"2:4", {Step::PruneTwoFour}},
     {"2:4-w4g128", {Step::PruneTwoFour, Step::QuantizeW4G128}},
+    {"w4g128-lr32", {Step::QuantizeW4G128, Step::LowRank32}},
+    {"2:4-w4g128-lr32",
+     {Step::PruneTwoFour, Step::QuantizeW4G128, Step::LowRank32}},
 };
 
 llvm::ArrayRef<llvm::StringRef> qsl::compressPresetNames() {
@@ -106,6 +109,18 @@ LogicalResult qsl::buildCompressPipeline(
         "qsl-compress-pipeline: unknown preset '" + options.preset +
         "'; valid presets: " + llvm::join(compressPresetNames(), ", "));
   for (Step step : preset->steps) {
+    if (step == Step::LowRank32) {
+      // A rank-32 correction of the error of what came before: EoRA from
+      // the calibration statistics, else the plain SVD of the error.
+      QslCompensatePassOptions comp;
+      comp.rank = 32;
+      comp.method = options.dataAware ? "eora" : "svd";
+      comp.include = options.include;
+      comp.exclude = options.exclude;
+      comp.minElements = options.minElements;
+      pm.addPass(createQslCompensatePass(comp));
+      continue;
+    }
     if (step == Step::PruneTwoFour) {
       QslPrunePassOptions prune;
       prune.pattern = "2:4";
@@ -149,10 +164,11 @@ struct CompressPipelineCLOptions
       *this, "preset",
       llvm::cl::desc("Compression recipe: w8 (int8 per channel), w4g128 "
                      "(int4, groups of 128), 2:4 (2:4 sparsity), 2:4-w4g128 "
-                     "(both)")};
+                     "(both), w4g128-lr32 and 2:4-w4g128-lr32 (plus a "
+                     "rank-32 low-rank correction of their error)")};
   Option<bool> dataAware{
       *this, "data-aware",
-      llvm::cl::desc("Use GPTQ/SparseGPT instead of the data-free methods "
+      llvm::cl::desc("Use GPTQ/SparseGPT/EoRA instead of the data-free methods "
                      "(needs qslc --calibrate statistics)"),
       llvm::cl::init(false)};
   Option<std::string> include{
@@ -171,7 +187,8 @@ static void registerCompressPipeline() {
   registerPassPipeline(
       "qsl-compress-pipeline",
       "Compress the weights of contractions with a named preset "
-      "(w8, w4g128, 2:4, 2:4-w4g128) of qsl-prune and qsl-quantize",
+      "(w8, w4g128, 2:4, 2:4-w4g128, w4g128-lr32, 2:4-w4g128-lr32) of "
+      "qsl-prune, qsl-quantize and qsl-compensate",
       [](OpPassManager &pm, StringRef text,
          llvm::function_ref<LogicalResult(const llvm::Twine &)> errorHandler) {
         CompressPipelineCLOptions parsed;

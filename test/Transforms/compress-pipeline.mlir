@@ -24,8 +24,8 @@
 // Unknown presets are an error that lists the valid ones.
 // RUN: not qsl-opt %s --qsl-compress-pipeline="preset=w3" 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: not qsl-opt %s --qsl-compress-pipeline 2>&1 | FileCheck %s --check-prefix=NONE
-// BAD: unknown preset 'w3'; valid presets: w8, w4g128, 2:4, 2:4-w4g128
-// NONE: unknown preset ''; valid presets: w8, w4g128, 2:4, 2:4-w4g128
+// BAD: unknown preset 'w3'; valid presets: w8, w4g128, 2:4, 2:4-w4g128, w4g128-lr32, 2:4-w4g128-lr32
+// NONE: unknown preset ''; valid presets: w8, w4g128, 2:4, 2:4-w4g128, w4g128-lr32, 2:4-w4g128-lr32
 
 // W8-LABEL: func.func @matmul
 // W8: qsl.matmul {{.*}} #qsl.encoding<quant = <bits = 8, scale = f16>>>
