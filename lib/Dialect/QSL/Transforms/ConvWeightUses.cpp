@@ -244,14 +244,7 @@ std::optional<WeightUse> mlir::qsl::detail::matchEncodedConv(Conv2DOp op) {
   attrs.pads.assign(op.getPads().begin(), op.getPads().end());
   attrs.groups = op.getGroups();
   use.conv = std::make_shared<ConvAttrs>(std::move(attrs));
-  use.encoded = constant;
-  use.source = constant->getAttrOfType<ElementsAttr>(kSourceAttr);
-  use.node = nodeName(op->getLoc());
-  use.opType = opTypeOf(op);
-  if (auto name = constant->getAttrOfType<StringAttr>(kWeightNameAttr))
-    use.name = name.str();
-  else
-    use.name = use.node.empty() ? "weight" : use.node;
+  setEncodedWeight(use, op, constant);
   return use;
 }
 

@@ -112,6 +112,12 @@ static std::optional<WeightUse> matchEncoded(MatmulOp op) {
   use.weightType = constant.getType();
   use.k = use.weightType.getDimSize(use.transposed ? 1 : 0);
   use.n = use.weightType.getDimSize(use.transposed ? 0 : 1);
+  setEncodedWeight(use, op, constant);
+  return use;
+}
+
+void mlir::qsl::detail::setEncodedWeight(WeightUse &use, Operation *op,
+                                         ConstantOp constant) {
   use.encoded = constant;
   use.source = constant->getAttrOfType<ElementsAttr>(kSourceAttr);
   use.node = nodeName(op->getLoc());
@@ -120,7 +126,6 @@ static std::optional<WeightUse> matchEncoded(MatmulOp op) {
     use.name = name.str();
   else
     use.name = use.node.empty() ? "weight" : use.node;
-  return use;
 }
 
 SmallVector<WeightUse> mlir::qsl::collectWeightUses(ModuleOp module) {

@@ -21,6 +21,9 @@ namespace detail {
 std::string opTypeOf(Operation *op);
 /// The node an op came from: the importer's NameLoc, else "".
 std::string nodeName(Location loc);
+/// Fills what a use on an already encoded weight knows from its op and its
+/// qsl.constant: encoded, source, node, op type and name.
+void setEncodedWeight(WeightUse &use, Operation *op, ConstantOp constant);
 /// True when `v` is a tensor of zeros (linalg.fill of 0 or a zero splat).
 bool isZeroTensor(Value v);
 

@@ -177,7 +177,7 @@ def QslCompensatePass : Pass<"qsl-compensate", "ModuleOp"> {
       `XᵀX`, optimal for the calibrated output error `‖E Xᵀ‖_F`.
 
     With a `smooth` facet (AWQ) the factors are divided by its multipliers,
-    so that `S ⊙ (main + U·V)` still adds `U·V·` where the error was. Weights
+    so that `S ⊙ (main + U·V)` still adds `U·V` where the error was. Weights
     that already have a `lowrank` facet, or none to correct, are left as
     they are with a warning.
 
