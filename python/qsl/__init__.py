@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -34,7 +35,7 @@ from ._qsl import QslError, _Context, _Executable, _Module
 
 __all__ = [
     "CompiledModule", "Context", "InputTypeError", "InputValueError", "Module",
-    "NotBuiltError", "QslError", "Report", "import_onnx", "load",
+    "NotBuiltError", "QslError", "QslWarning", "Report", "import_onnx", "load",
 ]
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -54,6 +55,17 @@ class InputValueError(QslError, ValueError):
 
 class NotBuiltError(QslError, NotImplementedError):
     """What the Python API promises but QSL has not built yet."""
+
+
+class QslWarning(UserWarning):
+    """A warning or remark of the compiler on a call that succeeded, e.g. a
+    weight a pass left as it is ("group 128 does not divide K = 96")."""
+
+
+def _warn(context: "Context") -> None:
+    """Shows what the compiler reported on a call that succeeded."""
+    for text in context._c.take_diagnostics():
+        warnings.warn(text, QslWarning, stacklevel=3)
 
 
 _NUMPY = {"f16": np.float16, "f32": np.float32, "f64": np.float64, "i1": np.bool_,
@@ -245,6 +257,7 @@ class Module:
         work = self._m.clone()
         work.run_pipeline(pipeline)
         self._m = work
+        _warn(self._context)
         return self
 
     def calibrate(self, calibration: Iterable[Mapping[str, np.ndarray]],
@@ -292,6 +305,7 @@ class Module:
             if hasattr(bar, "close"):
                 bar.close()
         self._m = work
+        _warn(self._context)
         return self
 
     def compress(self, pipeline: str,
@@ -351,7 +365,9 @@ class Module:
             raise InputValueError(f"unknown target {target!r}; expected 'cpu' "
                                   "(or 'cuda', not built yet)")
         work = self._m.clone()
-        return CompiledModule(work.compile(self.entry, vectorize), self._context)
+        compiled = CompiledModule(work.compile(self.entry, vectorize), self._context)
+        _warn(self._context)
+        return compiled
 
     def export_onnx(self, path: PathLike) -> None:
         """Not built yet: QSL cannot write .onnx (Q/DQ, MatMulNBits) files."""
@@ -389,12 +405,15 @@ class Context:
                 raise InputValueError(f"input_shapes['{name}'] = {tuple(dims)}: "
                                       "dimensions must be positive")
             specs.append(f"{name}={'x'.join(str(d) for d in dims)}")
-        return Module(self._c.import_onnx(os.fspath(path), specs), self)
+        module = Module(self._c.import_onnx(os.fspath(path), specs), self)
+        _warn(self)
+        return module
 
     def load(self, path: PathLike) -> Module:
         """Reads a module written by Module.save (MLIR bytecode or text)."""
         module = Module(self._c.load(os.fspath(path)), self)
         module._size_known = False
+        _warn(self)
         return module
 
     def parse_module(self, text: str) -> Module:

@@ -48,7 +48,8 @@ void append(MlirStringRef text, void *userData) {
 }
 
 /// An MlirContext with every QSL dialect and a handler that keeps the
-/// diagnostics until the next error is raised.
+/// diagnostics until the next error is raised, or until the Python layer
+/// takes them after a success (warnings and remarks, shown as warnings).
 struct Context {
   MlirContext ctx;
   std::vector<std::string> diagnostics;
@@ -70,6 +71,16 @@ struct Context {
     std::string text;
     mlirLocationPrint(mlirDiagnosticGetLocation(d), append, &text);
     text += ": ";
+    switch (mlirDiagnosticGetSeverity(d)) {
+    case MlirDiagnosticWarning:
+      text += "warning: ";
+      break;
+    case MlirDiagnosticRemark:
+      text += "remark: ";
+      break;
+    default:
+      break;
+    }
     mlirDiagnosticPrint(d, append, &text);
     static_cast<Context *>(self)->diagnostics.push_back(std::move(text));
     return mlirLogicalResultSuccess();
@@ -249,6 +260,12 @@ NB_MODULE(_qsl, m) {
 
   nb::class_<Context>(m, "_Context")
       .def(nb::init<>())
+      .def("take_diagnostics",
+           [](Context &self) {
+             std::vector<std::string> taken = std::move(self.diagnostics);
+             self.diagnostics.clear();
+             return taken;
+           })
       .def("parse_module",
            [](std::shared_ptr<Context> self, const std::string &text) {
              MlirModule mod = mlirModuleCreateParse(self->ctx, ref(text));

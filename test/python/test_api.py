@@ -155,6 +155,19 @@ def test_calibration_from_a_generator_with_progress(data, capsys):
     assert [dict(r) for r in model.report()] == [dict(r) for r in reference.report()]
 
 
+def test_warnings_on_success(data):
+    """What the compiler reports on a call that succeeds is a QslWarning,
+    and is not carried into a later error's message."""
+    model = qsl.import_onnx(data.path, input_shapes=SHAPES)
+    with pytest.warns(qsl.QslWarning, match="weight 'w2' left as it is: group 256 "
+                      "does not divide its reduction dimension K = 128"):
+        model.compress("qsl-quantize{bits=4 group=256}")
+    assert [r["encoding"] == "dense" for r in model.report()] == [False, True]
+    e = raises(qsl.QslError, "unknown preset",
+               lambda: model.run_pipeline("qsl-compress-pipeline{preset=w3}"))
+    assert "left as it is" not in str(e)
+
+
 def test_contexts(data):
     # One context per module by default: weight names stay the ONNX names.
     a = qsl.import_onnx(data.path, input_shapes=SHAPES)
