@@ -356,7 +356,9 @@ class Module:
     def compile(self, target: str = "cpu", vectorize: bool = True) -> CompiledModule:
         """Compiles a copy of the module for `target` and JIT-loads it: the
         result is called with numpy arrays. target="cpu" (vectorize=False
-        gives the reference pipeline, the numerics oracle)."""
+        gives the reference pipeline, the numerics oracle). A module that is
+        compiled already (qslc's output, loaded with qsl.load) is only
+        JIT-loaded."""
         if target == "cuda":
             raise NotBuiltError(
                 "target='cuda': the CUDA path (qsl-lower-to-gpu and its runtime) "
@@ -364,6 +366,8 @@ class Module:
         if target != "cpu":
             raise InputValueError(f"unknown target {target!r}; expected 'cpu' "
                                   "(or 'cuda', not built yet)")
+        if self._m.is_compiled():
+            return CompiledModule(self._m.jit(), self._context)
         work = self._m.clone()
         compiled = CompiledModule(work.compile(self.entry, vectorize), self._context)
         _warn(self._context)

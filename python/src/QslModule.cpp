@@ -376,6 +376,20 @@ NB_MODULE(_qsl, m) {
                      mlirQslRunPassPipeline(self.module, ref(pipeline))))
                self.context->fail("pipeline '" + pipeline + "' failed");
            })
+      .def("is_compiled",
+           [](Module &self) {
+             // What mlirQslCompileForCPU (or qslc) leaves: a recorded entry.
+             return !mlirAttributeIsNull(mlirOperationGetAttributeByName(
+                 mlirModuleGetOperation(self.module),
+                 mlirStringRefCreateFromCString("qsl.entry")));
+           })
+      .def("jit",
+           [](Module &self) {
+             MlirQslExecutable exe = mlirQslExecutableCreate(self.module);
+             if (mlirQslExecutableIsNull(exe))
+               self.context->fail("cannot JIT-compile the module");
+             return std::make_shared<Executable>(self.context, exe);
+           })
       .def("compile",
            [](Module &self, const std::string &entry, bool vectorize) {
              if (mlirLogicalResultIsFailure(mlirQslCompileForCPU(

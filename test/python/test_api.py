@@ -137,6 +137,22 @@ def test_save_load_round_trip(data, tmp_path):
     assert np.array_equal(qsl.load(path).compile()(x=x)["y"], again.compile()(x=x)["y"])
 
 
+def test_load_qslc_output(data, tmp_path):
+    """What qslc writes (compressed, lowered to the LLVM dialect, bytecode)
+    loads and runs as it is, with the numbers of the same compression done
+    from Python."""
+    qslc = shutil.which("qslc")
+    if not qslc:
+        pytest.skip("qslc is not on PATH")
+    out = str(tmp_path / "model.mlirbc")
+    subprocess.run([qslc, data.path, f"--input-shape=x={TOKENS}x{K}",
+                    "--pipeline=qsl-quantize{bits=4 group=128}", "-o", out], check=True)
+    compiled = qsl.load(out).compile()
+    assert compiled.inputs == [("x", "f32", [TOKENS, K])]
+    ours = compressed(data, "qsl-quantize{bits=4 group=128}", calibration=False)
+    assert np.array_equal(compiled(x=data.x)["y"], ours.compile()(x=data.x)["y"])
+
+
 def test_compile_leaves_the_module(data):
     model = compressed(data)
     before = str(model)
