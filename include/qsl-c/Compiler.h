@@ -38,12 +38,20 @@ mlirQslImportONNXFile(MlirContext ctx, MlirStringRef path,
 MLIR_CAPI_EXPORTED MlirLogicalResult
 mlirQslRunPassPipeline(MlirModule module, MlirStringRef pipeline);
 
+/* Only parses `pipeline` as mlirQslRunPassPipeline would (a diagnostic on
+ * `ctx` when it does not parse): to reject a bad pipeline before costly
+ * work such as calibration. */
+MLIR_CAPI_EXPORTED MlirLogicalResult
+mlirQslParsePassPipeline(MlirContext ctx, MlirStringRef pipeline);
+
 /* Compiles `module` in place for the CPU: records the signature of function
  * `entry` (argument/result names from `onnx.name` attributes, else argN /
  * resultN) and lowers everything to the LLVM dialect with results as
  * caller-allocated out-parameters (qsl-cpu-pipeline; `vectorize` false gives
  * the reference pipeline). The result is what mlirQslExecutableCreate runs
- * (and what `qslc` writes). Registers what it needs on the context. */
+ * (and what `qslc` writes). Compression metadata is stripped first
+ * (mlirQslStripCompressionMetadata). Registers what it needs on the
+ * context. */
 MLIR_CAPI_EXPORTED MlirLogicalResult
 mlirQslCompileForCPU(MlirModule module, MlirStringRef entry, bool vectorize);
 

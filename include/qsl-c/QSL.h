@@ -8,6 +8,7 @@
 #define QSL_C_QSL_H
 
 #include "qsl-c/Compiler.h"
+#include "qsl-c/Compression.h"
 #include "qsl-c/Dialect.h"
 #include "qsl-c/Runtime.h"
 

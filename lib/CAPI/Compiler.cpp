@@ -2,6 +2,7 @@
 #include "qsl-c/Compiler.h"
 
 #include "Support.h"
+#include "qsl/Dialect/QSL/Transforms/Report.h"
 #include "qsl/Execution/CompiledModel.h"
 #include "qsl/Import/ONNX/ONNXImporter.h"
 #include "qsl/Pipelines/Pipelines.h"
@@ -41,16 +42,14 @@ MlirModule mlirQslImportONNXFile(MlirContext ctx, MlirStringRef path,
   return wrap(module.release());
 }
 
-MlirLogicalResult mlirQslRunPassPipeline(MlirModule module,
-                                         MlirStringRef pipeline) {
-  ModuleOp op = unwrap(module);
-  MLIRContext *context = op.getContext();
+/// Parses `pipeline` into `pm`, relative to the module or anchored on
+/// builtin.module; a diagnostic at `loc` when it does not parse.
+static LogicalResult parsePipeline(StringRef pipeline, PassManager &pm,
+                                   Location loc) {
   mlir::qsl::capi::registerPassesOnce();
-  registerOn(context);
-  StringRef text = unwrap(pipeline).trim();
+  StringRef text = pipeline.trim();
   std::string errors;
   llvm::raw_string_ostream os(errors);
-  PassManager pm(context);
   LogicalResult parsed = failure();
   if (text.starts_with("builtin.module(")) {
     // An anchored pipeline: it replaces the module pass manager's contents.
@@ -62,11 +61,28 @@ MlirLogicalResult mlirQslRunPassPipeline(MlirModule module,
   } else {
     parsed = parsePassPipeline(text, pm, os);
   }
-  if (failed(parsed)) {
-    emitError(op.getLoc()) << "invalid pass pipeline '" << text
-                           << "': " << StringRef(errors).trim();
+  if (failed(parsed))
+    emitError(loc) << "invalid pass pipeline '" << text
+                   << "': " << StringRef(errors).trim();
+  return parsed;
+}
+
+MlirLogicalResult mlirQslParsePassPipeline(MlirContext ctx,
+                                           MlirStringRef pipeline) {
+  MLIRContext *context = unwrap(ctx);
+  registerOn(context);
+  PassManager pm(context);
+  return wrap(parsePipeline(unwrap(pipeline), pm, UnknownLoc::get(context)));
+}
+
+MlirLogicalResult mlirQslRunPassPipeline(MlirModule module,
+                                         MlirStringRef pipeline) {
+  ModuleOp op = unwrap(module);
+  MLIRContext *context = op.getContext();
+  registerOn(context);
+  PassManager pm(context);
+  if (failed(parsePipeline(unwrap(pipeline), pm, op.getLoc())))
     return wrap(failure());
-  }
   return wrap(pm.run(op));
 }
 
@@ -76,6 +92,9 @@ MlirLogicalResult mlirQslCompileForCPU(MlirModule module, MlirStringRef entry,
   MLIRContext *context = op.getContext();
   mlir::qsl::capi::registerPassesOnce();
   registerOn(context);
+  // What compression passes leave for each other and for the report has
+  // no meaning after lowering (and the original weights would be carried).
+  mlir::qsl::stripCompressionMetadata(op);
   if (failed(mlir::qsl::annotateEntryPoint(op, unwrap(entry))))
     return wrap(failure());
   PassManager pm(context);

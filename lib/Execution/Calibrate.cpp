@@ -181,6 +181,23 @@ static LogicalResult instrument(func::FuncOp func, ArrayRef<WeightUse> uses,
 LogicalResult mlir::qsl::calibrateModule(ModuleOp module,
                                          ArrayRef<std::string> files,
                                          const CalibrationOptions &options) {
+  size_t nextFile = 0;
+  auto readNext = [&](CalibrationInputSet &set) -> llvm::Expected<bool> {
+    if (nextFile == files.size())
+      return false;
+    const std::string &file = files[nextFile++];
+    set.label = "calibration input '" + file + "'";
+    std::string error;
+    if (!::qsl::runtime::readNpz(file, set.inputs, error))
+      return llvm::createStringError(llvm::inconvertibleErrorCode(), error);
+    return true;
+  };
+  return calibrateModule(module, readNext, options);
+}
+
+LogicalResult mlir::qsl::calibrateModule(ModuleOp module,
+                                         CalibrationInputSource next,
+                                         const CalibrationOptions &options) {
   OwningOpRef<ModuleOp> copy = module.clone();
   auto func = copy->lookupSymbol<func::FuncOp>(options.funcName);
   if (!func)
@@ -212,15 +229,19 @@ LogicalResult mlir::qsl::calibrateModule(ModuleOp module,
   std::vector<InputStatistics> stats;
   for (const Tap &tap : taps)
     stats.emplace_back(tap.features);
-  for (const std::string &file : files) {
-    std::map<std::string, HostTensor> inputs;
-    std::string error;
-    if (!::qsl::runtime::readNpz(file, inputs, error))
-      return module.emitError() << "calibration: " << error;
+  size_t numSets = 0;
+  for (;; ++numSets) {
+    CalibrationInputSet set;
+    llvm::Expected<bool> more = next(set);
+    if (!more)
+      return module.emitError() << "calibration: "
+                                << llvm::toString(more.takeError());
+    if (!*more)
+      break;
     std::vector<HostTensor> outputs;
-    if (llvm::Error e = (*compiled)->run(inputs, outputs))
-      return module.emitError() << "calibration input '" << file
-                                << "': " << llvm::toString(std::move(e));
+    if (llvm::Error e = (*compiled)->run(set.inputs, outputs))
+      return module.emitError() << set.label << ": "
+                                << llvm::toString(std::move(e));
     // XᵀX on the host: Eigen's symmetric rank-k update is several times
     // faster than the generated code for this transposed contraction.
     for (size_t i = 0; i < taps.size(); ++i) {
@@ -236,6 +257,8 @@ LogicalResult mlir::qsl::calibrateModule(ModuleOp module,
       stats[i].accumulate(rows);
     }
   }
+  if (numSets == 0)
+    return module.emitError() << "calibration: no calibration inputs";
 
   SmallVector<WeightUse> uses = collectWeightUses(module);
   if (uses.size() != copyUses.size())

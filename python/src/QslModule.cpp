@@ -2,8 +2,8 @@
 //
 // The `qsl._qsl` extension. It uses nothing but the C API (qsl-c/QSL.h and
 // the upstream MLIR C API core in libQSLCAPI.so): contexts, modules, ONNX
-// import, pass pipelines, CPU compilation, runs on numpy arrays, and the
-// #qsl.encoding queries. Diagnostics are collected per context and raised as
+// import, pass pipelines, calibration, reports, save/load, CPU compilation,
+// runs on numpy arrays, and the #qsl.encoding queries. Diagnostics are collected per context and raised as
 // qsl.QslError with their text; the Python layer (qsl/__init__.py) adds the
 // conveniences.
 //
@@ -48,7 +48,8 @@ void append(MlirStringRef text, void *userData) {
 }
 
 /// An MlirContext with every QSL dialect and a handler that keeps the
-/// diagnostics until the next error is raised.
+/// diagnostics until the next error is raised, or until the Python layer
+/// takes them after a success (warnings and remarks, shown as warnings).
 struct Context {
   MlirContext ctx;
   std::vector<std::string> diagnostics;
@@ -70,6 +71,16 @@ struct Context {
     std::string text;
     mlirLocationPrint(mlirDiagnosticGetLocation(d), append, &text);
     text += ": ";
+    switch (mlirDiagnosticGetSeverity(d)) {
+    case MlirDiagnosticWarning:
+      text += "warning: ";
+      break;
+    case MlirDiagnosticRemark:
+      text += "remark: ";
+      break;
+    default:
+      break;
+    }
     mlirDiagnosticPrint(d, append, &text);
     static_cast<Context *>(self)->diagnostics.push_back(std::move(text));
     return mlirLogicalResultSuccess();
@@ -185,6 +196,61 @@ struct Executable {
   }
 };
 
+/// Feeds calibration sets from a Python callable `next(index)` that returns
+/// a dict of C-contiguous arrays, or None at the end. A Python exception in
+/// it stops calibration and is raised again afterwards.
+struct CalibrationFeed {
+  nb::callable next;
+  std::map<std::string, Array> arrays; // the current set, kept alive
+  std::vector<std::vector<int64_t>> shapes;
+  std::vector<MlirQslBuffer> buffers;
+  std::optional<nb::python_error> error;
+
+  static int call(intptr_t index, intptr_t *numBuffers,
+                  const MlirQslBuffer **buffers, void *self) {
+    auto *feed = static_cast<CalibrationFeed *>(self);
+    try {
+      nb::object set = feed->next(index);
+      if (set.is_none())
+        return 0;
+      feed->arrays = nb::cast<std::map<std::string, Array>>(set);
+    } catch (nb::python_error &e) {
+      feed->error.emplace(std::move(e));
+      return -1;
+    } catch (const std::exception &e) {
+      PyErr_SetString(PyExc_TypeError, e.what());
+      feed->error.emplace();
+      return -1;
+    }
+    feed->shapes.clear();
+    feed->buffers.clear();
+    feed->shapes.reserve(feed->arrays.size());
+    for (const auto &[name, a] : feed->arrays) {
+      feed->shapes.emplace_back();
+      for (size_t d = 0; d < a.ndim(); ++d)
+        feed->shapes.back().push_back(a.shape(d));
+      feed->buffers.push_back({ref(name), dtypeOf(a),
+                               static_cast<intptr_t>(a.ndim()),
+                               feed->shapes.back().data(), a.data(),
+                               a.nbytes()});
+    }
+    *numBuffers = feed->buffers.size();
+    *buffers = feed->buffers.data();
+    return 1;
+  }
+};
+
+struct SignatureCollector {
+  std::vector<Signature> inputs, outputs;
+  static void add(bool isInput, MlirQslBuffer b, void *self) {
+    auto *c = static_cast<SignatureCollector *>(self);
+    (isInput ? c->inputs : c->outputs)
+        .emplace_back(std::string(b.name.data, b.name.length),
+                      dtypeName(b.dtype),
+                      std::vector<int64_t>(b.shape, b.shape + b.rank));
+  }
+};
+
 } // namespace
 
 NB_MODULE(_qsl, m) {
@@ -194,12 +260,31 @@ NB_MODULE(_qsl, m) {
 
   nb::class_<Context>(m, "_Context")
       .def(nb::init<>())
+      .def("take_diagnostics",
+           [](Context &self) {
+             std::vector<std::string> taken = std::move(self.diagnostics);
+             self.diagnostics.clear();
+             return taken;
+           })
       .def("parse_module",
            [](std::shared_ptr<Context> self, const std::string &text) {
              MlirModule mod = mlirModuleCreateParse(self->ctx, ref(text));
              if (mlirModuleIsNull(mod))
                self->fail("cannot parse the module");
              return std::make_shared<Module>(self, mod);
+           })
+      .def("load",
+           [](std::shared_ptr<Context> self, const std::string &path) {
+             MlirModule mod = mlirQslModuleLoad(self->ctx, ref(path));
+             if (mlirModuleIsNull(mod))
+               self->fail("cannot load '" + path + "'");
+             return std::make_shared<Module>(self, mod);
+           })
+      .def("check_pipeline",
+           [](std::shared_ptr<Context> self, const std::string &pipeline) {
+             if (mlirLogicalResultIsFailure(
+                     mlirQslParsePassPipeline(self->ctx, ref(pipeline))))
+               self->fail("invalid pipeline '" + pipeline + "'");
            })
       .def("import_onnx",
            [](std::shared_ptr<Context> self, const std::string &path,
@@ -238,13 +323,72 @@ NB_MODULE(_qsl, m) {
              return bits;
            });
 
-  nb::class_<Module>(m, "Module")
+  nb::class_<Module>(m, "_Module")
       .def("__str__", &Module::str)
+      .def("clone",
+           [](Module &self) {
+             MlirOperation copy =
+                 mlirOperationClone(mlirModuleGetOperation(self.module));
+             return std::make_shared<Module>(self.context,
+                                             mlirModuleFromOperation(copy));
+           })
+      .def("signature",
+           [](Module &self, const std::string &entry) {
+             SignatureCollector c;
+             if (mlirLogicalResultIsFailure(mlirQslModuleGetSignature(
+                     self.module, ref(entry), &SignatureCollector::add, &c)))
+               self.context->fail("no signature for '" + entry + "'");
+             return std::make_pair(c.inputs, c.outputs);
+           })
+      .def("calibrate",
+           [](Module &self, const std::string &entry, nb::callable next) {
+             CalibrationFeed feed{std::move(next), {}, {}, {}, {}};
+             MlirLogicalResult result = mlirQslCalibrateWithCallback(
+                 self.module, ref(entry), &CalibrationFeed::call, &feed);
+             if (feed.error) {
+               self.context->diagnostics.clear();
+               throw std::move(*feed.error);
+             }
+             if (mlirLogicalResultIsFailure(result))
+               self.context->fail("calibration failed");
+           })
+      .def("constant_bytes",
+           [](Module &self) { return mlirQslModuleGetConstantBytes(self.module); })
+      .def("report",
+           [](Module &self, int64_t importedBytes) {
+             std::string text;
+             if (mlirLogicalResultIsFailure(mlirQslModuleGetReport(
+                     self.module, importedBytes, append, &text)))
+               self.context->fail("cannot build the report");
+             return text;
+           })
+      .def("strip_metadata",
+           [](Module &self) { mlirQslStripCompressionMetadata(self.module); })
+      .def("save",
+           [](Module &self, const std::string &path) {
+             if (mlirLogicalResultIsFailure(
+                     mlirQslModuleSave(self.module, ref(path))))
+               self.context->fail("cannot save to '" + path + "'");
+           })
       .def("run_pipeline",
            [](Module &self, const std::string &pipeline) {
              if (mlirLogicalResultIsFailure(
                      mlirQslRunPassPipeline(self.module, ref(pipeline))))
                self.context->fail("pipeline '" + pipeline + "' failed");
+           })
+      .def("is_compiled",
+           [](Module &self) {
+             // What mlirQslCompileForCPU (or qslc) leaves: a recorded entry.
+             return !mlirAttributeIsNull(mlirOperationGetAttributeByName(
+                 mlirModuleGetOperation(self.module),
+                 mlirStringRefCreateFromCString("qsl.entry")));
+           })
+      .def("jit",
+           [](Module &self) {
+             MlirQslExecutable exe = mlirQslExecutableCreate(self.module);
+             if (mlirQslExecutableIsNull(exe))
+               self.context->fail("cannot JIT-compile the module");
+             return std::make_shared<Executable>(self.context, exe);
            })
       .def("compile",
            [](Module &self, const std::string &entry, bool vectorize) {
@@ -258,7 +402,7 @@ NB_MODULE(_qsl, m) {
            },
            nb::arg("entry") = "main_graph", nb::arg("vectorize") = true);
 
-  nb::class_<Executable>(m, "Executable")
+  nb::class_<Executable>(m, "_Executable")
       .def_prop_ro("inputs",
                    [](Executable &e) { return Executable::describe(e.exe, true); })
       .def_prop_ro("outputs",

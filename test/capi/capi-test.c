@@ -1,7 +1,8 @@
 /*===- capi-test.c - Exercises every entry point of the QSL C API ---------===*
  *
  *   capi-test DIR   (DIR from make_capi_inputs.py: model.onnx, x.bin,
- *                    y_ref.bin computed by onnxruntime, garbage.onnx)
+ *                    y_ref.bin computed by onnxruntime, garbage.onnx,
+ *                    calibration sets x.bin, x2.bin and calib/)
  *
  * Written in C against libQSLCAPI.so alone. Every error path must come back
  * as a diagnostic and a failed/null result; numbers are compared with
@@ -249,6 +250,274 @@ static void compileAndCompare(MlirModule module,
   mlirQslExecutableDestroy(exe);
 }
 
+/* A growing text buffer for MlirStringCallback results. */
+typedef struct Text {
+  char *data;
+  size_t length;
+} Text;
+
+static void appendToText(MlirStringRef piece, void *userData) {
+  Text *t = (Text *)userData;
+  t->data = realloc(t->data, t->length + piece.length + 1);
+  memcpy(t->data + t->length, piece.data, piece.length);
+  t->length += piece.length;
+  t->data[t->length] = 0;
+}
+
+/* The report of `module` as JSON text (NULL on failure); free() it. */
+static char *reportOf(MlirModule module, int64_t importedBytes) {
+  Text t = {NULL, 0};
+  if (mlirLogicalResultIsFailure(
+          mlirQslModuleGetReport(module, importedBytes, appendToText, &t))) {
+    free(t.data);
+    return NULL;
+  }
+  return t.data;
+}
+
+/* `report` without its "name" lines: modules imported or loaded into one
+ * context get uniqued resource (weight) names. */
+static char *withoutNames(const char *report) {
+  char *out = malloc(strlen(report) + 1), *o = out;
+  for (const char *line = report; *line;) {
+    const char *end = strchr(line, '\n');
+    size_t n = end ? (size_t)(end - line + 1) : strlen(line);
+    const char *name = strstr(line, "\"name\":");
+    if (!name || name >= line + n) {
+      memcpy(o, line, n);
+      o += n;
+    }
+    line += n;
+  }
+  *o = 0;
+  return out;
+}
+
+static bool sameReports(const char *a, const char *b) {
+  if (!a || !b)
+    return false;
+  char *x = withoutNames(a), *y = withoutNames(b);
+  bool same = strcmp(x, y) == 0;
+  free(x);
+  free(y);
+  return same;
+}
+
+/* The signature as text: "in x f32 3x16;out y f32 3x4;". */
+static void describeSignature(bool isInput, MlirQslBuffer sig, void *userData) {
+  char piece[256];
+  int n = snprintf(piece, sizeof(piece), "%s %.*s %d ", isInput ? "in" : "out",
+                   (int)sig.name.length, sig.name.data, (int)sig.dtype);
+  for (intptr_t d = 0; d < sig.rank; ++d)
+    n += snprintf(piece + n, sizeof(piece) - n, "%s%lld", d ? "x" : "",
+                  (long long)sig.shape[d]);
+  snprintf(piece + n, sizeof(piece) - n, ";");
+  appendToText(mlirStringRefCreateFromCString(piece), userData);
+}
+
+/* Streams the calibration sets of a CallbackSets, failing at `failAt`. */
+typedef struct CallbackSets {
+  const MlirQslBuffer *sets;
+  intptr_t count, failAt;
+} CallbackSets;
+
+static int nextSet(intptr_t index, intptr_t *numBuffers,
+                   const MlirQslBuffer **buffers, void *userData) {
+  CallbackSets *s = (CallbackSets *)userData;
+  if (index == s->failAt)
+    return -1;
+  if (index >= s->count)
+    return 0;
+  *numBuffers = 1;
+  *buffers = &s->sets[index];
+  return 1;
+}
+
+/* Runs a compiled copy of `module` on x into y (3x4). */
+static bool runOn(MlirModule module, const float *x, float *y) {
+  MlirOperation copy = mlirOperationClone(mlirModuleGetOperation(module));
+  MlirModule compiled = mlirModuleFromOperation(copy);
+  bool ok = mlirLogicalResultIsSuccess(
+      mlirQslCompileForCPU(compiled, str("main_graph"), true));
+  MlirQslExecutable exe = ok ? mlirQslExecutableCreate(compiled)
+                             : (MlirQslExecutable){NULL};
+  mlirModuleDestroy(compiled);
+  if (mlirQslExecutableIsNull(exe))
+    return false;
+  int64_t xShape[] = {3, 16}, yShape[] = {3, 4};
+  MlirQslBuffer in = {str("x"), MlirQslDTypeF32, 2, xShape, (void *)x,
+                      sizeof(float) * 48};
+  MlirQslBuffer out = {str("y"), MlirQslDTypeF32, 2, yShape, y,
+                       sizeof(float) * 12};
+  ok = mlirLogicalResultIsSuccess(mlirQslExecutableRun(exe, 1, &in, 1, &out));
+  mlirQslExecutableDestroy(exe);
+  return ok;
+}
+
+/* Calibration (caller buffers, a callback, .npz files), GPTQ on the
+ * statistics, the report, the signature, save and load. */
+static void testCompression(MlirContext ctx, const char *dir, const float *x,
+                            const float *x2) {
+  int64_t xShape[] = {3, 16}, shortShape[] = {2, 16};
+  MlirQslBuffer sets[] = {
+      {str("x"), MlirQslDTypeF32, 2, xShape, (void *)x, sizeof(float) * 48},
+      {str("x"), MlirQslDTypeF32, 2, xShape, (void *)x2, sizeof(float) * 48}};
+  intptr_t setSizes[] = {1, 1};
+  const char *gptq = "qsl-quantize{bits=4 group=8 method=gptq}";
+
+  /* The signature of the imported function, with and without a batch. */
+  MlirModule byArray = importModel(ctx, dir);
+  Text sig = {NULL, 0};
+  CHECK(mlirLogicalResultIsSuccess(mlirQslModuleGetSignature(
+      byArray, str("main_graph"), describeSignature, &sig)));
+  CHECK(sig.data && strcmp(sig.data, "in x 1 3x16;out y 1 3x4;") == 0);
+  free(sig.data);
+  MlirModule dynamic = mlirModuleCreateParse(
+      ctx, str("func.func @main_graph(%a: tensor<?x16xf32> {onnx.name = \"a\"},"
+               " %b: tensor<4xbf16>) -> tensor<?x16xf32> {\n"
+               "  return %a : tensor<?x16xf32>\n}"));
+  sig = (Text){NULL, 0};
+  CHECK(mlirLogicalResultIsSuccess(mlirQslModuleGetSignature(
+      dynamic, str("main_graph"), describeSignature, &sig)));
+  CHECK(sig.data && strcmp(sig.data, "in a 1 -1x16;in arg1 -1 4;out result0 1 -1x16;") == 0);
+  free(sig.data);
+  CHECK(mlirLogicalResultIsFailure(mlirQslModuleGetSignature(
+      dynamic, str("nope"), describeSignature, NULL)));
+  EXPECT_DIAG("no function 'nope'");
+  mlirModuleDestroy(dynamic);
+
+  /* Constants as imported: w1 16x8, b1 8, w2 8x4 in f32. */
+  CHECK(mlirQslModuleGetConstantBytes(byArray) == 4 * (128 + 8 + 32));
+  int64_t imported = mlirQslModuleGetConstantBytes(byArray);
+
+  /* The same two sets through the three entries give the same statistics,
+   * hence the same GPTQ weights and the same report. */
+  CHECK(mlirLogicalResultIsSuccess(
+      mlirQslCalibrate(byArray, str("main_graph"), 2, setSizes, sets)));
+  MlirModule byCallback = importModel(ctx, dir);
+  CallbackSets streamed = {sets, 2, -1};
+  CHECK(mlirLogicalResultIsSuccess(mlirQslCalibrateWithCallback(
+      byCallback, str("main_graph"), nextSet, &streamed)));
+  MlirModule byFiles = importModel(ctx, dir);
+  char calibDir[4096];
+  snprintf(calibDir, sizeof(calibDir), "%s/calib", dir);
+  MlirStringRef paths[] = {str(calibDir)};
+  CHECK(mlirLogicalResultIsSuccess(
+      mlirQslCalibrateFromFiles(byFiles, str("main_graph"), 1, paths)));
+  CHECK(diags[0] == 0);
+  CHECK(mlirLogicalResultIsSuccess(mlirQslParsePassPipeline(ctx, str(gptq))));
+  MlirModule all[] = {byArray, byCallback, byFiles};
+  char *reports[3];
+  for (int i = 0; i < 3; ++i) {
+    CHECK(mlirLogicalResultIsSuccess(mlirQslRunPassPipeline(all[i], str(gptq))));
+    reports[i] = reportOf(all[i], imported);
+    CHECK(reports[i] != NULL);
+  }
+  CHECK(diags[0] == 0);
+  if (reports[0] && reports[1] && reports[2]) {
+    CHECK(sameReports(reports[0], reports[1]));
+    CHECK(sameReports(reports[0], reports[2]));
+    /* Two weights, each with 2 sets x 3 tokens of statistics; totals
+     * against the imported size. */
+    CHECK(strstr(reports[0], "\"method\": \"gptq w4 g8"));
+    CHECK(strstr(reports[0], "\"calibration_tokens\": 6"));
+    CHECK(strstr(reports[0], "\"compressed_weights\": 2"));
+    CHECK(strstr(reports[0], "\"model_bytes_before\": 672"));
+    CHECK(strstr(reports[0], "\"output_error\""));
+  }
+  printf("capi-test: report after calibration and GPTQ:\n%s\n",
+         reports[0] ? reports[0] : "(none)");
+
+  /* Save and load: the same module (metadata included), the same numbers. */
+  char saved[4096];
+  snprintf(saved, sizeof(saved), "%s/saved.mlirbc", dir);
+  CHECK(mlirLogicalResultIsSuccess(mlirQslModuleSave(byArray, str(saved))));
+  MlirModule loaded = mlirQslModuleLoad(ctx, str(saved));
+  CHECK(!mlirModuleIsNull(loaded));
+  if (!mlirModuleIsNull(loaded)) {
+    char *again = reportOf(loaded, imported);
+    CHECK(sameReports(again, reports[0]));
+    free(again);
+    float y1[12], y2[12];
+    CHECK(runOn(byArray, x, y1));
+    CHECK(runOn(loaded, x, y2));
+    CHECK(memcmp(y1, y2, sizeof(y1)) == 0);
+    /* Saving over the file a module was loaded from. */
+    CHECK(mlirLogicalResultIsSuccess(mlirQslModuleSave(loaded, str(saved))));
+    mlirModuleDestroy(loaded);
+  }
+  /* Stripped, the report has no statistics left to use. */
+  mlirQslStripCompressionMetadata(byCallback);
+  char *stripped = reportOf(byCallback, -1);
+  CHECK(stripped && !strstr(stripped, "calibration_tokens") &&
+        strstr(stripped, "\"compressed_weights\": 2"));
+  free(stripped);
+  for (int i = 0; i < 3; ++i) {
+    free(reports[i]);
+    mlirModuleDestroy(all[i]);
+  }
+
+  /* Errors. Calibration: a wrong shape or name in the second set, a bad
+   * dtype, no sets, a callback that stops, missing files. */
+  MlirModule fresh = importModel(ctx, dir);
+  MlirQslBuffer bad[] = {sets[0], sets[1]};
+  bad[1].shape = shortShape;
+  bad[1].sizeInBytes = sizeof(float) * 32;
+  CHECK(mlirLogicalResultIsFailure(
+      mlirQslCalibrate(fresh, str("main_graph"), 2, setSizes, bad)));
+  EXPECT_DIAG("calibration input set 1: input 'x' is f32[2x16] but the model "
+              "was compiled for f32[3x16]");
+  bad[1] = sets[1];
+  bad[1].name = str("z");
+  CHECK(mlirLogicalResultIsFailure(
+      mlirQslCalibrate(fresh, str("main_graph"), 2, setSizes, bad)));
+  EXPECT_DIAG("calibration input set 1: input 'x' is missing");
+  bad[1] = sets[1];
+  bad[1].dtype = (MlirQslDType)42;
+  CHECK(mlirLogicalResultIsFailure(
+      mlirQslCalibrate(fresh, str("main_graph"), 2, setSizes, bad)));
+  EXPECT_DIAG("calibration input set 1: input 'x' has an invalid dtype 42");
+  bad[1] = sets[1];
+  bad[1].sizeInBytes = 7;
+  CHECK(mlirLogicalResultIsFailure(
+      mlirQslCalibrate(fresh, str("main_graph"), 2, setSizes, bad)));
+  EXPECT_DIAG("input 'x' has 7 bytes, f32[3x16] needs 192");
+  intptr_t twice[] = {2};
+  CHECK(mlirLogicalResultIsFailure(
+      mlirQslCalibrate(fresh, str("main_graph"), 1, twice, sets)));
+  EXPECT_DIAG("input 'x' is given twice");
+  CHECK(mlirLogicalResultIsFailure(
+      mlirQslCalibrate(fresh, str("main_graph"), 0, NULL, NULL)));
+  EXPECT_DIAG("no calibration inputs");
+  CHECK(mlirLogicalResultIsFailure(
+      mlirQslCalibrate(fresh, str("no_such_function"), 2, setSizes, sets)));
+  EXPECT_DIAG("no function 'no_such_function' to calibrate");
+  streamed.failAt = 1;
+  CHECK(mlirLogicalResultIsFailure(mlirQslCalibrateWithCallback(
+      fresh, str("main_graph"), nextSet, &streamed)));
+  EXPECT_DIAG("calibration input set 1: stopped by the input callback");
+  MlirStringRef missing[] = {str("/nonexistent/calib")};
+  CHECK(mlirLogicalResultIsFailure(
+      mlirQslCalibrateFromFiles(fresh, str("main_graph"), 1, missing)));
+  EXPECT_DIAG("calibration input '/nonexistent/calib' does not exist");
+  /* Pipelines that do not parse. */
+  CHECK(mlirLogicalResultIsFailure(
+      mlirQslParsePassPipeline(ctx, str("qsl-quantize{bits=four}"))));
+  EXPECT_DIAG("invalid pass pipeline");
+  /* Save to an unwritable place; load what is not there or not a module. */
+  CHECK(mlirLogicalResultIsFailure(
+      mlirQslModuleSave(fresh, str("/nonexistent/dir/m.mlirbc"))));
+  EXPECT_DIAG("cannot save the module to '/nonexistent/dir/m.mlirbc'");
+  CHECK(mlirModuleIsNull(mlirQslModuleLoad(ctx, str("/nonexistent/m.mlirbc"))));
+  EXPECT_DIAG("cannot load a module from '/nonexistent/m.mlirbc'");
+  char garbage[4096];
+  snprintf(garbage, sizeof(garbage), "%s/garbage.onnx", dir);
+  CHECK(mlirModuleIsNull(mlirQslModuleLoad(ctx, str(garbage))));
+  CHECK(diags[0] != 0);
+  diags[0] = 0;
+  mlirModuleDestroy(fresh);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: capi-test DIR\n");
@@ -257,6 +526,7 @@ int main(int argc, char **argv) {
   const char *dir = argv[1];
   float *x = readFloats(dir, "x.bin", 48);
   float *yRef = readFloats(dir, "y_ref.bin", 12);
+  float *x2 = readFloats(dir, "x2.bin", 48);
 
   /* Registration: twice is harmless (no duplicate pass or option
    * registration in this process). */
@@ -340,6 +610,8 @@ int main(int argc, char **argv) {
   mlirModuleDestroy(again);
   mlirModuleDestroy(compressed);
 
+  testCompression(ctx, dir, x, x2);
+
   /* A second context in the same process works the same way. */
   MlirContext second = mlirContextCreate();
   MlirDialectRegistry r2 = mlirDialectRegistryCreate();
@@ -358,6 +630,7 @@ int main(int argc, char **argv) {
   mlirContextDestroy(ctx);
   free(x);
   free(yRef);
+  free(x2);
   printf("capi-test: %d checks passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }

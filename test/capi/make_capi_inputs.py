@@ -1,8 +1,9 @@
 """Inputs and onnxruntime references for the C API test (capi-test.c).
 
 Writes to DIR: model.onnx (x[batch,16] -> MatMul -> Add -> Relu -> MatMul ->
-y[batch,4]), x.bin (float32 3x16), y_ref.bin (onnxruntime's y for x) and
-garbage.onnx. Weights are exact int8 codes times power-of-two per-column
+y[batch,4]), x.bin (float32 3x16), y_ref.bin (onnxruntime's y for x),
+garbage.onnx, and two calibration sets: x2.bin (float32 3x16) and calib/
+holding calib0.npz (x) and calib1.npz (x2). Weights are exact int8 codes times power-of-two per-column
 scales whose largest code is 127, so int8 per-channel quantization (the w8
 preset) represents them exactly: the compressed model must match onnxruntime
 as closely as the uncompressed one.
@@ -47,5 +48,10 @@ x = rng.standard_normal((3, 16)).astype(np.float32)
 (y,) = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {"x": x})
 x.tofile(os.path.join(out, "x.bin"))
 np.asarray(y, dtype=np.float32).tofile(os.path.join(out, "y_ref.bin"))
+x2 = rng.standard_normal((3, 16)).astype(np.float32)
+x2.tofile(os.path.join(out, "x2.bin"))
+os.makedirs(os.path.join(out, "calib"), exist_ok=True)
+np.savez(os.path.join(out, "calib", "calib0.npz"), x=x)
+np.savez(os.path.join(out, "calib", "calib1.npz"), x=x2)
 with open(os.path.join(out, "garbage.onnx"), "wb") as f:
     f.write(b"\x08\x07\x12\xff\xff\xff\xff not a model")

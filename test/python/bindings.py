@@ -41,7 +41,7 @@ def expect_error(f):
     try:
         f()
     except qsl.QslError as e:
-        print("QslError:", str(e).replace("\n", " | "))
+        print(f"{type(e).__name__}:", str(e).replace("\n", " | "))
     else:
         print("no error")
 

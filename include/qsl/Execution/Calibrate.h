@@ -15,9 +15,13 @@
 #define QSL_EXECUTION_CALIBRATE_H
 
 #include "qsl/Pipelines/Pipelines.h"
+#include "qsl/Runtime/HostTensor.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/Support/Error.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -40,6 +44,24 @@ LogicalResult expandCalibrationInputs(ArrayRef<std::string> paths,
 /// named like the graph inputs) and attaches the statistics. Errors are
 /// emitted on `module` (or the op concerned).
 LogicalResult calibrateModule(ModuleOp module, ArrayRef<std::string> files,
+                              const CalibrationOptions &options);
+
+/// One set of calibration inputs in memory: arrays named like the graph
+/// inputs, and how errors name the set ("calibration input 'a.npz'").
+struct CalibrationInputSet {
+  std::map<std::string, ::qsl::runtime::HostTensor> inputs;
+  std::string label;
+};
+
+/// Fills the next input set; returns true when it did, false when there are
+/// no more, or an error (reported on the module, calibration fails). Sets
+/// are asked for one at a time, so they can be streamed.
+using CalibrationInputSource =
+    llvm::function_ref<llvm::Expected<bool>(CalibrationInputSet &)>;
+
+/// What both entries above share: runs the model over every set `next`
+/// gives (at least one) and attaches the statistics.
+LogicalResult calibrateModule(ModuleOp module, CalibrationInputSource next,
                               const CalibrationOptions &options);
 
 } // namespace qsl
