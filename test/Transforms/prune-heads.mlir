@@ -9,15 +9,15 @@
 // Head 1 stays: every projection keeps its column 1, Wo its row 1, and
 // every tensor between them has one head.
 // CHECK-LABEL: func.func @attention
-// CHECK: %[[WQ:.*]] = arith.constant dense<{{\[}}[0.000000e+00], [1.000000e+00]]> : tensor<2x1xf32>
+// CHECK: %[[WQ:.*]] = arith.constant {qsl.weight = "weight"} dense<{{\[}}[0.000000e+00], [1.000000e+00]]> : tensor<2x1xf32>
 // CHECK: %[[Q:.*]] = linalg.matmul ins(%{{.*}}, %[[WQ]] : {{.*}}) {{.*}} -> tensor<2x1xf32>
-// CHECK: %[[WV:.*]] = arith.constant dense<{{\[}}[0.000000e+00], [1.000000e-01]]> : tensor<2x1xf32>
+// CHECK: %[[WV:.*]] = arith.constant {qsl.weight = "weight"} dense<{{\[}}[0.000000e+00], [1.000000e-01]]> : tensor<2x1xf32>
 // CHECK: linalg.matmul ins(%{{.*}}, %[[WV]] : {{.*}}) {{.*}} -> tensor<2x1xf32>
 // CHECK: tensor.expand_shape %[[Q]] {{\[}}[0], [1, 2]] output_shape [2, 1, 1] : tensor<2x1xf32> into tensor<2x1x1xf32>
 // CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2x2xf32>)
 // CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2x1xf32>)
 // CHECK: %[[CTX:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2]] : tensor<2x1x1xf32> into tensor<2x1xf32>
-// CHECK: %[[WO:.*]] = arith.constant dense<{{\[}}[3.000000e+00, 0.000000e+00]]> : tensor<1x2xf32>
+// CHECK: %[[WO:.*]] = arith.constant {qsl.weight = "weight"} dense<{{\[}}[3.000000e+00, 0.000000e+00]]> : tensor<1x2xf32>
 // CHECK: linalg.matmul ins(%[[CTX]], %[[WO]] : tensor<2x1xf32>, tensor<1x2xf32>) {{.*}} -> tensor<2x2xf32>
 // CHECK-NOT: tensor<2x2x1xf32>
 #q = affine_map<(h, s, t, d) -> (h, s, d)>

@@ -242,6 +242,8 @@ ir = p.stdout
 c.check(p.returncode == 0 and "tensor<48x72xf32, #qsl.encoding<quant" in ir and "tensor<24x48xf32, #qsl.encoding<quant" in ir
         and "<2x3x8x8xf32>" in ir and "x6x" not in ir and "2x8x144xf32" not in ir,
         f"pruned IR: QKV 48x72 and output 24x48 quantized, 3 heads everywhere {p.stderr.strip()[-300:]}")
+c.check('qsl.weight = "wqkv"' in ir and 'qsl.weight = "wo"' in ir and 'qsl.weight = "wqkv_' not in ir,
+        "the narrowed weights keep their initializer names (for reports and include= regexes)")
 
 # Bad use: channels of an attention output are not a channel group, and
 # heads need an attention block.

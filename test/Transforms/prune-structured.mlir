@@ -6,12 +6,12 @@
 // fc2 rows 1, 2; every tensor in between is 4 -> 2 wide. No calibration,
 // so no compensation (a warning says so).
 // CHECK-LABEL: func.func @mlp
-// CHECK: %[[W1:.*]] = arith.constant dense<{{\[}}[2.000000e+00, 0.000000e+00], [0.000000e+00, 4.000000e+00]]> : tensor<2x2xf32>
+// CHECK: %[[W1:.*]] = arith.constant {qsl.weight = "weight"} dense<{{\[}}[2.000000e+00, 0.000000e+00], [0.000000e+00, 4.000000e+00]]> : tensor<2x2xf32>
 // CHECK: %[[H:.*]] = linalg.matmul ins(%{{.*}}, %[[W1]] : {{.*}}) {{.*}} -> tensor<3x2xf32>
 // CHECK: %[[B1:.*]] = arith.constant dense<[2.000000e+01, 3.000000e+01]> : tensor<2xf32>
 // CHECK: %[[HB:.*]] = linalg.generic {{.*}} ins(%[[H]], %[[B1]] : tensor<3x2xf32>, tensor<2xf32>)
 // CHECK: %[[R:.*]] = linalg.generic {{.*}} ins(%[[HB]] : tensor<3x2xf32>)
-// CHECK: %[[W2:.*]] = arith.constant dense<{{\[}}[3.000000e+00, 0.000000e+00], [0.000000e+00, 5.000000e-01]]> : tensor<2x2xf32>
+// CHECK: %[[W2:.*]] = arith.constant {qsl.weight = "weight"} dense<{{\[}}[3.000000e+00, 0.000000e+00], [0.000000e+00, 5.000000e-01]]> : tensor<2x2xf32>
 // CHECK: linalg.matmul ins(%[[R]], %[[W2]] : tensor<3x2xf32>, tensor<2x2xf32>) {{.*}} -> tensor<3x2xf32>
 // CHECK-NOT: tensor<3x4xf32>
 #id = affine_map<(d0, d1) -> (d0, d1)>

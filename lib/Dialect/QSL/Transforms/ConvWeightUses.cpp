@@ -221,9 +221,7 @@ std::optional<WeightUse> mlir::qsl::detail::matchConvGeneric(linalg::GenericOp o
   use.source = llvm::cast<ElementsAttr>(chain->filter.getValue());
   use.node = nodeName(op->getLoc());
   use.opType = opTypeOf(op);
-  use.name = resourceName(use.source).str();
-  if (use.name.empty())
-    use.name = use.node.empty() ? "weight" : use.node;
+  use.name = denseWeightName(chain->filter, use.source, use.node);
   return use;
 }
 

@@ -317,10 +317,15 @@ Value mlir::qsl::makeWeightConstant(OpBuilder &b, const WeightUse &use,
   if (use.transposed)
     std::swap(shape[0], shape[1]);
   std::vector<float> v = toStored<float>(use, canonical);
-  return makeDenseConstant(
+  Value cst = makeDenseConstant(
       b, use.op->getLoc(),
       RankedTensorType::get(shape, use.weightType.getElementType()),
       std::vector<double>(v.begin(), v.end()), use.name);
+  // The resource key may have been made unique (the old blob still
+  // exists); the weight keeps its name for reports and include= regexes.
+  cst.getDefiningOp()->setAttr(kWeightNameAttr,
+                               b.getStringAttr(use.name));
+  return cst;
 }
 
 /// A copy of the constant `cst` keeping `kept` along `dim`.

@@ -95,9 +95,7 @@ static std::optional<WeightUse> matchLinalg(linalg::LinalgOp op) {
   use.source = weight;
   use.node = nodeName(op->getLoc());
   use.opType = opTypeOf(op);
-  use.name = resourceName(weight).str();
-  if (use.name.empty())
-    use.name = use.node.empty() ? "weight" : use.node;
+  use.name = denseWeightName(constant, weight, use.node);
   return use;
 }
 
@@ -114,6 +112,17 @@ static std::optional<WeightUse> matchEncoded(MatmulOp op) {
   use.n = use.weightType.getDimSize(use.transposed ? 0 : 1);
   setEncodedWeight(use, op, constant);
   return use;
+}
+
+std::string mlir::qsl::detail::denseWeightName(Operation *constant,
+                                              ElementsAttr data,
+                                              StringRef node) {
+  if (auto name = constant->getAttrOfType<StringAttr>(kWeightNameAttr))
+    return name.str();
+  std::string name = resourceName(data).str();
+  if (name.empty())
+    name = node.empty() ? "weight" : node.str();
+  return name;
 }
 
 void mlir::qsl::detail::setEncodedWeight(WeightUse &use, Operation *op,

@@ -21,6 +21,11 @@ namespace detail {
 std::string opTypeOf(Operation *op);
 /// The node an op came from: the importer's NameLoc, else "".
 std::string nodeName(Location loc);
+/// The name of a dense weight held by `constant`: its qsl.weight attribute
+/// (set when a pass rewrote the constant, e.g. structured pruning), else
+/// its resource key (the initializer name), else `node`, else "weight".
+std::string denseWeightName(Operation *constant, ElementsAttr data,
+                            StringRef node);
 /// Fills what a use on an already encoded weight knows from its op and its
 /// qsl.constant: encoded, source, node, op type and name.
 void setEncodedWeight(WeightUse &use, Operation *op, ConstantOp constant);
