@@ -1,12 +1,14 @@
 //===- qslc.cpp - The QSL compiler driver ----------------------------------===//
 //
-//   qslc MODEL.onnx [-o OUT] [--emit=mlir|llvm] [--input-shape NAME=1x128]...
+//   qslc MODEL.onnx [-o OUT] [--emit=mlir|llvm|onnx] [--input-shape NAME=1x128]...
 //        [--calibrate=IN.npz|DIR,...] [--pipeline=PASSES] [--report=R.json]
 //
 // Imports an ONNX model, optionally runs it over calibration inputs to
 // attach per-weight statistics, runs a compression pipeline
 // (qsl-quantize, qsl-prune, ...), writes a per-weight report, then either
-// stops (--emit=mlir) or compiles for the CPU (--emit=llvm, for qsl-run).
+// stops (--emit=mlir), compiles for the CPU (--emit=llvm, for qsl-run) or
+// writes the model back as ONNX with the compressed weights as standard
+// operators (--emit=onnx, docs/tools/onnx-export.md).
 // Errors name the file and the node and exit with status 1.
 //
 //===----------------------------------------------------------------------===//
@@ -15,6 +17,7 @@
 #include "qsl/Runtime/HostTensor.h"
 #include "qsl/Execution/Calibrate.h"
 #include "qsl/Execution/CompiledModel.h"
+#include "qsl/Export/ONNX/ONNXExporter.h"
 #include "qsl/Import/ONNX/ONNXImporter.h"
 #include "qsl/InitAll.h"
 #include "qsl/Pipelines/Pipelines.h"
@@ -47,13 +50,23 @@ static cl::opt<bool> listOps("list-ops",
                                       "(domain::OpType since-opset) and exit"));
 static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                        cl::value_desc("file"), cl::init("-"));
-enum class Emit { MLIR, LLVM };
+enum class Emit { MLIR, LLVM, ONNX };
 static cl::opt<Emit> emit(
     "emit", cl::desc("What to produce"), cl::init(Emit::LLVM),
     cl::values(clEnumValN(Emit::MLIR, "mlir", "the imported graph (tensors)"),
                clEnumValN(Emit::LLVM, "llvm",
                           "a module for qsl-run: LLVM dialect after the CPU "
-                          "reference pipeline (default)")));
+                          "reference pipeline (default)"),
+               clEnumValN(Emit::ONNX, "onnx",
+                          "the input ONNX model with the compressed weights "
+                          "as DequantizeLinear/ScatterND/MatMul subgraphs "
+                          "(needs -o FILE with external data)")));
+static cl::opt<std::string> onnxExternalData(
+    "onnx-external-data",
+    cl::desc("--emit=onnx: write tensors of 1 KiB and more to <output>.data: "
+             "auto (when the input model had external data or the weights "
+             "exceed 1 GiB), always, never"),
+    cl::init("auto"));
 enum class Format { Default, Text, Bytecode };
 static cl::opt<Format> outputFormat(
     "format", cl::desc("Output format (default: bytecode for --emit=llvm, "
@@ -309,6 +322,23 @@ int main(int argc, char **argv) {
   }
   if (!dumpWeights.empty() && mlir::failed(writeDenseWeights(*module, dumpWeights)))
     return 1;
+  if (emit == Emit::ONNX) {
+    mlir::qsl::ONNXExportOptions exportOptions;
+    using Ext = mlir::qsl::ONNXExportOptions::ExternalData;
+    if (onnxExternalData == "always")
+      exportOptions.externalData = Ext::Always;
+    else if (onnxExternalData == "never")
+      exportOptions.externalData = Ext::Never;
+    else if (onnxExternalData != "auto") {
+      WithColor::error(errs(), "qslc")
+          << "--onnx-external-data must be auto, always or never\n";
+      return 1;
+    }
+    return mlir::failed(mlir::qsl::exportONNXModel(*module, inputFile,
+                                                   outputFile, exportOptions))
+               ? 1
+               : 0;
+  }
   mlir::qsl::stripCompressionMetadata(*module);
 
   if (emit == Emit::LLVM) {
