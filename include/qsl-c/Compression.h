@@ -98,6 +98,17 @@ MLIR_CAPI_EXPORTED void mlirQslStripCompressionMetadata(MlirModule module);
 MLIR_CAPI_EXPORTED MlirLogicalResult mlirQslModuleSave(MlirModule module,
                                                        MlirStringRef path);
 
+/* Writes to `outputPath` the ONNX model at `modelPath` (the file `module`
+ * was imported from, then compressed) with every compressed weight replaced
+ * by standard ONNX operators that evaluate its encoding (qslc --emit=onnx;
+ * docs/tools/onnx-export.md). The module must still hold the compression
+ * metadata (not stripped, not compiled). A module that cannot be expressed
+ * this way (structured pruning, codebooks) is a diagnostic and nothing is
+ * written. */
+MLIR_CAPI_EXPORTED MlirLogicalResult mlirQslExportONNX(MlirModule module,
+                                                       MlirStringRef modelPath,
+                                                       MlirStringRef outputPath);
+
 /* Reads a module from `path`, MLIR bytecode or text, into `ctx` (with
  * every dialect QSL uses registered). A missing or malformed file gives a
  * null module and diagnostics. */

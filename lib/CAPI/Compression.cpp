@@ -2,6 +2,7 @@
 #include "qsl-c/Compression.h"
 
 #include "Support.h"
+#include "qsl/Export/ONNX/ONNXExporter.h"
 #include "qsl/Dialect/QSL/Transforms/Report.h"
 #include "qsl/Execution/Calibrate.h"
 #include "qsl/Runtime/HostTensor.h"
@@ -226,6 +227,12 @@ MlirLogicalResult mlirQslModuleSave(MlirModule module, MlirStringRef path) {
     return wrap(failure());
   }
   return wrap(success(written)); // the writer emitted its error
+}
+
+MlirLogicalResult mlirQslExportONNX(MlirModule module, MlirStringRef modelPath,
+                                    MlirStringRef outputPath) {
+  return wrap(mlir::qsl::exportONNXModel(unwrap(module), unwrap(modelPath),
+                                         unwrap(outputPath)));
 }
 
 MlirModule mlirQslModuleLoad(MlirContext ctx, MlirStringRef path) {

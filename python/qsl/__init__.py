@@ -223,6 +223,7 @@ class Module:
         # model_bytes_before (as qslc measures it right after import); not
         # known for a loaded module, which may be compressed already.
         self._imported_bytes: Optional[int] = None
+        self._source: Optional[PathLike] = None
         self._size_known = True
 
     def __str__(self) -> str:
@@ -373,12 +374,20 @@ class Module:
         _warn(self._context)
         return compiled
 
-    def export_onnx(self, path: PathLike) -> None:
-        """Not built yet: QSL cannot write .onnx (Q/DQ, MatMulNBits) files."""
-        raise NotBuiltError(
-            "export_onnx is not built yet: ONNX export (block-wise Q/DQ, "
-            "MatMulNBits) is open work (issue 7 asks for this method); save() "
-            "writes MLIR bytecode")
+    def export_onnx(self, path: PathLike, source: Optional[PathLike] = None) -> None:
+        """Writes a standard ONNX model that onnxruntime runs: the ONNX file
+        the module was imported from (`source`, by default the path given to
+        import_onnx) with every compressed weight replaced by operators that
+        evaluate its encoding (DequantizeLinear on 4/8-bit codes, MatMul of
+        low-rank factors, ...; see docs/tools/onnx-export.md). Raises QslError
+        when the module cannot be expressed that way (structured pruning,
+        codebooks) or its compression data was stripped."""
+        model = source if source is not None else self._source
+        if model is None:
+            raise InputValueError("export_onnx needs the ONNX file the module was "
+                                  "imported from: pass source=")
+        self._m.export_onnx(os.fspath(model), os.fspath(path))
+        _warn(self._context)
 
 
 class Context:
@@ -410,6 +419,7 @@ class Context:
                                       "dimensions must be positive")
             specs.append(f"{name}={'x'.join(str(d) for d in dims)}")
         module = Module(self._c.import_onnx(os.fspath(path), specs), self)
+        module._source = os.fspath(path)
         _warn(self)
         return module
 

@@ -370,6 +370,12 @@ NB_MODULE(_qsl, m) {
                      mlirQslModuleSave(self.module, ref(path))))
                self.context->fail("cannot save to '" + path + "'");
            })
+      .def("export_onnx",
+           [](Module &self, const std::string &model, const std::string &out) {
+             if (mlirLogicalResultIsFailure(
+                     mlirQslExportONNX(self.module, ref(model), ref(out))))
+               self.context->fail("cannot export to '" + out + "'");
+           })
       .def("run_pipeline",
            [](Module &self, const std::string &pipeline) {
              if (mlirLogicalResultIsFailure(
