@@ -99,6 +99,15 @@ llvm::ArrayRef<llvm::StringRef> qsl::compressPresetNames() {
   return names;
 }
 
+/// The weight selection every step of a preset shares.
+template <typename PassOptions>
+static void copySelection(PassOptions &o,
+                          const qsl::CompressPipelineOptions &options) {
+  o.include = options.include;
+  o.exclude = options.exclude;
+  o.minElements = options.minElements;
+}
+
 LogicalResult qsl::buildCompressPipeline(
     OpPassManager &pm, const CompressPipelineOptions &options,
     llvm::function_ref<LogicalResult(const llvm::Twine &)> errorHandler) {
@@ -115,9 +124,7 @@ LogicalResult qsl::buildCompressPipeline(
       QslCompensatePassOptions comp;
       comp.rank = 32;
       comp.method = options.dataAware ? "eora" : "svd";
-      comp.include = options.include;
-      comp.exclude = options.exclude;
-      comp.minElements = options.minElements;
+      copySelection(comp, options);
       pm.addPass(createQslCompensatePass(comp));
       continue;
     }
@@ -125,9 +132,7 @@ LogicalResult qsl::buildCompressPipeline(
       QslPrunePassOptions prune;
       prune.pattern = "2:4";
       prune.method = options.dataAware ? "sparsegpt" : "magnitude";
-      prune.include = options.include;
-      prune.exclude = options.exclude;
-      prune.minElements = options.minElements;
+      copySelection(prune, options);
       pm.addPass(createQslPrunePass(prune));
       continue;
     }
@@ -148,9 +153,7 @@ LogicalResult qsl::buildCompressPipeline(
     // act-order (on by default) is a GPTQ option; the pass rejects it
     // as an explicit setting for the other methods.
     quant.actOrder = quant.method == "gptq";
-    quant.include = options.include;
-    quant.exclude = options.exclude;
-    quant.minElements = options.minElements;
+    copySelection(quant, options);
     pm.addPass(createQslQuantizePass(quant));
   }
   return success();

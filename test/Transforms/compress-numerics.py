@@ -21,7 +21,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from qsl_testing import Checker, max_relative_error, reference, run_model
+from qsl_testing import Checker, correlated_activations, max_relative_error, reference, run_model
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
@@ -29,10 +29,7 @@ rng = np.random.default_rng(7)
 K, H, N, T = 64, 128, 48, 32
 
 # Correlated features with a few strong channels, as in real activations.
-mix = rng.normal(size=(K, K)) / np.sqrt(K) + np.eye(K)
-scale = np.where(rng.random(K) < 0.1, 6.0, 1.0)
-def activations(rows):
-    return ((rng.normal(size=(rows, K)) @ mix) * scale).astype(np.float32)
+activations = correlated_activations(rng, K)
 
 w1 = rng.normal(size=(K, H)).astype(np.float32) * 0.1      # MatMul [K, N]
 w2 = rng.normal(size=(N, H)).astype(np.float32) * 0.1      # Gemm transB [N, K]

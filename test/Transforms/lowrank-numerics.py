@@ -25,7 +25,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from qsl_testing import Checker, max_relative_error, reference, run_model
+from qsl_testing import Checker, correlated_activations, max_relative_error, reference, run_model
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
@@ -34,10 +34,7 @@ K, H, N, T = 64, 96, 48, 64
 
 # Correlated activations with a few strong channels; weights with a
 # decaying spectrum, like trained ones.
-mix = rng.normal(size=(K, K)) / np.sqrt(K) + np.eye(K)
-scale = np.where(rng.random(K) < 0.1, 5.0, 1.0)
-def activations(rows):
-    return ((rng.normal(size=(rows, K)) @ mix) * scale).astype(np.float32)
+activations = correlated_activations(rng, K, strong=5.0)
 
 def decaying(rows, cols):
     u, _ = np.linalg.qr(rng.normal(size=(rows, rows)))

@@ -38,6 +38,19 @@ def run_model(path, inputs, qslc_args=()):
             return [out[n].astype(np.float64) for n in names]
 
 
+def correlated_activations(rng, k, strong=6.0, fraction=0.1):
+    """A generator of layer inputs like real activations: k correlated
+    features (a random mix of Gaussians) of which about `fraction` are
+    `strong` times larger. Draws the mix and the strong channels from `rng`
+    now, then each call activations(rows) draws a [rows, k] f32 batch."""
+    mix = rng.normal(size=(k, k)) / np.sqrt(k) + np.eye(k)
+    scale = np.where(rng.random(k) < fraction, strong, 1.0)
+
+    def activations(rows):
+        return ((rng.normal(size=(rows, k)) @ mix) * scale).astype(np.float32)
+    return activations
+
+
 def single_node_model(op, inputs, outputs, attrs=None, opset=17, inits=()):
     """A model of one `op` node. `inputs`/`outputs` are (name, elem_type,
     shape) triples; initializers are appended to the node's inputs."""

@@ -31,18 +31,13 @@ import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
-from qsl_testing import Checker, max_relative_error, run_model
+from qsl_testing import Checker, correlated_activations, max_relative_error, run_model
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
 rng = np.random.default_rng(11)
 K, H, N, T = 64, 128, 48, 16
-mix = rng.normal(size=(K, K)) / np.sqrt(K) + np.eye(K)
-feat_scale = np.where(rng.random(K) < 0.1, 6.0, 1.0)
-
-
-def activations(rows):
-    return ((rng.normal(size=(rows, K)) @ mix) * feat_scale).astype(np.float32)
+activations = correlated_activations(rng, K)
 
 
 w1 = (rng.standard_t(4, size=(K, H)) * 0.1).astype(np.float32)   # MatMul [K, N]
