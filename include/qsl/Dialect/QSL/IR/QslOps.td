@@ -31,6 +31,15 @@ def Qsl_ConstantOp : Qsl_Op<"constant", [Pure]> {
            scales(dense_resource<w0_scales> : tensor<6x3072xf16>)
          : tensor<768x3072xf16, #qsl.encoding<quant = <bits = 4, group = 128, scale = f16>>>
     ```
+
+    Canonicalization drops what adds nothing to the value and leaves it
+    bit-for-bit unchanged: zero-valued outliers, low-rank components with a
+    zero factor (the other finite), all-one smooth multipliers, a sparse
+    facet that keeps every position of a quantized main term, and spells a
+    quant group spanning its whole axis as `group = 0`. A facet is dropped
+    only when another remains; the rewrite changes the constant's type, so
+    it applies only when every user is `qsl.matmul`, `qsl.conv2d` or
+    `qsl.unpack`.
   }];
   let arguments = (ins
     OptionalAttr<ElementsAttr>:$values,
@@ -61,6 +70,7 @@ def Qsl_ConstantOp : Qsl_Op<"constant", [Pure]> {
     attr-dict `:` type($result)
   }];
   let hasVerifier = 1;
+  let hasCanonicalizer = 1;
   let extraClassDeclaration = [{
     /// The storage attribute for `role`, or null when absent.
     ::mlir::ElementsAttr getStorage(::mlir::qsl::StorageRole role);
