@@ -63,7 +63,11 @@
 // RUN: not qsl-opt %s --qsl-quantize="bits=4 group=0" --qsl-compensate="rank=1 method=eora" 2>&1 | FileCheck %s --check-prefix=CSTATS
 // CSTATS: error: weight 'weight': method=eora needs calibration statistics; compile with qslc --calibrate=INPUTS.npz (or use method=svd)
 // RUN: qsl-opt %s --qsl-quantize="bits=4 group=0" --qsl-compensate="rank=1 method=svd" --qsl-compensate="rank=1 method=svd" 2>&1 | FileCheck %s --check-prefix=CTWICE
-// CTWICE: warning: weight 'weight' left as it is: it already has a lowrank facet
+// CTWICE-NOT: warning
+// CTWICE: lowrank = <rank = 2, type = f16>
+// A second correction must keep the facet's type.
+// RUN: qsl-opt %s --qsl-quantize="bits=4 group=0" --qsl-compensate="rank=1 method=svd" --qsl-compensate="rank=1 method=svd type=f32" 2>&1 | FileCheck %s --check-prefix=CTYPE
+// CTYPE: warning: weight 'weight' left as it is: its lowrank facet is f16 and type=f32 cannot merge into it
 // A pattern that does not fit a weight skips it with a warning naming it.
 // RUN: qsl-opt %s --qsl-prune="pattern=4:8" 2>&1 | FileCheck %s --check-prefix=SKIP
 // SKIP: warning: weight 'weight' left as it is:

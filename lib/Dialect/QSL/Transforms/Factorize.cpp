@@ -194,8 +194,16 @@ struct QslCompensatePass
       }
       auto encoding =
           llvm::cast<EncodingAttr>(use.weightType.getEncoding());
-      if (encoding.getLowrank()) {
-        out.skipped = "it already has a lowrank facet";
+      // A weight with a low-rank facet already gets `rank` more components
+      // of its remaining error, merged into that facet (one U·V of the
+      // summed rank, in the facet's type).
+      LowRankAttr prior = encoding.getLowrank();
+      int64_t priorRank = prior ? prior.getRank() : 0;
+      Type mergedType = prior ? prior.getType() : ftype;
+      if (prior && prior.getType() != ftype) {
+        out.skipped = llvm::formatv("its lowrank facet is {0} and type={1} "
+                                    "cannot merge into it",
+                                    prior.getType(), factorType.getValue());
         return out;
       }
       if (!use.source) {
@@ -203,9 +211,12 @@ struct QslCompensatePass
                     "qsl.source), so there is no error to compensate";
         return out;
       }
-      if (std::string bad = cq::validateRank(use.n, use.k, rank);
+      if (std::string bad =
+              cq::validateRank(use.n, use.k, priorRank + int64_t(rank));
           !bad.empty()) {
-        out.skipped = bad;
+        out.skipped = prior ? "with its rank-" + std::to_string(priorRank) +
+                                  " facet, " + bad
+                            : bad;
         return out;
       }
       std::optional<cq::InputStatistics> stats;
@@ -246,6 +257,8 @@ struct QslCompensatePass
       else
         f = cq::truncatedSVD(cq::Matrix(w - what), int64_t(rank), o);
 
+      std::vector<double> priorU = std::move(contents.u),
+                          priorV = std::move(contents.v);
       setStoredFactors(use, f, contents);
       if (smooth) {
         EncodedTensorType view = *EncodedTensorType::get(use.weightType);
@@ -260,9 +273,28 @@ struct QslCompensatePass
             for (int64_t j = 0; j < cols; ++j)
               contents.v[i * cols + j] /= s[j];
       }
+      int64_t total = priorRank + int64_t(rank);
+      if (prior) {
+        // Stored U is [rows, rank] and V [rank, cols]: the prior components
+        // come first in both.
+        EncodedTensorType view = *EncodedTensorType::get(use.weightType);
+        int64_t rows = view.getMatrixRows(), cols = view.getMatrixCols();
+        std::vector<double> u(rows * total), v(total * cols);
+        for (int64_t i = 0; i < rows; ++i)
+          for (int64_t j = 0; j < total; ++j)
+            u[i * total + j] = j < priorRank
+                                   ? priorU[i * priorRank + j]
+                                   : contents.u[i * rank + (j - priorRank)];
+        std::copy(priorV.begin(), priorV.end(), v.begin());
+        std::copy(contents.v.begin(), contents.v.end(),
+                  v.begin() + priorRank * cols);
+        contents.u = std::move(u);
+        contents.v = std::move(v);
+      }
       auto withLowRank = EncodingAttr::get(
           ctx, encoding.getQuant(), encoding.getSparse(),
-          encoding.getOutliers(), LowRankAttr::get(ctx, rank, ftype), smooth);
+          encoding.getOutliers(), LowRankAttr::get(ctx, total, mergedType),
+          smooth);
       out.type = RankedTensorType::get(denseType.getShape(),
                                        denseType.getElementType(), withLowRank);
       out.contents = std::move(contents);

@@ -177,9 +177,15 @@ def QslCompensatePass : Pass<"qsl-compensate", "ModuleOp"> {
       `XᵀX`, optimal for the calibrated output error `‖E Xᵀ‖_F`.
 
     With a `smooth` facet (AWQ) the factors are divided by its multipliers,
-    so that `S ⊙ (main + U·V)` still adds `U·V` where the error was. Weights
-    that already have a `lowrank` facet, or none to correct, are left as
-    they are with a warning.
+    so that `S ⊙ (main + U·V)` still adds `U·V` where the error was.
+
+    A weight that already has a `lowrank` facet (from `qsl-factorize` or an
+    earlier `qsl-compensate`) gets `rank` more components, fitted to what
+    its whole encoding still misses, and merged into that facet: one `U·V`
+    of the summed rank, which must stay below `min(N, K)` and keep the
+    facet's `type`. For `method=svd` two steps of rank r equal one of rank
+    2r (the residual's leading singular vectors are the next ones of `E`).
+    Weights that are not compressed are left as they are with a warning.
 
     ```
     qslc model.onnx --calibrate=calib/ --pipeline="qsl-quantize{bits=3 method=gptq},qsl-compensate{rank=32 method=eora}"
