@@ -56,6 +56,10 @@ parser.add_argument("--weights", default=os.path.join(data.OUT, "gpt"), help="pr
 parser.add_argument("--tools-commit", help="the commit qslc/qsl-run were built from, when not HEAD "
                     "(written to the results)")
 parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel qsl-run processes")
+parser.add_argument("--curves", action="store_true",
+                    help="run the quality-vs-size curve points (benchmarks/curve_points.py) "
+                    "instead of the table's rows; see benchmarks/quality_curves.py")
+parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
 args = parser.parse_args()
 logging.disable(logging.WARNING)
 
@@ -405,6 +409,18 @@ def main():
                                   "INT4_ASYM g128, gptq=True", M.INT4_ASYM, group_size=128,
                                   ratio=1.0, all_layers=True, gptq=True)),
         ]
+        if args.curves:
+            import curve_points
+            rows = [rows[0]]  # QSL fp32, checked against onnxruntime
+            for family, k, pipeline in curve_points.QSL_CURVES:
+                pipeline = with_exclude(pipeline)
+                rows.append((f"qsl-{k}", family, "QSL", pipeline,
+                             lambda s=family, k=k, p=pipeline: qsl_row(f"qsl-{k}", s, p)))
+            for family, k, mode, options in curve_points.NNCF_CURVES:
+                method = curve_points.nncf_method(mode, options)
+                rows.append((k, family, "NNCF (OpenVINO)", method,
+                             lambda s=family, k=k, m=method, mode=mode, o=options: openvino_row(
+                                 k, s, "NNCF (OpenVINO)", m, getattr(M, mode), **curve_points.nncf_options(o))))
         if args.only:
             print("rows:", " ".join(r[0] for r in rows if selected(r[0])) or "none; keys: " +
                   " ".join(r[0] for r in rows), flush=True)
@@ -490,9 +506,26 @@ def markdown(results, notes, cfg, n_linear, fp32_linear, linear_params, fp32_tot
     return "\n".join(lines) + "\n"
 
 
+def write_json(path, results, linear_params):
+    """The rows for quality_curves.py: quality = perplexity, bits per
+    parameter of the linear weights (fp32: 32)."""
+    rows = [dict(family=r["setting"], key=r["key"], tool=r["tool"], method=r["method"],
+                 quality=r.get("ppl"), bytes=r.get("size"),
+                 bits=None if r.get("size") is None or r.get("ppl") is None else 8 * r["size"] / linear_params,
+                 interval_pct=r.get("ci"), seconds=r.get("secs"), note=r.get("note", ""))
+            for r in results]
+    with open(path, "w") as f:
+        json.dump(dict(model="causal LM (Austen GPT)", metric="perplexity", higher_is_better=False,
+                       params=linear_params, n_eval=EVAL_FILES * BATCH, rows=rows), f, indent=1)
+
+
 if __name__ == "__main__":
     t_start = time.perf_counter()
+    if args.curves:
+        args.only = args.only or [""]   # every curve point; never the table's results file
     out = main()
+    if args.json:
+        write_json(args.json, out[0], out[5])
     report = markdown(*out)
     if not args.quick and not args.only:
         path = os.path.join(root, "benchmarks", "results", "causal-lm-quality.md")

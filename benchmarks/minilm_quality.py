@@ -54,6 +54,10 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--quick", action="store_true", help="64 eval sentences, small GPTQ timing")
 parser.add_argument("--only", nargs="+", metavar="NAME", help="run rows whose key contains NAME")
 parser.add_argument("--build", default=os.path.join(root, "build"))
+parser.add_argument("--curves", action="store_true",
+                    help="run the quality-vs-size curve points (benchmarks/curve_points.py) "
+                    "instead of the table's rows; see benchmarks/quality_curves.py")
+parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
 args = parser.parse_args()
 bin_dir = os.path.join(args.build, "bin")
 logging.disable(logging.WARNING)  # onnxruntime's quantizer logs every node; NNCF warns of 1-sample datasets
@@ -503,7 +507,7 @@ def main():
                 return embed_openvino(compressed, batches, N_EVAL), size, t1 - t0, ""
             return run
 
-        def qsl_row(setting):
+        def qsl_row(setting, pipeline=None):
             def run():
                 if qsl_note:
                     raise QslUnavailable(qsl_note)
@@ -511,8 +515,8 @@ def main():
                 if os.path.exists(report_path):
                     os.remove(report_path)
                 timings = {}
-                pipeline = QSL_PIPELINES[setting]
-                emb = run_qsl(model, pipeline, calib_paths if needs_calibration(pipeline) else [],
+                pipeline_ = pipeline or QSL_PIPELINES[setting]
+                emb = run_qsl(model, pipeline_, calib_paths if needs_calibration(pipeline_) else [],
                               eval_paths, report_path, timings)
                 report = read_qsl_report(report_path)
                 return (emb[:N_EVAL], qsl_compressed_bytes(report), timings["compile_s"],
@@ -601,6 +605,13 @@ def main():
             ("heads -25% + FFN -25% (structured)", None, "qsl-heads25-ffn25-flap", "QSL",
              QSL_PIPELINES["heads25-ffn25-flap"], qsl_row("heads25-ffn25-flap")),
         ]
+        if args.curves:
+            import curve_points
+            rows = [(family, None, f"qsl-{key}", "QSL", pipeline, qsl_row(None, pipeline))
+                    for family, key, pipeline in curve_points.QSL_CURVES]
+            rows += [(family, None, key, "NNCF (OpenVINO)", curve_points.nncf_method(mode, options),
+                      openvino_row(getattr(M, mode), **curve_points.nncf_options(options)))
+                     for family, key, mode, options in curve_points.NNCF_CURVES]
         if args.only:
             print("rows:", " ".join(r[2] for r in rows if selected(r[2])) or "none; keys: " +
                   " ".join(r[2] for r in rows), flush=True)
@@ -624,7 +635,7 @@ def main():
             print(f"[{key}] {tool} {method}: mean cosine {mean:.5f}, min {low:.5f}, "
                   f"weights {size / 1e6 if size else float('nan'):.2f} MB, compress {secs:.1f} s, "
                   f"row {time.perf_counter() - t0:.1f} s", flush=True)
-        speed = speed_table(work) if selected("speed") else []
+        speed = speed_table(work) if selected("speed") and not args.curves else []
     return results, speed, fp32_weight_bytes, qsl_note
 
 
@@ -797,9 +808,25 @@ def markdown(results, speed, fp32_bytes, qsl_note):
     return "\n".join(lines) + "\n"
 
 
+def write_json(path, results, fp32_bytes):
+    """The rows for quality_curves.py: quality = mean cosine, bits per
+    parameter of the MatMul weights (fp32: 32)."""
+    params = fp32_bytes / 4
+    rows = [dict(family=setting, key=key, tool=tool, method=method, quality=mean, min_quality=low,
+                 bytes=size, bits=None if size is None else 8 * size / params, seconds=secs, note=note)
+            for setting, _, key, tool, method, mean, low, size, secs, note in results]
+    with open(path, "w") as f:
+        json.dump(dict(model="MiniLM-L6", metric="mean cosine to fp32", higher_is_better=True,
+                       params=params, n_eval=N_EVAL, rows=rows), f, indent=1)
+
+
 if __name__ == "__main__":
     t_start = time.perf_counter()
+    if args.curves:
+        args.only = args.only or [""]   # every curve point; never the table's results file
     results, speed, fp32_bytes, qsl_note = main()
+    if args.json:
+        write_json(args.json, results, fp32_bytes)
     report = markdown(results, speed, fp32_bytes, qsl_note)
     if not args.quick and not args.only:
         os.makedirs(os.path.join(root, "benchmarks", "results"), exist_ok=True)

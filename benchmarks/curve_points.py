@@ -1,0 +1,81 @@
+"""The points of the quality-vs-size curves (benchmarks/quality_curves.py),
+shared by `minilm_quality.py --curves` and `causal_lm_quality.py --curves`:
+each family is one method at several sizes, so that every method is a curve
+of quality against bits per parameter (all side tensors included).
+
+QSL_CURVES: (family, key, pipeline). NNCF_CURVES: (family, key, mode name,
+options) for nncf.compress_weights on the OpenVINO model (the backend that
+has LoRA correction, GPTQ and mixed precision); nncf_options() turns the
+plain option dicts into NNCF's objects.
+"""
+
+GPTQ = "method=gptq range=mse damp=0.1"
+
+
+def _gptq(bits, group):
+    return f"qsl-quantize{{bits={bits} group={group} {GPTQ}}}"
+
+
+QSL_CURVES = [
+    ("RTN", "rtn2", "qsl-quantize{bits=2 group=64 method=rtn}"),
+    ("RTN", "rtn3", "qsl-quantize{bits=3 group=128 method=rtn}"),
+    ("RTN", "rtn4", "qsl-quantize{bits=4 group=128 method=rtn}"),
+    ("RTN", "rtn8", "qsl-quantize{bits=8 group=0 method=rtn}"),
+    ("GPTQ", "gptq2", _gptq(2, 64)),
+    ("GPTQ", "gptq3", _gptq(3, 128)),
+    ("GPTQ", "gptq4", _gptq(4, 128)),
+    ("GPTQ + LQER", "gptq2-lqer32", _gptq(2, 64) + ",qsl-compensate{rank=32 method=lqer}"),
+    ("GPTQ + LQER", "gptq3-lqer16", _gptq(3, 128) + ",qsl-compensate{rank=16 method=lqer}"),
+    ("GPTQ + LQER", "gptq3-lqer32", _gptq(3, 128) + ",qsl-compensate{rank=32 method=lqer}"),
+    ("GPTQ + EoRA", "gptq2-eora32", _gptq(2, 64) + ",qsl-compensate{rank=32 method=eora}"),
+    ("GPTQ + EoRA", "gptq3-eora16", _gptq(3, 128) + ",qsl-compensate{rank=16 method=eora}"),
+    ("GPTQ + EoRA", "gptq3-eora32", _gptq(3, 128) + ",qsl-compensate{rank=32 method=eora}"),
+    ("SVD", "svd64", "qsl-factorize{rank=64 method=svd}"),
+    ("SVD", "svd128", "qsl-factorize{rank=128 method=svd}"),
+    ("SVD", "svd192", "qsl-factorize{rank=192 method=svd}"),
+    ("whitened SVD", "wsvd64", "qsl-factorize{rank=64 method=whitened}"),
+    ("whitened SVD", "wsvd128", "qsl-factorize{rank=128 method=whitened}"),
+    ("whitened SVD", "wsvd192", "qsl-factorize{rank=192 method=whitened}"),
+    ("2:4 + int4 + EoRA", "24-gptq4-eora16",
+     "qsl-prune{pattern=2:4 method=sparsegpt}," + _gptq(4, 128) + ",qsl-compensate{rank=16 method=eora}"),
+    ("2:4 + int4 + EoRA", "24-gptq4-eora64",
+     "qsl-prune{pattern=2:4 method=sparsegpt}," + _gptq(4, 128) + ",qsl-compensate{rank=64 method=eora}"),
+]
+
+NNCF_CURVES = [
+    ("NNCF int4 + LoRA correction", "nncf-int4-lora8", "INT4_ASYM",
+     dict(group_size=128, ratio=1.0, all_layers=True, lora_correction=True, lora_rank=8)),
+    ("NNCF int4 + LoRA correction", "nncf-int4-lora32", "INT4_ASYM",
+     dict(group_size=128, ratio=1.0, all_layers=True, lora_correction=True, lora_rank=32)),
+    ("NNCF int4/int8 mixed precision", "nncf-mixed-r50", "INT4_ASYM",
+     dict(group_size=128, ratio=0.5, all_layers=True, sensitivity="HESSIAN_INPUT_ACTIVATION")),
+    ("NNCF int4/int8 mixed precision", "nncf-mixed-r80", "INT4_ASYM",
+     dict(group_size=128, ratio=0.8, all_layers=True, sensitivity="HESSIAN_INPUT_ACTIVATION")),
+    ("NNCF int4/int8 mixed precision", "nncf-mixed-r80-lora8", "INT4_ASYM",
+     dict(group_size=128, ratio=0.8, all_layers=True, sensitivity="HESSIAN_INPUT_ACTIVATION",
+          lora_correction=True, lora_rank=8)),
+    ("NNCF int4 GPTQ", "nncf-gptq4", "INT4_ASYM",
+     dict(group_size=128, ratio=1.0, all_layers=True, gptq=True)),
+    ("NNCF int3 GPTQ", "nncf-gptq3", "INT3_SYM",
+     dict(group_size=128, ratio=1.0, all_layers=True, gptq=True)),
+]
+
+
+def nncf_options(options):
+    """(mode, keyword arguments) of nncf.compress_weights for an NNCF_CURVES
+    entry's option dict."""
+    import nncf
+    opts = dict(options)
+    rank = opts.pop("lora_rank", None)
+    if rank is not None:
+        opts["advanced_parameters"] = nncf.AdvancedCompressionParameters(
+            lora_correction_params=nncf.AdvancedLoraCorrectionParameters(adapter_rank=rank))
+    sensitivity = opts.pop("sensitivity", None)
+    if sensitivity:
+        opts["sensitivity_metric"] = getattr(nncf.SensitivityMetric, sensitivity)
+    return opts
+
+
+def nncf_method(mode, options):
+    """A short text for a results table."""
+    return mode + ", " + ", ".join(f"{k}={v}" for k, v in options.items())
