@@ -43,8 +43,10 @@
 // FBOTH: error: qsl-factorize: give either rank (> 0) or energy (in (0, 1]), not both
 // RUN: not qsl-opt %s --qsl-factorize 2>&1 | FileCheck %s --check-prefix=FNONE
 // FNONE: error: qsl-factorize: give either rank (> 0) or energy (in (0, 1]), not neither
-// RUN: not qsl-opt %s --qsl-factorize="rank=1 method=fisher" 2>&1 | FileCheck %s --check-prefix=FMETHOD
-// FMETHOD: error: qsl-factorize: unknown method 'fisher' (expected svd or whitened)
+// RUN: not qsl-opt %s --qsl-factorize="rank=1 method=eigen" 2>&1 | FileCheck %s --check-prefix=FMETHOD
+// FMETHOD: error: qsl-factorize: unknown method 'eigen' (expected svd, whitened or fisher)
+// RUN: not qsl-opt %s --qsl-factorize="rank=1 method=fisher" 2>&1 | FileCheck %s --check-prefix=FFISHER
+// FFISHER: error: qsl-factorize: method=fisher needs fisher=FILE.npz (the Fisher information of each weight, keyed by name)
 // RUN: not qsl-opt %s --qsl-factorize="energy=1.5" 2>&1 | FileCheck %s --check-prefix=FENERGY
 // FENERGY: error: qsl-factorize: energy must be in [0, 1], got 1.5
 // RUN: not qsl-opt %s --qsl-factorize="rank=1 type=f8" 2>&1 | FileCheck %s --check-prefix=FTYPE

@@ -10,6 +10,7 @@
 
 #include "qsl/Compress/LowRank.h"
 #include "qsl/Dialect/QSL/Transforms/Passes.h"
+#include "qsl/Runtime/HostTensor.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -24,6 +25,7 @@ namespace qsl {
 using namespace mlir;
 using namespace mlir::qsl;
 namespace cq = ::qsl::compress;
+namespace rt = ::qsl::runtime;
 
 namespace {
 
@@ -45,6 +47,71 @@ void setStoredFactors(const WeightUse &use, const cq::LowRankFactors &f,
   c.v.assign(v.data(), v.data() + v.size());
 }
 
+/// FWSVD's row importance of `use` ([N], canonical output rows) from its
+/// entry in the fisher .npz: [N] importances, or per-element Fisher
+/// information in the weight's stored shape, summed per output row. Sets
+/// out.skipped / out.error and returns nullopt when there is none.
+std::optional<cq::VectorD>
+fisherImportance(const WeightUse &use,
+                 const std::map<std::string, rt::HostTensor> &info,
+                 StringRef file, CompressedWeight &out) {
+  auto it = info.find(use.name);
+  if (it == info.end()) {
+    out.skipped = ("fisher=" + file + " has no array named '" + use.name +
+                   "'").str();
+    return std::nullopt;
+  }
+  const rt::HostTensor &t = it->second;
+  std::vector<double> values(t.numElements());
+  for (int64_t i = 0; i < t.numElements(); ++i) {
+    switch (t.dtype) {
+    case rt::DType::F32:
+      values[i] = reinterpret_cast<const float *>(t.bytes.data())[i];
+      break;
+    case rt::DType::F64:
+      values[i] = reinterpret_cast<const double *>(t.bytes.data())[i];
+      break;
+    default:
+      out.error = ("fisher=" + file + ": '" + use.name + "' is " +
+                   t.describe() + "; expected f32 or f64")
+                      .str();
+      return std::nullopt;
+    }
+    if (!(values[i] >= 0.0) || !std::isfinite(values[i])) {
+      out.error = ("fisher=" + file + ": '" + use.name +
+                   "' has a negative or non-finite entry; Fisher "
+                   "information is a sum of squares")
+                      .str();
+      return std::nullopt;
+    }
+  }
+  ArrayRef<int64_t> shape = use.weightType.getShape();
+  cq::VectorD importance(use.n);
+  if (t.shape == std::vector<int64_t>{use.n}) {
+    for (int64_t i = 0; i < use.n; ++i)
+      importance[i] = values[i];
+    return importance;
+  }
+  if (t.shape != std::vector<int64_t>(shape.begin(), shape.end())) {
+    std::string want;
+    llvm::raw_string_ostream os(want);
+    llvm::interleave(shape, os, "x");
+    out.error = ("fisher=" + file + ": '" + use.name + "' is " +
+                 t.describe() + "; expected the weight's shape [" + want +
+                 "] or one importance per output channel [" +
+                 std::to_string(use.n) + "]")
+                    .str();
+    return std::nullopt;
+  }
+  // Stored as [N, K...] (transposed uses, conv filters) or [K, N].
+  importance.setZero();
+  int64_t rows = shape[0], cols = t.numElements() / rows;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c)
+      importance[use.transposed ? r : c] += values[r * cols + c];
+  return importance;
+}
+
 /// Element width in bits of a float type.
 double bitsOf(Type t) { return t.getIntOrFloatBitWidth(); }
 
@@ -59,8 +126,20 @@ struct QslFactorizePass
       mlir::emitError(module.getLoc()) << "qsl-factorize: " << message;
       signalPassFailure();
     };
-    if (method != "svd" && method != "whitened")
-      return fail("unknown method '" + method + "' (expected svd or whitened)");
+    if (method != "svd" && method != "whitened" && method != "fisher")
+      return fail("unknown method '" + method +
+                  "' (expected svd, whitened or fisher)");
+    if ((method == "fisher") != !fisher.empty())
+      return fail(method == "fisher"
+                      ? "method=fisher needs fisher=FILE.npz (the Fisher "
+                        "information of each weight, keyed by name)"
+                      : "fisher=... is only read by method=fisher");
+    std::map<std::string, rt::HostTensor> fisherInfo;
+    if (method == "fisher") {
+      std::string error;
+      if (!rt::readNpz(fisher, fisherInfo, error))
+        return fail("cannot read fisher=" + fisher + ": " + error);
+    }
     if (rank < 0)
       return fail("rank must be >= 0, got " + Twine(rank));
     if (!(energy >= 0.0 && energy <= 1.0))
@@ -130,6 +209,12 @@ struct QslFactorizePass
           return out;
         }
         f = cq::whitenedSVD(w, stats->gram, target, options);
+      } else if (method == "fisher") {
+        std::optional<cq::VectorD> importance =
+            fisherImportance(use, fisherInfo, fisher, out);
+        if (!importance)
+          return out;
+        f = cq::fisherWeightedSVD(w, *importance, target, options);
       } else {
         f = cq::truncatedSVD(w, target, options);
       }

@@ -126,7 +126,16 @@ def QslFactorizePass : Pass<"qsl-factorize", "ModuleOp"> {
       randomized for large matrices);
     * `method=whitened` (SVD-LLM, Wang et al., 2024): optimal for the
       calibrated output error `‖(W − UV)Xᵀ‖_F`, from the Cholesky factor of
-      `XᵀX` that `qslc --calibrate` attached (`damp` regularizes it).
+      `XᵀX` that `qslc --calibrate` attached (`damp` regularizes it);
+    * `method=fisher` (FWSVD, Hsu et al., 2022): optimal for
+      `Σ_i f_i ‖(W − UV)_i‖²` over the output rows, with `f_i` the row's
+      Fisher importance read from `fisher=FILE.npz`. Fisher information
+      needs gradients of a training loss, which an inference graph does not
+      have, so it comes from the framework that trained the model: one
+      array per weight, keyed by weight name, either the per-element sums
+      of squared gradients in the weight's own shape (summed per output row
+      here) or one importance per output channel (`[N]`). Weights without
+      an entry are left as they are with a warning.
 
     The rank is `rank`, or with `energy` in (0, 1] the smallest rank whose
     singular values keep that share of the (weighted) energy `Σσ²`. A weight
@@ -144,11 +153,13 @@ def QslFactorizePass : Pass<"qsl-factorize", "ModuleOp"> {
     Option<"energy", "energy", "double", /*default=*/"0.0",
            "Choose the smallest rank keeping this share of Σσ² (0: use rank)">,
     Option<"method", "method", "std::string", /*default=*/"\"svd\"",
-           "svd | whitened">,
+           "svd | whitened | fisher">,
     Option<"factorType", "type", "std::string", /*default=*/"\"f16\"",
            "Element type of U and V: f16 | bf16 | f32">,
     Option<"damp", "damp", "double", /*default=*/"0.01",
            "whitened: damp * mean(diag(XᵀX)) is added to its diagonal">,
+    Option<"fisher", "fisher", "std::string", /*default=*/"\"\"",
+           "fisher: .npz of Fisher information per weight name">,
     Option<"include", "include", "std::string", /*default=*/"\"\"",
            "Only weights whose name (initializer) or node matches this regex">,
     Option<"exclude", "exclude", "std::string", /*default=*/"\"\"",
