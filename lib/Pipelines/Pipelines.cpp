@@ -7,8 +7,11 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <optional>
 
 using namespace mlir;
 
@@ -69,33 +72,90 @@ void qsl::buildCpuReferencePipeline(OpPassManager &pm,
 // qsl-compress-pipeline
 //===----------------------------------------------------------------------===//
 
-// Each preset is a sequence of steps over the passes that exist; pruning
-// comes first so that quantization sees (and keeps) the sparsity.
+// A preset is a '-'-separated list of steps, e.g. `w4g128`, `2:4-w4g128-lr32`
+// or `w3g64-2:4-lqer16`, in any order; the pipeline always prunes first (so
+// that quantization sees and keeps the sparsity), then quantizes, then adds
+// the low-rank correction of what the two left:
+//
+//   w<B>[g<G>]            quantize to B bits (2-8), groups of G along the
+//                         reduction axis (none: one scale per channel);
+//                         8 bits are symmetric, fewer asymmetric
+//   <N>:<M>               N:M sparsity along the reduction axis
+//   lr<R>                 rank-R correction: EoRA data-aware, SVD data-free
+//   svd<R>|lqer<R>|eora<R> the same with that method
 namespace {
-enum class Step { PruneTwoFour, QuantizeW8, QuantizeW4G128, LowRank32 };
-struct Preset {
-  llvm::StringLiteral name;
-  llvm::SmallVector<Step, 3> steps;
+struct Recipe {
+  std::optional<std::pair<int64_t, int64_t>> prune; // N:M
+  std::optional<std::pair<int64_t, int64_t>> quant; // bits, group
+  std::optional<std::pair<std::string, int64_t>> lowRank; // method, rank
 };
+
+/// Reads `text` as an unsigned decimal with nothing after it.
+bool readNumber(llvm::StringRef text, int64_t &value) {
+  return !text.empty() && llvm::all_of(text, llvm::isDigit) &&
+         !text.getAsInteger(10, value);
+}
+
+/// Parses a preset; on failure returns a message naming the bad step.
+std::string parseRecipe(llvm::StringRef preset, Recipe &recipe) {
+  if (preset.empty())
+    return "the preset is empty";
+  llvm::SmallVector<llvm::StringRef> steps;
+  preset.split(steps, '-');
+  for (llvm::StringRef step : steps) {
+    auto bad = [&](const llvm::Twine &why) {
+      return ("step '" + step + "' of '" + preset + "': " + why).str();
+    };
+    auto twice = [&](const char *what) {
+      return bad(llvm::Twine("a second ") + what + " step");
+    };
+    if (step.empty())
+      return ("empty step in '" + preset + "'").str();
+    if (step.contains(':')) {
+      auto [n, m] = step.split(':');
+      int64_t nv, mv;
+      if (!readNumber(n, nv) || !readNumber(m, mv) || nv < 1 || nv >= mv)
+        return bad("expected N:M with 0 < N < M, e.g. 2:4");
+      if (recipe.prune)
+        return twice("sparsity");
+      recipe.prune = {nv, mv};
+      continue;
+    }
+    if (llvm::StringRef rest = step; rest.consume_front("w")) {
+      auto [b, g] = rest.split('g');
+      int64_t bits, group = 0;
+      if (!readNumber(b, bits) || bits < 2 || bits > 8)
+        return bad("expected w<bits>[g<group>] with 2 <= bits <= 8");
+      if (rest.contains('g') && (!readNumber(g, group) || group < 1))
+        return bad("expected a positive group size after 'g'");
+      if (recipe.quant)
+        return twice("quantization");
+      recipe.quant = {bits, group};
+      continue;
+    }
+    llvm::StringRef method =
+        llvm::StringSwitch<llvm::StringRef>(step.take_while(llvm::isAlpha))
+            .Cases({"lr", "svd", "lqer", "eora"}, step.take_while(llvm::isAlpha))
+            .Default("");
+    if (!method.empty()) {
+      int64_t rank;
+      if (!readNumber(step.drop_front(method.size()), rank) || rank < 1)
+        return bad(llvm::Twine("expected ") + method + "<rank> with rank >= 1");
+      if (recipe.lowRank)
+        return twice("low-rank");
+      recipe.lowRank = {method.str(), rank};
+      continue;
+    }
+    return bad("expected w<bits>[g<group>], <N>:<M>, lr<rank>, svd<rank>, "
+               "lqer<rank> or eora<rank>");
+  }
+  return "";
+}
 } // namespace
 
-static const Preset kPresets[] = {
-    {"w8", {Step::QuantizeW8}},
-    {"w4g128", {Step::QuantizeW4G128}},
-    {"2:4", {Step::PruneTwoFour}},
-    {"2:4-w4g128", {Step::PruneTwoFour, Step::QuantizeW4G128}},
-    {"w4g128-lr32", {Step::QuantizeW4G128, Step::LowRank32}},
-    {"2:4-w4g128-lr32",
-     {Step::PruneTwoFour, Step::QuantizeW4G128, Step::LowRank32}},
-};
-
 llvm::ArrayRef<llvm::StringRef> qsl::compressPresetNames() {
-  static const llvm::SmallVector<llvm::StringRef> names = [] {
-    llvm::SmallVector<llvm::StringRef> out;
-    for (const Preset &p : kPresets)
-      out.push_back(p.name);
-    return out;
-  }();
+  static const llvm::StringRef names[] = {
+      "w8", "w4g128", "2:4", "2:4-w4g128", "w4g128-lr32", "2:4-w4g128-lr32"};
   return names;
 }
 
@@ -111,43 +171,31 @@ static void copySelection(PassOptions &o,
 LogicalResult qsl::buildCompressPipeline(
     OpPassManager &pm, const CompressPipelineOptions &options,
     llvm::function_ref<LogicalResult(const llvm::Twine &)> errorHandler) {
-  const Preset *preset = llvm::find_if(
-      kPresets, [&](const Preset &p) { return p.name == options.preset; });
-  if (preset == std::end(kPresets))
-    return errorHandler(
-        "qsl-compress-pipeline: unknown preset '" + options.preset +
-        "'; valid presets: " + llvm::join(compressPresetNames(), ", "));
-  for (Step step : preset->steps) {
-    if (step == Step::LowRank32) {
-      // A rank-32 correction of the error of what came before: EoRA from
-      // the calibration statistics, else the plain SVD of the error.
-      QslCompensatePassOptions comp;
-      comp.rank = 32;
-      comp.method = options.dataAware ? "eora" : "svd";
-      copySelection(comp, options);
-      pm.addPass(createQslCompensatePass(comp));
-      continue;
-    }
-    if (step == Step::PruneTwoFour) {
-      QslPrunePassOptions prune;
-      prune.pattern = "2:4";
-      prune.method = options.dataAware ? "sparsegpt" : "magnitude";
-      copySelection(prune, options);
-      pm.addPass(createQslPrunePass(prune));
-      continue;
-    }
+  Recipe recipe;
+  if (std::string error = parseRecipe(options.preset, recipe); !error.empty())
+    return errorHandler("qsl-compress-pipeline: " + error +
+                        " (presets are '-'-separated steps w<bits>[g<group>], "
+                        "<N>:<M>, lr|svd|lqer|eora<rank>, e.g. " +
+                        llvm::join(compressPresetNames(), ", ") + ")");
+  if (recipe.prune) {
+    QslPrunePassOptions prune;
+    prune.pattern =
+        std::to_string(recipe.prune->first) + ":" +
+        std::to_string(recipe.prune->second);
+    prune.method = options.dataAware ? "sparsegpt" : "magnitude";
+    copySelection(prune, options);
+    pm.addPass(createQslPrunePass(prune));
+  }
+  if (recipe.quant) {
     QslQuantizePassOptions quant;
-    if (step == Step::QuantizeW8) {
-      // int8 per output channel, symmetric: the common int8 weight format.
-      quant.bits = 8;
-      quant.group = 0;
+    quant.bits = recipe.quant->first;
+    quant.group = recipe.quant->second;
+    if (quant.bits == 8) {
+      // int8 symmetric: the common int8 weight format.
       quant.symmetric = true;
       quant.method = options.dataAware ? "gptq" : "rtn";
     } else {
-      // int4, asymmetric, 128 elements per scale along the reduction axis;
-      // data-free it searches each group's clip range (mse).
-      quant.bits = 4;
-      quant.group = 128;
+      // Asymmetric; data-free it searches each group's clip range (mse).
       quant.method = options.dataAware ? "gptq" : "mse";
     }
     // act-order (on by default) is a GPTQ option; the pass rejects it
@@ -155,6 +203,16 @@ LogicalResult qsl::buildCompressPipeline(
     quant.actOrder = quant.method == "gptq";
     copySelection(quant, options);
     pm.addPass(createQslQuantizePass(quant));
+  }
+  if (recipe.lowRank) {
+    // A correction of the error of what came before: lr<R> is EoRA from
+    // the calibration statistics, else the plain SVD of the error.
+    QslCompensatePassOptions comp;
+    comp.rank = recipe.lowRank->second;
+    const std::string &m = recipe.lowRank->first;
+    comp.method = m != "lr" ? m : options.dataAware ? "eora" : "svd";
+    copySelection(comp, options);
+    pm.addPass(createQslCompensatePass(comp));
   }
   return success();
 }
@@ -165,10 +223,10 @@ struct CompressPipelineCLOptions
     : public PassPipelineOptions<CompressPipelineCLOptions> {
   Option<std::string> preset{
       *this, "preset",
-      llvm::cl::desc("Compression recipe: w8 (int8 per channel), w4g128 "
-                     "(int4, groups of 128), 2:4 (2:4 sparsity), 2:4-w4g128 "
-                     "(both), w4g128-lr32 and 2:4-w4g128-lr32 (plus a "
-                     "rank-32 low-rank correction of their error)")};
+      llvm::cl::desc("Compression recipe: '-'-separated steps w<bits>[g<group>] "
+                     "(quantize), <N>:<M> (sparsity), lr|svd|lqer|eora<rank> "
+                     "(low-rank correction), e.g. w8, w4g128, 2:4, "
+                     "2:4-w4g128, w4g128-lr32, w3g64-lqer16")};
   Option<bool> dataAware{
       *this, "data-aware",
       llvm::cl::desc("Use GPTQ/SparseGPT/EoRA instead of the data-free methods "
@@ -189,9 +247,9 @@ struct CompressPipelineCLOptions
 static void registerCompressPipeline() {
   registerPassPipeline(
       "qsl-compress-pipeline",
-      "Compress the weights of contractions with a named preset "
-      "(w8, w4g128, 2:4, 2:4-w4g128, w4g128-lr32, 2:4-w4g128-lr32) of "
-      "qsl-prune, qsl-quantize and qsl-compensate",
+      "Compress the weights of contractions with a preset of "
+      "qsl-prune, qsl-quantize and qsl-compensate steps (w8, w4g128, 2:4, "
+      "2:4-w4g128, w4g128-lr32, w3g64-2:4-lqer16, ...)",
       [](OpPassManager &pm, StringRef text,
          llvm::function_ref<LogicalResult(const llvm::Twine &)> errorHandler) {
         CompressPipelineCLOptions parsed;

@@ -21,11 +21,33 @@
 // RUN: qsl-opt %s --qsl-compress-pipeline="preset=2:4-w4g128 min-elements=1000" | FileCheck %s --check-prefix=SKIP
 // RUN: qsl-opt %s --qsl-compress-pipeline="preset=w8 exclude=^weight$" | FileCheck %s --check-prefix=SKIP
 //
-// Unknown presets are an error that lists the valid ones.
-// RUN: not qsl-opt %s --qsl-compress-pipeline="preset=w3" 2>&1 | FileCheck %s --check-prefix=BAD
+// Presets are steps in any order: pruning runs first, then quantization,
+// then the low-rank correction.
+// RUN: qsl-opt %s --qsl-compress-pipeline="preset=svd2-w3g64-2:4" > %t.any
+// RUN: qsl-opt %s --qsl-prune="pattern=2:4 method=magnitude" --qsl-quantize="bits=3 group=64 method=mse" --qsl-compensate="rank=2 method=svd" > %t.any.ref
+// RUN: diff %t.any %t.any.ref
+// RUN: FileCheck %s --check-prefix=ANY < %t.any
+// RUN: qsl-opt %s --qsl-compress-pipeline="preset=w4-1:4" > %t.pc
+// RUN: qsl-opt %s --qsl-prune="pattern=1:4 method=magnitude" --qsl-quantize="bits=4 group=0 method=mse" > %t.pc.ref
+// RUN: diff %t.pc %t.pc.ref
+//
+// Bad presets name the step and say what a step is.
+// RUN: not qsl-opt %s --qsl-compress-pipeline="preset=w9" 2>&1 | FileCheck %s --check-prefix=BAD
+// BAD: error: qsl-compress-pipeline: step 'w9' of 'w9': expected w<bits>[g<group>] with 2 <= bits <= 8 (presets are '-'-separated steps w<bits>[g<group>], <N>:<M>, lr|svd|lqer|eora<rank>, e.g. w8, w4g128, 2:4, 2:4-w4g128, w4g128-lr32, 2:4-w4g128-lr32)
 // RUN: not qsl-opt %s --qsl-compress-pipeline 2>&1 | FileCheck %s --check-prefix=NONE
-// BAD: unknown preset 'w3'; valid presets: w8, w4g128, 2:4, 2:4-w4g128, w4g128-lr32, 2:4-w4g128-lr32
-// NONE: unknown preset ''; valid presets: w8, w4g128, 2:4, 2:4-w4g128, w4g128-lr32, 2:4-w4g128-lr32
+// NONE: error: qsl-compress-pipeline: the preset is empty
+// RUN: not qsl-opt %s --qsl-compress-pipeline="preset=w4g0" 2>&1 | FileCheck %s --check-prefix=GROUP
+// GROUP: step 'w4g0' of 'w4g0': expected a positive group size after 'g'
+// RUN: not qsl-opt %s --qsl-compress-pipeline="preset=4:2" 2>&1 | FileCheck %s --check-prefix=NM
+// NM: step '4:2' of '4:2': expected N:M with 0 < N < M, e.g. 2:4
+// RUN: not qsl-opt %s --qsl-compress-pipeline="preset=w4-lr0" 2>&1 | FileCheck %s --check-prefix=RANK
+// RANK: step 'lr0' of 'w4-lr0': expected lr<rank> with rank >= 1
+// RUN: not qsl-opt %s --qsl-compress-pipeline="preset=w4-w8" 2>&1 | FileCheck %s --check-prefix=TWICE
+// TWICE: step 'w8' of 'w4-w8': a second quantization step
+// RUN: not qsl-opt %s --qsl-compress-pipeline="preset=w4--2:4" 2>&1 | FileCheck %s --check-prefix=EMPTY
+// EMPTY: empty step in 'w4--2:4'
+// RUN: not qsl-opt %s --qsl-compress-pipeline="preset=int4" 2>&1 | FileCheck %s --check-prefix=WHAT
+// WHAT: step 'int4' of 'int4': expected w<bits>[g<group>], <N>:<M>, lr<rank>, svd<rank>, lqer<rank> or eora<rank>
 
 // W8-LABEL: func.func @matmul
 // W8: qsl.matmul {{.*}} #qsl.encoding<quant = <bits = 8, scale = f16>>>
@@ -35,6 +57,8 @@
 // S24: qsl.matmul {{.*}} #qsl.encoding<sparse = <2:4>>>
 // BOTH-LABEL: func.func @matmul
 // BOTH: qsl.matmul {{.*}} #qsl.encoding<quant = <bits = 4, group = 128, scale = f16, zero = i4>, sparse = <2:4>>>
+// ANY-LABEL: func.func @matmul
+// ANY: qsl.matmul {{.*}} #qsl.encoding<quant = <bits = 3, group = 64, scale = f16, zero = i3>, sparse = <2:4>, lowrank = <rank = 2, type = f16>>>
 // SKIP-LABEL: func.func @matmul
 // SKIP-NOT: qsl.
 // SKIP: linalg.matmul

@@ -576,8 +576,8 @@ int main(int argc, char **argv) {
       mlirQslRunPassPipeline(compressed, str("qsl-no-such-pass"))));
   EXPECT_DIAG("invalid pass pipeline 'qsl-no-such-pass'");
   CHECK(mlirLogicalResultIsFailure(mlirQslRunPassPipeline(
-      compressed, str("qsl-compress-pipeline{preset=w3}"))));
-  EXPECT_DIAG("unknown preset 'w3'; valid presets: w8, w4g128, 2:4, 2:4-w4g128");
+      compressed, str("qsl-compress-pipeline{preset=w9}"))));
+  EXPECT_DIAG("step 'w9' of 'w9': expected w<bits>[g<group>] with 2 <= bits <= 8");
   CHECK(mlirLogicalResultIsFailure(
       mlirQslRunPassPipeline(compressed, str("builtin.module(canonicalize"))));
   CHECK(diags[0] != 0);

@@ -47,7 +47,7 @@ def expect_error(f):
 
 
 expect_error(lambda: ctx.import_onnx("/nonexistent.onnx"))
-expect_error(lambda: model.run_pipeline("qsl-compress-pipeline{preset=w3}"))
+expect_error(lambda: model.run_pipeline("qsl-compress-pipeline{preset=w9}"))
 expect_error(lambda: ctx.encoding("#qsl.encoding<quant = <bits = 9, scale = f16>>"))
 expect_error(lambda: exe.run(x=x[:2]))
 expect_error(lambda: exe.run(x=x.astype(np.float64)))

@@ -5,5 +5,5 @@
 // CHECK-SAME: Reference lowering
 // CHECK: --qsl-storage-report
 // CHECK: --qsl-compress-pipeline
-// CHECK-SAME: named preset
+// CHECK-SAME: preset of
 // CHECK: --qsl-cpu-reference-pipeline

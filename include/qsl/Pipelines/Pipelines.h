@@ -33,10 +33,12 @@ void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options);
 void buildCpuReferencePipeline(OpPassManager &pm,
                                const CpuPipelineOptions &options = {});
 
-/// What `qsl-compress-pipeline{preset=...}` runs: a named recipe over the
-/// compression passes that exist (qsl-quantize, qsl-prune).
+/// What `qsl-compress-pipeline{preset=...}` runs: a recipe over qsl-prune,
+/// qsl-quantize and qsl-compensate.
 struct CompressPipelineOptions {
-  /// One of compressPresetNames().
+  /// '-'-separated steps in any order: w<bits>[g<group>] (quantize),
+  /// <N>:<M> (sparsity), lr|svd|lqer|eora<rank> (low-rank correction of
+  /// the error of the others); e.g. compressPresetNames().
   std::string preset;
   /// Use the data-aware method of each step (GPTQ, SparseGPT) instead of the
   /// data-free one; needs statistics from `qslc --calibrate`.
@@ -46,11 +48,13 @@ struct CompressPipelineOptions {
   int64_t minElements = 0;
 };
 
-/// The presets `qsl-compress-pipeline` accepts, in documentation order.
+/// Examples of presets, in documentation order (every recipe of the
+/// grammar above is accepted).
 llvm::ArrayRef<llvm::StringRef> compressPresetNames();
 
-/// Adds the passes of `options.preset` to `pm`. An unknown preset fails with
-/// a message that lists the valid ones (written to `errorHandler`).
+/// Adds the passes of `options.preset` to `pm`: pruning, then quantization,
+/// then the low-rank correction. A bad preset fails with a message naming
+/// the step and the grammar (written to `errorHandler`).
 LogicalResult
 buildCompressPipeline(OpPassManager &pm, const CompressPipelineOptions &options,
                       llvm::function_ref<LogicalResult(const llvm::Twine &)>
