@@ -114,7 +114,8 @@ def selected(key):
 
 
 def needs_calibration(pipeline):
-    return any(m in pipeline for m in ("gptq", "wanda", "sparsegpt", "awq", "prune-structured"))
+    return any(m in pipeline for m in ("gptq", "wanda", "sparsegpt", "awq", "prune-structured", "whitened",
+                                       "eora", "lqer", "qsl-outliers", "qsl-allocate", "data-aware=true"))
 
 
 # --- Model and data ---------------------------------------------------------------

@@ -397,7 +397,8 @@ def run_qsl(model_path, pipeline, calib_npz_paths, eval_npz_paths, report_path=N
 def needs_calibration(pipeline):
     """Whether a QSL pipeline has a data-aware method (the others compile
     without --calibrate, which would only cost time)."""
-    return any(m in pipeline for m in ("gptq", "wanda", "sparsegpt", "awq", "prune-structured"))
+    return any(m in pipeline for m in ("gptq", "wanda", "sparsegpt", "awq", "prune-structured", "whitened",
+                                       "eora", "lqer", "qsl-outliers", "qsl-allocate", "data-aware=true"))
 
 
 def read_qsl_report(path):

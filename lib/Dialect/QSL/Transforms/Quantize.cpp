@@ -2,6 +2,7 @@
 #include "CompressWeights.h"
 
 #include "qsl/Compress/AWQ.h"
+#include "qsl/Compress/Outliers.h"
 #include "qsl/Compress/Quantize.h"
 #include "qsl/Dialect/QSL/Transforms/Passes.h"
 
@@ -144,6 +145,12 @@ struct QslQuantizePass
                   llvm::formatv("{0}", double(outliers)).str());
     if (method == "awq" && outliers > 0.0)
       return fail("outliers=... is not combined with method=awq yet");
+    if (outlierSelect != "magnitude" && outlierSelect != "sensitivity")
+      return fail("unknown outlier-select '" + outlierSelect +
+                  "' (expected magnitude or sensitivity)");
+    if (!(outlierThreshold >= 0.0))
+      return fail("outlier-threshold must be >= 0, got " +
+                  llvm::formatv("{0}", double(outlierThreshold)).str());
     if (range != "minmax" && range != "mse")
       return fail("unknown range '" + range + "' (expected minmax or mse)");
     WeightFilter filter;
@@ -183,10 +190,11 @@ struct QslQuantizePass
         symmetric ? " sym" : " asym",
         actOrder && method == "gptq" ? " act-order" : "",
         range == "mse" && method != "mse" ? " mse-range" : "",
-        outliers > 0.0 ? llvm::formatv(" + {0}% f16 outliers",
-                                       double(outliers) * 100)
-                             .str()
-                       : std::string());
+        outliers > 0.0
+            ? llvm::formatv(" + {0}% f16 outliers{1}", double(outliers) * 100,
+                            outlierSelect == "sensitivity" ? " (spqr)" : "")
+                  .str()
+            : std::string());
 
     auto quantizeOne = [&](const WeightUse &use) -> CompressedWeight {
       CompressedWeight out;
@@ -226,7 +234,14 @@ struct QslQuantizePass
           return out;
         }
         int64_t count = std::llround(outliers * double(w.size()));
-        if (count > 0) {
+        if (count > 0 && outlierSelect == "sensitivity") {
+          // SpQR-style: by what leaving an element out of its group gains,
+          // weighted by the OBS sensitivity when calibrated.
+          cq::VectorD h;
+          if (std::optional<cq::InputStatistics> stats = readCalibration(use))
+            h = cq::obsSensitivity(stats->gram, damp);
+          outlierPos = cq::selectOutliers(w, spec, h, count, outlierThreshold);
+        } else if (count > 0) {
           std::vector<int64_t> order(w.size());
           std::iota(order.begin(), order.end(), 0);
           std::nth_element(order.begin(), order.begin() + count - 1,

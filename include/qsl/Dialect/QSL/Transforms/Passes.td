@@ -64,7 +64,15 @@ def QslQuantizePass : Pass<"qsl-quantize", "ModuleOp"> {
     fraction `f` of each weight's largest-magnitude elements in f16
     (EasyQuant-style, data-free): they are removed before the ranges are
     chosen and stored as an `outliers` facet holding `w - deq(q)` at their
-    positions.
+    positions. `outlier-select=sensitivity` chooses them as SpQR does
+    (Dettmers et al., 2023): greedily by how much leaving an element out of
+    its group lowers the group's round-to-nearest error (its own error, and
+    the range refit when it is the group's minimum or maximum), each error
+    weighted by the OBS sensitivity `1/[(XᵀX + λI)⁻¹]_jj` of its input when
+    calibration statistics are attached; `outlier-threshold=t` keeps only
+    elements gaining more than `t` times the mean weighted error per
+    element. With small groups (`group=16`) this is SpQR's recipe; the
+    `qsl-outliers` pipeline spells it.
 
     A weight that is already sparse keeps its sparsity: only kept elements
     are quantized (`sparse` + `quant` facets in one encoding). Weights run
@@ -97,6 +105,11 @@ def QslQuantizePass : Pass<"qsl-quantize", "ModuleOp"> {
            "Fraction of each weight's largest-magnitude elements kept in f16 "
            "as an outlier list (EasyQuant-style; the rest is quantized "
            "without them)">,
+    Option<"outlierSelect", "outlier-select", "std::string",
+           /*default=*/"\"magnitude\"",
+           "How outliers= picks elements: magnitude | sensitivity (SpQR)">,
+    Option<"outlierThreshold", "outlier-threshold", "double", /*default=*/"0.0",
+           "sensitivity: minimum gain, in mean weighted errors per element">,
     Option<"include", "include", "std::string", /*default=*/"\"\"",
            "Only weights whose name (initializer) or node matches this regex">,
     Option<"exclude", "exclude", "std::string", /*default=*/"\"\"",
