@@ -401,25 +401,33 @@ mlir::qsl::denseApproximation(const EncodedTensorType &type,
           c(w[in.outlierIndices[k]] + roundTo(in.outlierValues[k], ot));
   }
   if (LowRankAttr lr = type.getLowRank()) {
+    // The factors as stored (rounded once here: rounding through APFloat
+    // inside the product would dominate a report of large weights).
     auto ft = llvm::cast<FloatType>(lr.getType());
     int64_t rank = lr.getRank();
+    std::vector<double> u(in.u.size()), v(in.v.size());
+    for (size_t i = 0; i < u.size(); ++i)
+      u[i] = roundTo(in.u[i], ft);
+    for (size_t i = 0; i < v.size(); ++i)
+      v[i] = roundTo(in.v[i], ft);
     for (int64_t r = 0; r < l.rows; ++r)
       for (int64_t col = 0; col < l.cols; ++col) {
         double acc = 0;
         for (int64_t k = 0; k < rank; ++k)
-          acc = c(acc + c(roundTo(in.u[r * rank + k], ft) *
-                               roundTo(in.v[k * l.cols + col], ft)));
+          acc = c(acc + c(u[r * rank + k] * v[k * l.cols + col]));
         w[r * l.cols + col] = c(w[r * l.cols + col] + acc);
       }
   }
   if (SmoothAttr sm = type.getSmooth()) {
     auto st = llvm::cast<FloatType>(sm.getType());
     bool alongRows = sm.getAxis() == 0;
+    std::vector<double> m(in.smooth.size());
+    for (size_t i = 0; i < m.size(); ++i)
+      m[i] = c(roundTo(in.smooth[i], st));
     for (int64_t r = 0; r < l.rows; ++r)
-      for (int64_t col = 0; col < l.cols; ++col) {
-        double m = c(roundTo(in.smooth[alongRows ? r : col], st));
-        w[r * l.cols + col] = c(w[r * l.cols + col] * m);
-      }
+      for (int64_t col = 0; col < l.cols; ++col)
+        w[r * l.cols + col] =
+            c(w[r * l.cols + col] * m[alongRows ? r : col]);
   }
   for (double &v : w)
     v = roundTo(v, type.getElementType());
