@@ -324,6 +324,8 @@ def main():
         t0 = time.perf_counter()
         ref = run_ort(model, eval_batches)
         add("ort-fp32", "fp32", "onnxruntime", "fp32", ref, fp32_linear, time.perf_counter() - t0)
+        if args.json:
+            write_json(args.json, results[-1:], linear_params)
 
         def qsl_row(key, setting, pipeline):
             t0 = time.perf_counter()
@@ -432,6 +434,8 @@ def main():
                 run()
             except Exception as e:  # a failure is a result too
                 failed(key, setting, tool, method, e)
+            if args.json:
+                write_json(args.json, results[-1:], linear_params)
     return results, notes, cfg, len(names), fp32_linear, linear_params, fp32_total, n_tokens, n_chars, len(calib)
 
 
@@ -508,16 +512,17 @@ def markdown(results, notes, cfg, n_linear, fp32_linear, linear_params, fp32_tot
 
 
 def write_json(path, results, linear_params):
-    """The rows for quality_curves.py: quality = perplexity, bits per
-    parameter of the linear weights (fp32: 32)."""
+    """Merges the rows into the JSON of quality_curves.py: quality =
+    perplexity, bits per parameter of the linear weights (fp32: 32)."""
+    import curve_points
     rows = [dict(family=r["setting"], key=r["key"], tool=r["tool"], method=r["method"],
                  quality=r.get("ppl"), bytes=r.get("size"),
                  bits=None if r.get("size") is None or r.get("ppl") is None else 8 * r["size"] / linear_params,
                  interval_pct=r.get("ci"), seconds=r.get("secs"), note=r.get("note", ""))
             for r in results]
-    with open(path, "w") as f:
-        json.dump(dict(model="causal LM (Austen GPT)", metric="perplexity", higher_is_better=False,
-                       params=linear_params, n_eval=EVAL_FILES * BATCH, rows=rows), f, indent=1)
+    curve_points.merge_rows(path, dict(model="causal LM (Austen GPT)", metric="perplexity",
+                                       higher_is_better=False, params=linear_params,
+                                       n_eval=EVAL_FILES * BATCH), rows)
 
 
 if __name__ == "__main__":
@@ -525,8 +530,6 @@ if __name__ == "__main__":
     if args.curves:
         args.only = args.only or [""]   # every curve point; never the table's results file
     out = main()
-    if args.json:
-        write_json(args.json, out[0], out[5])
     report = markdown(*out)
     if not args.quick and not args.only:
         path = os.path.join(root, "benchmarks", "results", "causal-lm-quality.md")

@@ -82,3 +82,31 @@ def nncf_options(options):
 def nncf_method(mode, options):
     """A short text for a results table."""
     return mode + ", " + ", ".join(f"{k}={v}" for k, v in options.items())
+
+
+def merge_rows(path, meta, rows):
+    """Writes `rows` into the JSON at `path` (created with `meta` when
+    absent), replacing rows with the same key, and stamps each new row with
+    the date and the commit the tools were built from (QSL_TOOLS_COMMIT, else
+    the checkout's HEAD). Called after every measured row, so that an
+    interrupted run keeps what it measured."""
+    import datetime
+    import json
+    import os
+    import subprocess
+    commit = os.environ.get("QSL_TOOLS_COMMIT") or subprocess.run(
+        ["git", "-C", os.path.dirname(os.path.abspath(__file__)), "rev-parse", "--short", "HEAD"],
+        capture_output=True, text=True).stdout.strip()
+    data = dict(meta, rows=[])
+    if os.path.exists(path):
+        with open(path) as f:
+            data = json.load(f)
+        data.update(meta)
+    keys = {r["key"] for r in rows}
+    stamped = [dict(r, commit=r.get("commit") or commit, date=r.get("date") or str(datetime.date.today()))
+               for r in rows]
+    data["rows"] = [r for r in data["rows"] if r["key"] not in keys] + stamped
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(data, f, indent=1)
+    os.replace(tmp, path)

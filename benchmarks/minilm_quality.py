@@ -633,6 +633,8 @@ def main():
                 continue
             mean, low = cosines(emb, ref)
             results.append((setting, bits, key, tool, method, mean, low, size, secs, note))
+            if args.json:
+                write_json(args.json, results[-1:], fp32_weight_bytes)
             print(f"[{key}] {tool} {method}: mean cosine {mean:.5f}, min {low:.5f}, "
                   f"weights {size / 1e6 if size else float('nan'):.2f} MB, compress {secs:.1f} s, "
                   f"row {time.perf_counter() - t0:.1f} s", flush=True)
@@ -810,15 +812,15 @@ def markdown(results, speed, fp32_bytes, qsl_note):
 
 
 def write_json(path, results, fp32_bytes):
-    """The rows for quality_curves.py: quality = mean cosine, bits per
-    parameter of the MatMul weights (fp32: 32)."""
+    """Merges the rows into the JSON of quality_curves.py: quality = mean
+    cosine, bits per parameter of the MatMul weights (fp32: 32)."""
+    import curve_points
     params = fp32_bytes / 4
     rows = [dict(family=setting, key=key, tool=tool, method=method, quality=mean, min_quality=low,
                  bytes=size, bits=None if size is None else 8 * size / params, seconds=secs, note=note)
             for setting, _, key, tool, method, mean, low, size, secs, note in results]
-    with open(path, "w") as f:
-        json.dump(dict(model="MiniLM-L6", metric="mean cosine to fp32", higher_is_better=True,
-                       params=params, n_eval=N_EVAL, rows=rows), f, indent=1)
+    curve_points.merge_rows(path, dict(model="MiniLM-L6", metric="mean cosine to fp32",
+                                       higher_is_better=True, params=params, n_eval=N_EVAL), rows)
 
 
 if __name__ == "__main__":
@@ -826,8 +828,8 @@ if __name__ == "__main__":
     if args.curves:
         args.only = args.only or [""]   # every curve point; never the table's results file
     results, speed, fp32_bytes, qsl_note = main()
-    if args.json:
-        write_json(args.json, results, fp32_bytes)
+    if args.json:   # the failed rows too (the measured ones are in already)
+        write_json(args.json, [r for r in results if r[5] is None], fp32_bytes)
     report = markdown(results, speed, fp32_bytes, qsl_note)
     if not args.quick and not args.only:
         os.makedirs(os.path.join(root, "benchmarks", "results"), exist_ok=True)

@@ -39,27 +39,13 @@ def json_path(model):
 
 
 def measure(model, only, passthrough):
-    """Runs the model's script in --curves mode; merges its rows into the
-    kept JSON (rows with the same key are replaced)."""
-    fresh = os.path.join(results_dir, f".curves-{model}.new.json")
+    """Runs the model's script in --curves mode; it merges every row into the
+    kept JSON as soon as it is measured (rows with the same key are
+    replaced), so an interrupted run keeps what it measured."""
     cmd = [sys.executable, os.path.join(root, "benchmarks", SCRIPTS[model]), "--curves",
-           "--json", fresh] + (["--only", *only] if only else []) + passthrough
+           "--json", json_path(model)] + (["--only", *only] if only else []) + passthrough
     print("+", " ".join(cmd), flush=True)
     subprocess.run(cmd, check=True)
-    with open(fresh) as f:
-        new = json.load(f)
-    os.remove(fresh)
-    commit = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"],
-                            capture_output=True, text=True).stdout.strip()
-    for r in new["rows"]:
-        r["commit"], r["date"] = commit, str(datetime.date.today())
-    if only and os.path.exists(json_path(model)):
-        with open(json_path(model)) as f:
-            kept = json.load(f)
-        keys = {r["key"] for r in new["rows"]}
-        new["rows"] = [r for r in kept["rows"] if r["key"] not in keys] + new["rows"]
-    with open(json_path(model), "w") as f:
-        json.dump(new, f, indent=1)
 
 
 def family_of(r):
