@@ -111,12 +111,30 @@ static void copySelection(PassOptions &o,
 LogicalResult qsl::buildCompressPipeline(
     OpPassManager &pm, const CompressPipelineOptions &options,
     llvm::function_ref<LogicalResult(const llvm::Twine &)> errorHandler) {
+  // auto-<x>bit: qsl-allocate with a budget of x bits per parameter over
+  // the selected weights (docs/compression/allocation.md).
+  StringRef name = options.preset;
+  if (name.consume_front("auto-") && name.consume_back("bit")) {
+    double budget = 0;
+    if (name.getAsDouble(budget) || !(budget > 0))
+      return errorHandler("qsl-compress-pipeline: bad preset '" +
+                          options.preset +
+                          "': expected auto-<bits>bit with a positive number "
+                          "of bits, such as auto-3.5bit");
+    QslAllocatePassOptions alloc;
+    alloc.budgetBits = budget;
+    alloc.objective = options.dataAware ? "output-error" : "weight-error";
+    copySelection(alloc, options);
+    pm.addPass(createQslAllocatePass(alloc));
+    return success();
+  }
   const Preset *preset = llvm::find_if(
       kPresets, [&](const Preset &p) { return p.name == options.preset; });
   if (preset == std::end(kPresets))
     return errorHandler(
         "qsl-compress-pipeline: unknown preset '" + options.preset +
-        "'; valid presets: " + llvm::join(compressPresetNames(), ", "));
+        "'; valid presets: " + llvm::join(compressPresetNames(), ", ") +
+        ", auto-<bits>bit (qsl-allocate, e.g. auto-3.5bit)");
   for (Step step : preset->steps) {
     if (step == Step::LowRank32) {
       // A rank-32 correction of the error of what came before: EoRA from
@@ -168,7 +186,9 @@ struct CompressPipelineCLOptions
       llvm::cl::desc("Compression recipe: w8 (int8 per channel), w4g128 "
                      "(int4, groups of 128), 2:4 (2:4 sparsity), 2:4-w4g128 "
                      "(both), w4g128-lr32 and 2:4-w4g128-lr32 (plus a "
-                     "rank-32 low-rank correction of their error)")};
+                     "rank-32 low-rank correction of their error), auto-<bits>bit "
+                     "(qsl-allocate: an encoding per weight within <bits> "
+                     "bits per parameter, e.g. auto-3.5bit)")};
   Option<bool> dataAware{
       *this, "data-aware",
       llvm::cl::desc("Use GPTQ/SparseGPT/EoRA instead of the data-free methods "
@@ -191,7 +211,8 @@ static void registerCompressPipeline() {
       "qsl-compress-pipeline",
       "Compress the weights of contractions with a named preset "
       "(w8, w4g128, 2:4, 2:4-w4g128, w4g128-lr32, 2:4-w4g128-lr32) of "
-      "qsl-prune, qsl-quantize and qsl-compensate",
+      "qsl-prune, qsl-quantize and qsl-compensate, or auto-<bits>bit "
+      "(qsl-allocate within a bits-per-parameter budget)",
       [](OpPassManager &pm, StringRef text,
          llvm::function_ref<LogicalResult(const llvm::Twine &)> errorHandler) {
         CompressPipelineCLOptions parsed;

@@ -34,6 +34,13 @@
 // channel, asymmetric: 8 + (16 + 8) / 4 = 14 bits per parameter).
 // RUN: not qsl-opt %s --qsl-allocate="budget-bits=6 scope=model objective=weight-error candidates=w2,w8" 2>&1 | FileCheck %s --check-prefix=MODEL
 // MODEL: error: qsl-allocate: budget-bits=6.00 is below what the candidates reach: 6.500 to 14.000 bits per parameter over the whole model (16 parameters)
+// qsl-compress-pipeline's auto-<bits>bit presets.
+// RUN: not qsl-opt %s --qsl-compress-pipeline="preset=auto-xbit" 2>&1 | FileCheck %s --check-prefix=PRESET
+// PRESET: error: qsl-compress-pipeline: bad preset 'auto-xbit': expected auto-<bits>bit with a positive number of bits, such as auto-3.5bit
+// RUN: not qsl-opt %s --qsl-compress-pipeline="preset=auto-0bit" 2>&1 | FileCheck %s --check-prefix=PRESET0
+// PRESET0: error: qsl-compress-pipeline: bad preset 'auto-0bit'
+// RUN: not qsl-opt %s --qsl-compress-pipeline="preset=auto-2bit" 2>&1 | FileCheck %s --check-prefix=PRESETLOW
+// PRESETLOW: error: qsl-allocate: budget-bits=2.00 is below what the candidates reach
 // Nothing selected: a warning, the module is unchanged.
 // RUN: qsl-opt %s --qsl-allocate="budget-bits=4 include=nothing" 2>&1 | FileCheck %s --check-prefix=NONE
 // NONE: warning: qsl-allocate: no dense weight matches the selection; nothing was compressed

@@ -24,6 +24,10 @@
 // Enough budget for the best candidate everywhere.
 // RUN: qsl-opt %s --qsl-allocate="budget-bits=9.5 candidates=w2g8-rtn,w4g8-rtn,w8-rtn" | FileCheck %s --check-prefix=TOP
 // TOP-COUNT-3: qsl.allocation = "w8-rtn (budget 9.50 bits/parameter)"
+// The preset runs qsl-allocate with the default candidates (GPTQ with
+// data-aware); of them only w8 and dense fit K = 16.
+// RUN: qsl-opt %s --qsl-compress-pipeline="preset=auto-9.5bit data-aware" | FileCheck %s --check-prefix=PRESET
+// PRESET-COUNT-3: qsl.allocation = "w8 (budget 9.50 bits/parameter)"{{.*}}qsl.method = "gptq w8 per-channel asym act-order"
 
 // scope=model with fc0 excluded: fc0 stays f32 (16 x 8 x 32 = 4096 bits)
 // and counts; 15 bits per parameter over 384 parameters leave 1664 bits
