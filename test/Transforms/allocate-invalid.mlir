@@ -20,6 +20,10 @@
 // TWICE: error: qsl-allocate: candidate 'w4g2' is listed twice
 // RUN: not qsl-opt %s --qsl-allocate="budget-bits=4 include=(fc" 2>&1 | FileCheck %s --check-prefix=REGEX
 // REGEX: error: qsl-allocate: invalid include regex '(fc':
+// RUN: not qsl-opt %s --qsl-allocate="budget-bits=4 range=p99" 2>&1 | FileCheck %s --check-prefix=RANGE
+// RANGE: error: qsl-allocate: unknown range 'p99' (expected minmax or mse)
+// RUN: not qsl-opt %s --qsl-allocate="budget-bits=4 damp=-1" 2>&1 | FileCheck %s --check-prefix=DAMP
+// DAMP: error: qsl-allocate: damp must be >= 0, got -1
 // The default objective needs calibration statistics.
 // RUN: not qsl-opt %s --qsl-allocate="budget-bits=4" 2>&1 | FileCheck %s --check-prefix=NOSTATS
 // NOSTATS: error: qsl-allocate: weight 'weight': objective=output-error needs calibration statistics; compile with qslc --calibrate=INPUTS.npz (or use objective=weight-error)

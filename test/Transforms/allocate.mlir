@@ -21,6 +21,11 @@
 // IR: qsl.constant values({{.*}} : tensor<16x8xi2>) {{.*}}qsl.allocation = "w2g8-rtn (budget 5.00 bits/parameter)"
 // IR: qsl.constant values({{.*}} : tensor<16x8xi4>) {{.*}}qsl.allocation = "w4g8-rtn (budget 5.00 bits/parameter)"
 
+// range and damp reach every quantizing candidate.
+// RUN: qsl-opt %s --qsl-allocate="budget-bits=5 candidates=w2g8,w4g8-gptq,w8 range=mse damp=0.1" | FileCheck %s --check-prefix=SHARED
+// SHARED-COUNT-2: qsl.method = "gptq w2 g8 asym act-order mse-range"
+// SHARED: qsl.method = "gptq w4 g8 asym act-order mse-range"
+
 // Enough budget for the best candidate everywhere.
 // RUN: qsl-opt %s --qsl-allocate="budget-bits=9.5 candidates=w2g8-rtn,w4g8-rtn,w8-rtn" | FileCheck %s --check-prefix=TOP
 // TOP-COUNT-3: qsl.allocation = "w8-rtn (budget 9.50 bits/parameter)"

@@ -134,14 +134,21 @@ std::string parseCandidate(StringRef text, bool dataAware, Candidate &c) {
   return "";
 }
 
+/// Settings every candidate shares.
+struct Shared {
+  std::string range = "minmax";
+  double damp = 0.01;
+};
+
 /// The candidate's passes on the weights `include` selects.
 void addCandidatePasses(OpPassManager &pm, const Candidate &c,
-                        const std::string &include) {
+                        const std::string &include, const Shared &shared) {
   if (!c.prunePattern.empty()) {
     QslPrunePassOptions o;
     o.pattern = c.prunePattern;
     o.sparsity = c.sparsity;
     o.method = c.pruneMethod;
+    o.damp = shared.damp;
     o.include = include;
     pm.addPass(createQslPrunePass(o));
   }
@@ -152,6 +159,8 @@ void addCandidatePasses(OpPassManager &pm, const Candidate &c,
     o.method = c.quantMethod;
     o.symmetric = c.symmetric;
     o.actOrder = c.quantMethod == "gptq";
+    o.range = shared.range;
+    o.damp = shared.damp;
     o.include = include;
     pm.addPass(createQslQuantizePass(o));
   }
@@ -258,6 +267,11 @@ void QslAllocatePass::runOnOperation() {
   if (scope != "selected" && scope != "model")
     return fail("unknown scope '" + scope + "' (expected selected or model)");
   bool outputError = objective == "output-error";
+  if (range != "minmax" && range != "mse")
+    return fail("unknown range '" + range + "' (expected minmax or mse)");
+  if (damp < 0)
+    return fail(llvm::formatv("damp must be >= 0, got {0}", damp.getValue()));
+  Shared shared{range, damp};
   WeightFilter filter;
   if (std::string e = checkSharedOptions(0.0, 1, include, exclude, opTypes,
                                          minElements, filter);
@@ -329,7 +343,7 @@ void QslAllocatePass::runOnOperation() {
         return success(d.getSeverity() != DiagnosticSeverity::Error);
       });
       OpPassManager pm(ModuleOp::getOperationName());
-      addCandidatePasses(pm, c, onlySelected);
+      addCandidatePasses(pm, c, onlySelected, shared);
       if (!c.isDense())
         ran = runPipeline(pm, clone);
     }
@@ -392,7 +406,7 @@ void QslAllocatePass::runOnOperation() {
     if (cands[ci].isDense())
       continue;
     OpPassManager pm(ModuleOp::getOperationName());
-    addCandidatePasses(pm, cands[ci], exactNames(members));
+    addCandidatePasses(pm, cands[ci], exactNames(members), shared);
     if (failed(runPipeline(pm, module)))
       return fail("candidate '" + cands[ci].text + "' failed");
   }

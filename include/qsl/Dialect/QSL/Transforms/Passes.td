@@ -387,6 +387,10 @@ def QslAllocatePass : Pass<"qsl-allocate", "ModuleOp"> {
     Option<"report", "report", "std::string", /*default=*/"\"\"",
            "Write the per-weight choices as a table to this file ('-': "
            "stderr)">,
+    Option<"range", "range", "std::string", /*default=*/"\"minmax\"",
+           "range of every quantizing candidate (minmax | mse, as qsl-quantize)">,
+    Option<"damp", "damp", "double", /*default=*/"0.01",
+           "damp of every GPTQ/SparseGPT candidate (as qsl-quantize)">,
     Option<"include", "include", "std::string", /*default=*/"\"\"",
            "Only weights whose name (initializer) or node matches this regex">,
     Option<"exclude", "exclude", "std::string", /*default=*/"\"\"",
