@@ -3,7 +3,7 @@
 // RUN: not qsl-opt %s --qsl-allocate 2>&1 | FileCheck %s --check-prefix=NOBUDGET
 // NOBUDGET: error: qsl-allocate: give budget-bits (> 0), the bits per parameter to stay within
 // RUN: not qsl-opt %s --qsl-allocate="budget-bits=4 objective=kl" 2>&1 | FileCheck %s --check-prefix=OBJECTIVE
-// OBJECTIVE: error: qsl-allocate: unknown objective 'kl' (expected output-error or weight-error)
+// OBJECTIVE: error: qsl-allocate: unknown objective 'kl' (expected output-error, relative-output-error or weight-error)
 // RUN: not qsl-opt %s --qsl-allocate="budget-bits=4 scope=layer" 2>&1 | FileCheck %s --check-prefix=SCOPE
 // SCOPE: error: qsl-allocate: unknown scope 'layer' (expected selected or model)
 // RUN: not qsl-opt %s --qsl-allocate="budget-bits=4 objective=weight-error candidates=w4g2,w3q" 2>&1 | FileCheck %s --check-prefix=TOKEN

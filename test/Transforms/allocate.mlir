@@ -26,6 +26,13 @@
 // SHARED-COUNT-2: qsl.method = "gptq w2 g8 asym act-order mse-range"
 // SHARED: qsl.method = "gptq w4 g8 asym act-order mse-range"
 
+// relative-output-error divides out the scale of each layer's outputs: the
+// three weights differ only by their data, and 5 bits still buy one w4g8.
+// RUN: qsl-opt %s --qsl-allocate="budget-bits=5 objective=relative-output-error candidates=w2g8-rtn,w4g8-rtn,w8-rtn report=-" 2>&1 -o /dev/null | FileCheck %s --check-prefix=REL
+// REL: (scope=selected, objective=relative-output-error)
+// REL-NEXT: allocated: 5.0000 bits/parameter
+// REL-COUNT-2: 128 w2g8-rtn 4.2500
+
 // Enough budget for the best candidate everywhere.
 // RUN: qsl-opt %s --qsl-allocate="budget-bits=9.5 candidates=w2g8-rtn,w4g8-rtn,w8-rtn" | FileCheck %s --check-prefix=TOP
 // TOP-COUNT-3: qsl.allocation = "w8-rtn (budget 9.50 bits/parameter)"

@@ -261,12 +261,18 @@ void QslAllocatePass::runOnOperation() {
   if (!(budgetBits > 0))
     return fail("give budget-bits (> 0), the bits per parameter to stay "
                 "within");
-  if (objective != "output-error" && objective != "weight-error")
+  if (objective != "output-error" && objective != "relative-output-error" &&
+      objective != "weight-error")
     return fail("unknown objective '" + objective +
-                "' (expected output-error or weight-error)");
+                "' (expected output-error, relative-output-error or "
+                "weight-error)");
   if (scope != "selected" && scope != "model")
     return fail("unknown scope '" + scope + "' (expected selected or model)");
-  bool outputError = objective == "output-error";
+  bool outputError = objective != "weight-error";
+  // relative-output-error: every weight's error energy over its output
+  // energy tr(W H Wᵀ), times its parameters: every parameter counts alike
+  // whatever the scale of its layer's outputs.
+  bool relative = objective == "relative-output-error";
   if (range != "minmax" && range != "mse")
     return fail("unknown range '" + range + "' (expected minmax or mse)");
   if (damp < 0)
@@ -306,7 +312,8 @@ void QslAllocatePass::runOnOperation() {
                   "compress it separately");
     if (outputError && !readCalibration(use))
       return fail("weight '" + use.name +
-                  "': objective=output-error needs calibration statistics; "
+                  "': objective=" + objective +
+                  " needs calibration statistics; "
                   "compile with qslc --calibrate=INPUTS.npz (or use "
                   "objective=weight-error)");
     selected.push_back(i);
@@ -365,7 +372,12 @@ void QslAllocatePass::runOnOperation() {
         return fail("could not measure weight '" + names[j] +
                     "' under candidate '" + c.text + "'");
       }
-      table[j].push_back({m->bits, m->error});
+      double error = m->error;
+      if (relative)
+        error = m->reference > 0
+                    ? m->error / m->reference * double(params[j])
+                    : 0.0;
+      table[j].push_back({m->bits, error});
       measured[j].push_back(*m);
     }
     clone.erase();

@@ -344,8 +344,11 @@ def QslAllocatePass : Pass<"qsl-allocate", "ModuleOp"> {
     The error is additive across weights: with `objective=output-error`
     (default) the calibrated output error energy `tr(E H Eᵀ)`,
     `E = W − Ŵ`, `H = XᵀX` from `qslc --calibrate` (a weight without
-    statistics is an error); with `objective=weight-error` the data-free
-    `‖E‖²_F`. The solver (Compress/Allocate.h) keeps the better of a
+    statistics is an error); with `objective=relative-output-error` the
+    same divided by the layer's output energy `tr(W H Wᵀ)` and multiplied
+    by its parameter count (every parameter counts alike, whatever the
+    scale of its layer's outputs); with
+    `objective=weight-error` the data-free `‖E‖²_F`. The solver (Compress/Allocate.h) keeps the better of a
     convex-hull greedy and a dynamic program over the budget, then spends
     what is left on any upgrade that fits; the result never exceeds the
     budget. The chosen candidates then run on the module, each restricted
@@ -380,7 +383,8 @@ def QslAllocatePass : Pass<"qsl-allocate", "ModuleOp"> {
            "Comma-separated candidate encodings (empty: the default set)">,
     Option<"objective", "objective", "std::string",
            /*default=*/"\"output-error\"",
-           "output-error (calibrated tr(E H Eᵀ)) | weight-error (‖E‖²_F)">,
+           "output-error (calibrated tr(E H Eᵀ)) | relative-output-error "
+           "(tr(E H Eᵀ) / tr(W H Wᵀ) x parameters) | weight-error (‖E‖²_F)">,
     Option<"scope", "scope", "std::string", /*default=*/"\"selected\"",
            "What the budget is over: selected (the selected weights) | "
            "model (every constant of the module)">,
