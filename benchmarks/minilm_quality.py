@@ -92,6 +92,16 @@ QSL_PIPELINES = {
     "heads25-flap-global": "qsl-prune-structured{target=heads ratio=0.25 method=flap structure=global}",
     "heads50-flap": "qsl-prune-structured{target=heads ratio=0.5 method=flap}",
     "heads25-ffn25-flap": "qsl-prune-structured{target=heads ratio=0.25 method=flap},qsl-prune-structured{ratio=0.25 method=flap}",
+    # qsl-allocate at the sizes of the uniform gptq3 / gptq4 rows (their
+    # bits per parameter, scales and zero points included), with their
+    # GPTQ settings, and the auto-<B>bit presets (default settings).
+    "alloc-3.15": "qsl-allocate{budget-bits=3.1484 range=mse damp=0.1}",
+    "alloc-4.16": "qsl-allocate{budget-bits=4.1562 range=mse damp=0.1}",
+    "alloc-rel-3.15": "qsl-allocate{budget-bits=3.1484 range=mse damp=0.1 objective=relative-output-error}",
+    "alloc-rel-4.16": "qsl-allocate{budget-bits=4.1562 range=mse damp=0.1 objective=relative-output-error}",
+    "auto-3bit": "qsl-compress-pipeline{preset=auto-3bit data-aware}",
+    "auto-3.5bit": "qsl-compress-pipeline{preset=auto-3.5bit data-aware}",
+    "auto-4.5bit": "qsl-compress-pipeline{preset=auto-4.5bit data-aware}",
 }
 
 
@@ -398,7 +408,7 @@ def needs_calibration(pipeline):
     """Whether a QSL pipeline has a data-aware method (the others compile
     without --calibrate, which would only cost time)."""
     return any(m in pipeline for m in ("gptq", "wanda", "sparsegpt", "awq", "prune-structured", "whitened",
-                                       "eora", "lqer", "qsl-outliers", "qsl-allocate", "data-aware=true"))
+                                       "eora", "lqer", "qsl-outliers", "qsl-allocate", "data-aware"))
 
 
 def read_qsl_report(path):
@@ -605,6 +615,20 @@ def main():
              qsl_row("heads50-flap")),
             ("heads -25% + FFN -25% (structured)", None, "qsl-heads25-ffn25-flap", "QSL",
              QSL_PIPELINES["heads25-ffn25-flap"], qsl_row("heads25-ffn25-flap")),
+            ("allocated, int3 g128 size", None, "qsl-alloc-3.15", "QSL", QSL_PIPELINES["alloc-3.15"],
+             qsl_row("alloc-3.15")),
+            ("allocated, int4 g128 size", None, "qsl-alloc-4.16", "QSL", QSL_PIPELINES["alloc-4.16"],
+             qsl_row("alloc-4.16")),
+            ("allocated (relative error), int3 g128 size", None, "qsl-alloc-rel-3.15", "QSL",
+             QSL_PIPELINES["alloc-rel-3.15"], qsl_row("alloc-rel-3.15")),
+            ("allocated (relative error), int4 g128 size", None, "qsl-alloc-rel-4.16", "QSL",
+             QSL_PIPELINES["alloc-rel-4.16"], qsl_row("alloc-rel-4.16")),
+            ("allocated, auto-3bit", None, "qsl-auto-3bit", "QSL", QSL_PIPELINES["auto-3bit"],
+             qsl_row("auto-3bit")),
+            ("allocated, auto-3.5bit", None, "qsl-auto-3.5bit", "QSL", QSL_PIPELINES["auto-3.5bit"],
+             qsl_row("auto-3.5bit")),
+            ("allocated, auto-4.5bit", None, "qsl-auto-4.5bit", "QSL", QSL_PIPELINES["auto-4.5bit"],
+             qsl_row("auto-4.5bit")),
         ]
         if args.curves:
             import curve_points

@@ -172,11 +172,32 @@ static void copySelection(PassOptions &o,
 LogicalResult qsl::buildCompressPipeline(
     OpPassManager &pm, const CompressPipelineOptions &options,
     llvm::function_ref<LogicalResult(const llvm::Twine &)> errorHandler) {
+  // auto-<x>bit: qsl-allocate with a budget of x bits per parameter over
+  // the selected weights (docs/compression/allocation.md).
+  StringRef name = options.preset;
+  if (name.consume_front("auto-") && name.consume_back("bit")) {
+    double budget = 0;
+    if (name.getAsDouble(budget) || !(budget > 0))
+      return errorHandler("qsl-compress-pipeline: bad preset '" +
+                          options.preset +
+                          "': expected auto-<bits>bit with a positive number "
+                          "of bits, such as auto-3.5bit");
+    QslAllocatePassOptions alloc;
+    alloc.budgetBits = budget;
+    // Relative errors weighted by size: on MiniLM they lose less cosine
+    // than absolute output errors (docs/compression/allocation.md).
+    alloc.objective =
+        options.dataAware ? "relative-output-error" : "weight-error";
+    copySelection(alloc, options);
+    pm.addPass(createQslAllocatePass(alloc));
+    return success();
+  }
   Recipe recipe;
   if (std::string error = parseRecipe(options.preset, recipe); !error.empty())
     return errorHandler("qsl-compress-pipeline: " + error +
                         " (presets are '-'-separated steps w<bits>[g<group>], "
-                        "<N>:<M>, lr|svd|lqer|eora<rank>, e.g. " +
+                        "<N>:<M>, lr|svd|lqer|eora<rank>, or auto-<bits>bit; "
+                        "e.g. " +
                         llvm::join(compressPresetNames(), ", ") + ")");
   if (recipe.prune) {
     QslPrunePassOptions prune;
@@ -227,7 +248,9 @@ struct CompressPipelineCLOptions
       llvm::cl::desc("Compression recipe: '-'-separated steps w<bits>[g<group>] "
                      "(quantize), <N>:<M> (sparsity), lr|svd|lqer|eora<rank> "
                      "(low-rank correction), e.g. w8, w4g128, 2:4, "
-                     "2:4-w4g128, w4g128-lr32, w3g64-lqer16")};
+                     "2:4-w4g128, w4g128-lr32, w3g64-lqer16; or auto-<bits>bit "
+                     "(qsl-allocate: an encoding per weight within <bits> bits "
+                     "per parameter, e.g. auto-3.5bit)")};
   Option<bool> dataAware{
       *this, "data-aware",
       llvm::cl::desc("Use GPTQ/SparseGPT/EoRA instead of the data-free methods "
@@ -250,7 +273,8 @@ static void registerCompressPipeline() {
       "qsl-compress-pipeline",
       "Compress the weights of contractions with a preset of "
       "qsl-prune, qsl-quantize and qsl-compensate steps (w8, w4g128, 2:4, "
-      "2:4-w4g128, w4g128-lr32, w3g64-2:4-lqer16, ...)",
+      "2:4-w4g128, w4g128-lr32, w3g64-2:4-lqer16, ...), or auto-<bits>bit "
+      "(qsl-allocate within a bits-per-parameter budget)",
       [](OpPassManager &pm, StringRef text,
          llvm::function_ref<LogicalResult(const llvm::Twine &)> errorHandler) {
         CompressPipelineCLOptions parsed;

@@ -33,7 +33,7 @@
 //
 // Bad presets name the step and say what a step is.
 // RUN: not qsl-opt %s --qsl-compress-pipeline="preset=w9" 2>&1 | FileCheck %s --check-prefix=BAD
-// BAD: error: qsl-compress-pipeline: step 'w9' of 'w9': expected w<bits>[g<group>] with 2 <= bits <= 8 (presets are '-'-separated steps w<bits>[g<group>], <N>:<M>, lr|svd|lqer|eora<rank>, e.g. w8, w4g128, 2:4, 2:4-w4g128, w4g128-lr32, 2:4-w4g128-lr32)
+// BAD: error: qsl-compress-pipeline: step 'w9' of 'w9': expected w<bits>[g<group>] with 2 <= bits <= 8 (presets are '-'-separated steps w<bits>[g<group>], <N>:<M>, lr|svd|lqer|eora<rank>, or auto-<bits>bit; e.g. w8, w4g128, 2:4, 2:4-w4g128, w4g128-lr32, 2:4-w4g128-lr32)
 // RUN: not qsl-opt %s --qsl-compress-pipeline 2>&1 | FileCheck %s --check-prefix=NONE
 // NONE: error: qsl-compress-pipeline: the preset is empty
 // RUN: not qsl-opt %s --qsl-compress-pipeline="preset=w4g0" 2>&1 | FileCheck %s --check-prefix=GROUP

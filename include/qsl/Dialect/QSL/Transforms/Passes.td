@@ -359,4 +359,82 @@ def QslPruneStructuredPass : Pass<"qsl-prune-structured", "ModuleOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def QslAllocatePass : Pass<"qsl-allocate", "ModuleOp"> {
+  let summary = "Choose an encoding per weight under a model-wide bits-per-parameter budget";
+  let description = [{
+    Chooses, for every selected weight, one of the `candidates` encodings so
+    that the summed error is least while the storage stays within
+    `budget-bits` bits per parameter (HAWQ-V2, Dong et al., 2020; BAQ,
+    Zhang et al., 2025: a Lagrangian / convex-hull allocation of bits to
+    layers), then compresses every weight with its choice.
+
+    Every candidate is evaluated on all selected weights at once: the
+    module is cloned, the candidate's passes run on the clone, and each
+    weight's storage (bits of every side tensor) and error are read back.
+    The error is additive across weights: with `objective=output-error`
+    (default) the calibrated output error energy `tr(E H Eᵀ)`,
+    `E = W − Ŵ`, `H = XᵀX` from `qslc --calibrate` (a weight without
+    statistics is an error); with `objective=relative-output-error` the
+    same divided by the layer's output energy `tr(W H Wᵀ)` and multiplied
+    by its parameter count (every parameter counts alike, whatever the
+    scale of its layer's outputs); with
+    `objective=weight-error` the data-free `‖E‖²_F`. The solver (Compress/Allocate.h) keeps the better of a
+    convex-hull greedy and a dynamic program over the budget, then spends
+    what is left on any upgrade that fits; the result never exceeds the
+    budget. The chosen candidates then run on the module, each restricted
+    to exactly the weights that chose it; every resulting `qsl.constant`
+    records its choice in `qsl.allocation`.
+
+    Candidates are comma-separated; each is `dense` (keep the weight) or
+    tokens joined by `-` or `+`: `wB` / `wBgG` (quantize to B bits, per
+    channel or G elements per scale), `N:M` or `sP` (2:4-style or P%
+    unstructured pruning, applied first), `rtn|mse|gptq|awq` and
+    `magnitude|wanda|sparsegpt` (the methods; by default gptq and
+    sparsegpt for `output-error`, mse and magnitude for `weight-error`),
+    `sym` (symmetric codes), and `eoraR`, `lqerR`, `svdR` (a rank-R
+    correction added last). The default set spans 2 to 32 bits:
+    `w2g32,w2g64,w3g64,w3g128,w4g64,w4g128,w5g128,w6g128,w8,2:4-w4g128,dense`.
+
+    `scope=selected` (default) counts the budget over the selected weights
+    only (what `compressed_bits_per_parameter` of `qslc --report` reports);
+    `scope=model` over every constant of the module, the weights not
+    selected (embeddings, biases, excluded ones, weights already
+    compressed) at their current size. A budget outside what the candidates
+    can reach is an error naming the reachable range.
+
+    ```
+    qslc model.onnx --calibrate=calib/ --pipeline="qsl-allocate{budget-bits=3.5 report=-}"
+    ```
+  }];
+  let options = [
+    Option<"budgetBits", "budget-bits", "double", /*default=*/"0.0",
+           "Bits per parameter to stay within (side tensors included)">,
+    Option<"candidates", "candidates", "std::string", /*default=*/"\"\"",
+           "Comma-separated candidate encodings (empty: the default set)">,
+    Option<"objective", "objective", "std::string",
+           /*default=*/"\"output-error\"",
+           "output-error (calibrated tr(E H Eᵀ)) | relative-output-error "
+           "(tr(E H Eᵀ) / tr(W H Wᵀ) x parameters) | weight-error (‖E‖²_F)">,
+    Option<"scope", "scope", "std::string", /*default=*/"\"selected\"",
+           "What the budget is over: selected (the selected weights) | "
+           "model (every constant of the module)">,
+    Option<"report", "report", "std::string", /*default=*/"\"\"",
+           "Write the per-weight choices as a table to this file ('-': "
+           "stderr)">,
+    Option<"range", "range", "std::string", /*default=*/"\"minmax\"",
+           "range of every quantizing candidate (minmax | mse, as qsl-quantize)">,
+    Option<"damp", "damp", "double", /*default=*/"0.01",
+           "damp of every GPTQ/SparseGPT candidate (as qsl-quantize)">,
+    Option<"include", "include", "std::string", /*default=*/"\"\"",
+           "Only weights whose name (initializer) or node matches this regex">,
+    Option<"exclude", "exclude", "std::string", /*default=*/"\"\"",
+           "Skip weights whose name or node matches this regex">,
+    Option<"opTypes", "op-types", "std::string", /*default=*/"\"\"",
+           "Only weights of these ONNX op types, comma-separated">,
+    Option<"minElements", "min-elements", "int64_t", /*default=*/"0",
+           "Skip weights with fewer elements">,
+  ];
+  let dependentDialects = ["::mlir::qsl::QslDialect"];
+}
+
 #endif // QSL_DIALECT_QSL_TRANSFORMS_PASSES_TD
