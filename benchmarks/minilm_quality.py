@@ -88,6 +88,8 @@ QSL_PIPELINES = {
     "heads25-flap-global": "qsl-prune-structured{target=heads ratio=0.25 method=flap structure=global}",
     "heads50-flap": "qsl-prune-structured{target=heads ratio=0.5 method=flap}",
     "heads25-ffn25-flap": "qsl-prune-structured{target=heads ratio=0.25 method=flap},qsl-prune-structured{ratio=0.25 method=flap}",
+    "spqr3-g128": "qsl-outliers{bits=3 group=128 max-fraction=0.005 damp=0.1}",
+    "spqr3-g16": "qsl-outliers{bits=3 group=16 max-fraction=0.01 damp=0.1}",
 }
 
 
@@ -393,7 +395,8 @@ def run_qsl(model_path, pipeline, calib_npz_paths, eval_npz_paths, report_path=N
 def needs_calibration(pipeline):
     """Whether a QSL pipeline has a data-aware method (the others compile
     without --calibrate, which would only cost time)."""
-    return any(m in pipeline for m in ("gptq", "wanda", "sparsegpt", "awq", "prune-structured"))
+    return any(m in pipeline for m in ("gptq", "wanda", "sparsegpt", "awq", "prune-structured",
+                                      "qsl-outliers"))
 
 
 def read_qsl_report(path):
@@ -564,6 +567,10 @@ def main():
              QSL_PIPELINES["gptq3-eora32"], qsl_row("gptq3-eora32")),
             ("int3 g128 GPTQ + low-rank r32 (extra)", None, "qsl-gptq3-lqer32", "QSL",
              QSL_PIPELINES["gptq3-lqer32"], qsl_row("gptq3-lqer32")),
+            ("int3 g128 SpQR, 0.5% f16 outliers (extra)", None, "qsl-spqr3-g128", "QSL",
+             QSL_PIPELINES["spqr3-g128"], qsl_row("spqr3-g128")),
+            ("int3 g16 SpQR, 1% f16 outliers (extra)", None, "qsl-spqr3-g16", "QSL",
+             QSL_PIPELINES["spqr3-g16"], qsl_row("spqr3-g16")),
             ("int3 g128 GPTQ", 3, "ort-gptq3-asym", "onnxruntime", "GPTQ asym, 3-bit (fake-quantized fp32)",
              onnx_row(lambda o: ort_gptq(named, o, 3, False, calib))),
             ("int3 g128 GPTQ", 3, "nncf-gptq3-sym", "NNCF (OpenVINO)", "INT3_SYM, gptq=True",
