@@ -11,7 +11,8 @@ outliers (1% of the elements, 12x larger), on correlated activations:
 * the calibrated output error ||(W - Ŵ)X|| / ||WX|| of the report is below
   plain GPTQ at the same bits and group, and below GPTQ with the same
   fraction of largest-magnitude outliers (qsl-quantize outliers=f) in the
-  same (natural) column order.
+  same (natural) column order;
+* qslc --emit=onnx of the SpQR model matches the dumped weights (1e-5).
 """
 import json
 import os
@@ -92,5 +93,14 @@ for name, size in (("w1", w1.size), ("w2", w2.size)):
     s, g, gn, mg = (r[name]["output_error"] for r in (spqr, gptq, gptq_plain, magnitude))
     c.check(s < g and s < gn, f"{name}: SpQR output error {s:.4f} < GPTQ {g:.4f} (act-order), {gn:.4f} (natural order)")
     c.check(s < mg, f"{name}: SpQR output error {s:.4f} < GPTQ + {f:.0%} magnitude outliers {mg:.4f}")
+
+# The ONNX export (DequantizeLinear + ScatterND of the outliers) computes the
+# same model as the dumped dense weights.
+import subprocess
+exported = os.path.join(out, "spqr-export.onnx")
+subprocess.run(["qslc", dense, "--calibrate=" + ",".join(calib), "--emit=onnx", "-o", exported,
+                f"--pipeline=qsl-outliers{{bits=3 group=16 max-fraction={f}}}"], check=True)
+err = max_relative_error(reference(exported, x)[0], reference(os.path.join(out, "spqr.onnx"), x)[0])
+c.check(err <= 1e-5, f"spqr: --emit=onnx vs dumped weights in onnxruntime, rel. max error {err:.2e}")
 
 sys.exit(c.finish("qsl-outliers numerics"))
