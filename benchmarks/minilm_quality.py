@@ -102,6 +102,8 @@ QSL_PIPELINES = {
     "auto-3bit": "qsl-compress-pipeline{preset=auto-3bit data-aware}",
     "auto-3.5bit": "qsl-compress-pipeline{preset=auto-3.5bit data-aware}",
     "auto-4.5bit": "qsl-compress-pipeline{preset=auto-4.5bit data-aware}",
+    "spqr3-g128": "qsl-outliers{bits=3 group=128 max-fraction=0.005 damp=0.1}",
+    "spqr3-g16": "qsl-outliers{bits=3 group=16 max-fraction=0.01 damp=0.1}",
 }
 
 
@@ -579,6 +581,10 @@ def main():
              QSL_PIPELINES["gptq3-eora32"], qsl_row("gptq3-eora32")),
             ("int3 g128 GPTQ + low-rank r32 (extra)", None, "qsl-gptq3-lqer32", "QSL",
              QSL_PIPELINES["gptq3-lqer32"], qsl_row("gptq3-lqer32")),
+            ("int3 g128 SpQR, 0.5% f16 outliers (extra)", None, "qsl-spqr3-g128", "QSL",
+             QSL_PIPELINES["spqr3-g128"], qsl_row("spqr3-g128")),
+            ("int3 g16 SpQR, 1% f16 outliers (extra)", None, "qsl-spqr3-g16", "QSL",
+             QSL_PIPELINES["spqr3-g16"], qsl_row("spqr3-g16")),
             ("int3 g128 GPTQ", 3, "ort-gptq3-asym", "onnxruntime", "GPTQ asym, 3-bit (fake-quantized fp32)",
              onnx_row(lambda o: ort_gptq(named, o, 3, False, calib))),
             ("int3 g128 GPTQ", 3, "nncf-gptq3-sym", "NNCF (OpenVINO)", "INT3_SYM, gptq=True",

@@ -293,79 +293,8 @@ static void registerCompressPipeline() {
       });
 }
 
-namespace {
-/// The options of qsl-outliers.
-struct OutliersCLOptions : public PassPipelineOptions<OutliersCLOptions> {
-  Option<unsigned> bits{*this, "bits", llvm::cl::desc("Bits per code (2-8)"),
-                        llvm::cl::init(3)};
-  Option<int64_t> group{
-      *this, "group",
-      llvm::cl::desc("Elements per scale along the reduction axis (SpQR: 16)"),
-      llvm::cl::init(16)};
-  Option<double> maxFraction{
-      *this, "max-fraction",
-      llvm::cl::desc("At most this fraction of each weight is kept in f16"),
-      llvm::cl::init(0.01)};
-  Option<double> threshold{
-      *this, "threshold",
-      llvm::cl::desc("Keep only elements gaining more than this many mean "
-                     "weighted errors per element (0: fill max-fraction)"),
-      llvm::cl::init(0.0)};
-  Option<std::string> method{
-      *this, "method",
-      llvm::cl::desc("Quantizer of the rest: gptq (needs calibration) | rtn | "
-                     "mse"),
-      llvm::cl::init("gptq")};
-  Option<std::string> include{
-      *this, "include",
-      llvm::cl::desc("Only weights whose name or node matches this regex")};
-  Option<std::string> exclude{
-      *this, "exclude",
-      llvm::cl::desc("Skip weights whose name or node matches this regex")};
-  Option<int64_t> minElements{*this, "min-elements",
-                              llvm::cl::desc("Skip weights with fewer elements"),
-                              llvm::cl::init(0)};
-};
-} // namespace
-
-static void registerOutliersPipeline() {
-  registerPassPipeline(
-      "qsl-outliers",
-      "SpQR-style quantization: small groups, and the elements whose removal "
-      "most lowers the calibrated quantization error kept in f16 (qsl-quantize "
-      "with outlier-select=sensitivity)",
-      [](OpPassManager &pm, StringRef text,
-         llvm::function_ref<LogicalResult(const llvm::Twine &)> errorHandler) {
-        OutliersCLOptions parsed;
-        if (failed(parsed.parseFromString(text)))
-          return failure();
-        double f = parsed.maxFraction;
-        if (!(f > 0.0 && f < 1.0))
-          return errorHandler(
-              "qsl-outliers: max-fraction must be in (0, 1), got " +
-              llvm::formatv("{0}", f).str());
-        qsl::QslQuantizePassOptions quant;
-        quant.bits = parsed.bits;
-        quant.group = parsed.group;
-        quant.method = parsed.method;
-        quant.actOrder = parsed.method.getValue() == "gptq";
-        quant.outliers = f;
-        quant.outlierSelect = "sensitivity";
-        quant.outlierThreshold = parsed.threshold;
-        quant.include = parsed.include;
-        quant.exclude = parsed.exclude;
-        quant.minElements = parsed.minElements;
-        pm.addPass(qsl::createQslQuantizePass(quant));
-        return success();
-      },
-      [](llvm::function_ref<void(const detail::PassOptions &)> handler) {
-        handler(OutliersCLOptions());
-      });
-}
-
 void qsl::registerPipelines() {
   registerCompressPipeline();
-  registerOutliersPipeline();
   PassPipelineRegistration<>(
       "qsl-cpu-pipeline",
       "Lower qsl and tensor IR to the LLVM dialect for the CPU: reference "

@@ -1,5 +1,5 @@
 # RUN: %python %s %t
-"""SpQR-style outliers (qsl-outliers, i.e. qsl-quantize with
+"""SpQR-style outliers chosen before quantizing (qsl-quantize with
 outlier-select=sensitivity) on an MLP whose inputs have a few strong
 channels, as real activations do, against the same budget of outliers
 chosen by magnitude and against none:
@@ -58,7 +58,7 @@ def compile_(pipeline, tag):
 
 for method in ("gptq", "rtn"):
     q = f"bits=3 group=16 method={method}"
-    spqr, dump, module = compile_(f"qsl-outliers{{max-fraction=0.01 method={method}}}", f"spqr-{method}")
+    spqr, dump, module = compile_(f"qsl-quantize{{{q} outliers=0.01 outlier-select=sensitivity}}", f"spqr-{method}")
     mag, _, _ = compile_(f"qsl-quantize{{{q} outliers=0.01}}", f"mag-{method}")
     none, _, _ = compile_(f"qsl-quantize{{{q}}}", f"none-{method}")
     for name in ("w1", "w2"):

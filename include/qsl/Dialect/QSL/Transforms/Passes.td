@@ -71,8 +71,8 @@ def QslQuantizePass : Pass<"qsl-quantize", "ModuleOp"> {
     weighted by the OBS sensitivity `1/[(XᵀX + λI)⁻¹]_jj` of its input when
     calibration statistics are attached; `outlier-threshold=t` keeps only
     elements gaining more than `t` times the mean weighted error per
-    element. With small groups (`group=16`) this is SpQR's recipe; the
-    `qsl-outliers` pipeline spells it.
+    element. `qsl-outliers` is the other route, detecting them inside a
+    natural-order GPTQ sweep as the paper does.
 
     A weight that is already sparse keeps its sparsity: only kept elements
     are quantized (`sparse` + `quant` facets in one encoding). Weights run
@@ -431,6 +431,74 @@ def QslAllocatePass : Pass<"qsl-allocate", "ModuleOp"> {
            "Skip weights whose name or node matches this regex">,
     Option<"opTypes", "op-types", "std::string", /*default=*/"\"\"",
            "Only weights of these ONNX op types, comma-separated">,
+    Option<"minElements", "min-elements", "int64_t", /*default=*/"0",
+           "Skip weights with fewer elements">,
+  ];
+  let dependentDialects = ["::mlir::qsl::QslDialect"];
+}
+
+def QslOutliersPass : Pass<"qsl-outliers", "ModuleOp"> {
+  let summary = "SpQR: GPTQ with sensitivity-selected f16 outliers";
+  let description = [{
+    SpQR (Dettmers et al., 2023): quantizes every selected dense contraction
+    or convolution weight itself, with GPTQ in natural column order and small
+    groups (`bits`, `group`, `symmetric`, `range`, `scale-type` as in
+    `qsl-quantize`), while the elements whose quantization hurts most under
+    the calibrated sensitivity leave the quantization: they take no part in
+    their group's range fit, their error is not propagated, and they are
+    stored as an `outliers` facet (`w - deq(q)` in `outlier-type`) next to
+    the `quant` facet. The sensitivity of an element is the drop of its
+    group's error `Σ (w - q(w))² / [U]_jj²` (U the Cholesky factor of the
+    damped `H⁻¹`, H = `XᵀX` from `qslc --calibrate`) when it leaves the
+    group: its own error, plus for a group's extremes the range they
+    stretch. An element is an outlier when its sensitivity exceeds
+    `threshold` times the mean sensitivity of the weight (a relative
+    threshold; 0: the largest ones up to the cap), at most `max-fraction`
+    of the weight's elements (floor), see docs/compression/outliers.md.
+
+    The pass runs on dense weights and replaces `qsl-quantize` for them
+    (effectively `method=spqr`), since the outliers change the groups'
+    ranges and GPTQ's error propagation; a weight that is already quantized,
+    has outliers or low-rank terms, or is sparse is an error naming it
+    (select around it with `include`/`exclude`). Without calibration
+    statistics the pass fails unless `data-free=true`, which uses H = I
+    (sensitivity = plain squared error). Grouped convolutions and weights
+    whose K the group does not divide are left as they are with a warning.
+
+    ```
+    qslc model.onnx --calibrate=calib.npz --pipeline="qsl-outliers{bits=3 group=16 max-fraction=0.01}"
+    ```
+  }];
+  let options = [
+    Option<"bits", "bits", "unsigned", /*default=*/"3", "Bits per code (2-8)">,
+    Option<"group", "group", "int64_t", /*default=*/"16",
+           "Elements per scale along the reduction axis (0: per channel)">,
+    Option<"symmetric", "symmetric", "bool", /*default=*/"false",
+           "Signed codes without zero points">,
+    Option<"range", "range", "std::string", /*default=*/"\"minmax\"",
+           "How group ranges are chosen: minmax | mse">,
+    Option<"scaleType", "scale-type", "std::string", /*default=*/"\"f16\"",
+           "Element type of scales: f16 | bf16 | f32">,
+    Option<"threshold", "threshold", "double", /*default=*/"0.0",
+           "Outlier when sensitivity > threshold * mean sensitivity "
+           "(>= 0; inf: none)">,
+    Option<"maxFraction", "max-fraction", "double", /*default=*/"0.01",
+           "At most this fraction of each weight's elements are outliers, "
+           "in [0, 1)">,
+    Option<"outlierType", "outlier-type", "std::string", /*default=*/"\"f16\"",
+           "Element type of the outlier values: f16 | bf16 | f32">,
+    Option<"dataFree", "data-free", "bool", /*default=*/"false",
+           "Without calibration statistics use H = I (plain error ranking) "
+           "instead of failing">,
+    Option<"damp", "damp", "double", /*default=*/"0.01",
+           "GPTQ dampening: damp * mean(diag(H)) is added to diag(H)">,
+    Option<"include", "include", "std::string", /*default=*/"\"\"",
+           "Only weights whose name (initializer) or node matches this regex">,
+    Option<"exclude", "exclude", "std::string", /*default=*/"\"\"",
+           "Skip weights whose name or node matches this regex">,
+    Option<"opTypes", "op-types", "std::string", /*default=*/"\"\"",
+           "Only weights of these ONNX op types, comma-separated (MatMul,Gemm,"
+           "Conv; the MLIR op name for IR not imported from ONNX)">,
     Option<"minElements", "min-elements", "int64_t", /*default=*/"0",
            "Skip weights with fewer elements">,
   ];
