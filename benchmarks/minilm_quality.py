@@ -88,6 +88,8 @@ QSL_PIPELINES = {
     "heads25-flap-global": "qsl-prune-structured{target=heads ratio=0.25 method=flap structure=global}",
     "heads50-flap": "qsl-prune-structured{target=heads ratio=0.5 method=flap}",
     "heads25-ffn25-flap": "qsl-prune-structured{target=heads ratio=0.25 method=flap},qsl-prune-structured{ratio=0.25 method=flap}",
+    "squeezellm3": "qsl-quantize{bits=3 method=squeezellm}",
+    "squeezellm4": "qsl-quantize{bits=4 method=squeezellm}",
 }
 
 
@@ -393,7 +395,8 @@ def run_qsl(model_path, pipeline, calib_npz_paths, eval_npz_paths, report_path=N
 def needs_calibration(pipeline):
     """Whether a QSL pipeline has a data-aware method (the others compile
     without --calibrate, which would only cost time)."""
-    return any(m in pipeline for m in ("gptq", "wanda", "sparsegpt", "awq", "prune-structured"))
+    return any(m in pipeline for m in ("gptq", "wanda", "sparsegpt", "awq", "prune-structured",
+                                        "squeezellm"))
 
 
 def read_qsl_report(path):
@@ -600,6 +603,10 @@ def main():
              qsl_row("heads50-flap")),
             ("heads -25% + FFN -25% (structured)", None, "qsl-heads25-ffn25-flap", "QSL",
              QSL_PIPELINES["heads25-ffn25-flap"], qsl_row("heads25-ffn25-flap")),
+            ("int3 per-channel codebook (SqueezeLLM)", 3, "qsl-squeezellm3", "QSL",
+             QSL_PIPELINES["squeezellm3"], qsl_row("squeezellm3")),
+            ("int4 per-channel codebook (SqueezeLLM)", 4, "qsl-squeezellm4", "QSL",
+             QSL_PIPELINES["squeezellm4"], qsl_row("squeezellm4")),
         ]
         if args.only:
             print("rows:", " ".join(r[2] for r in rows if selected(r[2])) or "none; keys: " +
