@@ -106,6 +106,8 @@ QSL_PIPELINES = {
     "auto-4.5bit": "qsl-compress-pipeline{preset=auto-4.5bit data-aware}",
     "spqr3-g128": "qsl-outliers{bits=3 group=128 max-fraction=0.005 damp=0.1}",
     "spqr3-g16": "qsl-outliers{bits=3 group=16 max-fraction=0.01 damp=0.1}",
+    "squeezellm3": "qsl-quantize{bits=3 method=squeezellm}",
+    "squeezellm4": "qsl-quantize{bits=4 method=squeezellm}",
 }
 
 
@@ -412,7 +414,8 @@ def needs_calibration(pipeline):
     """Whether a QSL pipeline has a data-aware method (the others compile
     without --calibrate, which would only cost time)."""
     return any(m in pipeline for m in ("gptq", "wanda", "sparsegpt", "awq", "prune-structured", "whitened",
-                                       "eora", "lqer", "qsl-outliers", "qsl-allocate", "data-aware"))
+                                       "eora", "lqer", "qsl-outliers", "qsl-allocate", "data-aware",
+                                       "squeezellm"))
 
 
 def read_qsl_report(path):
@@ -639,6 +642,10 @@ def main():
              qsl_row("auto-3.5bit")),
             ("allocated, auto-4.5bit", None, "qsl-auto-4.5bit", "QSL", QSL_PIPELINES["auto-4.5bit"],
              qsl_row("auto-4.5bit")),
+            ("int3 per-channel codebook (SqueezeLLM)", 3, "qsl-squeezellm3", "QSL",
+             QSL_PIPELINES["squeezellm3"], qsl_row("squeezellm3")),
+            ("int4 per-channel codebook (SqueezeLLM)", 4, "qsl-squeezellm4", "QSL",
+             QSL_PIPELINES["squeezellm4"], qsl_row("squeezellm4")),
         ]
         if args.curves:
             import curve_points

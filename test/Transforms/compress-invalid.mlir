@@ -2,7 +2,7 @@
 // RUN: not qsl-opt %s --qsl-quantize="bits=9" 2>&1 | FileCheck %s --check-prefix=BITS
 // BITS: error: qsl-quantize: bits must be between 2 and 8, got 9
 // RUN: not qsl-opt %s --qsl-quantize="method=awq2" 2>&1 | FileCheck %s --check-prefix=METHOD
-// METHOD: error: qsl-quantize: unknown method 'awq2' (expected rtn, mse, gptq or awq)
+// METHOD: error: qsl-quantize: unknown method 'awq2' (expected rtn, mse, gptq, awq, squeezellm or kmeans)
 // RUN: not qsl-opt %s --qsl-quantize="group=-4" 2>&1 | FileCheck %s --check-prefix=GROUP
 // GROUP: error: qsl-quantize: group must be >= 0 (0: one scale per output channel), got -4
 // RUN: not qsl-opt %s --qsl-quantize="scale-type=f8" 2>&1 | FileCheck %s --check-prefix=SCALE

@@ -155,4 +155,53 @@ TEST_F(EncodedConstantTest, QuantWithSparsityStoresOnlyKeptCodes) {
                                           in, "bad")));
 }
 
+// Codebook quant: codes index per-group tables (group shape x K); with and
+// without 2:4 sparsity; out-of-range codes are refused.
+TEST_F(EncodedConstantTest, CodebookRoundTrip) {
+  for (bool sparse : {false, true}) {
+    int64_t rows = 6, cols = 8, k = 8, group = 4, groups = cols / group;
+    RankedTensorType t = type(
+        sparse ? "tensor<6x8xf32, #qsl.encoding<quant = <bits = 3, axis = 1, "
+                 "group = 4, scale = f16, codebook = 8>, sparse = <2:4, axis = "
+                 "1>>>"
+               : "tensor<6x8xf32, #qsl.encoding<quant = <bits = 3, axis = 1, "
+                 "group = 4, scale = f16, codebook = 8>>>");
+    EncodedContents in;
+    for (int64_t i = 0; i < rows * groups * k; ++i)
+      in.codebook.push_back(0.25 * double(int64_t(rng() % 64) - 32));
+    for (int64_t i = 0; i < rows * cols; ++i)
+      in.codes.push_back(rng() % k);
+    if (sparse) {
+      in.keep = nmMask(rows, cols, 2, 4, 1);
+      for (int64_t i = 0; i < rows * cols; ++i)
+        if (!in.keep[i])
+          in.codes[i] = 0; // what the reader returns for pruned slots
+    }
+    EncodedContents back = roundTrip(t, in);
+    EXPECT_EQ(back.codebook, in.codebook);
+    EXPECT_EQ(back.keep, in.keep);
+    for (int64_t i = 0; i < rows * cols; ++i)
+      if (!sparse || in.keep[i])
+        EXPECT_EQ(back.codes[i], in.codes[i]) << i;
+    std::vector<double> w =
+        denseApproximation(*EncodedTensorType::get(t), back);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c) {
+        int64_t i = r * cols + c;
+        double want = (sparse && !in.keep[i])
+                          ? 0.0
+                          : in.codebook[(r * groups + c / group) * k +
+                                        in.codes[i]];
+        EXPECT_EQ(w[i], want) << r << "," << c;
+      }
+  }
+  RankedTensorType t = type("tensor<2x4xf32, #qsl.encoding<quant = <bits = 3, "
+                            "scale = f16, codebook = 4>>>");
+  EncodedContents in;
+  in.codebook.assign(4 * 4, 1.0);
+  in.codes = {0, 1, 2, 3, 4, 0, 0, 0}; // 4 is past the 4-entry table
+  EXPECT_TRUE(failed(buildEncodedConstant(builder, builder.getUnknownLoc(), t,
+                                          in, "w")));
+}
+
 } // namespace

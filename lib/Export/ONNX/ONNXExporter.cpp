@@ -311,9 +311,9 @@ void Exporter::exportUse(const WeightUse &use, onnx::NodeProto &node,
                         ": was the module compiled from this model?");
   }
   if (QuantAttr q = view->getQuant()) {
-    if (q.hasCodebook())
-      throw ExportError(what + ": codebook quantization cannot be exported "
-                               "yet");
+    if (q.hasCodebook() && view->getSparse())
+      throw ExportError(what + ": codebook quantization of a pruned weight "
+                               "cannot be exported yet");
     if (q.getZero() && !llvm::isa<IntegerType>(q.getZero()))
       throw ExportError(what + ": float zero points cannot be exported yet");
   }
@@ -344,7 +344,51 @@ std::string Exporter::buildWeight(const EncodedTensorType &view,
     curType = kFloat;
   };
 
-  if (QuantAttr q = view.getQuant()) {
+  QuantAttr quant = view.getQuant();
+  if (quant && quant.hasCodebook()) {
+    // w[r, c] = table[groupIndex(r, c) * K + code[r, c]]: uint8 codes, cast
+    // to int32 and offset by a per-table base (broadcast over a 3-D view
+    // [tables along the axis, group, other axis]), gather from the flat
+    // table.
+    int64_t k = quant.getCodebook(), axis = quant.getAxis();
+    int64_t group = quant.getGroup();
+    int64_t along = axis == 0 ? rows : cols;
+    int64_t ga = group == 0 ? 1 : along / group;
+    SmallVector<int64_t> view3 =
+        axis == 0 ? SmallVector<int64_t>{ga, rows / ga, cols}
+                  : SmallVector<int64_t>{rows, ga, cols / ga};
+    SmallVector<int64_t> offDims = axis == 0
+                                       ? SmallVector<int64_t>{ga, 1, cols}
+                                       : SmallVector<int64_t>{rows, ga, 1};
+    std::vector<int64_t> offsets;
+    int64_t tables = int64_t(in.codebook.size()) / k;
+    if (tables * k > int64_t(INT32_MAX))
+      throw ExportError("weight '" + base + "': codebook too large to index");
+    for (int64_t t = 0; t < tables; ++t)
+      offsets.push_back(t * k); // the group shape is row-major like offDims
+    std::string codes = addInit(base + "_codes", kUInt8, {rows, cols},
+                                encodeInts(in.codes, kUInt8));
+    std::string shape3 = addInit(base + "_codes_shape", kInt64, {3},
+                                 encodeInts(view3, kInt64));
+    std::string idx = addNode("Reshape", {cast(codes, kInt32), shape3}, base)
+                          .output(0);
+    std::string off = addInit(base + "_codebook_offsets", kInt32, offDims,
+                              encodeInts(offsets, kInt32));
+    idx = addNode("Add", {idx, off}, base).output(0);
+    int tableType = floatDataType(quant.getScale());
+    if (!tableType || tableType == kDouble)
+      throw ExportError("weight '" + base +
+                        "': codebook type is not f32/f16/bf16");
+    std::string table =
+        toF32(addInit(base + "_codebook", tableType, {tables * k},
+                      encodeFloats(in.codebook, tableType)),
+              tableType, base);
+    std::string g = addNode("Gather", {table, idx}, base).output(0);
+    std::string matrix = addInit(base + "_codes_matrix_shape", kInt64, {2},
+                                 encodeInts({rows, cols}, kInt64));
+    cur = addNode("Reshape", {g, matrix}, base).output(0);
+    curType = kFloat;
+  } else if (QuantAttr q = quant) {
     unsigned bits = q.getBits();
     bool sym = q.isSymmetric();
     int codeType = bits <= 4 ? (sym ? kInt4 : kUInt4) : (sym ? kInt8 : kUInt8);

@@ -74,8 +74,7 @@ mlir::qsl::buildEncodedConstant(OpBuilder &b, Location loc,
     return emitError(loc) << "cannot store weight '" << name << "' as " << type
                           << ": " << what;
   };
-  if (l.quant && l.quant.hasCodebook())
-    return bad("codebooks are not supported by this builder");
+  bool codebook = l.quant && l.quant.hasCodebook();
   if (l.quant && int64_t(in.codes.size()) != size)
     return bad("expected " + Twine(size) + " codes");
   if (!l.quant && l.sparse && int64_t(in.values.size()) != size)
@@ -89,15 +88,20 @@ mlir::qsl::buildEncodedConstant(OpBuilder &b, Location loc,
   if (l.quant) {
     unsigned bits = l.quant.getBits();
     bool isSigned = l.quant.isSymmetric();
+    // Codebook codes are unsigned indices into a table of K entries.
+    if (codebook)
+      hi = l.quant.getCodebook() - 1;
     lo = isSigned ? -(int64_t(1) << (bits - 1)) : 0;
-    hi = isSigned ? (int64_t(1) << (bits - 1)) - 1 : (int64_t(1) << bits) - 1;
+    if (!codebook)
+      hi = isSigned ? (int64_t(1) << (bits - 1)) - 1
+                    : (int64_t(1) << bits) - 1;
     for (int64_t q : in.codes)
       if (q < lo || q > hi)
         return bad("code " + Twine(q) + " is outside [" + Twine(lo) + ", " +
                    Twine(hi) + "]");
   }
   auto zeroCodeAt = [&](int64_t r, int64_t c) -> int64_t {
-    if (!l.quant || l.quant.isSymmetric())
+    if (!l.quant || l.quant.isSymmetric() || codebook)
       return 0;
     return in.zeros[l.groupIndex(r, c)];
   };
@@ -227,6 +231,7 @@ mlir::qsl::buildEncodedConstant(OpBuilder &b, Location loc,
       a = floats(in.smooth);
       break;
     case StorageRole::Codebook:
+      a = floats(in.codebook);
       break;
     }
     if (!a)
@@ -247,8 +252,7 @@ FailureOr<EncodedContents> mlir::qsl::readEncodedConstant(ConstantOp op) {
   EncodedTensorType view = *EncodedTensorType::get(op.getType());
   Layout l(view);
   int64_t size = l.rows * l.cols;
-  if (l.quant && l.quant.hasCodebook())
-    return op.emitError("reading codebook encodings is not supported");
+  bool codebook = l.quant && l.quant.hasCodebook();
   auto ints = [&](StorageRole role, bool isUnsigned) {
     return readIntElements(op.getStorage(role), isUnsigned);
   };
@@ -260,7 +264,12 @@ FailureOr<EncodedContents> mlir::qsl::readEncodedConstant(ConstantOp op) {
                           << getStorageRoleName(role) << "' is unavailable";
   };
   EncodedContents out;
-  if (l.quant) {
+  if (codebook) {
+    auto table = floats(StorageRole::Codebook);
+    if (!table)
+      return unavailable(StorageRole::Codebook);
+    out.codebook = std::move(*table);
+  } else if (l.quant) {
     auto scales = floats(StorageRole::Scales);
     if (!scales)
       return unavailable(StorageRole::Scales);
@@ -375,7 +384,11 @@ mlir::qsl::denseApproximation(const EncodedTensorType &type,
   auto c = [&](double v) { return f32 ? double(float(v)) : v; };
   // Side tensors as stored: rounded to their element types once.
   std::vector<double> scales;
-  if (l.quant)
+  bool codebook = l.quant && l.quant.hasCodebook();
+  if (codebook)
+    for (double v : in.codebook)
+      scales.push_back(roundTo(v, llvm::cast<FloatType>(l.quant.getScale())));
+  else if (l.quant)
     for (double v : in.scales)
       scales.push_back(roundTo(v, llvm::cast<FloatType>(l.quant.getScale())));
   if (type.hasMainTerm())
@@ -389,6 +402,10 @@ mlir::qsl::denseApproximation(const EncodedTensorType &type,
           continue;
         }
         int64_t g = l.groupIndex(r, col);
+        if (codebook) {
+          w[i] = c(scales[g * l.quant.getCodebook() + in.codes[i]]);
+          continue;
+        }
         double q = double(in.codes[i]);
         if (!l.quant.isSymmetric())
           q -= double(in.zeros[g]);

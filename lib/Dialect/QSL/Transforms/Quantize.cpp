@@ -3,6 +3,7 @@
 
 #include "qsl/Compress/AWQ.h"
 #include "qsl/Compress/Outliers.h"
+#include "qsl/Compress/Codebook.h"
 #include "qsl/Compress/Quantize.h"
 #include "qsl/Dialect/QSL/Transforms/Passes.h"
 
@@ -135,9 +136,29 @@ struct QslQuantizePass
       return fail("group must be >= 0 (0: one scale per output channel), got " +
                   Twine(group));
     if (method != "rtn" && method != "mse" && method != "gptq" &&
-        method != "awq")
+        method != "awq" && method != "squeezellm" && method != "kmeans")
       return fail("unknown method '" + method +
-                  "' (expected rtn, mse, gptq or awq)");
+                  "' (expected rtn, mse, gptq, awq, squeezellm or kmeans)");
+    // Codebook methods: per-channel tables unless a group is given.
+    const bool useCodebook = method == "squeezellm" || method == "kmeans";
+    int64_t groupSize = group;
+    if (useCodebook) {
+      if (!group.hasValue())
+        groupSize = 0;
+      if (symmetric.hasValue())
+        return fail("symmetric=... does not apply to method=" + method +
+                    ": codebook entries are absolute values without scales "
+                    "or zero points");
+      if (range.hasValue())
+        return fail("range=... does not apply to method=" + method +
+                    ": the table entries are k-means centroids");
+      if (groupSize > 0 && groupSize < (int64_t(1) << bits))
+        return fail(llvm::formatv("group {0} is smaller than the {1}-entry "
+                                  "codebook of bits={2}",
+                                  groupSize, int64_t(1) << bits,
+                                  bits.getValue())
+                        .str());
+    }
     if (actOrder.hasValue() && actOrder && method != "gptq")
       return fail("act-order applies to method=gptq only");
     if (!(outliers >= 0.0 && outliers < 1.0))
@@ -165,7 +186,7 @@ struct QslQuantizePass
 
     cq::QuantSpec spec;
     spec.bits = bits;
-    spec.group = group;
+    spec.group = groupSize;
     spec.symmetric = symmetric;
     cq::RangeOptions rangeOptions;
     if (method == "mse" || range == "mse")
@@ -186,8 +207,11 @@ struct QslQuantizePass
     }
     std::string label = llvm::formatv(
         "{0} w{1} {2}{3}{4}{5}{6}", method.getValue(), bits.getValue(),
-        group == 0 ? std::string("per-channel") : "g" + std::to_string(group),
-        symmetric ? " sym" : " asym",
+        groupSize == 0 ? std::string("per-channel")
+                       : "g" + std::to_string(groupSize),
+        useCodebook ? llvm::formatv(" {0}-entry tables", 1 << bits).str()
+        : symmetric ? " sym"
+                    : " asym",
         actOrder && method == "gptq" ? " act-order" : "",
         range == "mse" && method != "mse" ? " mse-range" : "",
         outliers > 0.0
@@ -195,6 +219,80 @@ struct QslQuantizePass
                             outlierSelect == "sensitivity" ? " (spqr)" : "")
                   .str()
             : std::string());
+
+    // SqueezeLLM / k-means: one table of 2^bits centroids per row (group),
+    // weighted by diag(X^T X) for squeezellm. Outlier positions (and pruned
+    // ones) get weight 0 and are restored by the outlier list.
+    auto codebookOne = [&](const WeightUse &use, const cq::Matrix &w,
+                           const cq::Matrix &original, const cq::Mask &keep,
+                           EncodingAttr prior, EncodedContents priorContents,
+                           ArrayRef<int64_t> outlierPos) -> CompressedWeight {
+      CompressedWeight out;
+      std::optional<cq::Vector> sensitivity;
+      if (method == "squeezellm") {
+        std::optional<cq::InputStatistics> stats = readCalibration(use);
+        if (!stats) {
+          out.error = "method=squeezellm needs calibration statistics; "
+                      "compile with qslc --calibrate=INPUTS.npz (or use "
+                      "method=kmeans, its data-free form)";
+          return out;
+        }
+        sensitivity = stats->gram.diagonal().cast<float>();
+      }
+      cq::Mask mask = prior ? keep : cq::Mask::Constant(w.rows(), w.cols(), true);
+      for (int64_t i : outlierPos)
+        mask.data()[i] = false;
+      cq::CodebookSpec cs;
+      cs.bits = bits;
+      cs.group = groupSize;
+      cq::CodebookMatrix q = cq::quantizeCodebook(
+          w, cs, sensitivity ? &*sensitivity : nullptr, &mask);
+      int64_t entries = cs.entries(), groups = cs.numGroups(w.cols());
+      QuantAttr quant = QuantAttr::get(ctx, bits, /*axis=*/use.transposed ? 1 : 0,
+                                       groupSize, scaleElem, Type(), entries);
+      OutliersAttr outlierFacet;
+      if (!outlierPos.empty()) {
+        cq::Matrix deq = q.dequantize();
+        int64_t cols = use.transposed ? use.k : use.n;
+        std::vector<std::pair<int64_t, double>> stored;
+        for (int64_t i : outlierPos) {
+          int64_t r = i / w.cols(), c = i % w.cols();
+          int64_t idx = use.transposed ? r * cols + c : c * cols + r;
+          stored.push_back({idx, double(original.data()[i]) - deq.data()[i]});
+        }
+        llvm::sort(stored);
+        for (auto &[idx, v] : stored) {
+          out.contents.outlierIndices.push_back(idx);
+          out.contents.outlierValues.push_back(v);
+        }
+        outlierFacet =
+            OutliersAttr::get(ctx, stored.size(), Float16Type::get(ctx));
+      }
+      auto encoding = EncodingAttr::get(
+          ctx, quant, prior ? prior.getSparse() : SparseAttr(), outlierFacet,
+          {}, {});
+      RankedTensorType dense =
+          use.encoded ? EncodedTensorType::get(use.weightType)->getDenseType()
+                      : use.weightType;
+      out.type = RankedTensorType::get(dense.getShape(),
+                                       dense.getElementType(), encoding);
+      out.contents.codes = storedInts(use, q.codes);
+      // Tables: canonical [N * G, K] -> stored group shape x K ([G, N, K]
+      // for a [K, N] weight, [N, G, K] for a transposed one).
+      int64_t n = w.rows();
+      out.contents.codebook.resize(q.tables.size());
+      for (int64_t r = 0; r < n; ++r)
+        for (int64_t g = 0; g < groups; ++g)
+          for (int64_t j = 0; j < entries; ++j) {
+            int64_t at = use.transposed ? (r * groups + g) * entries + j
+                                        : (g * n + r) * entries + j;
+            out.contents.codebook[at] = q.tables(r * groups + g, j);
+          }
+      if (prior)
+        out.contents.keep = std::move(priorContents.keep);
+      out.method = label;
+      return out;
+    };
 
     auto quantizeOne = [&](const WeightUse &use) -> CompressedWeight {
       CompressedWeight out;
@@ -207,16 +305,17 @@ struct QslQuantizePass
           return out;
         }
       }
-      if (group > 0 && use.k % group != 0) {
+      if (groupSize > 0 && use.k % groupSize != 0) {
         out.skipped = llvm::formatv("group {0} does not divide its reduction "
                                     "dimension K = {1}{2}",
-                                    group.getValue(), use.k,
+                                    groupSize, use.k,
                                     use.isConv() ? " (C/groups*kh*kw of the "
                                                    "convolution filter)"
                                                  : "");
         return out;
       }
-      if ((method == "gptq" || method == "awq") && use.isConv() &&
+      if ((method == "gptq" || method == "awq" || method == "squeezellm") &&
+          use.isConv() &&
           use.conv->groups > 1) {
         out.skipped = groupedConvSkip(use, "method=" + method.getValue());
         return out;
@@ -257,6 +356,9 @@ struct QslQuantizePass
       cq::Matrix original = w;
       for (int64_t i : outlierPos)
         w.data()[i] = 0.0f;
+      if (useCodebook)
+        return codebookOne(use, w, original, keep, prior,
+                           std::move(priorContents), outlierPos);
       cq::QuantizedMatrix q;
       cq::Vector multipliers; // AWQ's smooth facet
       if (method == "gptq") {

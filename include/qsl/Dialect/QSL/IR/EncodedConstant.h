@@ -35,20 +35,21 @@ struct EncodedContents {
   std::vector<double> outlierValues;
   std::vector<double> u, v;     // low-rank factors, row-major
   std::vector<double> smooth;   // one multiplier per channel of its axis
+  std::vector<double> codebook; // codebook quant: group shape x K entries
 };
 
 /// A qsl.constant of `type` (with a #qsl.encoding) holding `contents`;
 /// side tensors over 16 elements become resource blobs named
 /// `<name>.<role>`. Emits an error at `loc` and fails when the contents
 /// do not fit the encoding (wrong sizes, a run with more than N kept, a
-/// partially kept block, a code out of range, codebooks).
+/// partially kept block, a code out of range).
 FailureOr<ConstantOp> buildEncodedConstant(OpBuilder &b, Location loc,
                                            RankedTensorType type,
                                            const EncodedContents &contents,
                                            StringRef name);
 
 /// The position-wise contents of a qsl.constant; emits an error and fails
-/// when its data is unavailable or it uses a codebook.
+/// when its data is unavailable.
 FailureOr<EncodedContents> readEncodedConstant(ConstantOp op);
 
 /// The dense tensor `contents` stands for, in the matrix view, computed in

@@ -56,7 +56,17 @@ def QslQuantizePass : Pass<"qsl-quantize", "ModuleOp"> {
       grid search over the AWQ and AutoAWQ-duo families that minimises the
       calibrated output error. The multipliers `1/s` are stored in a
       `smooth` facet (`scale-type`), which kernels apply to the activation.
-      Needs `qslc --calibrate` statistics.
+      Needs `qslc --calibrate` statistics;
+    * `squeezellm`: non-uniform codebook quantization (Kim et al., 2023):
+      every output channel (or, with an explicit `group`, every group) gets
+      a table of `2^bits` centroids of type `scale-type` and the codes index
+      it (`quant = <..., codebook = 2^bits>`, no scales or zero points). The
+      table is a 1-D k-means weighted by the sensitivity `diag(XᵀX)` of each
+      element's input channel (needs `qslc --calibrate` statistics). Tables
+      are per channel unless `group` is given (which must be at least
+      `2^bits`); `symmetric` and `range` do not apply. With `outliers=f` this
+      is SqueezeLLM's dense-and-sparse decomposition;
+    * `kmeans`: the same with uniform weights (data-free).
 
     `range=mse` replaces the min/max range of every group by the clip ratio
     that minimises its error, for `rtn`, `gptq` and `awq` (whose scale
@@ -91,7 +101,7 @@ def QslQuantizePass : Pass<"qsl-quantize", "ModuleOp"> {
     Option<"symmetric", "symmetric", "bool", /*default=*/"false",
            "Signed codes without zero points">,
     Option<"method", "method", "std::string", /*default=*/"\"rtn\"",
-           "rtn | mse | gptq | awq">,
+           "rtn | mse | gptq | awq | squeezellm | kmeans">,
     Option<"actOrder", "act-order", "bool", /*default=*/"true",
            "GPTQ: quantize columns in order of decreasing Hessian diagonal "
            "(free in this format: groups stay contiguous)">,
