@@ -55,8 +55,12 @@ def _has_cuda_device():
 
 if _has_cuda_device():
     config.available_features.add("cuda-runtime")
-if shutil.which("ptxas", path="/usr/local/cuda/bin"):
+# ptxas from the CUDA toolkit: /usr/local/cuda/bin first, then PATH.
+_ptxas = (shutil.which("ptxas", path="/usr/local/cuda/bin") or
+          shutil.which("ptxas"))
+if _ptxas:
     config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", _ptxas))
 # Python tests run under the interpreter CMake found, which may not be the
 # one running lit.
 import subprocess
