@@ -53,7 +53,14 @@ def _has_cuda_device():
     except OSError:
         return False
 
-if _has_cuda_device():
+# QSL's CUDA runtime (libqsl_cuda_runtime.so, built where cuda.h is found):
+# the mgpu* functions that GPU execution tests link.
+_cuda_runtime = os.path.join(config.qsl_obj_root, "lib", "Runtime",
+                             "libqsl_cuda_runtime.so")
+config.substitutions.append(("%qsl_cuda_runtime", _cuda_runtime))
+if os.path.exists(_cuda_runtime):
+    config.available_features.add("qsl-cuda-runtime-lib")
+if _has_cuda_device() and os.path.exists(_cuda_runtime):
     config.available_features.add("cuda-runtime")
 # ptxas from the CUDA toolkit: /usr/local/cuda/bin first, then PATH.
 _ptxas = (shutil.which("ptxas", path="/usr/local/cuda/bin") or
