@@ -53,10 +53,21 @@ def _has_cuda_device():
     except OSError:
         return False
 
-if _has_cuda_device():
+# QSL's CUDA runtime (libqsl_cuda_runtime.so, built where cuda.h is found):
+# the mgpu* functions that GPU execution tests link.
+_cuda_runtime = os.path.join(config.qsl_obj_root, "lib", "Runtime",
+                             "libqsl_cuda_runtime.so")
+config.substitutions.append(("%qsl_cuda_runtime", _cuda_runtime))
+if os.path.exists(_cuda_runtime):
+    config.available_features.add("qsl-cuda-runtime-lib")
+if _has_cuda_device() and os.path.exists(_cuda_runtime):
     config.available_features.add("cuda-runtime")
-if shutil.which("ptxas", path="/usr/local/cuda/bin"):
+# ptxas from the CUDA toolkit: /usr/local/cuda/bin first, then PATH.
+_ptxas = (shutil.which("ptxas", path="/usr/local/cuda/bin") or
+          shutil.which("ptxas"))
+if _ptxas:
     config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", _ptxas))
 # Python tests run under the interpreter CMake found, which may not be the
 # one running lit.
 import subprocess

@@ -1,5 +1,6 @@
 //===- Pipelines.cpp - QSL pass pipelines ----------------------------------===//
 #include "qsl/Pipelines/Pipelines.h"
+#include "qsl/Conversion/QSLToGPU/GpuPipeline.h"
 
 #include "qsl/Dialect/QSL/Transforms/Passes.h"
 
@@ -306,4 +307,5 @@ void qsl::registerPipelines() {
       "Lower qsl and tensor IR to the LLVM dialect through the reference "
       "lowering, bufferization and plain loops (mlir-runner ready)",
       [](OpPassManager &pm) { buildCpuReferencePipeline(pm); });
+  registerGpuPipeline();
 }

@@ -46,4 +46,51 @@ def QslLowerToLinalgPass : Pass<"qsl-lower-to-linalg", "ModuleOp"> {
   ];
 }
 
+def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
+  let summary = "Weight-only quantized qsl.matmul becomes a GPU GEMV kernel "
+                "that dequantizes inside the K loop";
+  let description = [{
+    Rewrites every `qsl.matmul` whose weight is a `qsl.constant` with only a
+    `quant` facet (2, 4 or 8 bits, group-wise or per-channel scales,
+    symmetric or asymmetric, groups along the reduction axis: `axis = 0`
+    for `[K, N]` weights, `axis = 1` with `transpose_w`) and whose input has
+    a static shape with at most `max-batch` rows into a `gpu.func` in the
+    `gpu.module @qsl_kernels` and a `gpu.launch_func` on the host.
+
+    The kernel is the bandwidth-bound path for batch 1–8: one warp per
+    output column, `warps` columns per block. The codes are repacked at
+    compile time into `[N, W]` 32-bit words (`W = ceil(K / (32 / bits))`,
+    each row word-aligned, see docs/codegen/gpu.md); each lane loads whole
+    words, unpacks and dequantizes `(q - z) * s` in registers, multiplies
+    with the activations of all batch rows, and the warp reduces its
+    partial sums with `gpu.shuffle xor`. No dense weight exists in global
+    memory. K that is not a multiple of the codes per word and N that is
+    not a multiple of `warps` are guarded.
+
+    The host side moves the activations in with `bufferization.to_buffer`,
+    copies operands to device memory (`gpu.alloc`/`gpu.memcpy`), launches
+    the kernel and returns the result as a tensor, so the rest of the
+    function stays on the CPU path. Matmuls the kernel does not cover are
+    left alone (and keep their `qsl-lower-to-linalg` lowering).
+
+    Example: `qsl-opt --qsl-lower-to-gpu x.mlir`, or
+    `--qsl-gpu-pipeline="chip=sm_90 format=isa"` for PTX.
+  }];
+  let options = [
+    Option<"warps", "warps", "int64_t", "4",
+           "Warps (output columns) per thread block">,
+    Option<"maxBatch", "max-batch", "int64_t", "8",
+           "Largest number of activation rows the GEMV kernel takes">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
 #endif // QSL_CONVERSION_PASSES_TD

@@ -1,0 +1,33 @@
+//===- GpuPipeline.h - qsl-gpu-pipeline -------------------------*- C++ -*-===//
+#ifndef QSL_CONVERSION_QSLTOGPU_GPUPIPELINE_H
+#define QSL_CONVERSION_QSLTOGPU_GPUPIPELINE_H
+
+#include "mlir/Pass/PassManager.h"
+
+#include <string>
+
+namespace mlir {
+namespace qsl {
+
+enum class GpuChip { sm_80, sm_90 };
+enum class GpuBinaryFormat { isa, bin, fatbin };
+
+struct GpuPipelineOptions {
+  GpuChip chip = GpuChip::sm_90;
+  /// isa: PTX text; bin: cubin (runs ptxas); fatbin: both.
+  GpuBinaryFormat format = GpuBinaryFormat::isa;
+  int64_t warps = 4;
+  int64_t maxBatch = 8;
+};
+
+/// qsl-lower-to-gpu, then the kernels through NVVM to a gpu.binary
+/// (gpu-module-to-binary). The host side is left as gpu.launch_func.
+void buildGpuPipeline(OpPassManager &pm, const GpuPipelineOptions &options);
+
+/// Registers `qsl-gpu-pipeline{chip=sm_80|sm_90 format=isa|bin|fatbin}`.
+void registerGpuPipeline();
+
+} // namespace qsl
+} // namespace mlir
+
+#endif // QSL_CONVERSION_QSLTOGPU_GPUPIPELINE_H

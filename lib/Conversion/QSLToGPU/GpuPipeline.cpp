@@ -1,0 +1,83 @@
+//===- GpuPipeline.cpp - qsl-gpu-pipeline ---------------------------------===//
+#include "qsl/Conversion/QSLToGPU/GpuPipeline.h"
+#include "qsl/Conversion/Passes.h"
+
+#include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
+#include "mlir/Pass/PassOptions.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+using namespace mlir::qsl;
+
+void mlir::qsl::buildGpuPipeline(OpPassManager &pm,
+                                 const GpuPipelineOptions &options) {
+  QslLowerToGpuPassOptions lower;
+  lower.warps = options.warps;
+  lower.maxBatch = options.maxBatch;
+  pm.addPass(createQslLowerToGpuPass(lower));
+
+  GpuNVVMAttachTargetOptions target;
+  target.chip = options.chip == GpuChip::sm_80 ? "sm_80" : "sm_90";
+  // Debian's NVPTX backend aborts without an explicit PTX version.
+  target.features = "+ptx80";
+  target.optLevel = 3;
+  pm.addPass(createGpuNVVMAttachTarget(target));
+
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(createSCFToControlFlowPass());
+  kernels.addPass(createConvertGpuOpsToNVVMOps());
+  kernels.addPass(createCanonicalizerPass());
+  kernels.addPass(createReconcileUnrealizedCastsPass());
+
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = options.format == GpuBinaryFormat::isa ? "isa"
+                             : options.format == GpuBinaryFormat::bin
+                                 ? "bin"
+                                 : "fatbin";
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+}
+
+namespace {
+struct GpuPipelineCLOptions
+    : public PassPipelineOptions<GpuPipelineCLOptions> {
+  PassOptions::Option<GpuChip> chip{
+      *this, "chip", llvm::cl::desc("Target GPU architecture"),
+      llvm::cl::init(GpuChip::sm_90),
+      llvm::cl::values(clEnumValN(GpuChip::sm_80, "sm_80", "A100"),
+                       clEnumValN(GpuChip::sm_90, "sm_90", "H100"))};
+  PassOptions::Option<GpuBinaryFormat> format{
+      *this, "format", llvm::cl::desc("What gpu-module-to-binary emits"),
+      llvm::cl::init(GpuBinaryFormat::isa),
+      llvm::cl::values(
+          clEnumValN(GpuBinaryFormat::isa, "isa", "PTX text"),
+          clEnumValN(GpuBinaryFormat::bin, "bin", "cubin (runs ptxas)"),
+          clEnumValN(GpuBinaryFormat::fatbin, "fatbin", "PTX and cubin"))};
+  PassOptions::Option<int64_t> warps{
+      *this, "warps", llvm::cl::desc("Warps (output columns) per block"),
+      llvm::cl::init(4)};
+  PassOptions::Option<int64_t> maxBatch{
+      *this, "max-batch",
+      llvm::cl::desc("Largest batch the GEMV kernel takes"),
+      llvm::cl::init(8)};
+};
+} // namespace
+
+void mlir::qsl::registerGpuPipeline() {
+  PassPipelineRegistration<GpuPipelineCLOptions>(
+      "qsl-gpu-pipeline",
+      "qsl-lower-to-gpu, then the kernels through NVVM to PTX/cubin "
+      "(gpu-module-to-binary); the host side stays gpu.launch_func",
+      [](OpPassManager &pm, const GpuPipelineCLOptions &cl) {
+        GpuPipelineOptions options;
+        options.chip = cl.chip;
+        options.format = cl.format;
+        options.warps = cl.warps;
+        options.maxBatch = cl.maxBatch;
+        buildGpuPipeline(pm, options);
+      });
+}

@@ -1,0 +1,11 @@
+// REQUIRES: ptxas
+// Invalid PTX fails here: ptxas assembles what qsl-gpu-pipeline emits, and
+// format=bin (gpu-module-to-binary calling ptxas itself) gives a cubin.
+// RUN: qsl-opt %S/Inputs/kernels.mlir --qsl-gpu-pipeline="chip=sm_90 format=isa" \
+// RUN:   | %python %S/Inputs/extract_ptx.py > %t90.ptx
+// RUN: %ptxas -arch=sm_90 %t90.ptx -o %t90.cubin
+// RUN: qsl-opt %S/Inputs/kernels.mlir --qsl-gpu-pipeline="chip=sm_80 format=isa" \
+// RUN:   | %python %S/Inputs/extract_ptx.py > %t80.ptx
+// RUN: %ptxas -arch=sm_80 %t80.ptx -o %t80.cubin
+// RUN: env PATH=$(dirname %ptxas):%PATH% qsl-opt %S/Inputs/kernels.mlir --qsl-gpu-pipeline="chip=sm_90 format=bin" | FileCheck %s
+// CHECK: gpu.binary @qsl_kernels [#gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">, properties = {{.*}}, bin = "

@@ -1,0 +1,48 @@
+// RUN: qsl-opt %s --qsl-lower-to-gpu="max-batch=4" -split-input-file -verify-diagnostics
+
+// Matmuls the GEMV kernel does not cover stay on the CPU path with a remark.
+#q = #qsl.encoding<quant = <bits = 3, axis = 1, scale = f32>>
+func.func @three_bit(%x: tensor<1x8xf32>, %w: tensor<4x8xf32, #q>) -> tensor<1x4xf32> {
+  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: weight is not a qsl.constant}}
+  %y = qsl.matmul %x, %w transpose_w : tensor<1x8xf32>, tensor<4x8xf32, #q> -> tensor<1x4xf32>
+  return %y : tensor<1x4xf32>
+}
+
+// -----
+
+#q = #qsl.encoding<quant = <bits = 3, axis = 1, scale = f32>>
+func.func @three_bit_const(%x: tensor<1x8xf32>) -> tensor<1x4xf32> {
+  %w = qsl.constant values(dense<1> : tensor<4x8xi3>) scales(dense<1.0> : tensor<4x1xf32>) : tensor<4x8xf32, #q>
+  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: codes of 3 bits do not tile a word}}
+  %y = qsl.matmul %x, %w transpose_w : tensor<1x8xf32>, tensor<4x8xf32, #q> -> tensor<1x4xf32>
+  return %y : tensor<1x4xf32>
+}
+
+// -----
+
+#q = #qsl.encoding<quant = <bits = 4, axis = 1, scale = f32>>
+func.func @batch(%x: tensor<5x8xf32>) -> tensor<5x4xf32> {
+  %w = qsl.constant values(dense<1> : tensor<4x8xi4>) scales(dense<1.0> : tensor<4x1xf32>) : tensor<4x8xf32, #q>
+  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: batch 5 exceeds max-batch}}
+  %y = qsl.matmul %x, %w transpose_w : tensor<5x8xf32>, tensor<4x8xf32, #q> -> tensor<5x4xf32>
+  return %y : tensor<5x4xf32>
+}
+
+// -----
+
+#q = #qsl.encoding<quant = <bits = 4, axis = 0, scale = f32>>
+func.func @groups_across_n(%x: tensor<1x8xf32>) -> tensor<1x4xf32> {
+  %w = qsl.constant values(dense<1> : tensor<4x8xi4>) scales(dense<1.0> : tensor<1x8xf32>) : tensor<4x8xf32, #q>
+  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: quantization groups do not run along K}}
+  %y = qsl.matmul %x, %w transpose_w : tensor<1x8xf32>, tensor<4x8xf32, #q> -> tensor<1x4xf32>
+  return %y : tensor<1x4xf32>
+}
+
+// -----
+
+#q = #qsl.encoding<quant = <bits = 4, axis = 1, scale = f32>, sparse = <2:4, axis = 1>>
+func.func @sparse(%x: tensor<1x8xf32>, %w: tensor<4x8xf32, #q>) -> tensor<1x4xf32> {
+  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: weight is not a qsl.constant}}
+  %y = qsl.matmul %x, %w transpose_w : tensor<1x8xf32>, tensor<4x8xf32, #q> -> tensor<1x4xf32>
+  return %y : tensor<1x4xf32>
+}
