@@ -41,6 +41,8 @@ QSL_CURVES = [
     ("SpQR (qsl-outliers)", "spqr3g64", "qsl-outliers{bits=3 group=64 max-fraction=0.005 damp=0.1}"),
     ("GPTQ + sensitivity outliers", "gptq3g64-so", _gptq(3, 64)[:-1] + " outliers=0.005 outlier-select=sensitivity}"),
     ("GPTQ + sensitivity outliers", "gptq3g16-so", _gptq(3, 16)[:-1] + " outliers=0.01 outlier-select=sensitivity}"),
+    ("SqueezeLLM codebooks", "sqllm3", "qsl-quantize{bits=3 method=squeezellm}"),
+    ("SqueezeLLM codebooks", "sqllm4", "qsl-quantize{bits=4 method=squeezellm}"),
     ("qsl-allocate", "auto-2.5bit", "qsl-compress-pipeline{preset=auto-2.5bit data-aware}"),
     ("qsl-allocate", "auto-3bit", "qsl-compress-pipeline{preset=auto-3bit data-aware}"),
     ("qsl-allocate", "auto-3.5bit", "qsl-compress-pipeline{preset=auto-3.5bit data-aware}"),
