@@ -21,7 +21,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from qsl_testing import Checker, correlated_activations, max_relative_error, reference, run_model
+from qsl_testing import Checker, correlated_activations, max_relative_error, reference, run_model, save_mlp
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
@@ -36,17 +36,7 @@ w2 = rng.normal(size=(N, H)).astype(np.float32) * 0.1      # Gemm transB [N, K]
 b2 = rng.normal(size=(N,)).astype(np.float32)
 
 def make_model(path, w1v, w2v):
-    nodes = [helper.make_node("MatMul", ["x", "w1"], ["h"], name="fc1"),
-             helper.make_node("Relu", ["h"], ["r"], name="relu"),
-             helper.make_node("Gemm", ["r", "w2", "b2"], ["y"], name="fc2", transB=1)]
-    graph = helper.make_graph(
-        nodes, "mlp", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [T, K])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [T, N])],
-        initializer=[numpy_helper.from_array(w1v, "w1"), numpy_helper.from_array(w2v, "w2"),
-                     numpy_helper.from_array(b2, "b2")])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    onnx.save(model, path)
-    return path
+    return save_mlp(path, w1v, w2v, b2, T)
 
 dense = make_model(os.path.join(out, "mlp.onnx"), w1, w2)
 calib = []

@@ -134,3 +134,22 @@ class Checker:
             print(f"FAIL {name}: {why}")
         print(f"{label}: {self.passed} passed, {len(self.failed)} failed")
         return 1 if self.failed else 0
+
+
+def save_mlp(path, w1, w2, b2, tokens):
+    """The two-layer MLP of the compression tests, saved to `path`:
+    y = Gemm(Relu(x · w1), w2, b2, transB=1) with x : [tokens, K], w1 : [K, H]
+    (a MatMul weight) and w2 : [N, H] (a Gemm transB weight). Returns path."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    k, n = w1.shape[0], w2.shape[0]
+    nodes = [helper.make_node("MatMul", ["x", "w1"], ["h"], name="fc1"),
+             helper.make_node("Relu", ["h"], ["r"], name="relu"),
+             helper.make_node("Gemm", ["r", "w2", "b2"], ["y"], name="fc2", transB=1)]
+    graph = helper.make_graph(
+        nodes, "mlp", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [tokens, k])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [tokens, n])],
+        initializer=[numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(w2, "w2"),
+                     numpy_helper.from_array(b2, "b2")])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+    return path
