@@ -68,8 +68,12 @@ def plot(model, data):
     for i, ((tool, family), rows) in enumerate(sorted(families.items())):
         rows.sort(key=lambda r: r["bits"])
         peer = tool != "QSL"
+        # A family whose points are not one trade-off (e.g. corrections on
+        # 2- and 3-bit bases) is drawn as points, not as a curve.
+        q = [r["quality"] if data["higher_is_better"] else -r["quality"] for r in rows]
+        curve = all(a <= b for a, b in zip(q, q[1:]))
         ax.plot([r["bits"] for r in rows], [r["quality"] for r in rows],
-                linestyle="--" if peer else "-", marker=markers[i % len(markers)],
+                linestyle=("--" if peer else "-") if curve else "none", marker=markers[i % len(markers)],
                 label=f"{family} ({tool})" if peer else family, linewidth=2.2 if "allocate" in family else 1.2)
     fp32 = next((r for r in data["rows"] if r["family"] == "fp32" and r.get("quality")), None)
     if fp32 and not data["higher_is_better"]:
