@@ -25,7 +25,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from qsl_testing import Checker, correlated_activations, max_relative_error, reference, run_model
+from qsl_testing import Checker, correlated_activations, max_relative_error, reference, run_model, compress_and_run
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
@@ -96,13 +96,7 @@ c = Checker()
 
 
 def compress(tag, pipeline):
-    args = [f"--pipeline={pipeline}", f"--report={out}/{tag}.json",
-            f"--dump-weights={out}/{tag}.npz", "--calibrate=" + ",".join(calib)]
-    got = run_model(dense, x, args)[0]
-    with np.load(f"{out}/{tag}.npz") as d:
-        weights = {k: d[k] for k in d.files}
-    report = json.load(open(f"{out}/{tag}.json"))
-    return got, weights, report
+    return compress_and_run(dense, x, out, tag, pipeline, calib)
 
 
 # Uniform candidates (the default set's GPTQ settings), each on every weight.

@@ -29,7 +29,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from qsl_testing import Checker, correlated_activations, max_relative_error, reference, run_model, save_mlp
+from qsl_testing import Checker, correlated_activations, max_relative_error, reference, run_model, save_mlp, compress_and_run
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
@@ -57,17 +57,8 @@ c = Checker()
 
 
 def compress(tag, pipeline, calibrate=True):
-    args = [f"--pipeline={pipeline}", f"--report={out}/{tag}.json",
-            f"--dump-weights={out}/{tag}.npz"]
-    if calibrate:
-        args.append("--calibrate=" + ",".join(calib))
-    got = run_model(dense, x, args)[0]
-    with np.load(f"{out}/{tag}.npz") as d:
-        weights = {k: d[k] for k in d.files}
-    report = json.load(open(f"{out}/{tag}.json"))
-    rebuilt = make_model(os.path.join(out, f"{tag}.onnx"), weights["w1"], weights["w2"])
-    err = max_relative_error(got, reference(rebuilt, x)[0])
-    c.check(err <= 1e-5, f"{tag}: round trip vs onnxruntime, rel. max error {err:.2e}")
+    _, weights, report = compress_and_run(dense, x, out, tag, pipeline, calib if calibrate else (),
+                                          lambda path, w: make_model(path, w["w1"], w["w2"]), c)
     return weights, {w["name"]: w for w in report["weights"]}
 
 

@@ -153,3 +153,27 @@ def save_mlp(path, w1, w2, b2, tokens):
                      numpy_helper.from_array(b2, "b2")])
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
     return path
+
+
+def compress_and_run(model, inputs, out, tag, pipeline, calib=(), rebuild=None, checker=None):
+    """Compiles `model` with `pipeline` (calibrating on the .npz files in
+    `calib`, if any), runs it on `inputs` and returns (outputs, weights,
+    report): the dense weights it stands for (--dump-weights) and the
+    --report JSON, both kept in `out` as <tag>.npz / <tag>.json. With
+    `rebuild(path, weights)` (which saves the dense model with those weights)
+    the outputs are checked in `checker` against onnxruntime on that model,
+    to a relative max error of 1e-5."""
+    import json
+    args = [f"--pipeline={pipeline}", f"--report={out}/{tag}.json", f"--dump-weights={out}/{tag}.npz"]
+    if calib:
+        args.append("--calibrate=" + ",".join(calib))
+    got = run_model(model, inputs, args)[0]
+    with np.load(f"{out}/{tag}.npz") as d:
+        weights = {k: d[k] for k in d.files}
+    with open(f"{out}/{tag}.json") as f:
+        report = json.load(f)
+    if rebuild is not None:
+        rebuilt = rebuild(os.path.join(out, f"{tag}.onnx"), weights)
+        err = max_relative_error(got, reference(rebuilt, inputs)[0])
+        checker.check(err <= 1e-5, f"{tag}: round trip vs onnxruntime, rel. max error {err:.2e}")
+    return got, weights, report
