@@ -51,6 +51,18 @@ LogicalResult mlir::qsl::compressWeights(ModuleOp module,
   return failure(failedAny);
 }
 
+std::string mlir::qsl::checkGridOptions(unsigned bits, int64_t group,
+                                         StringRef range) {
+  if (bits < 2 || bits > 8)
+    return "bits must be between 2 and 8, got " + std::to_string(bits);
+  if (group < 0)
+    return "group must be >= 0 (0: one scale per output channel), got " +
+           std::to_string(group);
+  if (range != "minmax" && range != "mse")
+    return ("unknown range '" + range + "' (expected minmax or mse)").str();
+  return "";
+}
+
 std::string mlir::qsl::checkSharedOptions(double damp, int64_t blockSize,
                                           StringRef include, StringRef exclude,
                                           StringRef opTypes,

@@ -41,6 +41,11 @@ std::string checkSharedOptions(double damp, int64_t blockSize,
                                StringRef opTypes, int64_t minElements,
                                WeightFilter &filter);
 
+/// Checks the options of a uniform quantization grid (bits 2-8, group >= 0,
+/// range minmax|mse) that qsl-quantize and qsl-outliers share; returns an
+/// error message or "".
+std::string checkGridOptions(unsigned bits, int64_t group, StringRef range);
+
 /// Why a data-aware method (`what`, such as "method=gptq") leaves the
 /// grouped convolution of `use` as it is: each group reads other input
 /// channels, and calibration records one set of statistics per weight.

@@ -34,11 +34,8 @@ struct QslOutliersPass
       mlir::emitError(module.getLoc()) << "qsl-outliers: " << message;
       signalPassFailure();
     };
-    if (bits < 2 || bits > 8)
-      return fail("bits must be between 2 and 8, got " + Twine(bits));
-    if (group < 0)
-      return fail("group must be >= 0 (0: one scale per output channel), got " +
-                  Twine(group));
+    if (std::string e = checkGridOptions(bits, group, range); !e.empty())
+      return fail(e);
     if (!(maxFraction >= 0.0 && maxFraction < 1.0))
       return fail("max-fraction must be a fraction in [0, 1), got " +
                   formatDouble(maxFraction));
@@ -46,8 +43,6 @@ struct QslOutliersPass
       return fail("threshold must be >= 0 (relative to the mean sensitivity; "
                   "inf: no outliers), got " +
                   formatDouble(threshold));
-    if (range != "minmax" && range != "mse")
-      return fail("unknown range '" + range + "' (expected minmax or mse)");
     WeightFilter filter;
     if (std::string e = checkSharedOptions(damp, /*blockSize=*/128, include,
                                            exclude, opTypes, minElements,

@@ -130,11 +130,8 @@ struct QslQuantizePass
       mlir::emitError(module.getLoc()) << "qsl-quantize: " << message;
       signalPassFailure();
     };
-    if (bits < 2 || bits > 8)
-      return fail("bits must be between 2 and 8, got " + Twine(bits));
-    if (group < 0)
-      return fail("group must be >= 0 (0: one scale per output channel), got " +
-                  Twine(group));
+    if (std::string e = checkGridOptions(bits, group, range); !e.empty())
+      return fail(e);
     if (method != "rtn" && method != "mse" && method != "gptq" &&
         method != "awq" && method != "squeezellm" && method != "kmeans")
       return fail("unknown method '" + method +
@@ -172,8 +169,6 @@ struct QslQuantizePass
     if (!(outlierThreshold >= 0.0))
       return fail("outlier-threshold must be >= 0, got " +
                   llvm::formatv("{0}", double(outlierThreshold)).str());
-    if (range != "minmax" && range != "mse")
-      return fail("unknown range '" + range + "' (expected minmax or mse)");
     WeightFilter filter;
     if (std::string e = checkSharedOptions(damp, blockSize, include, exclude,
                                            opTypes, minElements, filter);
