@@ -16,6 +16,11 @@ def _gptq(bits, group):
     return f"qsl-quantize{{bits={bits} group={group} {GPTQ}}}"
 
 
+def _alloc_e2e(bits):
+    return (f"qsl-allocate{{budget-bits={bits} objective=relative-output-error range=mse damp=0.1 "
+            f"refine-generations=20 refine-offspring=6}}")
+
+
 QSL_CURVES = [
     ("RTN", "rtn2", "qsl-quantize{bits=2 group=64 method=rtn}"),
     ("RTN", "rtn3", "qsl-quantize{bits=3 group=128 method=rtn}"),
@@ -47,6 +52,12 @@ QSL_CURVES = [
     ("qsl-allocate", "auto-3bit", "qsl-compress-pipeline{preset=auto-3bit data-aware}"),
     ("qsl-allocate", "auto-3.5bit", "qsl-compress-pipeline{preset=auto-3.5bit data-aware}"),
     ("qsl-allocate", "auto-4.5bit", "qsl-compress-pipeline{preset=auto-4.5bit data-aware}"),
+    # The same budgets with the uniform rows' GPTQ settings and the
+    # end-to-end refinement (EvoPress-style search on the calibration batch).
+    ("qsl-allocate + end-to-end refinement", "e2e-2.5bit", _alloc_e2e(2.5)),
+    ("qsl-allocate + end-to-end refinement", "e2e-3bit", _alloc_e2e(3)),
+    ("qsl-allocate + end-to-end refinement", "e2e-3.5bit", _alloc_e2e(3.5)),
+    ("qsl-allocate + end-to-end refinement", "e2e-4.5bit", _alloc_e2e(4.5)),
     ("2:4 + int4 + EoRA", "24-gptq4-eora16",
      "qsl-prune{pattern=2:4 method=sparsegpt}," + _gptq(4, 128) + ",qsl-compensate{rank=16 method=eora}"),
     ("2:4 + int4 + EoRA", "24-gptq4-eora64",

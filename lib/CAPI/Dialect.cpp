@@ -5,6 +5,7 @@
 #include "qsl/Dialect/QSL/IR/EncodedTensorType.h"
 #include "qsl/Dialect/QSL/IR/QslAttrs.h"
 #include "qsl/Dialect/QSL/IR/QslDialect.h"
+#include "qsl/Execution/EndToEnd.h"
 #include "qsl/InitAll.h"
 
 #include "mlir/AsmParser/AsmParser.h"
@@ -43,6 +44,7 @@ void capi::registerPassesOnce() {
   std::call_once(once, [] {
     mlir::registerAllPasses();
     mlir::qsl::registerAllPasses();
+    mlir::qsl::registerEndToEndEvaluator();
   });
 }
 

@@ -45,6 +45,15 @@
 // PRESET0: error: qsl-compress-pipeline: bad preset 'auto-0bit'
 // RUN: not qsl-opt %s --qsl-compress-pipeline="preset=auto-2bit" 2>&1 | FileCheck %s --check-prefix=PRESETLOW
 // PRESETLOW: error: qsl-allocate: budget-bits=2.00 is below what the candidates reach
+// The end-to-end refinement: its options, its inputs, and a file that
+// does not exist (named; the function here is not main_graph, the inputs
+// are checked first).
+// RUN: not qsl-opt %s --qsl-allocate="budget-bits=7 objective=weight-error candidates=w2,w8 refine-generations=2 refine-offspring=0" 2>&1 | FileCheck %s --check-prefix=OFFSPRING
+// OFFSPRING: error: qsl-allocate: refine-offspring must be >= 1
+// RUN: not qsl-opt %s --qsl-allocate="budget-bits=7 objective=weight-error candidates=w2,w8 refine-generations=2" 2>&1 | FileCheck %s --check-prefix=NOINPUTS
+// NOINPUTS: error: qsl-allocate: refine-generations needs inputs to run the model on: give refine-inputs=FILE.npz,... or compile with qslc --calibrate=INPUTS
+// RUN: not qsl-opt %s --qsl-allocate="budget-bits=7 objective=weight-error candidates=w2,w8 refine-generations=2 refine-inputs=%t-missing.npz" 2>&1 | FileCheck %s --check-prefix=MISSING
+// MISSING: error: qsl-allocate: end-to-end evaluation: {{.*}}-missing.npz
 // Nothing selected: a warning, the module is unchanged.
 // RUN: qsl-opt %s --qsl-allocate="budget-bits=4 include=nothing" 2>&1 | FileCheck %s --check-prefix=NONE
 // NONE: warning: qsl-allocate: no dense weight matches the selection; nothing was compressed

@@ -10,11 +10,14 @@
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
+#include "qsl/Execution/EndToEnd.h"
 #include "qsl/InitAll.h"
 
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::qsl::registerAllPasses();
+  // qsl-allocate{refine-generations=...} runs the model (JIT).
+  mlir::qsl::registerEndToEndEvaluator();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);

@@ -17,6 +17,7 @@
 #include "qsl/Runtime/HostTensor.h"
 #include "qsl/Execution/Calibrate.h"
 #include "qsl/Execution/CompiledModel.h"
+#include "qsl/Execution/EndToEnd.h"
 #include "qsl/Export/ONNX/ONNXExporter.h"
 #include "qsl/Import/ONNX/ONNXImporter.h"
 #include "qsl/InitAll.h"
@@ -199,6 +200,7 @@ int main(int argc, char **argv) {
   InitLLVM y(argc, argv);
   mlir::registerAllPasses();
   mlir::qsl::registerAllPasses();
+  mlir::qsl::registerEndToEndEvaluator();
   cl::ParseCommandLineOptions(argc, argv, "QSL compiler driver\n");
 
   if (listOps) {
@@ -271,6 +273,14 @@ int main(int argc, char **argv) {
       return 1;
     }
   }
+  // Passes that run the model again (qsl-allocate's refinement) read the
+  // calibration inputs from here; removed after the pipeline.
+  if (!files.empty()) {
+    mlir::Builder b(&context);
+    (*module)->setAttr(mlir::qsl::kCalibrationInputsAttr,
+                       b.getStrArrayAttr(llvm::SmallVector<llvm::StringRef>(
+                           files.begin(), files.end())));
+  }
   mlir::OwningOpRef<mlir::ModuleOp> pristine;
   if (calibrationRounds > 1)
     pristine = module->clone();
@@ -305,6 +315,7 @@ int main(int argc, char **argv) {
       return 1;
     module = std::move(fresh);
   }
+  (*module)->removeAttr(mlir::qsl::kCalibrationInputsAttr);
   if (!reportFile.empty()) {
     mlir::FailureOr<llvm::json::Value> report =
         mlir::qsl::buildCompressionReport(*module, importedBytes);

@@ -9,6 +9,8 @@
 #include "CompressWeights.h"
 
 #include "qsl/Compress/Allocate.h"
+#include "qsl/Compress/Refine.h"
+#include "qsl/Dialect/QSL/Transforms/EndToEnd.h"
 #include "qsl/Dialect/QSL/Transforms/Passes.h"
 #include "qsl/Dialect/QSL/Transforms/Report.h"
 
@@ -278,6 +280,28 @@ void QslAllocatePass::runOnOperation() {
   if (damp < 0)
     return fail(llvm::formatv("damp must be >= 0, got {0}", damp.getValue()));
   Shared shared{range, damp};
+  bool refine = refineGenerations > 0;
+  std::vector<std::string> refineFiles;
+  if (refine) {
+    if (refineOffspring < 1)
+      return fail("refine-offspring must be >= 1");
+    if (!getEndToEndEvaluatorFactory())
+      return fail("refine-generations needs to run the model, which this "
+                  "tool cannot (use qslc or qsl-opt)");
+    SmallVector<StringRef> parts;
+    StringRef(refineInputs).split(parts, ',', -1, /*KeepEmpty=*/false);
+    for (StringRef p : parts)
+      refineFiles.push_back(p.trim().str());
+    if (refineFiles.empty())
+      if (auto recorded =
+              module->getAttrOfType<ArrayAttr>(kCalibrationInputsAttr))
+        for (auto f : recorded.getAsRange<StringAttr>())
+          refineFiles.push_back(f.str());
+    if (refineFiles.empty())
+      return fail("refine-generations needs inputs to run the model on: give "
+                  "refine-inputs=FILE.npz,... or compile with qslc "
+                  "--calibrate=INPUTS");
+  }
   WeightFilter filter;
   if (std::string e = checkSharedOptions(0.0, 1, include, exclude, opTypes,
                                          minElements, filter);
@@ -338,6 +362,8 @@ void QslAllocatePass::runOnOperation() {
   size_t n = selected.size();
   std::vector<std::vector<cq::AllocationOption>> table(n);
   std::vector<std::vector<Measured>> measured(n);
+  // With refinement: every weight's stored data under every candidate.
+  std::vector<std::vector<std::vector<float>>> approx(refine ? n : 0);
   for (const Candidate &c : cands) {
     ModuleOp clone = module.clone();
     module.getBody()->push_back(clone);
@@ -379,6 +405,16 @@ void QslAllocatePass::runOnOperation() {
                     : 0.0;
       table[j].push_back({m->bits, error});
       measured[j].push_back(*m);
+      if (refine) {
+        cq::Matrix w;
+        cq::Mask keep;
+        if (failed(readCanonicalWeight(use, w, keep))) {
+          clone.erase();
+          return fail("could not read weight '" + names[j] +
+                      "' under candidate '" + c.text + "'");
+        }
+        approx[j].push_back(toStored(use, w));
+      }
     }
     clone.erase();
   }
@@ -409,6 +445,57 @@ void QslAllocatePass::runOnOperation() {
                               "candidates",
                               budgetBits.getValue(), range));
   cq::Allocation alloc = cq::allocateBits(table, budget);
+  cq::RefineTrace trace;
+  std::vector<std::string> seedNames;
+  if (refine) {
+    EndToEndRequest request;
+    request.module = module;
+    request.varied = selected;
+    request.inputs = refineFiles;
+    auto evaluator = (*getEndToEndEvaluatorFactory())(request);
+    if (!evaluator)
+      return fail(llvm::toString(evaluator.takeError()));
+    // Seeds: the knapsack's answer and the most expensive uniform
+    // candidates that fit (a cheaper uniform one is rarely fitter).
+    std::vector<std::vector<int>> seeds = {alloc.choice};
+    seedNames.push_back("knapsack");
+    std::vector<std::pair<double, int>> fitting;
+    for (size_t ci = 0; ci < cands.size(); ++ci) {
+      double bits = 0;
+      for (size_t j = 0; j < n; ++j)
+        bits += table[j][ci].bits;
+      if (bits <= budget)
+        fitting.push_back({-bits, int(ci)});
+    }
+    llvm::sort(fitting);
+    for (size_t f = 0; f < fitting.size() && f < 3; ++f) {
+      seeds.push_back(std::vector<int>(n, fitting[f].second));
+      seedNames.push_back("uniform " + cands[fitting[f].second].text);
+    }
+    std::string scoreError;
+    auto fitness = [&](const std::vector<int> &choice) -> std::optional<double> {
+      std::vector<const float *> weights;
+      for (size_t j = 0; j < n; ++j)
+        weights.push_back(approx[j][choice[j]].data());
+      llvm::Expected<double> f = (*evaluator)->score(weights);
+      if (!f) {
+        scoreError = llvm::toString(f.takeError());
+        return std::nullopt;
+      }
+      return *f;
+    };
+    cq::RefineOptions opts;
+    opts.generations = int(refineGenerations);
+    opts.offspring = int(refineOffspring);
+    opts.seed = refineSeed;
+    std::optional<cq::Allocation> refined =
+        cq::refineAllocation(table, budget, seeds, fitness, opts, &trace);
+    if (!refined)
+      return fail(scoreError.empty() ? "the end-to-end search found no "
+                                       "allocation within the budget"
+                                     : scoreError);
+    alloc = cq::evaluateAllocation(table, refined->choice);
+  }
 
   // Apply: each candidate on exactly the weights that chose it.
   std::map<int, std::vector<std::string>> chosenBy;
@@ -451,6 +538,17 @@ void QslAllocatePass::runOnOperation() {
                       objective.getValue(), range);
   os << llvm::formatv("allocated: {0:F4} bits/parameter, error sum {1:E4}\n",
                       perParam(alloc.bits), alloc.error);
+  if (refine) {
+    for (size_t s = 0; s < seedNames.size(); ++s)
+      os << llvm::formatv("refine seed {0}: end-to-end error {1:E4}\n",
+                          seedNames[s], trace.seedFitness[s]);
+    os << llvm::formatv("refined from seed {0} over {1} generations ({2} "
+                        "evaluations, {3} improvements): end-to-end error "
+                        "{4:E4} -> {5:E4}\n",
+                        seedNames[trace.bestSeed], refineGenerations.getValue(),
+                        trace.evaluations, trace.improvements,
+                        trace.startFitness, trace.finalFitness);
+  }
   for (size_t ci = 0; ci < cands.size(); ++ci) {
     double bits = 0, error = 0;
     for (size_t j = 0; j < n; ++j) {

@@ -415,6 +415,25 @@ def QslAllocatePass : Pass<"qsl-allocate", "ModuleOp"> {
     ```
     qslc model.onnx --calibrate=calib/ --pipeline="qsl-allocate{budget-bits=3.5 report=-}"
     ```
+
+    The summed per-weight error ignores that errors compound through the
+    layers after a weight. With `refine-generations=G` the knapsack's
+    answer is refined end to end, in the spirit of EvoPress (Sieberling et
+    al., 2024; Compress/Refine.h): the model is compiled once with the
+    selected weights as inputs and run on calibration inputs
+    (`refine-inputs`, by default the files `qslc --calibrate` ran), and
+    an allocation's fitness is the mean relative squared error of the
+    model's outputs against the uncompressed model's. The search starts
+    from the fittest of the knapsack's answer and every uniform candidate
+    that fits the budget, and for `G` generations makes `refine-offspring`
+    children by moving a few weights one step along their candidates
+    (sorted by bits, dominated ones dropped), repairing the budget, and
+    keeps a child only when it is fitter. Only dense f32 MatMul/Gemm weights
+    in the entry function can be refined (not convolutions).
+
+    ```
+    qslc model.onnx --calibrate=calib/ --pipeline="qsl-allocate{budget-bits=3.5 refine-generations=20 report=-}"
+    ```
   }];
   let options = [
     Option<"budgetBits", "budget-bits", "double", /*default=*/"0.0",
@@ -443,6 +462,16 @@ def QslAllocatePass : Pass<"qsl-allocate", "ModuleOp"> {
            "Only weights of these ONNX op types, comma-separated">,
     Option<"minElements", "min-elements", "int64_t", /*default=*/"0",
            "Skip weights with fewer elements">,
+    Option<"refineGenerations", "refine-generations", "unsigned",
+           /*default=*/"0",
+           "Generations of the end-to-end search after the knapsack (0: none)">,
+    Option<"refineOffspring", "refine-offspring", "unsigned", /*default=*/"6",
+           "Children per generation of the end-to-end search">,
+    Option<"refineInputs", "refine-inputs", "std::string", /*default=*/"\"\"",
+           "Comma-separated .npz files or directories the end-to-end search "
+           "runs the model on (empty: those qslc --calibrate ran)">,
+    Option<"refineSeed", "refine-seed", "unsigned", /*default=*/"0",
+           "Random seed of the end-to-end search">,
   ];
   let dependentDialects = ["::mlir::qsl::QslDialect"];
 }
