@@ -189,10 +189,15 @@ LogicalResult qsl::buildCompressPipeline(
     // than absolute output errors (docs/compression/allocation.md).
     alloc.objective =
         options.dataAware ? "relative-output-error" : "weight-error";
+    alloc.refineGenerations = options.refineGenerations;
     copySelection(alloc, options);
     pm.addPass(createQslAllocatePass(alloc));
     return success();
   }
+  if (options.refineGenerations)
+    return errorHandler("qsl-compress-pipeline: refine applies to the "
+                        "auto-<bits>bit presets only, not '" +
+                        options.preset + "'");
   Recipe recipe;
   if (std::string error = parseRecipe(options.preset, recipe); !error.empty())
     return errorHandler("qsl-compress-pipeline: " + error +
@@ -266,6 +271,11 @@ struct CompressPipelineCLOptions
   Option<int64_t> minElements{*this, "min-elements",
                               llvm::cl::desc("Skip weights with fewer elements"),
                               llvm::cl::init(0)};
+  Option<unsigned> refine{
+      *this, "refine",
+      llvm::cl::desc("auto-<bits>bit: generations of qsl-allocate's end-to-end "
+                     "search on the calibration inputs (0: none)"),
+      llvm::cl::init(0)};
 };
 } // namespace
 
@@ -287,6 +297,7 @@ static void registerCompressPipeline() {
         options.include = parsed.include.getValue();
         options.exclude = parsed.exclude.getValue();
         options.minElements = parsed.minElements.getValue();
+        options.refineGenerations = parsed.refine.getValue();
         return qsl::buildCompressPipeline(pm, options, errorHandler);
       },
       [](llvm::function_ref<void(const detail::PassOptions &)> handler) {

@@ -54,6 +54,10 @@
 // NOINPUTS: error: qsl-allocate: refine-generations needs inputs to run the model on: give refine-inputs=FILE.npz,... or compile with qslc --calibrate=INPUTS
 // RUN: not qsl-opt %s --qsl-allocate="budget-bits=7 objective=weight-error candidates=w2,w8 refine-generations=2 refine-inputs=%t-missing.npz" 2>&1 | FileCheck %s --check-prefix=MISSING
 // MISSING: error: qsl-allocate: end-to-end evaluation: {{.*}}-missing.npz
+// RUN: not qsl-opt %s --qsl-compress-pipeline="preset=w4g128 refine=5" 2>&1 | FileCheck %s --check-prefix=REFINEPRESET
+// REFINEPRESET: error: qsl-compress-pipeline: refine applies to the auto-<bits>bit presets only, not 'w4g128'
+// RUN: not qsl-opt %s --qsl-compress-pipeline="preset=auto-7bit refine=5" 2>&1 | FileCheck %s --check-prefix=REFINEAUTO
+// REFINEAUTO: error: qsl-allocate: refine-generations needs inputs to run the model on
 // Nothing selected: a warning, the module is unchanged.
 // RUN: qsl-opt %s --qsl-allocate="budget-bits=4 include=nothing" 2>&1 | FileCheck %s --check-prefix=NONE
 // NONE: warning: qsl-allocate: no dense weight matches the selection; nothing was compressed

@@ -18,7 +18,10 @@ files of ||y - y_fp32||² / ||y_fp32||²):
 * the error the pass reports for its answer equals the one recomputed by
   onnxruntime (relative 1e-3: f32 accumulation order differs);
 * refine-inputs given explicitly gives the same answer as the recorded
-  calibration files; bad refine options are errors (allocate-invalid.mlir).
+  calibration files; bad refine options are errors (allocate-invalid.mlir);
+* the auto-3bit preset with refine= stays within 3 bits and beats the
+  uniform w2g32 (its most expensive fitting default candidate, 2.56 bits)
+  end to end.
 """
 import os
 import re
@@ -103,6 +106,16 @@ for tag, extra in (("refined", f" refine-generations=15 report={out}/refined.txt
     for k, (ubits, uerr) in sorted(uniform.items()):
         if ubits <= budget:
             c.check(e2e <= uerr * (1 + 1e-6), f"{tag}: end-to-end {e2e:.4e} <= uniform {k} {uerr:.4e}")
+
+# The auto-<bits>bit preset with refine=: the default candidates and settings.
+_, weights, report = compress_and_run(dense, x, out, "auto3", "qsl-compress-pipeline{preset=auto-3bit data-aware "
+                                      "refine=10}", calib)
+bits, e2e = report["totals"]["compressed_bits_per_parameter"], end_to_end(weights, "auto3")
+print(f"auto-3bit refine=10: {bits:.4f} bits, end-to-end {e2e:.4e}")
+c.check(bits <= 3.0 + 1e-9, f"auto-3bit refine=10: {bits:.4f} bits/parameter <= 3")
+_, weights, _ = compress_and_run(dense, x, out, "uniform-w2g32", "qsl-quantize{bits=2 group=32 method=gptq}", calib)
+u = end_to_end(weights, "uniform-w2g32")
+c.check(e2e <= u * (1 + 1e-6), f"auto-3bit refine=10: end-to-end {e2e:.4e} <= uniform w2g32 (2.56 bits) {u:.4e}")
 
 refined = results["refined"][1]
 c.check(refined < 0.9 * knap, f"refinement lowers the knapsack's end-to-end error by > 10% ({refined:.4e} vs {knap:.4e})")

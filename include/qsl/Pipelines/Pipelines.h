@@ -46,6 +46,9 @@ struct CompressPipelineOptions {
   /// Passed to every step: weight name regexes and a size threshold.
   std::string include, exclude;
   int64_t minElements = 0;
+  /// auto-<bits>bit: generations of qsl-allocate's end-to-end refinement
+  /// (refine-generations); an error with any other preset.
+  unsigned refineGenerations = 0;
 };
 
 /// Examples of presets, in documentation order (every recipe of the
