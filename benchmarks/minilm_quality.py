@@ -101,6 +101,11 @@ QSL_PIPELINES = {
     "alloc-rel-4.16": "qsl-allocate{budget-bits=4.1562 range=mse damp=0.1 objective=relative-output-error}",
     "alloc-rel-no2-4.16": "qsl-allocate{budget-bits=4.1562 range=mse damp=0.1 objective=relative-output-error "
                           "candidates=w3g64,w3g128,w4g64,w4g128,w5g128,w6g128,w8}",
+    # The same with the end-to-end refinement (EvoPress-style search).
+    "alloc-e2e-3.15": "qsl-allocate{budget-bits=3.1484 range=mse damp=0.1 objective=relative-output-error "
+                      "refine-generations=20}",
+    "alloc-e2e-4.16": "qsl-allocate{budget-bits=4.1562 range=mse damp=0.1 objective=relative-output-error "
+                      "refine-generations=20}",
     "auto-3bit": "qsl-compress-pipeline{preset=auto-3bit data-aware}",
     "auto-3.5bit": "qsl-compress-pipeline{preset=auto-3.5bit data-aware}",
     "auto-4.5bit": "qsl-compress-pipeline{preset=auto-4.5bit data-aware}",
@@ -636,6 +641,10 @@ def main():
              QSL_PIPELINES["alloc-rel-4.16"], qsl_row("alloc-rel-4.16")),
             ("allocated (relative error, no 2-bit), int4 g128 size", None, "qsl-alloc-rel-no2-4.16", "QSL",
              QSL_PIPELINES["alloc-rel-no2-4.16"], qsl_row("alloc-rel-no2-4.16")),
+            ("allocated + end-to-end refinement, int3 g128 size", None, "qsl-alloc-e2e-3.15", "QSL",
+             QSL_PIPELINES["alloc-e2e-3.15"], qsl_row("alloc-e2e-3.15")),
+            ("allocated + end-to-end refinement, int4 g128 size", None, "qsl-alloc-e2e-4.16", "QSL",
+             QSL_PIPELINES["alloc-e2e-4.16"], qsl_row("alloc-e2e-4.16")),
             ("allocated, auto-3bit", None, "qsl-auto-3bit", "QSL", QSL_PIPELINES["auto-3bit"],
              qsl_row("auto-3bit")),
             ("allocated, auto-3.5bit", None, "qsl-auto-3.5bit", "QSL", QSL_PIPELINES["auto-3.5bit"],
