@@ -101,10 +101,13 @@ QSL_PIPELINES = {
     "alloc-rel-4.16": "qsl-allocate{budget-bits=4.1562 range=mse damp=0.1 objective=relative-output-error}",
     "alloc-rel-no2-4.16": "qsl-allocate{budget-bits=4.1562 range=mse damp=0.1 objective=relative-output-error "
                           "candidates=w3g64,w3g128,w4g64,w4g128,w5g128,w6g128,w8}",
-    # The same with the end-to-end refinement (EvoPress-style search).
-    "alloc-e2e-3.15": "qsl-allocate{budget-bits=3.1484 range=mse damp=0.1 objective=relative-output-error "
+    # The same with the end-to-end refinement (EvoPress-style search), at
+    # exactly the uniform rows' sizes (3 + (16 + 3) / 128 bits: an f16 scale
+    # and a 3-bit zero point per group of 128; 4 + 20 / 128), so that the
+    # uniform settings themselves fit and are among the search's seeds.
+    "alloc-e2e-3.15": "qsl-allocate{budget-bits=3.1484375 range=mse damp=0.1 objective=relative-output-error "
                       "refine-generations=20}",
-    "alloc-e2e-4.16": "qsl-allocate{budget-bits=4.1562 range=mse damp=0.1 objective=relative-output-error "
+    "alloc-e2e-4.16": "qsl-allocate{budget-bits=4.15625 range=mse damp=0.1 objective=relative-output-error "
                       "refine-generations=20}",
     "auto-3bit": "qsl-compress-pipeline{preset=auto-3bit data-aware}",
     "auto-3.5bit": "qsl-compress-pipeline{preset=auto-3.5bit data-aware}",

@@ -56,6 +56,7 @@ private:
   std::vector<std::vector<std::vector<float>>> reference;
   std::vector<HostTensor> scratch; // output buffers, reused
   std::vector<std::vector<float>> original;
+  std::vector<bool> compared; // per output: part of the score
   size_t numGraphInputs = 0;
   llvm::Expected<double> run(ArrayRef<const float *> weights, bool record);
 };
@@ -168,9 +169,27 @@ JitEvaluator::create(const EndToEndRequest &request,
     t.bytes.assign(t.numElements() * ::qsl::runtime::byteWidth(sig.dtype), 0);
     result->scratch.push_back(std::move(t));
   }
-  if (llvm::none_of(result->model->outputs(), [](const TensorSignature &s) {
-        return s.dtype == DType::F32;
-      }))
+  const auto &outSigs = result->model->outputs();
+  for (const std::string &name : request.outputs) {
+    auto it = llvm::find_if(outSigs, [&](const TensorSignature &s) {
+      return s.name == name;
+    });
+    if (it == outSigs.end()) {
+      std::string names;
+      for (const TensorSignature &s : outSigs)
+        names += (names.empty() ? "" : ", ") + s.name;
+      return makeError("the model has no output '" + name + "' (it has " +
+                       names + ")");
+    }
+    if (it->dtype != DType::F32)
+      return makeError("output '" + name + "' is " + it->describe() +
+                       ", not f32");
+  }
+  for (const TensorSignature &s : outSigs)
+    result->compared.push_back(
+        s.dtype == DType::F32 &&
+        (request.outputs.empty() || llvm::is_contained(request.outputs, s.name)));
+  if (llvm::none_of(result->compared, [](bool c) { return c; }))
     return makeError("the model has no f32 output to compare");
   std::vector<const float *> originals;
   for (const auto &w : result->original)
@@ -201,7 +220,7 @@ llvm::Expected<double> JitEvaluator::run(ArrayRef<const float *> weights,
     if (record)
       reference.emplace_back();
     for (size_t o = 0; o < scratch.size(); ++o) {
-      if (scratch[o].dtype != DType::F32) {
+      if (!compared[o]) {
         if (record)
           reference[s].emplace_back();
         continue;

@@ -19,6 +19,8 @@ files of ||y - y_fp32||² / ||y_fp32||²):
   onnxruntime (relative 1e-3: f32 accumulation order differs);
 * refine-inputs given explicitly gives the same answer as the recorded
   calibration files; bad refine options are errors (allocate-invalid.mlir);
+* refine-outputs naming the only output changes nothing, naming a missing
+  one is an error listing the outputs;
 * the auto-3bit preset with refine= stays within 3 bits and beats the
   uniform w2g32 (its most expensive fitting default candidate, 2.56 bits)
   end to end.
@@ -117,10 +119,22 @@ _, weights, _ = compress_and_run(dense, x, out, "uniform-w2g32", "qsl-quantize{b
 u = end_to_end(weights, "uniform-w2g32")
 c.check(e2e <= u * (1 + 1e-6), f"auto-3bit refine=10: end-to-end {e2e:.4e} <= uniform w2g32 (2.56 bits) {u:.4e}")
 
+# refine-outputs naming an output the model lacks: an error naming those it has.
+try:
+    compress_and_run(dense, x, out, "badout", base + " refine-generations=2 refine-outputs=logits}", calib)
+    c.check(False, "refine-outputs=logits fails")
+except RuntimeError as e:
+    c.check("the model has no output 'logits' (it has y)" in str(e),
+            "refine-outputs=logits: error names the outputs the model has")
+# refine-outputs=y: the same as the default here (y is the only output).
+_, weights, _ = compress_and_run(dense, x, out, "named", base + " refine-generations=15 refine-outputs=y}", calib)
+
 refined = results["refined"][1]
 c.check(refined < 0.9 * knap, f"refinement lowers the knapsack's end-to-end error by > 10% ({refined:.4e} vs {knap:.4e})")
 c.check(all(np.array_equal(results["refined"][0][k], results["explicit"][0][k]) for k in original),
         "refine-inputs=<the calibration files> gives the same weights")
+c.check(all(np.array_equal(results["refined"][0][k], weights[k]) for k in original),
+        "refine-outputs=y (the only output) gives the same weights")
 text = open(os.path.join(out, "refined.txt")).read()
 m = re.search(r"end-to-end error \S+ -> (\S+)", text)
 c.check(m is not None, "the report states the refined end-to-end error")

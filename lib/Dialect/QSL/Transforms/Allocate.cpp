@@ -452,6 +452,10 @@ void QslAllocatePass::runOnOperation() {
     request.module = module;
     request.varied = selected;
     request.inputs = refineFiles;
+    SmallVector<StringRef> outputNames;
+    StringRef(refineOutputs).split(outputNames, ',', -1, /*KeepEmpty=*/false);
+    for (StringRef o : outputNames)
+      request.outputs.push_back(o.trim().str());
     auto evaluator = (*getEndToEndEvaluatorFactory())(request);
     if (!evaluator)
       return fail(llvm::toString(evaluator.takeError()));

@@ -27,7 +27,7 @@ namespace qsl {
 class EndToEndEvaluator {
 public:
   virtual ~EndToEndEvaluator() = default;
-  /// The mean, over calibration input sets and float outputs, of
+  /// The mean, over calibration input sets and compared f32 outputs, of
   /// ‖y − y_ref‖² / ‖y_ref‖², where y_ref are the outputs of the model as
   /// it was given and y those with the varied weights set to `weights`
   /// (one f32 buffer per varied weight, in the stored layout and shape of
@@ -46,6 +46,8 @@ struct EndToEndRequest {
   std::vector<size_t> varied;
   /// .npz files (or directories of them), one set of graph inputs each.
   std::vector<std::string> inputs;
+  /// The graph outputs the score compares (all f32 outputs when empty).
+  std::vector<std::string> outputs;
 };
 
 using EndToEndEvaluatorFactory =

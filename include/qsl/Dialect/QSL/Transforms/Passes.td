@@ -423,7 +423,8 @@ def QslAllocatePass : Pass<"qsl-allocate", "ModuleOp"> {
     selected weights as inputs and run on calibration inputs
     (`refine-inputs`, by default the files `qslc --calibrate` ran), and
     an allocation's fitness is the mean relative squared error of the
-    model's outputs against the uncompressed model's. The search starts
+    model's outputs (all f32 outputs, or those `refine-outputs` names)
+    against the uncompressed model's. The search starts
     from the fittest of the knapsack's answer and every uniform candidate
     that fits the budget, and for `G` generations makes `refine-offspring`
     children by moving a few weights one step along their candidates
@@ -472,6 +473,10 @@ def QslAllocatePass : Pass<"qsl-allocate", "ModuleOp"> {
            "runs the model on (empty: those qslc --calibrate ran)">,
     Option<"refineSeed", "refine-seed", "unsigned", /*default=*/"0",
            "Random seed of the end-to-end search">,
+    Option<"refineOutputs", "refine-outputs", "std::string",
+           /*default=*/"\"\"",
+           "Comma-separated graph outputs the end-to-end search compares "
+           "(empty: every f32 output)">,
   ];
   let dependentDialects = ["::mlir::qsl::QslDialect"];
 }
