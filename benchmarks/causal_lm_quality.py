@@ -47,6 +47,8 @@ root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(root, "benchmarks", "causal_lm"))
 import data  # noqa: E402
 from model import numpy_nll  # noqa: E402
+sys.path.insert(0, os.path.join(root, "benchmarks"))
+from curve_points import needs_calibration  # noqa: E402
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--quick", action="store_true", help="2 eval batches (4096 tokens)")
@@ -111,11 +113,6 @@ assert {k for _, k in STRUCTURED_SETTINGS} <= set(BASE_PIPELINES), sorted(BASE_P
 
 def selected(key):
     return not args.only or any(name in key for name in args.only)
-
-
-def needs_calibration(pipeline):
-    return any(m in pipeline for m in ("gptq", "wanda", "sparsegpt", "awq", "prune-structured", "whitened",
-                                       "eora", "lqer", "qsl-outliers", "qsl-allocate", "data-aware=true"))
 
 
 # --- Model and data ---------------------------------------------------------------

@@ -12,6 +12,15 @@ plain option dicts into NNCF's objects.
 GPTQ = "method=gptq range=mse damp=0.1"
 
 
+def needs_calibration(pipeline):
+    """Whether a QSL pipeline has a data-aware method, so that qslc needs
+    --calibrate (the others compile without it, which only saves time).
+    Shared by minilm_quality.py and causal_lm_quality.py."""
+    return any(m in pipeline for m in ("gptq", "wanda", "sparsegpt", "awq", "prune-structured", "whitened",
+                                       "eora", "lqer", "qsl-outliers", "qsl-allocate", "data-aware",
+                                       "squeezellm"))
+
+
 def _gptq(bits, group):
     return f"qsl-quantize{{bits={bits} group={group} {GPTQ}}}"
 

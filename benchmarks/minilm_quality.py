@@ -49,6 +49,7 @@ from onnx import TensorProto, helper, numpy_helper
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(root, "models", "minilm"))
 from build_onnx import build, tokenize  # noqa: E402
+from curve_points import needs_calibration  # noqa: E402
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--quick", action="store_true", help="64 eval sentences, small GPTQ timing")
@@ -416,14 +417,6 @@ def run_qsl(model_path, pipeline, calib_npz_paths, eval_npz_paths, report_path=N
             timings["compile_s"] = compiled - start
             timings["run_s"] = time.perf_counter() - compiled
         return np.concatenate(outs)
-
-
-def needs_calibration(pipeline):
-    """Whether a QSL pipeline has a data-aware method (the others compile
-    without --calibrate, which would only cost time)."""
-    return any(m in pipeline for m in ("gptq", "wanda", "sparsegpt", "awq", "prune-structured", "whitened",
-                                       "eora", "lqer", "qsl-outliers", "qsl-allocate", "data-aware",
-                                       "squeezellm"))
 
 
 def read_qsl_report(path):
