@@ -47,17 +47,19 @@ def QslLowerToLinalgPass : Pass<"qsl-lower-to-linalg", "ModuleOp"> {
 }
 
 def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
-  let summary = "Weight-only quantized qsl.matmul becomes a GPU GEMV kernel "
-                "that dequantizes inside the K loop";
+  let summary = "Weight-only quantized qsl.matmul becomes a GPU kernel that "
+                "dequantizes inside the K loop (GEMV, or tensor-core GEMM)";
   let description = [{
     Rewrites every `qsl.matmul` whose weight is a `qsl.constant` with only a
     `quant` facet (2, 4 or 8 bits, group-wise or per-channel scales,
     symmetric or asymmetric, groups along the reduction axis: `axis = 0`
     for `[K, N]` weights, `axis = 1` with `transpose_w`) and whose input has
-    a static shape with at most `max-batch` rows into a `gpu.func` in the
-    `gpu.module @qsl_kernels` and a `gpu.launch_func` on the host.
+    a static shape into a `gpu.func` in the `gpu.module @qsl_kernels` and a
+    `gpu.launch_func` on the host. Inputs of at most `max-batch` rows get the
+    GEMV kernel, larger ones the tensor-core GEMM (unless
+    `tensor-cores=false`, which leaves them on the CPU path).
 
-    The kernel is the bandwidth-bound path for batch 1–8: one warp per
+    The GEMV is the bandwidth-bound path for batch 1–8: one warp per
     output column, `warps` columns per block. The codes are repacked at
     compile time into `[N, W]` 32-bit words (`W = ceil(K / (32 / bits))`,
     each row word-aligned, see docs/codegen/gpu.md); each lane loads whole
@@ -66,6 +68,16 @@ def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
     partial sums with `gpu.shuffle xor`. No dense weight exists in global
     memory. K that is not a multiple of the codes per word and N that is
     not a multiple of `warps` are guarded.
+
+    The GEMM (`qsl_gemm_<i>`) is the compute-bound path: `nvgpu.mma.sync`
+    m16n8k16 with f16 operands and f32 accumulators (sm_80 and later). Each
+    warp owns a 16 x 32 output tile (four 8-column n-tiles) and walks K in
+    steps of 16; every lane loads its 8 activation values of the A fragment
+    (converted to f16) and dequantizes its 4 values of each B fragment
+    straight from the code words into registers, so again no dense weight
+    exists in any memory. M, N and K that are not multiples of the tile
+    (16, 32 * `warps`, 16) are guarded; fragments are zero outside. The grid
+    is `ceil(N / (32 * warps))` x `ceil(M / 16)` blocks.
 
     The host side moves the activations in with `bufferization.to_buffer`,
     copies operands to device memory (`gpu.alloc`/`gpu.memcpy`), launches
@@ -81,6 +93,9 @@ def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
            "Warps (output columns) per thread block">,
     Option<"maxBatch", "max-batch", "int64_t", "8",
            "Largest number of activation rows the GEMV kernel takes">,
+    Option<"tensorCores", "tensor-cores", "bool", "true",
+           "Inputs of more than max-batch rows use the mma.sync GEMM "
+           "(false: they stay on the CPU path)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
@@ -89,7 +104,9 @@ def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
     "::mlir::gpu::GPUDialect",
     "::mlir::math::MathDialect",
     "::mlir::memref::MemRefDialect",
+    "::mlir::nvgpu::NVGPUDialect",
     "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
   ];
 }
 

@@ -3,6 +3,7 @@
 #include "qsl/Conversion/Passes.h"
 
 #include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
+#include "mlir/Conversion/NVGPUToNVVM/NVGPUToNVVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
@@ -19,6 +20,7 @@ void mlir::qsl::buildGpuPipeline(OpPassManager &pm,
   QslLowerToGpuPassOptions lower;
   lower.warps = options.warps;
   lower.maxBatch = options.maxBatch;
+  lower.tensorCores = options.tensorCores;
   pm.addPass(createQslLowerToGpuPass(lower));
 
   GpuNVVMAttachTargetOptions target;
@@ -29,6 +31,8 @@ void mlir::qsl::buildGpuPipeline(OpPassManager &pm,
   pm.addPass(createGpuNVVMAttachTarget(target));
 
   OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  // nvgpu.mma.sync of the tensor-core GEMM -> nvvm.mma.sync.
+  kernels.addPass(createConvertNVGPUToNVVMPass());
   kernels.addPass(createSCFToControlFlowPass());
   kernels.addPass(createConvertGpuOpsToNVVMOps());
   kernels.addPass(createCanonicalizerPass());
@@ -64,6 +68,10 @@ struct GpuPipelineCLOptions
       *this, "max-batch",
       llvm::cl::desc("Largest batch the GEMV kernel takes"),
       llvm::cl::init(8)};
+  PassOptions::Option<bool> tensorCores{
+      *this, "tensor-cores",
+      llvm::cl::desc("Larger batches use the mma.sync GEMM (false: CPU)"),
+      llvm::cl::init(true)};
 };
 } // namespace
 
@@ -78,6 +86,7 @@ void mlir::qsl::registerGpuPipeline() {
         options.format = cl.format;
         options.warps = cl.warps;
         options.maxBatch = cl.maxBatch;
+        options.tensorCores = cl.tensorCores;
         buildGpuPipeline(pm, options);
       });
 }

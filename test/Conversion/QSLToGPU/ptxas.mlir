@@ -7,5 +7,12 @@
 // RUN: qsl-opt %S/Inputs/kernels.mlir --qsl-gpu-pipeline="chip=sm_80 format=isa" \
 // RUN:   | %python %S/Inputs/extract_ptx.py > %t80.ptx
 // RUN: %ptxas -arch=sm_80 %t80.ptx -o %t80.cubin
+// The tensor-core GEMM (mma.sync) for both chips.
+// RUN: qsl-opt %S/Inputs/gemm.mlir --qsl-gpu-pipeline="chip=sm_90 format=isa" \
+// RUN:   | %python %S/Inputs/extract_ptx.py > %tg90.ptx
+// RUN: %ptxas -arch=sm_90 %tg90.ptx -o %tg90.cubin
+// RUN: qsl-opt %S/Inputs/gemm.mlir --qsl-gpu-pipeline="chip=sm_80 format=isa" \
+// RUN:   | %python %S/Inputs/extract_ptx.py > %tg80.ptx
+// RUN: %ptxas -arch=sm_80 %tg80.ptx -o %tg80.cubin
 // RUN: env PATH=$(dirname %ptxas):%PATH% qsl-opt %S/Inputs/kernels.mlir --qsl-gpu-pipeline="chip=sm_90 format=bin" | FileCheck %s
 // CHECK: gpu.binary @qsl_kernels [#gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">, properties = {{.*}}, bin = "

@@ -1,4 +1,4 @@
-// RUN: qsl-opt %s --qsl-lower-to-gpu="max-batch=4" -split-input-file -verify-diagnostics
+// RUN: qsl-opt %s --qsl-lower-to-gpu="max-batch=4 tensor-cores=false" -split-input-file -verify-diagnostics
 
 // Matmuls the GEMV kernel does not cover stay on the CPU path with a remark.
 #q = #qsl.encoding<quant = <bits = 3, axis = 1, scale = f32>>
@@ -23,7 +23,7 @@ func.func @three_bit_const(%x: tensor<1x8xf32>) -> tensor<1x4xf32> {
 #q = #qsl.encoding<quant = <bits = 4, axis = 1, scale = f32>>
 func.func @batch(%x: tensor<5x8xf32>) -> tensor<5x4xf32> {
   %w = qsl.constant values(dense<1> : tensor<4x8xi4>) scales(dense<1.0> : tensor<4x1xf32>) : tensor<4x8xf32, #q>
-  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: batch 5 exceeds max-batch}}
+  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: batch 5 exceeds max-batch and tensor-cores=false}}
   %y = qsl.matmul %x, %w transpose_w : tensor<5x8xf32>, tensor<4x8xf32, #q> -> tensor<5x4xf32>
   return %y : tensor<5x4xf32>
 }

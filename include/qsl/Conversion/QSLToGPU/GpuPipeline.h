@@ -18,6 +18,8 @@ struct GpuPipelineOptions {
   GpuBinaryFormat format = GpuBinaryFormat::isa;
   int64_t warps = 4;
   int64_t maxBatch = 8;
+  /// Batches above maxBatch use the mma.sync GEMM (else stay on the CPU).
+  bool tensorCores = true;
 };
 
 /// qsl-lower-to-gpu, then the kernels through NVVM to a gpu.binary

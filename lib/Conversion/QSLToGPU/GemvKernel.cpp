@@ -1,0 +1,187 @@
+//===- GemvKernel.cpp - The bandwidth-bound dequantizing GEMV ---------===//
+//
+// Batch 1-8: one warp per output column; each lane loads whole 32-bit code
+// words, unpacks and dequantizes them in registers, multiplies with every
+// batch row, and the warp reduces with gpu.shuffle xor.
+//
+//===----------------------------------------------------------------------===//
+#include "Kernels.h"
+
+#include "qsl/Compress/GpuLayout.h"
+
+namespace mlir {
+namespace qsl {
+namespace gpu_kernels {
+
+std::string substitute(std::string text,
+                       const std::map<std::string, std::string> &vars) {
+  for (const auto &[name, value] : vars) {
+    std::string token = "@@" + name + "@@";
+    for (size_t pos = text.find(token); pos != std::string::npos;
+         pos = text.find(token, pos + value.size()))
+      text.replace(pos, token.size(), value);
+  }
+  return text;
+}
+
+std::string typeName(Type t) { return t.isF16() ? "f16" : "f32"; }
+
+/// The MLIR text of the kernel `name` (a gpu.module holding one gpu.func).
+std::string buildGemvKernelText(llvm::StringRef name, const KernelShape &s) {
+  int64_t perWord = 32 / s.bits;
+  int64_t words = ::qsl::compress::gpuWordsPerRow(s.k, s.bits);
+  std::map<std::string, std::string> v = {
+      {"NAME", name.str()},
+      {"M", std::to_string(s.m)},
+      {"N", std::to_string(s.n)},
+      {"K", std::to_string(s.k)},
+      {"W", std::to_string(words)},
+      {"G", std::to_string(s.groups)},
+      {"GL", std::to_string(s.groupLen)},
+      {"CPW", std::to_string(perWord)},
+      {"BITS", std::to_string(s.bits)},
+      {"SHL", std::to_string(32 - s.bits)},
+      {"MASK", std::to_string((1u << s.bits) - 1u)},
+      {"WARPS", std::to_string(s.warps)},
+      {"THREADS", std::to_string(32 * s.warps)},
+      {"TI", typeName(s.inType)},
+      {"TO", typeName(s.outType)},
+  };
+
+  // Scale (and zero) of the group: once per word when a word never straddles
+  // two groups, else per element.
+  std::string groupLoad = R"(
+          %g = arith.divui %@@KE@@, %cGL : index
+          %s = memref.load %scales[%n, %g] : memref<@@N@@x@@G@@xf32>)";
+  if (!s.symmetric)
+    groupLoad += R"(
+          %z = memref.load %zeros[%n, %g] : memref<@@N@@x@@G@@xf32>)";
+  bool perWordGroup = s.groupLen % perWord == 0;
+  std::string wordGroup =
+      perWordGroup ? substitute(groupLoad, {{"KE", "k0"}}) : "";
+  std::string elemGroup =
+      perWordGroup ? "" : substitute(groupLoad, {{"KE", "k"}});
+
+  // Code -> float: symmetric codes are sign-extended from `bits` bits.
+  std::string decode =
+      s.symmetric ? R"(
+              %qs = arith.shli %q, %cSHL : i32
+              %qx = arith.shrsi %qs, %cSHL : i32
+              %qf = arith.sitofp %qx : i32 to f32
+              %wv = arith.mulf %qf, %s : f32)"
+                  : R"(
+              %qf = arith.uitofp %q : i32 to f32
+              %d = arith.subf %qf, %z : f32
+              %wv = arith.mulf %d, %s : f32)";
+  std::string loadX = s.inType.isF16() ? R"(
+                %xh = memref.load %x[%m, %k] : memref<@@M@@x@@K@@xf16>
+                %xv = arith.extf %xh : f16 to f32)"
+                                       : R"(
+                %xv = memref.load %x[%m, %k] : memref<@@M@@x@@K@@xf32>)";
+  std::string storeY = s.outType.isF16() ? R"(
+          %yh = arith.truncf %a5 : f32 to f16
+          memref.store %yh, %y[%m, %n] : memref<@@M@@x@@N@@xf16>)"
+                                         : R"(
+          memref.store %a5, %y[%m, %n] : memref<@@M@@x@@N@@xf32>)";
+
+  // The element loop of one word, guarded only when K leaves a partial word.
+  std::string element = R"(
+              %ji = arith.index_cast %j : index to i32
+              %sh = arith.muli %ji, %cBITS : i32
+              %t = arith.shrui %word, %sh : i32
+              %q = arith.andi %t, %cMASK : i32)" +
+                        elemGroup + decode + R"(
+              scf.for %m = %c0 to %cM step %c1 {)" +
+                        loadX + R"(
+                %a = memref.load %acc[%m] : memref<@@M@@xf32, #gpu.address_space<private>>
+                %xw = arith.mulf %xv, %wv : f32
+                %p = arith.addf %a, %xw : f32
+                memref.store %p, %acc[%m] : memref<@@M@@xf32, #gpu.address_space<private>>
+              })";
+  if (s.k % perWord != 0)
+    element = R"(
+            %kin = arith.cmpi ult, %k, %cK : index
+            scf.if %kin {)" +
+              element + R"(
+            })";
+
+  std::string zerosArg =
+      s.symmetric ? "" : ", %zeros: memref<@@N@@x@@G@@xf32>";
+  std::string text = R"(
+module {
+  gpu.module @qsl_kernels {
+    gpu.func @@@NAME@@(%x: memref<@@M@@x@@K@@x@@TI@@>, %codes: memref<@@N@@x@@W@@xi32>,
+        %scales: memref<@@N@@x@@G@@xf32>)" +
+                     zerosArg + R"(, %y: memref<@@M@@x@@N@@x@@TO@@>)
+        kernel attributes {known_block_size = array<i32: @@THREADS@@, 1, 1>} {
+      %c0 = arith.constant 0 : index
+      %c1 = arith.constant 1 : index
+      %c32 = arith.constant 32 : index
+      %cM = arith.constant @@M@@ : index
+      %cN = arith.constant @@N@@ : index
+      %cK = arith.constant @@K@@ : index
+      %cW = arith.constant @@W@@ : index
+      %cCPW = arith.constant @@CPW@@ : index
+      %cGL = arith.constant @@GL@@ : index
+      %cWARPS = arith.constant @@WARPS@@ : index
+      %cBITS = arith.constant @@BITS@@ : i32
+      %cSHL = arith.constant @@SHL@@ : i32
+      %cMASK = arith.constant @@MASK@@ : i32
+      %zero = arith.constant 0.0 : f32
+      %tid = gpu.thread_id x
+      %bid = gpu.block_id x
+      %lane = arith.remui %tid, %c32 : index
+      %warp = arith.divui %tid, %c32 : index
+      %nb = arith.muli %bid, %cWARPS : index
+      %n = arith.addi %nb, %warp : index
+      %acc = memref.alloca() : memref<@@M@@xf32, #gpu.address_space<private>>
+      scf.for %m = %c0 to %cM step %c1 {
+        memref.store %zero, %acc[%m] : memref<@@M@@xf32, #gpu.address_space<private>>
+      }
+      %inb = arith.cmpi ult, %n, %cN : index
+      scf.if %inb {
+        scf.for %w = %lane to %cW step %c32 {
+          %word = memref.load %codes[%n, %w] : memref<@@N@@x@@W@@xi32>
+          %k0 = arith.muli %w, %cCPW : index)" +
+                     wordGroup + R"(
+          scf.for %j = %c0 to %cCPW step %c1 {
+            %k = arith.addi %k0, %j : index)" +
+                     element + R"(
+          }
+        }
+      }
+      %o16 = arith.constant 16 : i32
+      %o8 = arith.constant 8 : i32
+      %o4 = arith.constant 4 : i32
+      %o2 = arith.constant 2 : i32
+      %o1 = arith.constant 1 : i32
+      %width = arith.constant 32 : i32
+      %lane0 = arith.cmpi eq, %lane, %c0 : index
+      %write = arith.andi %lane0, %inb : i1
+      scf.for %m = %c0 to %cM step %c1 {
+        %a = memref.load %acc[%m] : memref<@@M@@xf32, #gpu.address_space<private>>
+        %s1, %v1 = gpu.shuffle xor %a, %o16, %width : f32
+        %a1 = arith.addf %a, %s1 : f32
+        %s2, %v2 = gpu.shuffle xor %a1, %o8, %width : f32
+        %a2 = arith.addf %a1, %s2 : f32
+        %s3, %v3 = gpu.shuffle xor %a2, %o4, %width : f32
+        %a3 = arith.addf %a2, %s3 : f32
+        %s4, %v4 = gpu.shuffle xor %a3, %o2, %width : f32
+        %a4 = arith.addf %a3, %s4 : f32
+        %s5, %v5 = gpu.shuffle xor %a4, %o1, %width : f32
+        %a5 = arith.addf %a4, %s5 : f32
+        scf.if %write {)" +
+                     storeY + R"(
+        }
+      }
+      gpu.return
+    }
+  }
+}
+)";
+  return substitute(text, v);
+}
+
+} // namespace gpu_kernels
+} // namespace qsl
+} // namespace mlir

@@ -1,0 +1,346 @@
+//===- MmaKernel.cpp - Tensor-core GEMM on dequantized weight fragments ---===//
+//
+// Batch > max-batch: nvgpu.mma.sync m16n8k16, f16 operands, f32 accumulators.
+// One warp owns a 16 x kMmaColsPerWarp output tile and walks K in steps of
+// 16. Per step each lane
+//   * loads its 8 activation values of the A fragment (rows grp and grp + 8,
+//     columns 2*tig + {0, 1} and + 8, where grp = lane / 4, tig = lane % 4),
+//   * for every 8-column n-tile, dequantizes its 4 weight values of the B
+//     fragment (column grp, rows 2*tig + {0, 1} and + 8) straight from the
+//     code words: shift, mask, (q - z) * s, to f16,
+//   * issues one mma.sync per n-tile into loop-carried accumulators.
+// The accumulator layout (rows grp and grp + 8, columns 2*tig + {0, 1}) is
+// stored with M and N guards. These are the fragment layouts of the PTX ISA
+// for mma.m16n8k16 (.row.col), which nvgpu.mma.sync's vector<4x2xf16>,
+// vector<2x2xf16> and vector<2x2xf32> operands follow register by register.
+//
+// Bounds: K is walked up to the next multiple of 16 and both fragments are
+// zero past K (the weight side must not read past its row of words or its
+// scale groups); rows past M and columns past N load zero and store nothing.
+// The guards are emitted only where the static shape needs them.
+//
+//===----------------------------------------------------------------------===//
+#include "Kernels.h"
+
+#include "qsl/Compress/GpuLayout.h"
+
+#include <sstream>
+
+namespace mlir {
+namespace qsl {
+namespace gpu_kernels {
+
+namespace {
+
+/// Writes one kernel body with fresh SSA names.
+class Emitter {
+public:
+  explicit Emitter(const KernelShape &s) : s(s) {}
+
+  std::string fresh(const char *stem) {
+    return "%" + std::string(stem) + std::to_string(counter++);
+  }
+  std::ostringstream &line() {
+    os << std::string(indent, ' ');
+    return os;
+  }
+  /// Continues the current line.
+  std::ostringstream &raw() { return os; }
+  std::string str() const { return os.str(); }
+
+  /// `a && b` over i1 SSA names where either may be empty (= true).
+  std::string conj(const std::string &a, const std::string &b) {
+    if (a.empty())
+      return b;
+    if (b.empty())
+      return a;
+    std::string r = fresh("ok");
+    line() << r << " = arith.andi " << a << ", " << b << " : i1\n";
+    return r;
+  }
+  /// `i < bound` when the guard is needed, else "".
+  std::string below(const std::string &i, const char *bound, bool needed) {
+    if (!needed)
+      return "";
+    std::string r = fresh("in");
+    line() << r << " = arith.cmpi ult, " << i << ", " << bound << " : index\n";
+    return r;
+  }
+  std::string add(const std::string &a, const std::string &b) {
+    std::string r = fresh("i");
+    line() << r << " = arith.addi " << a << ", " << b << " : index\n";
+    return r;
+  }
+
+  /// An f16 value computed by `body` (which appends lines and returns its
+  /// result name) when `cond` holds, else 0.
+  template <typename Body>
+  std::string guarded(const std::string &cond, Body body) {
+    if (cond.empty())
+      return body();
+    std::string r = fresh("g");
+    line() << r << " = scf.if " << cond << " -> (f16) {\n";
+    indent += 2;
+    std::string v = body();
+    line() << "scf.yield " << v << " : f16\n";
+    indent -= 2;
+    line() << "} else {\n";
+    line() << "  scf.yield %zh : f16\n";
+    line() << "}\n";
+    return r;
+  }
+
+  /// x[row, k] as f16.
+  std::string loadActivation(const std::string &row, const std::string &k) {
+    std::string v = fresh("x");
+    line() << v << " = memref.load %x[" << row << ", " << k
+           << "] : memref<@@M@@x@@K@@x@@TI@@>\n";
+    if (s.inType.isF16())
+      return v;
+    std::string h = fresh("xh");
+    line() << h << " = arith.truncf " << v << " : f32 to f16\n";
+    return h;
+  }
+
+  /// The dequantized weight W[k, n] as f16, from the code words.
+  std::string dequantize(const std::string &n, const std::string &k) {
+    std::string w = fresh("w"), j = fresh("j"), word = fresh("word"),
+                ji = fresh("ji"), sh = fresh("sh"), t = fresh("t"),
+                q = fresh("q"), g = fresh("grp"), sc = fresh("s"),
+                qf = fresh("qf"), v = fresh("wv"), h = fresh("wh");
+    line() << w << " = arith.divui " << k << ", %cCPW : index\n";
+    line() << j << " = arith.remui " << k << ", %cCPW : index\n";
+    line() << word << " = memref.load %codes[" << n << ", " << w
+           << "] : memref<@@N@@x@@W@@xi32>\n";
+    line() << ji << " = arith.index_cast " << j << " : index to i32\n";
+    line() << sh << " = arith.muli " << ji << ", %cBITS : i32\n";
+    line() << t << " = arith.shrui " << word << ", " << sh << " : i32\n";
+    line() << q << " = arith.andi " << t << ", %cMASK : i32\n";
+    line() << g << " = arith.divui " << k << ", %cGL : index\n";
+    line() << sc << " = memref.load %scales[" << n << ", " << g
+           << "] : memref<@@N@@x@@G@@xf32>\n";
+    if (s.symmetric) {
+      std::string qs = fresh("qs"), qx = fresh("qx");
+      line() << qs << " = arith.shli " << q << ", %cSHL : i32\n";
+      line() << qx << " = arith.shrsi " << qs << ", %cSHL : i32\n";
+      line() << qf << " = arith.sitofp " << qx << " : i32 to f32\n";
+      line() << v << " = arith.mulf " << qf << ", " << sc << " : f32\n";
+    } else {
+      std::string z = fresh("z"), d = fresh("d");
+      line() << z << " = memref.load %zeros[" << n << ", " << g
+             << "] : memref<@@N@@x@@G@@xf32>\n";
+      line() << qf << " = arith.uitofp " << q << " : i32 to f32\n";
+      line() << d << " = arith.subf " << qf << ", " << z << " : f32\n";
+      line() << v << " = arith.mulf " << d << ", " << sc << " : f32\n";
+    }
+    line() << h << " = arith.truncf " << v << " : f32 to f16\n";
+    return h;
+  }
+
+  int indent = 6;
+
+private:
+  const KernelShape &s;
+  std::ostringstream os;
+  unsigned counter = 0;
+};
+
+} // namespace
+
+std::string buildMmaGemmKernelText(llvm::StringRef name,
+                                   const KernelShape &s) {
+  const int64_t perWord = 32 / s.bits;
+  const int64_t kPadded = (s.k + 15) / 16 * 16;
+  const bool guardM = s.m % 16 != 0;
+  const bool guardK = s.k % 16 != 0;
+  const bool guardN = s.n % (kMmaColsPerWarp * s.warps) != 0;
+
+  Emitter e(s);
+  // Prologue: lane coordinates within the fragments, the warp's tile.
+  e.line() << "%c0 = arith.constant 0 : index\n";
+  e.line() << "%c2 = arith.constant 2 : index\n";
+  e.line() << "%c4 = arith.constant 4 : index\n";
+  e.line() << "%c8 = arith.constant 8 : index\n";
+  e.line() << "%c16 = arith.constant 16 : index\n";
+  e.line() << "%c32 = arith.constant 32 : index\n";
+  e.line() << "%cM = arith.constant @@M@@ : index\n";
+  e.line() << "%cN = arith.constant @@N@@ : index\n";
+  e.line() << "%cK = arith.constant @@K@@ : index\n";
+  e.line() << "%cKP = arith.constant " << kPadded << " : index\n";
+  e.line() << "%cCPW = arith.constant " << perWord << " : index\n";
+  e.line() << "%cGL = arith.constant " << s.groupLen << " : index\n";
+  e.line() << "%cWARPS = arith.constant @@WARPS@@ : index\n";
+  e.line() << "%cCOLS = arith.constant " << kMmaColsPerWarp << " : index\n";
+  e.line() << "%cBITS = arith.constant " << s.bits << " : i32\n";
+  e.line() << "%cSHL = arith.constant " << (32 - s.bits) << " : i32\n";
+  e.line() << "%cMASK = arith.constant " << ((1u << s.bits) - 1u)
+           << " : i32\n";
+  e.line() << "%zh = arith.constant 0.0 : f16\n";
+  e.line() << "%zacc = arith.constant dense<0.0> : vector<2x2xf32>\n";
+  e.line() << "%tid = gpu.thread_id x\n";
+  e.line() << "%bx = gpu.block_id x\n";
+  e.line() << "%by = gpu.block_id y\n";
+  e.line() << "%lane = arith.remui %tid, %c32 : index\n";
+  e.line() << "%warp = arith.divui %tid, %c32 : index\n";
+  e.line() << "%grp = arith.divui %lane, %c4 : index\n";
+  e.line() << "%tig = arith.remui %lane, %c4 : index\n";
+  e.line() << "%kc = arith.muli %tig, %c2 : index\n";
+  e.line() << "%m0 = arith.muli %by, %c16 : index\n";
+  e.line() << "%ra = arith.addi %m0, %grp : index\n";
+  e.line() << "%rb = arith.addi %ra, %c8 : index\n";
+  e.line() << "%wb = arith.muli %bx, %cWARPS : index\n";
+  e.line() << "%wi = arith.addi %wb, %warp : index\n";
+  e.line() << "%n0 = arith.muli %wi, %cCOLS : index\n";
+  // Row guards of the A fragment and the epilogue; column of each n-tile's
+  // B fragment and its guard.
+  std::string inA = e.below("%ra", "%cM", guardM);
+  std::string inB = e.below("%rb", "%cM", guardM);
+  std::vector<std::string> nCol(kMmaTilesN), nOk(kMmaTilesN);
+  for (int64_t t = 0; t < kMmaTilesN; ++t) {
+    std::string off = e.fresh("ct");
+    e.line() << off << " = arith.constant " << (8 * t) << " : index\n";
+    std::string base = e.add("%n0", off);
+    nCol[t] = e.add(base, "%grp");
+    nOk[t] = e.below(nCol[t], "%cN", guardN);
+  }
+
+  // The K loop.
+  std::ostringstream iterArgs, iterTypes;
+  for (int64_t t = 0; t < kMmaTilesN; ++t) {
+    iterArgs << (t ? ", " : "") << "%acc" << t << " = %zacc";
+    iterTypes << (t ? ", " : "") << "vector<2x2xf32>";
+  }
+  e.line() << "%res:" << kMmaTilesN
+           << " = scf.for %k0 = %c0 to %cKP step %c16 iter_args("
+           << iterArgs.str() << ") -> (" << iterTypes.str() << ") {\n";
+  e.indent += 2;
+  // K positions of this lane: 2*tig + {0, 1, 8, 9}.
+  std::string kBase = e.add("%k0", "%kc");
+  std::string kAt[4], kOk[4];
+  const int64_t kOffsets[4] = {0, 1, 8, 9};
+  for (int i = 0; i < 4; ++i) {
+    if (kOffsets[i] == 0) {
+      kAt[i] = kBase;
+    } else {
+      std::string off = e.fresh("ck");
+      e.line() << off << " = arith.constant " << kOffsets[i] << " : index\n";
+      kAt[i] = e.add(kBase, off);
+    }
+    kOk[i] = e.below(kAt[i], "%cK", guardK);
+  }
+  // A: register r holds row (r % 2 ? grp + 8 : grp), columns (r / 2) * 8 +
+  // 2*tig + {0, 1}.
+  std::vector<std::string> aVals;
+  for (int r = 0; r < 4; ++r)
+    for (int c = 0; c < 2; ++c) {
+      const std::string &row = r % 2 ? std::string("%rb") : std::string("%ra");
+      int ki = (r / 2) * 2 + c;
+      std::string cond = e.conj(r % 2 ? inB : inA, kOk[ki]);
+      aVals.push_back(e.guarded(
+          cond, [&] { return e.loadActivation(row, kAt[ki]); }));
+    }
+  e.line() << "%a = vector.from_elements ";
+  for (size_t i = 0; i < aVals.size(); ++i)
+    e.raw() << (i ? ", " : "") << aVals[i];
+  e.raw() << " : vector<4x2xf16>\n";
+
+  // B per n-tile: register r holds rows r * 8 + 2*tig + {0, 1} of column
+  // grp; then the mma.
+  std::vector<std::string> results;
+  for (int64_t t = 0; t < kMmaTilesN; ++t) {
+    std::vector<std::string> bVals;
+    for (int r = 0; r < 2; ++r)
+      for (int c = 0; c < 2; ++c) {
+        int ki = r * 2 + c;
+        std::string cond = e.conj(nOk[t], kOk[ki]);
+        bVals.push_back(
+            e.guarded(cond, [&] { return e.dequantize(nCol[t], kAt[ki]); }));
+      }
+    std::string b = e.fresh("b");
+    e.line() << b << " = vector.from_elements " << bVals[0] << ", "
+             << bVals[1] << ", " << bVals[2] << ", " << bVals[3]
+             << " : vector<2x2xf16>\n";
+    std::string d = e.fresh("d");
+    e.line() << d << " = nvgpu.mma.sync (%a, " << b << ", %acc" << t
+             << ") {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, "
+                "vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>\n";
+    results.push_back(d);
+  }
+  e.line() << "scf.yield ";
+  for (size_t i = 0; i < results.size(); ++i)
+    e.raw() << (i ? ", " : "") << results[i];
+  e.raw() << " : " << iterTypes.str() << "\n";
+  e.indent -= 2;
+  e.line() << "}\n";
+
+  // Epilogue: accumulator register r holds row (r ? grp + 8 : grp), columns
+  // 2*tig + {0, 1} of the n-tile.
+  for (int64_t t = 0; t < kMmaTilesN; ++t) {
+    std::string off = e.fresh("co");
+    e.line() << off << " = arith.constant " << (8 * t) << " : index\n";
+    std::string tileCol = e.add("%n0", off);
+    std::string col0 = e.add(tileCol, "%kc");
+    std::string one = e.fresh("c1_");
+    e.line() << one << " = arith.constant 1 : index\n";
+    std::string col1 = e.add(col0, one);
+    std::string cols[2] = {col0, col1};
+    for (int r = 0; r < 2; ++r)
+      for (int c = 0; c < 2; ++c) {
+        std::string v = e.fresh("v");
+        e.line() << v << " = vector.extract %res#" << t << "[" << r << ", "
+                 << c << "] : f32 from vector<2x2xf32>\n";
+        std::string cond =
+            e.conj(r ? inB : inA, e.below(cols[c], "%cN", guardN));
+        std::string stored = v;
+        auto store = [&]() {
+          if (s.outType.isF16()) {
+            stored = e.fresh("vh");
+            e.line() << stored << " = arith.truncf " << v
+                     << " : f32 to f16\n";
+          }
+          e.line() << "memref.store " << stored << ", %y["
+                   << (r ? "%rb" : "%ra") << ", " << cols[c]
+                   << "] : memref<@@M@@x@@N@@x@@TO@@>\n";
+        };
+        if (cond.empty()) {
+          store();
+        } else {
+          e.line() << "scf.if " << cond << " {\n";
+          e.indent += 2;
+          store();
+          e.indent -= 2;
+          e.line() << "}\n";
+        }
+      }
+  }
+
+  std::string zerosArg =
+      s.symmetric ? "" : ", %zeros: memref<@@N@@x@@G@@xf32>";
+  std::string text = R"(
+module {
+  gpu.module @qsl_kernels {
+    gpu.func @@@NAME@@(%x: memref<@@M@@x@@K@@x@@TI@@>, %codes: memref<@@N@@x@@W@@xi32>,
+        %scales: memref<@@N@@x@@G@@xf32>)" +
+                     zerosArg + R"(, %y: memref<@@M@@x@@N@@x@@TO@@>)
+        kernel attributes {known_block_size = array<i32: @@THREADS@@, 1, 1>} {
+)" + e.str() + R"(      gpu.return
+    }
+  }
+}
+)";
+  return substitute(
+      text, {{"NAME", name.str()},
+             {"M", std::to_string(s.m)},
+             {"N", std::to_string(s.n)},
+             {"K", std::to_string(s.k)},
+             {"W", std::to_string(::qsl::compress::gpuWordsPerRow(s.k, s.bits))},
+             {"G", std::to_string(s.groups)},
+             {"WARPS", std::to_string(s.warps)},
+             {"THREADS", std::to_string(32 * s.warps)},
+             {"TI", typeName(s.inType)},
+             {"TO", typeName(s.outType)}});
+}
+
+} // namespace gpu_kernels
+} // namespace qsl
+} // namespace mlir
