@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Packs what a GPU machine without LLVM/MLIR needs to run the kernel
 # execution checks (test/GPU/gemv-vs-linalg.mlir: the GEMV; test/GPU/
-# gemm-vs-linalg.mlir: the mma.sync GEMM) and, on the GPU machine, runs them.
+# gemm-vs-linalg.mlir: the mma.sync GEMM; test/GPU/composed-vs-linalg.mlir:
+# the composed GEMV) and, on the GPU machine, runs them.
 #
 #   benchmarks/gpu/run_on_device.sh pack [BUILD_DIR] [OUT_DIR]   (here)
 #   OUT_DIR/run.sh                                                 (there)
@@ -29,7 +30,7 @@ host_passes=(--one-shot-bufferize="bufferize-function-boundaries" --gpu-async-re
   --convert-arith-to-llvm --convert-func-to-llvm --convert-cf-to-llvm
   --reconcile-unrealized-casts)
 cp "$build/lib/Runtime/libqsl_cuda_runtime.so" "$out/"
-checks=(gemv gemm)
+checks=(gemv gemm composed)
 for name in "${checks[@]}"; do
   sed 's/func.func @main()/func.func @qsl_main()/' \
     "$root/test/GPU/$name-vs-linalg.mlir" > "$tmp/$name.mlir"
@@ -52,7 +53,7 @@ cat > "$out/run.sh" <<'RUN'
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 status=0
-for name in gemv gemm; do
+for name in gemv gemm composed; do
   echo "== $name"
   "$here/${name}_cpu" > "$here/$name-cpu.txt" || status=1
   "$here/${name}_gpu" > "$here/$name-gpu.txt" || status=1

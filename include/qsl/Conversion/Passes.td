@@ -50,14 +50,21 @@ def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
   let summary = "Weight-only quantized qsl.matmul becomes a GPU kernel that "
                 "dequantizes inside the K loop (GEMV, or tensor-core GEMM)";
   let description = [{
-    Rewrites every `qsl.matmul` whose weight is a `qsl.constant` with only a
-    `quant` facet (2, 4 or 8 bits, group-wise or per-channel scales,
-    symmetric or asymmetric, groups along the reduction axis: `axis = 0`
-    for `[K, N]` weights, `axis = 1` with `transpose_w`) and whose input has
-    a static shape into a `gpu.func` in the `gpu.module @qsl_kernels` and a
-    `gpu.launch_func` on the host. Inputs of at most `max-batch` rows get the
-    GEMV kernel, larger ones the tensor-core GEMM (unless
-    `tensor-cores=false`, which leaves them on the CPU path).
+    Rewrites every `qsl.matmul` whose weight is a `qsl.constant` and whose
+    input has a static shape into kernels in the `gpu.module @qsl_kernels`
+    and `gpu.launch_func`s on the host. Three kernel families:
+
+    * weight-only quantization (a `quant` facet alone: 2, 4 or 8 bits,
+      group-wise or per-channel scales, symmetric or asymmetric, groups along
+      the reduction axis: `axis = 0` for `[K, N]` weights, `axis = 1` with
+      `transpose_w`): the GEMV for inputs of at most `max-batch` rows, the
+      tensor-core GEMM above (unless `tensor-cores=false`, which leaves
+      those on the CPU path);
+    * the composed encoding `deq(Q)⊙M + O + U·V` (N:M sparsity along K,
+      outliers and/or a low-rank term, on a quantized main term, a float
+      N:M main term, or none) for inputs of at most `max-batch` rows: the
+      composed GEMV, after a small kernel computing `t = x·A_in` for the
+      low-rank term.
 
     The GEMV is the bandwidth-bound path for batch 1–8: one warp per
     output column, `warps` columns per block. The codes are repacked at
@@ -78,6 +85,15 @@ def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
     exists in any memory. M, N and K that are not multiples of the tile
     (16, 32 * `warps`, 16) are guarded; fragments are zero outside. The grid
     is `ceil(N / (32 * warps))` x `ceil(M / 16)` blocks.
+
+    The composed GEMV (`qsl_gemv_<i>`, after `qsl_lrin_<i>` when there is a
+    low-rank term) gives each output column one warp that sums, in
+    registers, the column's kept codes (with N:M sparsity, each kept code's
+    dense K position comes from packed meta words and picks the scale
+    group), the column's outliers (CSC-ordered at compile time) and
+    `t[m, :]·B_out[n, :]`, then reduces once and stores once. `t` (M x rank)
+    is computed by one warp per rank component; it stays in L2 between the
+    two launches.
 
     The host side moves the activations in with `bufferization.to_buffer`,
     copies operands to device memory (`gpu.alloc`/`gpu.memcpy`), launches

@@ -26,6 +26,49 @@ std::string substitute(std::string text,
 
 std::string typeName(Type t) { return t.isF16() ? "f16" : "f32"; }
 
+std::string warpReduceAndStore(const std::string &y, const std::string &col,
+                               const std::string &yType, bool f16,
+                               const std::string &guard) {
+  std::string store =
+      f16 ? "          %rh = arith.truncf %r5 : f32 to f16\n"
+            "          memref.store %rh, " +
+                y + "[%rm, " + col + "] : memref<" + yType + ">\n"
+          : "          memref.store %r5, " + y + "[%rm, " + col +
+                "] : memref<" + yType + ">\n";
+  std::string write = guard.empty()
+                          ? "      %rwrite = arith.andi %rlane0, %rlane0 : i1\n"
+                          : "      %rwrite = arith.andi %rlane0, " + guard +
+                                " : i1\n";
+  return "      %ro16 = arith.constant 16 : i32\n"
+         "      %ro8 = arith.constant 8 : i32\n"
+         "      %ro4 = arith.constant 4 : i32\n"
+         "      %ro2 = arith.constant 2 : i32\n"
+         "      %ro1 = arith.constant 1 : i32\n"
+         "      %rwidth = arith.constant 32 : i32\n"
+         "      %rc0 = arith.constant 0 : index\n"
+         "      %rc1 = arith.constant 1 : index\n"
+         "      %rcM = arith.constant @@M@@ : index\n"
+         "      %rlane0 = arith.cmpi eq, %lane, %rc0 : index\n" +
+         write +
+         "      scf.for %rm = %rc0 to %rcM step %rc1 {\n"
+         "        %r0 = memref.load %acc[%rm] : memref<@@M@@xf32, "
+         "#gpu.address_space<private>>\n"
+         "        %rs1, %rv1 = gpu.shuffle xor %r0, %ro16, %rwidth : f32\n"
+         "        %r1 = arith.addf %r0, %rs1 : f32\n"
+         "        %rs2, %rv2 = gpu.shuffle xor %r1, %ro8, %rwidth : f32\n"
+         "        %r2 = arith.addf %r1, %rs2 : f32\n"
+         "        %rs3, %rv3 = gpu.shuffle xor %r2, %ro4, %rwidth : f32\n"
+         "        %r3 = arith.addf %r2, %rs3 : f32\n"
+         "        %rs4, %rv4 = gpu.shuffle xor %r3, %ro2, %rwidth : f32\n"
+         "        %r4 = arith.addf %r3, %rs4 : f32\n"
+         "        %rs5, %rv5 = gpu.shuffle xor %r4, %ro1, %rwidth : f32\n"
+         "        %r5 = arith.addf %r4, %rs5 : f32\n"
+         "        scf.if %rwrite {\n" +
+         store +
+         "        }\n"
+         "      }\n";
+}
+
 /// The MLIR text of the kernel `name` (a gpu.module holding one gpu.func).
 std::string buildGemvKernelText(llvm::StringRef name, const KernelShape &s) {
   int64_t perWord = 32 / s.bits;

@@ -45,6 +45,39 @@ std::string typeName(Type t);
 /// blocks of 32 * warps threads.
 std::string buildGemvKernelText(llvm::StringRef name, const KernelShape &s);
 
+/// Reduces the per-lane accumulators `%acc` (memref<Mxf32, private>) of
+/// every batch row across the warp (gpu.shuffle xor butterfly) and lets lane
+/// 0 store row m's sum to `y[m, col]` (`yType` the memref's shape and type,
+/// truncated when `f16`), only where `guard` (an i1 name, may be empty)
+/// holds. Emitted after the accumulation, at the kernel's top level.
+std::string warpReduceAndStore(const std::string &y, const std::string &col,
+                               const std::string &yType, bool f16,
+                               const std::string &guard = "");
+
+/// A weight with more than a plain quant facet, for the composed GEMV.
+struct ComposedShape {
+  KernelShape base; // m, n, k, warps, types; quant fields when main = Codes
+  enum class Main { None, Codes, Floats } main = Main::None;
+  int64_t keptK = 0;   // main-term entries per column (K, or K*N/M)
+  int64_t sparseN = 0; // N:M along K (0: dense main term)
+  int64_t sparseM = 0;
+  unsigned metaBits = 0; // bits of a meta entry in the GPU words (1/2/4/8)
+  int64_t outliers = 0;  // outlier count
+  int64_t rank = 0;      // low-rank rank
+};
+
+/// t = x · A_in^T for the low-rank term (A_in: [rank, K] f32): a warp per
+/// rank component, lanes over K, warp reduction. Grid ceil(rank / warps).
+std::string buildLowRankInKernelText(llvm::StringRef name,
+                                     const ComposedShape &c);
+
+/// The composed GEMV (batch <= max-batch): a warp per output column sums
+/// the main term (codes with optional N:M positions, or kept f32 values),
+/// the outliers (CSC) and t · B_out^T, then reduces once. Grid
+/// ceil(N / warps).
+std::string buildComposedGemvKernelText(llvm::StringRef name,
+                                        const ComposedShape &c);
+
 /// Output columns one warp of the tensor-core GEMM covers (n-tiles of 8).
 constexpr int64_t kMmaTilesN = 4;
 constexpr int64_t kMmaColsPerWarp = 8 * kMmaTilesN;

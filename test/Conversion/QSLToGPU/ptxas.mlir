@@ -14,5 +14,9 @@
 // RUN: qsl-opt %S/Inputs/gemm.mlir --qsl-gpu-pipeline="chip=sm_80 format=isa" \
 // RUN:   | %python %S/Inputs/extract_ptx.py > %tg80.ptx
 // RUN: %ptxas -arch=sm_80 %tg80.ptx -o %tg80.cubin
+// The composed GEMV and the low-rank input kernel.
+// RUN: qsl-opt %S/../../GPU/composed-vs-linalg.mlir --qsl-gpu-pipeline="chip=sm_90 format=isa" \
+// RUN:   | %python %S/Inputs/extract_ptx.py > %tc90.ptx
+// RUN: %ptxas -arch=sm_90 %tc90.ptx -o %tc90.cubin
 // RUN: env PATH=$(dirname %ptxas):%PATH% qsl-opt %S/Inputs/kernels.mlir --qsl-gpu-pipeline="chip=sm_90 format=bin" | FileCheck %s
 // CHECK: gpu.binary @qsl_kernels [#gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">, properties = {{.*}}, bin = "

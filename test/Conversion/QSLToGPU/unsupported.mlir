@@ -46,3 +46,44 @@ func.func @sparse(%x: tensor<1x8xf32>, %w: tensor<4x8xf32, #q>) -> tensor<1x4xf3
   %y = qsl.matmul %x, %w transpose_w : tensor<1x8xf32>, tensor<4x8xf32, #q> -> tensor<1x4xf32>
   return %y : tensor<1x4xf32>
 }
+
+// -----
+
+#q = #qsl.encoding<quant = <bits = 2, axis = 1, scale = f32, codebook = 4>>
+func.func @codebook(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
+  %w = qsl.constant values(dense<1> : tensor<2x4xi2>) codebook(dense<1.0> : tensor<2x1x4xf32>) : tensor<2x4xf32, #q>
+  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: codebook quantization has no GPU kernel yet}}
+  %y = qsl.matmul %x, %w transpose_w : tensor<1x4xf32>, tensor<2x4xf32, #q> -> tensor<1x2xf32>
+  return %y : tensor<1x2xf32>
+}
+
+// -----
+
+#e = #qsl.encoding<sparse = <unstructured, nnz = 8>>
+func.func @unstructured(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
+  %w = qsl.constant values(dense<1.0> : tensor<8xf32>) mask(dense<true> : tensor<2x4xi1>) : tensor<2x4xf32, #e>
+  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: sparsity other than N:M along K has no GPU kernel yet}}
+  %y = qsl.matmul %x, %w transpose_w : tensor<1x4xf32>, tensor<2x4xf32, #e> -> tensor<1x2xf32>
+  return %y : tensor<1x2xf32>
+}
+
+// -----
+
+// 2:4 along N (axis 0 of a transposed weight) is not along K.
+#e = #qsl.encoding<sparse = <2:4, axis = 0>>
+func.func @nm_along_n(%x: tensor<1x2xf32>) -> tensor<1x4xf32> {
+  %w = qsl.constant values(dense<1.0> : tensor<2x2xf32>) meta(dense<[[0, 1], [2, 3]]> : tensor<2x2xi2>) : tensor<4x2xf32, #e>
+  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: sparsity other than N:M along K has no GPU kernel yet}}
+  %y = qsl.matmul %x, %w transpose_w : tensor<1x2xf32>, tensor<4x2xf32, #e> -> tensor<1x4xf32>
+  return %y : tensor<1x4xf32>
+}
+
+// -----
+
+#l = #qsl.encoding<lowrank = <rank = 1, type = f32>>
+func.func @lowrank_batch(%x: tensor<5x4xf32>) -> tensor<5x2xf32> {
+  %w = qsl.constant u(dense<1.0> : tensor<2x1xf32>) v(dense<1.0> : tensor<1x4xf32>) : tensor<2x4xf32, #l>
+  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: batch 5 exceeds max-batch (sparse, outlier and low-rank facets have only the GEMV kernel)}}
+  %y = qsl.matmul %x, %w transpose_w : tensor<5x4xf32>, tensor<2x4xf32, #l> -> tensor<5x2xf32>
+  return %y : tensor<5x2xf32>
+}

@@ -1,0 +1,321 @@
+//===- ComposedKernel.cpp - One GEMV for W = deq(Q)⊙M + O + U·V ------------===//
+//
+// Batch 1-8 on weights with more than a plain quant facet. One warp per
+// output column n accumulates, in registers, every term of the composed
+// encoding before one warp reduction and one store:
+//   * main term: the column's kept codes (all K of them, or the K·N/M kept
+//     by N:M sparsity along K, whose position within its run of M comes from
+//     the meta words), dequantized with the scale group of their dense K
+//     position; or kept f32 values when the sparse main term is not
+//     quantized;
+//   * outliers: the column's (k, value) pairs, CSC-ordered at compile time;
+//   * low rank: t[m, :] · B_out[n, :], where t = x · A_in^T (M x rank) comes
+//     from the small qsl_lrin kernel launched just before (t stays in L2:
+//     computing it per block would repeat the K x rank product N / warps
+//     times).
+//
+//===----------------------------------------------------------------------===//
+#include "Kernels.h"
+
+#include "qsl/Compress/GpuLayout.h"
+
+#include <string>
+
+namespace mlir {
+namespace qsl {
+namespace gpu_kernels {
+
+namespace {
+
+/// The multiply-add of one weight value `wv` (f32) at K position `k` into
+/// the per-lane accumulators of every batch row. `xName` is the activation
+/// memref, `xType` its element type name.
+std::string accumulate(const std::string &k, const std::string &wv,
+                       const std::string &suffix, bool f16) {
+  std::string load =
+      f16 ? "%xh" + suffix + " = memref.load %x[%m" + suffix + ", " + k +
+                "] : memref<@@M@@x@@K@@xf16>\n"
+                "                %xv" +
+                suffix + " = arith.extf %xh" + suffix + " : f16 to f32\n"
+          : "%xv" + suffix + " = memref.load %x[%m" + suffix + ", " + k +
+                "] : memref<@@M@@x@@K@@xf32>\n";
+  return "              scf.for %m" + suffix +
+         " = %c0 to %cM step %c1 {\n"
+         "                " +
+         load +
+         "                %a" + suffix + " = memref.load %acc[%m" + suffix +
+         "] : memref<@@M@@xf32, #gpu.address_space<private>>\n"
+         "                %p" +
+         suffix + " = arith.mulf %xv" + suffix + ", " + wv +
+         " : f32\n"
+         "                %s" +
+         suffix + " = arith.addf %a" + suffix + ", %p" + suffix +
+         " : f32\n"
+         "                memref.store %s" +
+         suffix + ", %acc[%m" + suffix +
+         "] : memref<@@M@@xf32, #gpu.address_space<private>>\n"
+         "              }\n";
+}
+
+} // namespace
+
+std::string buildLowRankInKernelText(llvm::StringRef name,
+                                     const ComposedShape &c) {
+  const KernelShape &s = c.base;
+  std::string load =
+      s.inType.isF16()
+          ? "          %xh = memref.load %x[%m, %k] : memref<@@M@@x@@K@@xf16>\n"
+            "          %xv = arith.extf %xh : f16 to f32\n"
+          : "          %xv = memref.load %x[%m, %k] : memref<@@M@@x@@K@@xf32>\n";
+  std::string text = R"(
+module {
+  gpu.module @qsl_kernels {
+    gpu.func @@@NAME@@(%x: memref<@@M@@x@@K@@x@@TI@@>, %ain: memref<@@R@@x@@K@@xf32>,
+        %t: memref<@@M@@x@@R@@xf32>)
+        kernel attributes {known_block_size = array<i32: @@THREADS@@, 1, 1>} {
+      %c0 = arith.constant 0 : index
+      %c1 = arith.constant 1 : index
+      %c32 = arith.constant 32 : index
+      %cM = arith.constant @@M@@ : index
+      %cR = arith.constant @@R@@ : index
+      %cK = arith.constant @@K@@ : index
+      %cWARPS = arith.constant @@WARPS@@ : index
+      %zero = arith.constant 0.0 : f32
+      %tid = gpu.thread_id x
+      %bid = gpu.block_id x
+      %lane = arith.remui %tid, %c32 : index
+      %warp = arith.divui %tid, %c32 : index
+      %jb = arith.muli %bid, %cWARPS : index
+      %j = arith.addi %jb, %warp : index
+      %acc = memref.alloca() : memref<@@M@@xf32, #gpu.address_space<private>>
+      scf.for %m = %c0 to %cM step %c1 {
+        memref.store %zero, %acc[%m] : memref<@@M@@xf32, #gpu.address_space<private>>
+      }
+      %inb = arith.cmpi ult, %j, %cR : index
+      scf.if %inb {
+        scf.for %k = %lane to %cK step %c32 {
+          %av = memref.load %ain[%j, %k] : memref<@@R@@x@@K@@xf32>
+          scf.for %m = %c0 to %cM step %c1 {
+)" + load + R"(          %a = memref.load %acc[%m] : memref<@@M@@xf32, #gpu.address_space<private>>
+            %p = arith.mulf %xv, %av : f32
+            %s = arith.addf %a, %p : f32
+            memref.store %s, %acc[%m] : memref<@@M@@xf32, #gpu.address_space<private>>
+          }
+        }
+      }
+)" + warpReduceAndStore("%t", "%j", "@@M@@x@@R@@xf32", /*f16=*/false,
+                                        "%inb") +
+                     R"(      gpu.return
+    }
+  }
+}
+)";
+  return substitute(text, {{"NAME", name.str()},
+                           {"M", std::to_string(s.m)},
+                           {"K", std::to_string(s.k)},
+                           {"R", std::to_string(c.rank)},
+                           {"WARPS", std::to_string(s.warps)},
+                           {"THREADS", std::to_string(32 * s.warps)},
+                           {"TI", typeName(s.inType)}});
+}
+
+std::string buildComposedGemvKernelText(llvm::StringRef name,
+                                        const ComposedShape &c) {
+  const KernelShape &s = c.base;
+  const bool f16In = s.inType.isF16();
+  std::string args = "%x: memref<@@M@@x@@K@@x@@TI@@>";
+  std::string body;
+
+  if (c.main == ComposedShape::Main::Codes) {
+    args += ", %codes: memref<@@N@@x@@W@@xi32>, %scales: "
+            "memref<@@N@@x@@G@@xf32>";
+    if (!s.symmetric)
+      args += ", %zeros: memref<@@N@@x@@G@@xf32>";
+  } else if (c.main == ComposedShape::Main::Floats) {
+    args += ", %vals: memref<@@N@@x@@KK@@xf32>";
+  }
+  if (c.sparseM)
+    args += ", %meta: memref<@@N@@x@@MW@@xi32>";
+  if (c.outliers)
+    args += ", %colptr: memref<@@NP1@@xi32>, %rowidx: memref<@@NNZ@@xi32>, "
+            "%ovals: memref<@@NNZ@@xf32>";
+  if (c.rank)
+    args += ", %t: memref<@@M@@x@@R@@xf32>, %bout: memref<@@N@@x@@R@@xf32>";
+  args += ", %y: memref<@@M@@x@@N@@x@@TO@@>";
+
+  // The dense K position %k of kept element %j of the column.
+  std::string position =
+      c.sparseM ? R"(
+              %run = arith.divui %j, %cNKEEP : index
+              %mw = arith.divui %j, %cMPW : index
+              %me = arith.remui %j, %cMPW : index
+              %mword = memref.load %meta[%n, %mw] : memref<@@N@@x@@MW@@xi32>
+              %mei = arith.index_cast %me : index to i32
+              %msh = arith.muli %mei, %cMBITS : i32
+              %mt = arith.shrui %mword, %msh : i32
+              %pos32 = arith.andi %mt, %cMMASK : i32
+              %pos = arith.index_cast %pos32 : i32 to index
+              %rk = arith.muli %run, %cMRUN : index
+              %k = arith.addi %rk, %pos : index)"
+                : R"(
+              %k = arith.addi %j, %c0 : index)";
+
+  if (c.main == ComposedShape::Main::Codes) {
+    std::string decode =
+        s.symmetric ? R"(
+              %qs = arith.shli %q, %cSHL : i32
+              %qx = arith.shrsi %qs, %cSHL : i32
+              %qf = arith.sitofp %qx : i32 to f32
+              %wv = arith.mulf %qf, %sc : f32)"
+                    : R"(
+              %z = memref.load %zeros[%n, %g] : memref<@@N@@x@@G@@xf32>
+              %qf = arith.uitofp %q : i32 to f32
+              %d = arith.subf %qf, %z : f32
+              %wv = arith.mulf %d, %sc : f32)";
+    std::string element = R"(
+              %ei = arith.index_cast %e : index to i32
+              %sh = arith.muli %ei, %cBITS : i32
+              %tq = arith.shrui %word, %sh : i32
+              %q = arith.andi %tq, %cMASK : i32)" +
+                          position + R"(
+              %g = arith.divui %k, %cGL : index
+              %sc = memref.load %scales[%n, %g] : memref<@@N@@x@@G@@xf32>)" +
+                          decode + "\n" + accumulate("%k", "%wv", "", f16In);
+    if (c.keptK % (32 / s.bits) != 0)
+      element = R"(
+            %jin = arith.cmpi ult, %j, %cKK : index
+            scf.if %jin {)" +
+                element + R"(
+            })";
+    body += R"(
+        scf.for %w = %lane to %cW step %c32 {
+          %word = memref.load %codes[%n, %w] : memref<@@N@@x@@W@@xi32>
+          %j0 = arith.muli %w, %cCPW : index
+          scf.for %e = %c0 to %cCPW step %c1 {
+            %j = arith.addi %j0, %e : index)" +
+            element + R"(
+          }
+        })";
+  } else if (c.main == ComposedShape::Main::Floats) {
+    body += R"(
+        scf.for %j = %lane to %cKK step %c32 {)" +
+            position + R"(
+              %wv = memref.load %vals[%n, %j] : memref<@@N@@x@@KK@@xf32>
+)" + accumulate("%k", "%wv", "", f16In) +
+            R"(
+        })";
+  }
+  if (c.outliers)
+    body += R"(
+        %np1 = arith.addi %n, %c1 : index
+        %p0i = memref.load %colptr[%n] : memref<@@NP1@@xi32>
+        %p1i = memref.load %colptr[%np1] : memref<@@NP1@@xi32>
+        %p0 = arith.index_cast %p0i : i32 to index
+        %p1 = arith.index_cast %p1i : i32 to index
+        %pl = arith.addi %p0, %lane : index
+        scf.for %pp = %pl to %p1 step %c32 {
+          %oki = memref.load %rowidx[%pp] : memref<@@NNZ@@xi32>
+          %ok = arith.index_cast %oki : i32 to index
+          %ov = memref.load %ovals[%pp] : memref<@@NNZ@@xf32>
+)" + accumulate("%ok", "%ov", "o", f16In) +
+            R"(        })";
+  if (c.rank)
+    body += R"(
+        scf.for %jr = %lane to %cR step %c32 {
+          %bv = memref.load %bout[%n, %jr] : memref<@@N@@x@@R@@xf32>
+          scf.for %mr = %c0 to %cM step %c1 {
+            %tv = memref.load %t[%mr, %jr] : memref<@@M@@x@@R@@xf32>
+            %ar = memref.load %acc[%mr] : memref<@@M@@xf32, #gpu.address_space<private>>
+            %pr = arith.mulf %tv, %bv : f32
+            %sr = arith.addf %ar, %pr : f32
+            memref.store %sr, %acc[%mr] : memref<@@M@@xf32, #gpu.address_space<private>>
+          }
+        })";
+
+  int64_t perWord = 32 / s.bits;
+  int64_t metaPerWord = c.sparseM ? 32 / c.metaBits : 1;
+  std::string text = R"(
+module {
+  gpu.module @qsl_kernels {
+    gpu.func @@@NAME@@()" + args + R"()
+        kernel attributes {known_block_size = array<i32: @@THREADS@@, 1, 1>} {
+      %c0 = arith.constant 0 : index
+      %c1 = arith.constant 1 : index
+      %c32 = arith.constant 32 : index
+      %cM = arith.constant @@M@@ : index
+      %cN = arith.constant @@N@@ : index
+      %cKK = arith.constant @@KK@@ : index
+      %cW = arith.constant @@W@@ : index
+      %cCPW = arith.constant )" +
+                     std::to_string(perWord) + R"( : index
+      %cGL = arith.constant )" +
+                     std::to_string(s.groupLen) + R"( : index
+      %cR = arith.constant @@R@@ : index
+      %cNKEEP = arith.constant )" +
+                     std::to_string(std::max<int64_t>(c.sparseN, 1)) +
+                     R"( : index
+      %cMRUN = arith.constant )" +
+                     std::to_string(std::max<int64_t>(c.sparseM, 1)) +
+                     R"( : index
+      %cMPW = arith.constant )" +
+                     std::to_string(metaPerWord) + R"( : index
+      %cMBITS = arith.constant )" +
+                     std::to_string(c.metaBits) + R"( : i32
+      %cMMASK = arith.constant )" +
+                     std::to_string((1u << c.metaBits) - 1u) + R"( : i32
+      %cWARPS = arith.constant @@WARPS@@ : index
+      %cBITS = arith.constant )" +
+                     std::to_string(s.bits) + R"( : i32
+      %cSHL = arith.constant )" +
+                     std::to_string(32 - s.bits) + R"( : i32
+      %cMASK = arith.constant )" +
+                     std::to_string((1ull << s.bits) - 1ull) + R"( : i32
+      %zero = arith.constant 0.0 : f32
+      %tid = gpu.thread_id x
+      %bid = gpu.block_id x
+      %lane = arith.remui %tid, %c32 : index
+      %warp = arith.divui %tid, %c32 : index
+      %nb = arith.muli %bid, %cWARPS : index
+      %n = arith.addi %nb, %warp : index
+      %acc = memref.alloca() : memref<@@M@@xf32, #gpu.address_space<private>>
+      scf.for %m = %c0 to %cM step %c1 {
+        memref.store %zero, %acc[%m] : memref<@@M@@xf32, #gpu.address_space<private>>
+      }
+      %inb = arith.cmpi ult, %n, %cN : index
+      scf.if %inb {)" +
+                     body + R"(
+      }
+)" + warpReduceAndStore("%y", "%n", "@@M@@x@@N@@x@@TO@@",
+                        s.outType.isF16(), "%inb") +
+                     R"(      gpu.return
+    }
+  }
+}
+)";
+  return substitute(
+      text,
+      {{"NAME", name.str()},
+       {"M", std::to_string(s.m)},
+       {"N", std::to_string(s.n)},
+       {"K", std::to_string(s.k)},
+       {"KK", std::to_string(c.keptK)},
+       {"W", std::to_string(c.main == ComposedShape::Main::Codes
+                                ? ::qsl::compress::gpuWordsPerRow(c.keptK,
+                                                                  s.bits)
+                                : 1)},
+       {"MW", std::to_string(c.sparseM ? ::qsl::compress::gpuWordsPerRow(
+                                             c.keptK, c.metaBits)
+                                       : 1)},
+       {"G", std::to_string(s.groups)},
+       {"R", std::to_string(std::max<int64_t>(c.rank, 1))},
+       {"NP1", std::to_string(s.n + 1)},
+       {"NNZ", std::to_string(std::max<int64_t>(c.outliers, 1))},
+       {"WARPS", std::to_string(s.warps)},
+       {"THREADS", std::to_string(32 * s.warps)},
+       {"TI", typeName(s.inType)},
+       {"TO", typeName(s.outType)}});
+}
+
+} // namespace gpu_kernels
+} // namespace qsl
+} // namespace mlir

@@ -1,0 +1,73 @@
+// The composed GEMV: weights with N:M sparsity, outliers or low rank (on top
+// of a quantized main term, a float main term, or none). The inputs are the
+// GPU execution test's functions.
+// RUN: qsl-opt %S/../../GPU/composed-vs-linalg.mlir --qsl-lower-to-gpu | FileCheck %s
+// No dense weight: neither [K, N] nor [N, K] float buffers of any of them.
+// RUN: qsl-opt %S/../../GPU/composed-vs-linalg.mlir --qsl-lower-to-gpu \
+// RUN:   | FileCheck %s --check-prefix=NODENSE --implicit-check-not=32x5xf --implicit-check-not=5x32xf --implicit-check-not=7x20xf --implicit-check-not=20x7xf --implicit-check-not=12x3xf --implicit-check-not=3x12xf --implicit-check-not=6x8xf --implicit-check-not=8x6xf --implicit-check-not=40x24xf --implicit-check-not=24x40xf --implicit-check-not=qsl.
+// PTX for sm_80 and sm_90, assembled by ptxas.
+// RUN: qsl-opt %S/../../GPU/composed-vs-linalg.mlir --qsl-gpu-pipeline="chip=sm_90 format=isa" \
+// RUN:   | %python %S/Inputs/extract_ptx.py | FileCheck %s --check-prefix=PTX
+// RUN: qsl-opt %S/../../GPU/composed-vs-linalg.mlir --qsl-gpu-pipeline="chip=sm_80 format=isa" \
+// RUN:   | %python %S/Inputs/extract_ptx.py | FileCheck %s --check-prefix=PTX
+
+// The CSC of @int8_outl_lr's outliers (indices 0, 17, 35, 17 on [12, 3]:
+// columns 0, 2, 2, 2; rows 0, 5, 11, 5).
+// CHECK-DAG: memref.global "private" constant @qsl_gpu_outlier_colptr_2 : memref<4xi32> = dense<[0, 1, 1, 4]>
+// CHECK-DAG: memref.global "private" constant @qsl_gpu_outlier_rows_2 : memref<4xi32> = dense<[0, 5, 11, 5]>
+
+// int4 + 2:4 along K: the 16 kept codes of each column in 2 words, their
+// 2-bit positions in 1 meta word, scales and zeros by dense K group.
+// CHECK-LABEL: func.func @int4_24_asym
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_gemv_0 {{.*}} args(%{{.*}} : memref<3x32xf32>, %{{.*}} : memref<5x2xi32>, %{{.*}} : memref<5x4xf32>, %{{.*}} : memref<5x4xf32>, %{{.*}} : memref<5x1xi32>, %{{.*}} : memref<3x5xf32>)
+
+// Low rank alone: t = x A_in^T first (a warp per rank component), then the
+// GEMV adds t B_out^T.
+// CHECK-LABEL: func.func @lowrank_t
+// CHECK: %[[T:.*]] = gpu.alloc () : memref<2x3xf32>
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_lrin_1 {{.*}} args(%{{.*}} : memref<2x20xf32>, %{{.*}} : memref<3x20xf32>, %[[T]] : memref<2x3xf32>)
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_gemv_1 {{.*}} args(%{{.*}} : memref<2x20xf32>, %[[T]] : memref<2x3xf32>, %{{.*}} : memref<7x3xf32>, %{{.*}} : memref<2x7xf32>)
+
+// int8 + outliers (CSC: column pointers, rows, values) + low rank.
+// CHECK-LABEL: func.func @int8_outl_lr
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_lrin_2
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_gemv_2 {{.*}} args(%{{.*}} : memref<1x12xf32>, %{{.*}} : memref<3x3xi32>, %{{.*}} : memref<3x1xf32>, %{{.*}} : memref<4xi32>, %{{.*}} : memref<4xi32>, %{{.*}} : memref<4xf32>, %{{.*}} : memref<1x2xf32>, %{{.*}} : memref<3x2xf32>, %{{.*}} : memref<1x3xf32>)
+
+// Float kept values of a 2:4 weight, [N, K'] f32.
+// CHECK-LABEL: func.func @f32_24_t
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_gemv_3 {{.*}} args(%{{.*}} : memref<4x8xf32>, %{{.*}} : memref<6x4xf32>, %{{.*}} : memref<6x1xi32>, %{{.*}} : memref<7xi32>, %{{.*}} : memref<2xi32>, %{{.*}} : memref<2xf32>, %{{.*}} : memref<4x6xf32>)
+
+// The kernel of every facet: one warp per column, kept codes, their dense K
+// position run * 4 + meta, the scale group of that position; then the
+// column's outliers; then t · B_out; one warp reduction.
+// CHECK-LABEL: gpu.func @qsl_gemv_4(
+// CHECK-SAME: %[[X:[^:]*]]: memref<8x24xf32>, %[[CODES:[^:]*]]: memref<40x1xi32>, %[[S:[^:]*]]: memref<40x6xf32>, %[[Z:[^:]*]]: memref<40x6xf32>, %[[META:[^:]*]]: memref<40x1xi32>, %[[CP:[^:]*]]: memref<41xi32>, %[[ROWS:[^:]*]]: memref<9xi32>, %[[OV:[^:]*]]: memref<9xf32>, %[[T:[^:]*]]: memref<8x4xf32>, %[[BOUT:[^:]*]]: memref<40x4xf32>, %[[Y:[^:]*]]: memref<8x40xf32>)
+// CHECK: memref.load %[[CODES]]
+// 12 kept codes in a word of 16: guarded.
+// CHECK: arith.cmpi ult, %{{.*}}, %c12
+// CHECK: %[[RN:.*]] = arith.divui %[[J:.*]], %c2 : index
+// CHECK: memref.load %[[META]]
+// CHECK: %[[POS:.*]] = arith.index_cast %{{.*}} : i32 to index
+// CHECK: %[[RK:.*]] = arith.muli %[[RN]], %c4{{.*}} : index
+// CHECK: %[[K:.*]] = arith.addi %[[RK]], %[[POS]] : index
+// CHECK: %[[G:.*]] = arith.divui %[[K]], %c4{{.*}} : index
+// CHECK: memref.load %[[S]][%{{.*}}, %[[G]]]
+// CHECK: memref.load %[[Z]][%{{.*}}, %[[G]]]
+// CHECK: memref.load %[[X]][%{{.*}}, %[[K]]]
+// CHECK: memref.load %[[CP]]
+// CHECK: memref.load %[[CP]]
+// CHECK: memref.load %[[ROWS]]
+// CHECK: memref.load %[[OV]]
+// CHECK: memref.load %[[BOUT]]
+// CHECK: memref.load %[[T]]
+// CHECK-COUNT-5: gpu.shuffle xor
+// CHECK: memref.store %{{.*}}, %[[Y]]
+
+// NODENSE: gpu.module @qsl_kernels
+
+// PTX-LABEL: .entry qsl_lrin_1(
+// PTX: shfl.sync.bfly.b32
+// PTX-LABEL: .entry qsl_gemv_4(
+// PTX: ld.global.b32
+// PTX: shfl.sync.bfly.b32
+// PTX: st.global.b32
