@@ -6,6 +6,7 @@
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "llvm/Support/TargetSelect.h"
 
@@ -100,8 +101,20 @@ static llvm::Error readEntry(Attribute attr, TensorSignature &sig) {
 
 CompiledModel::~CompiledModel() = default;
 
+bool CompiledModel::isCudaModule(ModuleOp module) {
+  auto target = module->getAttrOfType<StringAttr>("qsl.target");
+  return target && target.getValue() == "cuda";
+}
+
 llvm::Expected<std::unique_ptr<CompiledModel>>
-CompiledModel::create(ModuleOp module) {
+CompiledModel::create(ModuleOp module, StringRef cudaRuntime) {
+  bool cuda = isCudaModule(module);
+  if (cuda && cudaRuntime.empty())
+    return makeError("the module was compiled with qslc --target=cuda: run "
+                     "it on the GPU (qsl-run --device=cuda)");
+  if (!cuda && !cudaRuntime.empty())
+    return makeError("the module was compiled for the CPU: compile it with "
+                     "qslc --target=cuda to run it on the GPU");
   auto entry = module->getAttrOfType<StringAttr>("qsl.entry");
   auto inputs = module->getAttrOfType<ArrayAttr>("qsl.inputs");
   auto outputs = module->getAttrOfType<ArrayAttr>("qsl.outputs");
@@ -123,6 +136,11 @@ CompiledModel::create(ModuleOp module) {
   llvm::InitializeNativeTargetAsmPrinter();
   ExecutionEngineOptions options;
   SmallVector<StringRef> libs{QSL_C_RUNNER_UTILS};
+  if (cuda) {
+    // gpu.binary becomes a global blob loaded through mgpuModuleLoad.
+    registerGPUDialectTranslation(*module.getContext());
+    libs.push_back(cudaRuntime);
+  }
   options.sharedLibPaths = libs;
   options.transformer = makeOptimizingTransformer(3, 0, nullptr);
   auto engine = ExecutionEngine::create(module, options);

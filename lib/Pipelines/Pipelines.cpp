@@ -13,6 +13,7 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cstring>
 #include <optional>
 
 using namespace mlir;
@@ -29,12 +30,14 @@ static constexpr const char *kCpuBufferize =
 static constexpr const char *kCpuBackHalf =
     "buffer-deallocation-pipeline,"
     "convert-bufferization-to-memref,"
+    "@GPU_ASYNC@"
     "func.func(lower-vector-multi-reduction{lowering-strategy=inner-reduction}),"
     "convert-vector-to-scf{full-unroll},"
     "convert-linalg-to-loops,"
     "expand-strided-metadata,"
     "lower-affine,"
     "convert-scf-to-cf,"
+    "@GPU_HOST@"
     "convert-cf-to-llvm,"
     "convert-math-to-llvm,"
     "convert-math-to-libm,"
@@ -57,7 +60,16 @@ void qsl::buildCpuPipeline(OpPassManager &pm,
   if (options.resultsAsOutParams)
     pipeline += "buffer-results-to-out-params{modify-public-functions "
                 "hoist-static-allocs},";
-  pipeline += kCpuBackHalf;
+  // GPU host code: launches made asynchronous on one stream once buffer
+  // deallocation has run (it rejects gpu.wait), lowered to mgpu* calls.
+  std::string back = kCpuBackHalf;
+  auto fill = [&](const char *slot, const char *passes) {
+    back.replace(back.find(slot), strlen(slot),
+                 options.gpuHost ? passes : "");
+  };
+  fill("@GPU_ASYNC@", "func.func(gpu-async-region),");
+  fill("@GPU_HOST@", "gpu-to-llvm,");
+  pipeline += back;
   if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
     llvm::report_fatal_error("qsl: the CPU pipeline names a pass that is "
                              "not registered");

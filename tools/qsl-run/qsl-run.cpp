@@ -1,7 +1,7 @@
 //===- qsl-run.cpp - Run a module compiled by qslc -------------------------===//
 //
 //   qsl-run MODULE --input in.npz|x.pb [--input ...] [--output out.npz]
-//           [--repeat N]
+//           [--repeat N] [--device=cpu|cuda]
 //
 // Loads a module from `qslc MODEL.onnx -o MODULE` (LLVM dialect with the
 // entry point's ONNX signature in `qsl.entry`/`qsl.inputs`/`qsl.outputs`),
@@ -9,14 +9,20 @@
 // .pb files, named by their tensor name or, unnamed, by input position)
 // named like the graph inputs,
 // and writes the outputs, named like the graph outputs, to an .npz. With
-// --repeat it reports the mean wall time of the entry point per run.
+// --repeat it reports the mean wall time of the entry point per run. A
+// module from qslc --target=cuda runs with --device=cuda: its host code
+// calls libqsl_cuda_runtime.so ($QSL_CUDA_RUNTIME, else the build's or the
+// one next to qsl-run's lib/), and any CUDA error fails the run.
 //
 //===----------------------------------------------------------------------===//
 #include "qsl/Execution/CompiledModel.h"
 #include "qsl/Runtime/HostTensor.h"
 #include "qsl/Runtime/TensorProtoIO.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
@@ -24,6 +30,9 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/DynamicLibrary.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/WithColor.h"
@@ -47,18 +56,62 @@ static cl::opt<unsigned> repeat("repeat",
                                          "mean time per run"),
                                 cl::init(0));
 static cl::opt<bool> printOutputs("print", cl::desc("Print output summaries"));
+static cl::opt<std::string> device(
+    "device",
+    cl::desc("cpu, or cuda for modules from qslc --target=cuda (default: "
+             "what the module was compiled for)"),
+    cl::init(""));
 
 static int failWith(const Twine &message) {
   WithColor::error(errs(), "qsl-run") << message << "\n";
   return 1;
 }
 
+/// libqsl_cuda_runtime.so: $QSL_CUDA_RUNTIME, the build tree's, or next to
+/// the installed tools (../lib). "" when none exists.
+static std::string findCudaRuntime(const char *argv0) {
+  if (const char *env = std::getenv("QSL_CUDA_RUNTIME"))
+    return env;
+#ifdef QSL_CUDA_RUNTIME_PATH
+  if (sys::fs::exists(QSL_CUDA_RUNTIME_PATH))
+    return QSL_CUDA_RUNTIME_PATH;
+#endif
+  std::string exe = sys::fs::getMainExecutable(argv0, (void *)&findCudaRuntime);
+  SmallString<256> path(sys::path::parent_path(sys::path::parent_path(exe)));
+  sys::path::append(path, "lib", "libqsl_cuda_runtime.so");
+  return sys::fs::exists(path) ? std::string(path) : std::string();
+}
+
+/// The runtime's own error state (the JIT-ed host code calls into the same
+/// loaded library).
+struct CudaRuntimeHandle {
+  int (*init)() = nullptr;
+  const char *(*lastError)() = nullptr;
+  bool load(const std::string &path, std::string &error) {
+    sys::DynamicLibrary lib =
+        sys::DynamicLibrary::getPermanentLibrary(path.c_str(), &error);
+    if (!lib.isValid())
+      return false;
+    init = reinterpret_cast<int (*)()>(lib.getAddressOfSymbol("qslCudaInit"));
+    lastError = reinterpret_cast<const char *(*)()>(
+        lib.getAddressOfSymbol("qslCudaLastError"));
+    if (!init || !lastError) {
+      error = "'" + path + "' is not libqsl_cuda_runtime.so";
+      return false;
+    }
+    return true;
+  }
+};
+
 int main(int argc, char **argv) {
   InitLLVM y(argc, argv);
   cl::ParseCommandLineOptions(argc, argv, "Run a module compiled by qslc\n");
 
   mlir::DialectRegistry registry;
-  registry.insert<mlir::LLVM::LLVMDialect>();
+  registry.insert<mlir::LLVM::LLVMDialect, mlir::gpu::GPUDialect,
+                  mlir::NVVM::NVVMDialect>();
+  mlir::registerGPUDialectTranslation(registry);
+  mlir::gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(registry);
   mlir::registerBuiltinDialectTranslation(registry);
   mlir::registerLLVMDialectTranslation(registry);
   mlir::MLIRContext context(registry);
@@ -76,10 +129,36 @@ int main(int argc, char **argv) {
     return failWith("'" + moduleFile +
                     "' has no qsl.entry signature; compile it with qslc");
 
-  auto compiled = mlir::qsl::CompiledModel::create(*module);
+  bool cudaModule = mlir::qsl::CompiledModel::isCudaModule(*module);
+  if (device.empty())
+    device = cudaModule ? "cuda" : "cpu";
+  if (device != "cpu" && device != "cuda")
+    return failWith("--device must be cpu or cuda, got '" + device + "'");
+  if (device == "cuda" && !cudaModule)
+    return failWith("'" + moduleFile + "' was compiled for the CPU: compile "
+                    "it with qslc --target=cuda to run it on the GPU");
+  if (device == "cpu" && cudaModule)
+    return failWith("'" + moduleFile + "' was compiled with qslc "
+                    "--target=cuda: it runs only with --device=cuda");
+  std::string cudaRuntime;
+  CudaRuntimeHandle cudaHandle;
+  if (device == "cuda") {
+    cudaRuntime = findCudaRuntime(argv[0]);
+    if (cudaRuntime.empty())
+      return failWith("libqsl_cuda_runtime.so not found (set "
+                      "QSL_CUDA_RUNTIME to its path)");
+    std::string error;
+    if (!cudaHandle.load(cudaRuntime, error))
+      return failWith("cannot load '" + cudaRuntime + "': " + error);
+  }
+  auto compiled = mlir::qsl::CompiledModel::create(*module, cudaRuntime);
   if (!compiled)
     return failWith("cannot JIT-compile '" + moduleFile +
                     "': " + toString(compiled.takeError()));
+  // The host code compiled; now the GPU it needs (the kernels are loaded at
+  // the first launch).
+  if (device == "cuda" && cudaHandle.init() != 0)
+    return failWith(Twine("no GPU to run on: ") + cudaHandle.lastError());
   mlir::qsl::CompiledModel &model = **compiled;
   const auto &inputs = model.inputs();
 
@@ -126,14 +205,24 @@ int main(int argc, char **argv) {
                       (inputFiles.size() > 1 ? " (or another input file)" : "") +
                       " has array '" + name + "', which is not a model input");
 
+  // A CUDA failure inside the host code is reported by the runtime, not
+  // returned: check its error state after every run.
+  auto cudaFailed = [&]() {
+    return cudaHandle.lastError && *cudaHandle.lastError() != '\0';
+  };
   std::vector<HostTensor> outputs;
   if (Error e = model.run(given, outputs))
     return failWith("running '" + entry.str() + "': " + toString(std::move(e)));
+  if (cudaFailed())
+    return failWith("running '" + entry.str() +
+                    "' on the GPU: " + cudaHandle.lastError());
   if (repeat > 0) {
     auto start = std::chrono::steady_clock::now();
     for (unsigned i = 0; i < repeat; ++i)
       if (Error e = model.rerun())
         return failWith(toString(std::move(e)));
+    if (cudaFailed())
+      return failWith(Twine("running on the GPU: ") + cudaHandle.lastError());
     double ms = std::chrono::duration<double, std::milli>(
                     std::chrono::steady_clock::now() - start)
                     .count() /

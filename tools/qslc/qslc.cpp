@@ -2,11 +2,14 @@
 //
 //   qslc MODEL.onnx [-o OUT] [--emit=mlir|llvm|onnx] [--input-shape NAME=1x128]...
 //        [--calibrate=IN.npz|DIR,...] [--pipeline=PASSES] [--report=R.json]
+//        [--target=cpu|cuda [--gpu-chip=sm_80|sm_90] [--gpu-format=bin|isa|fatbin]]
 //
 // Imports an ONNX model, optionally runs it over calibration inputs to
 // attach per-weight statistics, runs a compression pipeline
 // (qsl-quantize, qsl-prune, ...), writes a per-weight report, then either
-// stops (--emit=mlir), compiles for the CPU (--emit=llvm, for qsl-run) or
+// stops (--emit=mlir), compiles for the CPU (--emit=llvm, for qsl-run; with
+// --target=cuda the compressed matmuls become GPU kernels, embedded as
+// cubin or PTX, launched through libqsl_cuda_runtime: qsl-run --device=cuda) or
 // writes the model back as ONNX with the compressed weights as standard
 // operators (--emit=onnx, docs/tools/onnx-export.md).
 // Errors name the file and the node and exit with status 1.
@@ -21,6 +24,7 @@
 #include "qsl/Export/ONNX/ONNXExporter.h"
 #include "qsl/Import/ONNX/ONNXImporter.h"
 #include "qsl/InitAll.h"
+#include "qsl/Conversion/QSLToGPU/GpuPipeline.h"
 #include "qsl/Pipelines/Pipelines.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
@@ -31,6 +35,7 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/FileUtilities.h"
@@ -85,6 +90,31 @@ static cl::opt<bool> referenceLowering(
     cl::desc("Compile every op to plain loops (qsl-cpu-reference-pipeline) "
              "instead of register-blocked vector code for contractions"),
     cl::init(false));
+enum class Target { CPU, CUDA };
+static cl::opt<Target> target(
+    "target", cl::desc("Where compressed matmuls run (--emit=llvm)"),
+    cl::init(Target::CPU),
+    cl::values(clEnumValN(Target::CPU, "cpu", "everything on the CPU"),
+               clEnumValN(Target::CUDA, "cuda",
+                          "compressed matmuls as CUDA kernels "
+                          "(qsl-gpu-pipeline), the rest on the CPU; run with "
+                          "qsl-run --device=cuda")));
+static cl::opt<mlir::qsl::GpuChip> gpuChip(
+    "gpu-chip", cl::desc("--target=cuda: GPU architecture"),
+    cl::init(mlir::qsl::GpuChip::sm_90),
+    cl::values(clEnumValN(mlir::qsl::GpuChip::sm_80, "sm_80", "A100"),
+               clEnumValN(mlir::qsl::GpuChip::sm_90, "sm_90", "H100")));
+static cl::opt<mlir::qsl::GpuBinaryFormat> gpuFormat(
+    "gpu-format",
+    cl::desc("--target=cuda: how kernels are embedded (bin and fatbin run "
+             "ptxas from the CUDA toolkit)"),
+    cl::init(mlir::qsl::GpuBinaryFormat::bin),
+    cl::values(
+        clEnumValN(mlir::qsl::GpuBinaryFormat::bin, "bin", "cubin"),
+        clEnumValN(mlir::qsl::GpuBinaryFormat::isa, "isa",
+                   "PTX, compiled by the driver at load"),
+        clEnumValN(mlir::qsl::GpuBinaryFormat::fatbin, "fatbin",
+                   "cubin and PTX")));
 static cl::opt<int64_t> tileM("tile-m",
                               cl::desc("Rows of the register block of vectorized "
                                        "contractions"),
@@ -225,6 +255,8 @@ int main(int argc, char **argv) {
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   mlir::qsl::registerAllDialects(registry);
+  // --target=cuda: gpu-module-to-binary translates the kernels to PTX.
+  mlir::registerAllGPUToLLVMIRTranslations(registry);
   mlir::MLIRContext context(registry);
   context.printOpOnDiagnostic(false);
   mlir::ScopedDiagnosticHandler diagnostics(&context, [](mlir::Diagnostic &d) {
@@ -333,6 +365,11 @@ int main(int argc, char **argv) {
   }
   if (!dumpWeights.empty() && mlir::failed(writeDenseWeights(*module, dumpWeights)))
     return 1;
+  if (target == Target::CUDA && emit != Emit::LLVM) {
+    WithColor::error(errs(), "qslc")
+        << "--target=cuda compiles for qsl-run: use it with --emit=llvm\n";
+    return 1;
+  }
   if (emit == Emit::ONNX) {
     mlir::qsl::ONNXExportOptions exportOptions;
     using Ext = mlir::qsl::ONNXExportOptions::ExternalData;
@@ -358,7 +395,18 @@ int main(int argc, char **argv) {
     if (mlir::failed(mlir::qsl::annotateEntryPoint(*module, functionName)))
       return 1;
     mlir::PassManager pm(&context);
+    if (target == Target::CUDA) {
+      // Compressed matmuls become kernels (to cubin/PTX); their launches
+      // stay in the host code that the CPU pipeline compiles.
+      mlir::qsl::GpuPipelineOptions gpu;
+      gpu.chip = gpuChip;
+      gpu.format = gpuFormat;
+      mlir::qsl::buildGpuPipeline(pm, gpu);
+      (*module)->setAttr("qsl.target",
+                         mlir::StringAttr::get(&context, "cuda"));
+    }
     mlir::qsl::CpuPipelineOptions cpu;
+    cpu.gpuHost = target == Target::CUDA;
     cpu.resultsAsOutParams = true;
     cpu.vectorize = !referenceLowering;
     cpu.tileM = tileM;
@@ -371,6 +419,12 @@ int main(int argc, char **argv) {
     mlir::WalkResult leftover = module->walk([](mlir::Operation *op) {
       llvm::StringRef ns = op->getDialect() ? op->getDialect()->getNamespace() : "";
       if (ns == "llvm" || llvm::isa<mlir::ModuleOp>(op))
+        return mlir::WalkResult::advance();
+      // The kernels, embedded as a gpu.binary, and their launches (with
+      // LLVM operands): translation to LLVM IR turns them into mgpu* calls.
+      if (op->getName().getStringRef() == "gpu.binary")
+        return mlir::WalkResult::skip();
+      if (op->getName().getStringRef() == "gpu.launch_func")
         return mlir::WalkResult::advance();
       op->emitError() << "internal error: the CPU pipeline left '"
                       << op->getName() << "' unlowered";

@@ -42,8 +42,15 @@ struct TensorSignature {
 class CompiledModel {
 public:
   /// JIT-compiles an LLVM-dialect module that annotateEntryPoint and the
-  /// CPU pipeline produced.
-  static llvm::Expected<std::unique_ptr<CompiledModel>> create(ModuleOp module);
+  /// CPU pipeline produced. A module compiled with `qslc --target=cuda`
+  /// (module attribute `qsl.target = "cuda"`, kernels in `gpu.binary` ops)
+  /// needs `cudaRuntime`, the path of libqsl_cuda_runtime.so that its host
+  /// code calls; a CPU module must not be given one.
+  static llvm::Expected<std::unique_ptr<CompiledModel>>
+  create(ModuleOp module, llvm::StringRef cudaRuntime = {});
+
+  /// Whether `module` was compiled with qslc --target=cuda.
+  static bool isCudaModule(ModuleOp module);
   ~CompiledModel();
 
   const std::vector<TensorSignature> &inputs() const { return inputSigs; }

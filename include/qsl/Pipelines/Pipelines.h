@@ -20,6 +20,10 @@ struct CpuPipelineOptions {
   bool vectorize = true;
   /// Register block of the vectorized contractions (rows x columns).
   int64_t tileM = 4, tileN = 16;
+  /// The module holds GPU kernels and launches (after qsl-gpu-pipeline):
+  /// lower the host side (gpu.alloc/memcpy/launch_func) to calls of the
+  /// mgpu* runtime ABI with gpu-async-region and gpu-to-llvm.
+  bool gpuHost = false;
 };
 
 /// The CPU pipeline: qsl-lower-to-linalg, (with `vectorize`) contractions

@@ -6,7 +6,9 @@
 #include "mlir/Conversion/NVGPUToNVVM/NVGPUToNVVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
 #include "mlir/Pass/PassOptions.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -14,6 +16,35 @@
 
 using namespace mlir;
 using namespace mlir::qsl;
+
+namespace {
+/// A kernel launch may read and write every buffer it is given, and (once
+/// its operands are LLVM pointers, after gpu-to-llvm) any memory: it is
+/// never dead code.
+struct LaunchFuncEffects
+    : public MemoryEffectOpInterface::ExternalModel<LaunchFuncEffects,
+                                                    gpu::LaunchFuncOp> {
+  void getEffects(
+      Operation *op,
+      SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+          &effects) const {
+    effects.emplace_back(MemoryEffects::Read::get());
+    effects.emplace_back(MemoryEffects::Write::get());
+    for (OpOperand &operand : op->getOpOperands()) {
+      if (!isa<BaseMemRefType>(operand.get().getType()))
+        continue;
+      effects.emplace_back(MemoryEffects::Read::get(), &operand);
+      effects.emplace_back(MemoryEffects::Write::get(), &operand);
+    }
+  }
+};
+} // namespace
+
+void mlir::qsl::registerGpuLaunchEffects(DialectRegistry &registry) {
+  registry.addExtension(+[](MLIRContext *ctx, gpu::GPUDialect *) {
+    gpu::LaunchFuncOp::attachInterface<LaunchFuncEffects>(*ctx);
+  });
+}
 
 void mlir::qsl::buildGpuPipeline(OpPassManager &pm,
                                  const GpuPipelineOptions &options) {

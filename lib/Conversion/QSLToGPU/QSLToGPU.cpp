@@ -239,12 +239,15 @@ public:
   }
 
   Value alloc(MemRefType type) {
-    Value dev = gpu::AllocOp::create(b, loc, type, /*asyncToken=*/Type(),
-                                     ValueRange(), ValueRange(), ValueRange(),
-                                     /*hostShared=*/false)
-                    .getMemref();
-    toFree.push_back(dev);
-    return dev;
+    auto allocOp = gpu::AllocOp::create(b, loc, type, /*asyncToken=*/Type(),
+                                        ValueRange(), ValueRange(),
+                                        ValueRange(), /*hostShared=*/false);
+    // Freed by the gpu.dealloc below: buffer deallocation must leave it.
+    allocOp->setAttr(
+        bufferization::BufferizationDialect::kManualDeallocation,
+        b.getUnitAttr());
+    toFree.push_back(allocOp.getMemref());
+    return allocOp.getMemref();
   }
 
   /// The activation as a device [M, K] buffer.
@@ -283,7 +286,9 @@ public:
     Value yHost = memref::AllocOp::create(b, loc, yType);
     gpu::MemcpyOp::create(b, loc, TypeRange(), ValueRange(), yHost, yDev);
     for (Value dev : toFree)
-      gpu::DeallocOp::create(b, loc, TypeRange(), ValueRange(), dev);
+      gpu::DeallocOp::create(b, loc, TypeRange(), ValueRange(), dev)
+          ->setAttr(bufferization::BufferizationDialect::kManualDeallocation,
+                    b.getUnitAttr());
     SmallVector<ReassociationIndices> expand(2);
     for (int64_t d = 0; d + 1 < outType.getRank(); ++d)
       expand[0].push_back(d);

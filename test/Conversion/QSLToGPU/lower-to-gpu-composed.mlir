@@ -24,7 +24,7 @@
 // Low rank alone: t = x A_in^T first (a warp per rank component), then the
 // GEMV adds t B_out^T.
 // CHECK-LABEL: func.func @lowrank_t
-// CHECK: %[[T:.*]] = gpu.alloc () : memref<2x3xf32>
+// CHECK: %[[T:.*]] = gpu.alloc () {bufferization.manual_deallocation} : memref<2x3xf32>
 // CHECK: gpu.launch_func @qsl_kernels::@qsl_lrin_1 {{.*}} args(%{{.*}} : memref<2x20xf32>, %{{.*}} : memref<3x20xf32>, %[[T]] : memref<2x3xf32>)
 // CHECK: gpu.launch_func @qsl_kernels::@qsl_gemv_1 {{.*}} args(%{{.*}} : memref<2x20xf32>, %[[T]] : memref<2x3xf32>, %{{.*}} : memref<7x3xf32>, %{{.*}} : memref<2x7xf32>)
 

@@ -18,12 +18,13 @@
 
 // CHECK-LABEL: func.func @int4_asym
 // CHECK: %[[X:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<2x12xf32> to memref<2x12xf32>
-// CHECK: %[[DX:.*]] = gpu.alloc () : memref<2x12xf32>
+// Device buffers are freed by their gpu.dealloc, not by buffer deallocation.
+// CHECK: %[[DX:.*]] = gpu.alloc () {bufferization.manual_deallocation} : memref<2x12xf32>
 // CHECK: gpu.memcpy %[[DX]]
 // CHECK: memref.get_global @qsl_gpu_codes_0
 // CHECK: gpu.launch_func @qsl_kernels::@qsl_gemv_0 blocks in (%c1{{.*}}, %{{.*}}, %{{.*}}) threads in (%c128, %{{.*}}, %{{.*}}) args(%[[DX]] : memref<2x12xf32>, %{{.*}} : memref<3x2xi32>, %{{.*}} : memref<3x3xf32>, %{{.*}} : memref<3x3xf32>, %{{.*}} : memref<2x3xf32>)
 // CHECK: gpu.memcpy
-// CHECK: gpu.dealloc
+// CHECK: gpu.dealloc %{{.*}} {bufferization.manual_deallocation}
 // CHECK: bufferization.to_tensor %{{.*}} restrict writable : memref<2x3xf32> to tensor<2x3xf32>
 
 // CHECK-LABEL: func.func @int8_sym_n1

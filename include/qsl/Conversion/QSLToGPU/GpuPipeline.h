@@ -29,6 +29,13 @@ void buildGpuPipeline(OpPassManager &pm, const GpuPipelineOptions &options);
 /// Registers `qsl-gpu-pipeline{chip=sm_80|sm_90 format=isa|bin|fatbin}`.
 void registerGpuPipeline();
 
+/// Declares the memory effects of `gpu.launch_func` (reads and writes of its
+/// memref operands) as an external model, so that host code holding kernel
+/// launches goes through MLIR's ownership-based buffer deallocation (which
+/// rejects ops with memref operands and unknown effects) as part of the CPU
+/// pipeline: what `qslc --target=cuda` compiles.
+void registerGpuLaunchEffects(DialectRegistry &registry);
+
 } // namespace qsl
 } // namespace mlir
 
