@@ -1,6 +1,7 @@
 // REQUIRES: cuda-runtime
 // Every GEMV variant of qsl-lower-to-gpu on the GPU against the
-// qsl-lower-to-linalg reference on the CPU (odd K, N = 1, batch 1..8).
+// qsl-lower-to-linalg reference on the CPU (odd K, N = 1, batch 1..8, 3-bit
+// codes that leave word padding).
 // printMemref prints 6 significant digits, hence rtol 1e-4.
 // RUN: qsl-opt %s --qsl-cpu-reference-pipeline | %run_cpu > %t.cpu
 // RUN: qsl-opt %s --qsl-gpu-pipeline="chip=sm_90 format=bin" \
@@ -50,6 +51,17 @@ func.func @int4_sym_batch8(%x: tensor<8x16xf32>) -> tensor<8x6xf32> {
   return %y : tensor<8x6xf32>
 }
 
+// 3-bit symmetric codes (10 per word), per channel, K = 23, batch 2.
+#t3 = #qsl.encoding<quant = <bits = 3, axis = 1, scale = f32>>
+func.func @int3_sym(%x: tensor<2x23xf32>) -> tensor<2x3xf32> {
+  %w = qsl.constant
+         values(dense<[[2,-4,-3,-3,-3,2,2,0,-4,-4,-2,-1,0,-1,-2,-3,1,1,-4,-4,-1,-1,3],[0,-1,-1,1,0,-3,1,2,3,2,-2,-2,1,1,1,2,-2,3,-4,-4,3,3,-2],[-3,-2,-4,3,1,0,-3,-1,-3,2,-1,-4,-2,1,0,-2,-2,-4,0,1,0,3,3]]> : tensor<3x23xi3>)
+         scales(dense<[[0.5],[0.25],[2.0]]> : tensor<3x1xf32>)
+       : tensor<3x23xf32, #t3>
+  %y = qsl.matmul %x, %w transpose_w : tensor<2x23xf32>, tensor<3x23xf32, #t3> -> tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}
+
 func.func @main() {
   %x2s = arith.constant dense<[[1.0, -2.0, 0.5, 3.0, -1.5, 2.25]]> : tensor<1x6xf32>
   %x1 = arith.constant dense<0.25> : tensor<3x37xf32>
@@ -67,5 +79,11 @@ func.func @main() {
   %y3 = call @int4_sym_batch8(%x3) : (tensor<8x16xf32>) -> tensor<8x6xf32>
   %p3 = tensor.cast %y3 : tensor<8x6xf32> to tensor<*xf32>
   call @printMemrefF32(%p3) : (tensor<*xf32>) -> ()
+
+  %x4 = arith.constant dense<0.375> : tensor<2x23xf32>
+  %x4b = tensor.insert_slice %x2s into %x4[1, 10] [1, 6] [1, 1] : tensor<1x6xf32> into tensor<2x23xf32>
+  %y4 = call @int3_sym(%x4b) : (tensor<2x23xf32>) -> tensor<2x3xf32>
+  %p4 = tensor.cast %y4 : tensor<2x3xf32> to tensor<*xf32>
+  call @printMemrefF32(%p4) : (tensor<*xf32>) -> ()
   return
 }

@@ -4,9 +4,12 @@
 // [N, K] (one row per output column, K contiguous), each row padded to a
 // whole number of 32-bit words so that every row starts word-aligned: code
 // k of row n is bits [(k % c)*b, (k % c + 1)*b) of word n*W + k / c, with
-// c = 32 / b codes per word and W = ceil(K / c). Inside a word the order is
-// the little-endian bit stream of docs/formats/packing.md. Pure numerics:
-// no MLIR.
+// c = floor(32 / b) codes per word and W = ceil(K / c). Codes never straddle
+// two words: for b that does not divide 32 (3, 5, 6, 7) the top 32 - c*b
+// bits of every word are zero padding (3 bits: 10 codes in 30 bits, 3.2 bits
+// per code in memory), so a lane decodes any code with one shift and mask.
+// When b divides 32, a row is the little-endian bit stream of
+// docs/formats/packing.md. Pure numerics: no MLIR.
 //
 //===----------------------------------------------------------------------===//
 #ifndef QSL_COMPRESS_GPULAYOUT_H
@@ -18,7 +21,10 @@
 namespace qsl {
 namespace compress {
 
-/// Words per row of K codes of `bits` bits (bits must divide 32).
+/// Codes of `bits` bits (1 to 32) in one 32-bit word: floor(32 / bits).
+int64_t gpuCodesPerWord(unsigned bits);
+
+/// Words per row of K codes of `bits` bits.
 int64_t gpuWordsPerRow(int64_t k, unsigned bits);
 
 /// Packs a row-major code matrix into the word layout above. `codes` is

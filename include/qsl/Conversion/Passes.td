@@ -54,7 +54,7 @@ def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
     input has a static shape into kernels in the `gpu.module @qsl_kernels`
     and `gpu.launch_func`s on the host. Three kernel families:
 
-    * weight-only quantization (a `quant` facet alone: 2, 4 or 8 bits,
+    * weight-only quantization (a `quant` facet alone: 2 to 8 bits,
       group-wise or per-channel scales, symmetric or asymmetric, groups along
       the reduction axis: `axis = 0` for `[K, N]` weights, `axis = 1` with
       `transpose_w`): the GEMV for inputs of at most `max-batch` rows, the

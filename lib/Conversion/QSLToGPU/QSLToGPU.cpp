@@ -59,8 +59,6 @@ std::string matchQuant(QuantAttr quant, int64_t reductionAxis,
   if (quant.hasCodebook())
     return "codebook quantization has no GPU kernel yet";
   unsigned bits = quant.getBits();
-  if (32 % bits != 0)
-    return "codes of " + std::to_string(bits) + " bits do not tile a word";
   if (quant.getAxis() != reductionAxis)
     return "quantization groups do not run along K";
   shape.groupLen = quant.getGroup() == 0 ? shape.k : quant.getGroup();

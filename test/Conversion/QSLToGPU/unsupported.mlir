@@ -10,16 +10,6 @@ func.func @three_bit(%x: tensor<1x8xf32>, %w: tensor<4x8xf32, #q>) -> tensor<1x4
 
 // -----
 
-#q = #qsl.encoding<quant = <bits = 3, axis = 1, scale = f32>>
-func.func @three_bit_const(%x: tensor<1x8xf32>) -> tensor<1x4xf32> {
-  %w = qsl.constant values(dense<1> : tensor<4x8xi3>) scales(dense<1.0> : tensor<4x1xf32>) : tensor<4x8xf32, #q>
-  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: codes of 3 bits do not tile a word}}
-  %y = qsl.matmul %x, %w transpose_w : tensor<1x8xf32>, tensor<4x8xf32, #q> -> tensor<1x4xf32>
-  return %y : tensor<1x4xf32>
-}
-
-// -----
-
 #q = #qsl.encoding<quant = <bits = 4, axis = 1, scale = f32>>
 func.func @batch(%x: tensor<5x8xf32>) -> tensor<5x4xf32> {
   %w = qsl.constant values(dense<1> : tensor<4x8xi4>) scales(dense<1.0> : tensor<4x1xf32>) : tensor<4x8xf32, #q>

@@ -76,4 +76,45 @@ TEST(GpuLayout, TransposeAndSignedRoundTrip) {
   }
 }
 
+// Widths that do not divide 32: floor(32 / b) codes per word, never split
+// across words, the top bits of every word zero.
+TEST(GpuLayout, NonDividingWidthsPadEachWord) {
+  EXPECT_EQ(gpuCodesPerWord(3), 10);
+  EXPECT_EQ(gpuCodesPerWord(5), 6);
+  EXPECT_EQ(gpuCodesPerWord(6), 5);
+  EXPECT_EQ(gpuCodesPerWord(7), 4);
+  EXPECT_EQ(gpuWordsPerRow(21, 3), 3);
+  // 3-bit codes 1..7 then 0, 1, 2, 3: ten in word 0 (bits 0..29), the
+  // eleventh starts word 1.
+  std::vector<int64_t> codes = {1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3};
+  std::vector<uint32_t> w = packGpuCodeWords(codes.data(), 1, 11, 3, true);
+  ASSERT_EQ(w.size(), 2u);
+  uint32_t expect = 0;
+  for (int i = 0; i < 10; ++i)
+    expect |= uint32_t(codes[i]) << (3 * i);
+  EXPECT_EQ(w[0], expect);
+  EXPECT_EQ(w[0] >> 30, 0u);
+  EXPECT_EQ(w[1], 3u);
+
+  std::mt19937 rng(5);
+  for (unsigned bits : {3u, 5u, 6u, 7u}) {
+    int64_t kDim = 23, nDim = 4;
+    std::vector<int64_t> kn(kDim * nDim);
+    std::uniform_int_distribution<int> dist(-(1 << (bits - 1)),
+                                            (1 << (bits - 1)) - 1);
+    for (auto &c : kn)
+      c = dist(rng);
+    std::vector<uint32_t> words =
+        packGpuCodeWords(kn.data(), nDim, kDim, bits, /*transposed=*/false);
+    int64_t perWord = gpuCodesPerWord(bits);
+    for (uint32_t word : words)
+      EXPECT_EQ(uint64_t(word) >> (perWord * bits), 0u) << "bits " << bits;
+    for (int64_t c = 0; c < kDim; ++c)
+      for (int64_t r = 0; r < nDim; ++r)
+        EXPECT_EQ(readGpuCode(words, kDim, r, c, bits, /*isSigned=*/true),
+                  kn[c * nDim + r])
+            << "bits " << bits;
+  }
+}
+
 } // namespace
