@@ -322,6 +322,7 @@ def main():
         ref = run_ort(model, eval_batches)
         add("ort-fp32", "fp32", "onnxruntime", "fp32", ref, fp32_linear, time.perf_counter() - t0)
         if args.json:
+            check_same_model(args.json, results[-1]["ppl"])
             write_json(args.json, results[-1:], linear_params)
 
         def qsl_row(key, setting, pipeline):
@@ -506,6 +507,22 @@ def markdown(results, notes, cfg, n_linear, fp32_linear, linear_params, fp32_tot
               "backend, so that row runs in OpenVINO with f32 inference. No peer prunes an ONNX "
               "model after training: the sparsity rows are QSL's alone."]
     return "\n".join(lines) + "\n"
+
+
+def check_same_model(path, fp32_ppl):
+    """Training is not bitwise reproducible (JAX's CPU reductions), so a
+    retrained gpt.onnx is a different model: rows measured on it must not be
+    merged with rows of another training. The onnxruntime fp32 perplexity
+    identifies the model; re-measuring every point (--only '') is allowed."""
+    if not os.path.exists(path) or args.only == [""]:
+        return
+    with open(path) as f:
+        kept = {r["key"]: r for r in json.load(f).get("rows", [])}
+    old = kept.get("ort-fp32", {}).get("quality")
+    if old is not None and abs(old - fp32_ppl) > 1e-9 * old:
+        sys.exit(f"{path}: its rows were measured on another training of the model "
+                 f"(onnxruntime fp32 perplexity {old:.4f} there, {fp32_ppl:.4f} now); "
+                 f"re-measure every point (quality_curves.py --model causal-lm) instead of --only")
 
 
 def write_json(path, results, linear_params):
