@@ -95,6 +95,14 @@ def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
     is computed by one warp per rank component; it stays in L2 between the
     two launches.
 
+    Weight tables (code words, scales, zeros, meta words, outlier lists,
+    low-rank factors) are repacked at compile time. With `device-weights`
+    (the default) they become initialised globals of the kernel module in
+    the global address space: the driver uploads them once, when it loads
+    the module, and each kernel reads them through `memref.get_global`, so
+    a call moves only activations and results. With `device-weights=false`
+    they are host globals copied to the device before every launch.
+
     The host side moves the activations in with `bufferization.to_buffer`,
     copies operands to device memory (`gpu.alloc`/`gpu.memcpy`), launches
     the kernel and returns the result as a tensor, so the rest of the
@@ -109,6 +117,9 @@ def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
            "Warps (output columns) per thread block">,
     Option<"maxBatch", "max-batch", "int64_t", "8",
            "Largest number of activation rows the GEMV kernel takes">,
+    Option<"deviceWeights", "device-weights", "bool", "true",
+           "Weight tables live in the kernel module (uploaded once, at module "
+           "load); false copies them to the device at every call">,
     Option<"tensorCores", "tensor-cores", "bool", "true",
            "Inputs of more than max-batch rows use the mma.sync GEMM "
            "(false: they stay on the CPU path)">,

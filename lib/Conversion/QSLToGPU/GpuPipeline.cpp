@@ -52,6 +52,7 @@ void mlir::qsl::buildGpuPipeline(OpPassManager &pm,
   lower.warps = options.warps;
   lower.maxBatch = options.maxBatch;
   lower.tensorCores = options.tensorCores;
+  lower.deviceWeights = options.deviceWeights;
   pm.addPass(createQslLowerToGpuPass(lower));
 
   GpuNVVMAttachTargetOptions target;
@@ -103,6 +104,11 @@ struct GpuPipelineCLOptions
       *this, "tensor-cores",
       llvm::cl::desc("Larger batches use the mma.sync GEMM (false: CPU)"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> deviceWeights{
+      *this, "device-weights",
+      llvm::cl::desc("Weight tables in the kernel module (uploaded once); "
+                     "false: copied at every call"),
+      llvm::cl::init(true)};
 };
 } // namespace
 
@@ -118,6 +124,7 @@ void mlir::qsl::registerGpuPipeline() {
         options.warps = cl.warps;
         options.maxBatch = cl.maxBatch;
         options.tensorCores = cl.tensorCores;
+        options.deviceWeights = cl.deviceWeights;
         buildGpuPipeline(pm, options);
       });
 }

@@ -18,6 +18,7 @@
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Parser/Parser.h"
 
+#include "llvm/ADT/BitVector.h"
 #include "llvm/ADT/StringExtras.h"
 
 #include <map>
@@ -171,14 +172,24 @@ std::vector<float> toF32(const std::vector<double> &v, int64_t rows,
   return out;
 }
 
+/// One kernel operand: a host-side device buffer, or a constant weight table
+/// that lives in the kernel module (device-weights).
+struct KernelArg {
+  Value value;                 // a device memref, or null for a table
+  DenseElementsAttr data;      // the table's contents
+  std::string name;            // the table's symbol
+  KernelArg(Value v) : value(v) {}
+  KernelArg(DenseElementsAttr d, std::string n) : data(d), name(std::move(n)) {}
+};
+
 /// Builds the device side of one matmul: kernels, constant tables, uploads
 /// and launches, then the result as a tensor.
 class KernelEmitter {
 public:
   KernelEmitter(MatmulOp op, ModuleOp module, SymbolTable &symbols,
-                gpu::GPUModuleOp &kernels, unsigned index)
+                gpu::GPUModuleOp &kernels, unsigned index, bool resident)
       : op(op), module(module), symbols(symbols), kernels(kernels),
-        index(index), b(op), loc(op.getLoc()) {}
+        index(index), resident(resident), b(op), loc(op.getLoc()) {}
 
   /// Parses `text` (a module holding a gpu.module with one gpu.func) and
   /// moves the function into the shared @qsl_kernels module.
@@ -210,24 +221,28 @@ public:
     return func;
   }
 
-  /// A constant table in device memory (a private memref.global uploaded
-  /// before the launch).
+  /// A constant weight table. Resident (device-weights): a global of the
+  /// kernel module, bound inside the kernel at launch() and uploaded once,
+  /// when the driver loads the module. Otherwise a private host global
+  /// copied to device memory before every launch.
   template <typename T>
-  Value table(StringRef base, ArrayRef<int64_t> shape, ArrayRef<T> data) {
+  KernelArg table(StringRef base, ArrayRef<int64_t> shape, ArrayRef<T> data) {
     Type el = std::is_same<T, float>::value
                   ? Type(Float32Type::get(op.getContext()))
                   : Type(IntegerType::get(op.getContext(), 32));
+    auto attr = DenseElementsAttr::get(RankedTensorType::get(shape, el), data);
+    std::string name = (base + "_" + Twine(index)).str();
+    if (resident)
+      return KernelArg(attr, name);
     auto type = MemRefType::get(shape, el);
     OpBuilder gb = OpBuilder::atBlockBegin(module.getBody());
     auto global = memref::GlobalOp::create(
-        gb, loc, (base + "_" + Twine(index)).str(),
-        gb.getStringAttr("private"), type,
-        DenseElementsAttr::get(RankedTensorType::get(shape, el), data),
+        gb, loc, name, gb.getStringAttr("private"), type, attr,
         /*constant=*/true, /*alignment=*/gb.getI64IntegerAttr(16));
     symbols.insert(global);
     Value host =
         memref::GetGlobalOp::create(b, loc, type, global.getSymName());
-    return upload(host, type);
+    return KernelArg(upload(host, type));
   }
 
   Value upload(Value host, MemRefType type) {
@@ -268,13 +283,51 @@ public:
 
   Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
 
+  /// Launches `func` with `args` in the order of its parameters; resident
+  /// tables become globals of the kernel module that the kernel reads
+  /// directly (the parameter is replaced and dropped).
   void launch(gpu::GPUFuncOp func, int64_t gridX, int64_t gridY,
-              int64_t threads, ArrayRef<Value> args) {
+              int64_t threads, ArrayRef<KernelArg> args) {
+    SmallVector<Value> operands;
+    llvm::BitVector dropped(func.getNumArguments());
+    Block &entry = func.getBody().front();
+    OpBuilder kb = OpBuilder::atBlockBegin(&entry);
+    auto globalSpace = gpu::AddressSpaceAttr::get(op.getContext(),
+                                                  gpu::AddressSpace::Global);
+    for (auto [i, arg] : llvm::enumerate(args)) {
+      if (arg.value) {
+        operands.push_back(arg.value);
+        continue;
+      }
+      BlockArgument param = entry.getArgument(i);
+      auto paramType = cast<MemRefType>(param.getType());
+      auto globalType =
+          MemRefType::get(paramType.getShape(), paramType.getElementType(),
+                          MemRefLayoutAttrInterface(), globalSpace);
+      OpBuilder gb = OpBuilder::atBlockBegin(kernels.getBody());
+      // Public and not `constant`: LLVM would otherwise fold loads of known
+      // indices (a private global that is never stored to counts as
+      // constant) into immediates; the kernels must read the tables, not
+      // embed them.
+      auto global = memref::GlobalOp::create(
+          gb, loc, arg.name, /*sym_visibility=*/StringAttr(), globalType,
+          arg.data, /*constant=*/false,
+          /*alignment=*/gb.getI64IntegerAttr(16));
+      SymbolTable(kernels).insert(global);
+      Value g = memref::GetGlobalOp::create(kb, loc, globalType,
+                                            global.getSymName());
+      Value generic =
+          memref::MemorySpaceCastOp::create(kb, loc, paramType, g);
+      param.replaceAllUsesWith(generic);
+      dropped.set(i);
+    }
+    if (dropped.any())
+      (void)func.eraseArguments(dropped);
     Value one = idx(1);
     gpu::KernelDim3 grid{idx(gridX), gridY == 1 ? one : idx(gridY), one};
     gpu::KernelDim3 block{idx(threads), one, one};
     gpu::LaunchFuncOp::create(b, loc, func, grid, block,
-                              /*dynamicSharedMemorySize=*/Value(), args);
+                              /*dynamicSharedMemorySize=*/Value(), operands);
   }
 
   /// Copies the device result back, frees device memory, and replaces the
@@ -305,6 +358,7 @@ private:
   SymbolTable &symbols;
   gpu::GPUModuleOp &kernels;
   unsigned index;
+  bool resident;
   OpBuilder b;
   Location loc;
   SmallVector<Value> toFree;
@@ -334,7 +388,8 @@ struct QslLowerToGpuPass
         op.emitRemark("qsl-lower-to-gpu: left on the CPU path: ") << why;
         continue;
       }
-      KernelEmitter emitter(op, module, symbols, kernels, counter++);
+      KernelEmitter emitter(op, module, symbols, kernels, counter++,
+                            deviceWeights);
       LogicalResult done = composed
                                ? rewriteComposed(op, weight, shape, emitter)
                                : rewritePlain(op, weight, shape.base, emitter);
@@ -381,7 +436,7 @@ struct QslLowerToGpuPass
       return failure();
 
     // Host side: operands to device memory, launch, result back.
-    SmallVector<Value> args;
+    SmallVector<KernelArg> args;
     args.push_back(e.activation(s));
     std::vector<int32_t> signedWords(words.begin(), words.end());
     args.push_back(e.table<int32_t>("qsl_gpu_codes", {s.n, wordsPerRow},
@@ -415,7 +470,7 @@ struct QslLowerToGpuPass
     };
     unsigned index = e.getIndex();
 
-    SmallVector<Value> args;
+    SmallVector<KernelArg> args;
     Value x = e.activation(s);
     args.push_back(x);
 
@@ -522,11 +577,12 @@ struct QslLowerToGpuPass
           "qsl_lrin_" + std::to_string(index), c));
       if (failed(lrin))
         return failure();
-      Value ain = e.table<float>("qsl_gpu_lowrank_in", {c.rank, s.k}, aIn);
+      KernelArg ain =
+          e.table<float>("qsl_gpu_lowrank_in", {c.rank, s.k}, aIn);
       Value t = e.alloc(
           MemRefType::get({s.m, c.rank}, Float32Type::get(op.getContext())));
       e.launch(*lrin, (c.rank + s.warps - 1) / s.warps, 1, 32 * s.warps,
-               {x, ain, t});
+               {KernelArg(x), ain, KernelArg(t)});
       args.push_back(t);
       args.push_back(
           e.table<float>("qsl_gpu_lowrank_out", {s.n, c.rank}, bOut));

@@ -9,19 +9,19 @@
 
 // SM80: .target sm_80
 // SM90: .target sm_90
-// Activations, i32 code words, f32 scales and zeros, output: 5 memrefs of
-// 7 params; no dense weight among them.
+// Activations and output: 2 memrefs of 7 params (the code words, scales
+// and zeros are .global arrays of the module); no dense weight anywhere.
 // PTX-LABEL: .entry qsl_gemm_0(
-// PTX-COUNT-35: .param .
+// PTX-COUNT-14: .param .
 // PTX-NOT: .param .
 // One mma per n-tile (LLVM rotates the loop's blocks, so the order of the
 // other instructions around them is checked under OPS).
 // PTX-COUNT-4: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
 // PTX-NOT: mma.sync
 // PTX: st.global.b32
-// Symmetric int8 with f16 activations and output: 4 memrefs.
+// Symmetric int8 with f16 activations and output.
 // PTX-LABEL: .entry qsl_gemm_1(
-// PTX-COUNT-28: .param .
+// PTX-COUNT-14: .param .
 // PTX-NOT: .param .
 // PTX-COUNT-4: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
 // PTX-NOT: mma.sync

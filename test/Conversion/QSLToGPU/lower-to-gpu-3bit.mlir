@@ -1,7 +1,7 @@
 // Code widths that do not divide 32 (3, 5, 6, 7 bits): floor(32 / b) codes
 // per word, the top bits padding, so every kernel family decodes them with
 // one shift and mask. 3 bits: 10 codes per word.
-// RUN: qsl-opt %s --qsl-lower-to-gpu | FileCheck %s
+// RUN: qsl-opt %s --qsl-lower-to-gpu="device-weights=false" | FileCheck %s
 // RUN: qsl-opt %s --qsl-gpu-pipeline="chip=sm_90 format=isa" \
 // RUN:   | %python %S/Inputs/extract_ptx.py | FileCheck %s --check-prefix=PTX
 

@@ -1,7 +1,7 @@
 // The composed GEMV: weights with N:M sparsity, outliers or low rank (on top
 // of a quantized main term, a float main term, or none). The inputs are the
 // GPU execution test's functions.
-// RUN: qsl-opt %S/../../GPU/composed-vs-linalg.mlir --qsl-lower-to-gpu | FileCheck %s
+// RUN: qsl-opt %S/../../GPU/composed-vs-linalg.mlir --qsl-lower-to-gpu="device-weights=false" | FileCheck %s
 // No dense weight: neither [K, N] nor [N, K] float buffers of any of them.
 // RUN: qsl-opt %S/../../GPU/composed-vs-linalg.mlir --qsl-lower-to-gpu \
 // RUN:   | FileCheck %s --check-prefix=NODENSE --implicit-check-not=32x5xf --implicit-check-not=5x32xf --implicit-check-not=7x20xf --implicit-check-not=20x7xf --implicit-check-not=12x3xf --implicit-check-not=3x12xf --implicit-check-not=6x8xf --implicit-check-not=8x6xf --implicit-check-not=40x24xf --implicit-check-not=24x40xf --implicit-check-not=qsl.

@@ -1,4 +1,8 @@
-// RUN: qsl-opt %S/Inputs/kernels.mlir --qsl-lower-to-gpu | FileCheck %s
+// With device-weights=false the tables are host globals copied to the
+// device at every call (checked under CHECK); by default they live in the
+// kernel module (RESIDENT).
+// RUN: qsl-opt %S/Inputs/kernels.mlir --qsl-lower-to-gpu="device-weights=false" | FileCheck %s
+// RUN: qsl-opt %S/Inputs/kernels.mlir --qsl-lower-to-gpu | FileCheck %s --check-prefix=RESIDENT
 // No dense weight anywhere: neither [N, K] nor [K, N] float buffers (for
 // N = 1, [N, K] = 1x6 is also the shape of the input, so only 6x1 is checked).
 // RUN: qsl-opt %S/Inputs/kernels.mlir --qsl-lower-to-gpu \
@@ -72,3 +76,18 @@
 
 // N = 3 over 2 warps per block: 2 blocks of 64 threads.
 // WARPS2: gpu.launch_func @qsl_kernels::@qsl_gemv_0 blocks in (%c2, {{.*}} threads in (%c64,
+
+// Resident tables: globals of the kernel module in the global address
+// space (uploaded with the module), read by the kernel; the launch passes
+// only the activations and the output, and no table is copied per call.
+// RESIDENT-LABEL: func.func @int4_asym
+// RESIDENT-NOT: memref.get_global
+// RESIDENT: gpu.launch_func @qsl_kernels::@qsl_gemv_0 {{.*}} args(%{{.*}} : memref<2x12xf32>, %{{.*}} : memref<2x3xf32>)
+// RESIDENT-LABEL: gpu.module @qsl_kernels
+// RESIDENT-DAG: memref.global @qsl_gpu_codes_0 : memref<3x2xi32, #gpu.address_space<global>> = dense<{{\[}}[1985229328, 64152],
+// RESIDENT-DAG: memref.global @qsl_gpu_scales_0 : memref<3x3xf32, #gpu.address_space<global>>
+// RESIDENT-DAG: memref.global @qsl_gpu_zeros_0 : memref<3x3xf32, #gpu.address_space<global>>
+// RESIDENT: gpu.func @qsl_gemv_0(%{{.*}}: memref<2x12xf32>, %{{.*}}: memref<2x3xf32>) kernel
+// RESIDENT: %[[G:.*]] = memref.get_global @qsl_gpu_codes_0 : memref<3x2xi32, #gpu.address_space<global>>
+// RESIDENT: %[[CODES:.*]] = memref.memory_space_cast %[[G]] : memref<3x2xi32, #gpu.address_space<global>> to memref<3x2xi32>
+// RESIDENT: memref.load %[[CODES]]

@@ -11,11 +11,14 @@
 
 // SM80: .target sm_80
 // SM90: .target sm_90
-// Each kernel takes the activations, the packed i32 code words, the f32
-// scale (and zero) tables and the output: 4 or 5 memrefs of 7 params each,
-// none of them a dense weight.
+// The weight tables (packed i32 code words, f32 scales and zeros) are
+// initialised .global arrays of the module, uploaded once when the driver
+// loads it; each kernel takes only the activations and the output: 2
+// memrefs of 7 params each.
+// PTX-DAG: .visible .global .align 16 .b8 qsl_gpu_codes_0[24] = {16, 50, 84, 118,
+// PTX-DAG: .visible .global .align 16 .b8 qsl_gpu_scales_0[36]
 // PTX-LABEL: .entry qsl_gemv_0(
-// PTX-COUNT-35: .param .
+// PTX-COUNT-14: .param .
 // PTX-NOT: .param .
 // PTX: ld.global.b32
 // PTX: bfe.u32
@@ -24,13 +27,13 @@
 // PTX: shfl.sync.bfly.b32
 // PTX: st.global.b32
 // PTX-LABEL: .entry qsl_gemv_1(
-// PTX-COUNT-28: .param .
+// PTX-COUNT-14: .param .
 // PTX-NOT: .param .
 // PTX: ld.global.b32
 // PTX: cvt.rn.f32.s32
 // PTX: shfl.sync.bfly.b32
 // PTX-LABEL: .entry qsl_gemv_2(
-// PTX-COUNT-28: .param .
+// PTX-COUNT-14: .param .
 // PTX-NOT: .param .
 // PTX: ld.global.b32
 // PTX: ld.global.b16

@@ -20,6 +20,9 @@ struct GpuPipelineOptions {
   int64_t maxBatch = 8;
   /// Batches above maxBatch use the mma.sync GEMM (else stay on the CPU).
   bool tensorCores = true;
+  /// Weight tables as globals of the kernel module (uploaded once, when the
+  /// driver loads it) rather than copied to the device at every call.
+  bool deviceWeights = true;
 };
 
 /// qsl-lower-to-gpu, then the kernels through NVVM to a gpu.binary
