@@ -27,7 +27,8 @@ struct ExportError : std::runtime_error {
 /// TensorProto data types (ONNX 1.16 numbering; the installed onnx.proto
 /// predates INT4/UINT4, but data_type is an int32 field).
 enum DataType : int {
-  kFloat = 1, kUInt8 = 2, kInt8 = 3, kInt32 = 6, kInt64 = 7, kFloat16 = 10,
+  kFloat = 1, kUInt8 = 2, kInt8 = 3, kInt32 = 6, kInt64 = 7, kBool = 9,
+  kFloat16 = 10,
   kDouble = 11, kBFloat16 = 16, kUInt4 = 21, kInt4 = 22,
 };
 

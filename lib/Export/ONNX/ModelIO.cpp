@@ -268,7 +268,7 @@ std::string onnx_export::encodeInts(llvm::ArrayRef<int64_t> values,
     return out;
   }
   for (int64_t v : values) {
-    if (dataType == kInt8 || dataType == kUInt8) {
+    if (dataType == kInt8 || dataType == kUInt8 || dataType == kBool) {
       out.push_back(char(uint8_t(v)));
     } else if (dataType == kInt32) {
       int32_t x = int32_t(v);

@@ -311,9 +311,6 @@ void Exporter::exportUse(const WeightUse &use, onnx::NodeProto &node,
                         ": was the module compiled from this model?");
   }
   if (QuantAttr q = view->getQuant()) {
-    if (q.hasCodebook() && view->getSparse())
-      throw ExportError(what + ": codebook quantization of a pruned weight "
-                               "cannot be exported yet");
     if (q.getZero() && !llvm::isa<IntegerType>(q.getZero()))
       throw ExportError(what + ": float zero points cannot be exported yet");
   }
@@ -388,6 +385,15 @@ std::string Exporter::buildWeight(const EncodedTensorType &view,
                                  encodeInts({rows, cols}, kInt64));
     cur = addNode("Reshape", {g, matrix}, base).output(0);
     curType = kFloat;
+    if (view.getSparse()) {
+      // Pruned positions are exactly 0 whatever their code indexes: a bool
+      // keep mask selects between the table value and 0.
+      std::vector<int64_t> keep(in.keep.begin(), in.keep.end());
+      std::string mask =
+          addInit(base + "_keep", kBool, {rows, cols}, encodeInts(keep, kBool));
+      std::string zero = addInit(base + "_zero", kFloat, {}, encodeFloats({0.0}, kFloat));
+      cur = addNode("Where", {mask, cur, zero}, base).output(0);
+    }
   } else if (QuantAttr q = quant) {
     unsigned bits = q.getBits();
     bool sym = q.isSymmetric();
