@@ -2,7 +2,8 @@
 # Packs what a GPU machine without LLVM/MLIR needs to run the kernel
 # execution checks (test/GPU/gemv-vs-linalg.mlir: the GEMV; test/GPU/
 # gemm-vs-linalg.mlir: the mma.sync GEMM; test/GPU/composed-vs-linalg.mlir:
-# the composed GEMV) and, on the GPU machine, runs them.
+# the composed GEMV; test/GPU/epilogue-vs-linalg.mlir: fused bias and
+# activations) and, on the GPU machine, runs them.
 #
 #   benchmarks/gpu/run_on_device.sh pack [BUILD_DIR] [OUT_DIR]   (here)
 #   OUT_DIR/run.sh                                                 (there)
@@ -27,10 +28,10 @@ trap 'rm -rf "$tmp"' EXIT
 host_passes=(--one-shot-bufferize="bufferize-function-boundaries" --gpu-async-region
   --convert-linalg-to-loops --convert-scf-to-cf --gpu-to-llvm
   --expand-strided-metadata --finalize-memref-to-llvm --lower-affine
-  --convert-arith-to-llvm --convert-func-to-llvm --convert-cf-to-llvm
+  --convert-math-to-llvm --convert-math-to-libm --convert-arith-to-llvm --convert-func-to-llvm --convert-cf-to-llvm
   --reconcile-unrealized-casts)
 cp "$build/lib/Runtime/libqsl_cuda_runtime.so" "$out/"
-checks=(gemv gemm composed)
+checks=(gemv gemm composed epilogue)
 for name in "${checks[@]}"; do
   sed 's/func.func @main()/func.func @qsl_main()/' \
     "$root/test/GPU/$name-vs-linalg.mlir" > "$tmp/$name.mlir"
@@ -42,7 +43,7 @@ for name in "${checks[@]}"; do
     "$llvm/llc" -O2 -filetype=obj -relocation-model=pic "$tmp/$name-$v.ll" -o "$tmp/$name-$v.o"
   done
   cc -O2 "$tmp/$name-gpu.o" "$root/benchmarks/gpu/host_support.c" -L"$out" -lqsl_cuda_runtime \
-    -Wl,-rpath,'$ORIGIN' -o "$out/${name}_gpu"
+    -lm -Wl,-rpath,'$ORIGIN' -o "$out/${name}_gpu"
   cc -O2 "$tmp/$name-cpu.o" "$root/benchmarks/gpu/host_support.c" -lm -o "$out/${name}_cpu"
 done
 cp "$root/test/GPU/Inputs/compare_printed.py" "$out/"
@@ -53,7 +54,7 @@ cat > "$out/run.sh" <<'RUN'
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 status=0
-for name in gemv gemm composed; do
+for name in gemv gemm composed epilogue; do
   echo "== $name"
   "$here/${name}_cpu" > "$here/$name-cpu.txt" || status=1
   "$here/${name}_gpu" > "$here/$name-gpu.txt" || status=1

@@ -103,6 +103,14 @@ def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
     a call moves only activations and results. With `device-weights=false`
     they are host globals copied to the device before every launch.
 
+    Epilogue fusion (`fuse-epilogue`, default on): the single-use chain of
+    f32 elementwise `linalg.generic` ops after the matmul (at most one bias
+    add of a constant vector along N, from an ONNX Gemm or MatMul + Add, and
+    any unary op built from `arith` and `math` ops: Relu, Gelu, Sigmoid,
+    SiLU, ...) is applied to every output value in the kernel just before
+    its store (the bias as a module global); the chain's ops disappear from
+    the host code.
+
     The host side moves the activations in with `bufferization.to_buffer`,
     copies operands to device memory (`gpu.alloc`/`gpu.memcpy`), launches
     the kernel and returns the result as a tensor, so the rest of the
@@ -117,6 +125,9 @@ def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
            "Warps (output columns) per thread block">,
     Option<"maxBatch", "max-batch", "int64_t", "8",
            "Largest number of activation rows the GEMV kernel takes">,
+    Option<"fuseEpilogue", "fuse-epilogue", "bool", "true",
+           "Run the elementwise chain after each matmul (bias add, "
+           "activations) inside the kernel, before its store">,
     Option<"deviceWeights", "device-weights", "bool", "true",
            "Weight tables live in the kernel module (uploaded once, at module "
            "load); false copies them to the device at every call">,

@@ -13,6 +13,9 @@
 #include "mlir/Pass/PassOptions.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/Support/FileSystem.h"
+
+#include <cstdlib>
 
 using namespace mlir;
 using namespace mlir::qsl;
@@ -46,6 +49,19 @@ void mlir::qsl::registerGpuLaunchEffects(DialectRegistry &registry) {
   });
 }
 
+/// The CUDA toolkit gpu-module-to-binary uses for libdevice (math functions
+/// of fused epilogues) and ptxas: $CUDA_HOME, $CUDA_PATH, $CUDA_ROOT, else
+/// /usr/local/cuda when it exists. Explicit, so that the result does not
+/// depend on whether the calling environment exports those variables.
+static std::string cudaToolkitPath() {
+  for (const char *var : {"CUDA_HOME", "CUDA_PATH", "CUDA_ROOT"})
+    if (const char *v = std::getenv(var); v && *v)
+      return v;
+  if (llvm::sys::fs::is_directory("/usr/local/cuda"))
+    return "/usr/local/cuda";
+  return "";
+}
+
 void mlir::qsl::buildGpuPipeline(OpPassManager &pm,
                                  const GpuPipelineOptions &options) {
   QslLowerToGpuPassOptions lower;
@@ -71,6 +87,7 @@ void mlir::qsl::buildGpuPipeline(OpPassManager &pm,
   kernels.addPass(createReconcileUnrealizedCastsPass());
 
   GpuModuleToBinaryPassOptions binary;
+  binary.toolkitPath = cudaToolkitPath();
   binary.compilationTarget = options.format == GpuBinaryFormat::isa ? "isa"
                              : options.format == GpuBinaryFormat::bin
                                  ? "bin"

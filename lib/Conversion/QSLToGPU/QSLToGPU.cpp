@@ -7,6 +7,7 @@
 // and parsed, so that it reads like the kernel it is.
 //
 //===----------------------------------------------------------------------===//
+#include "Epilogue.h"
 #include "Kernels.h"
 
 #include "qsl/Conversion/Passes.h"
@@ -330,9 +331,10 @@ public:
                               /*dynamicSharedMemorySize=*/Value(), operands);
   }
 
-  /// Copies the device result back, frees device memory, and replaces the
-  /// matmul with the result tensor.
-  void finish(Value yDev, MemRefType yType) {
+  /// Copies the device result back, frees device memory, and replaces
+  /// `replaced` (the matmul's result, or the last fused epilogue op's) with
+  /// the result tensor.
+  void finish(Value yDev, MemRefType yType, Value replaced) {
     auto outType = cast<RankedTensorType>(op.getType());
     Value yHost = memref::AllocOp::create(b, loc, yType);
     gpu::MemcpyOp::create(b, loc, TypeRange(), ValueRange(), yHost, yDev);
@@ -349,8 +351,10 @@ public:
         yHost, expand);
     Value result = bufferization::ToTensorOp::create(
         b, loc, outType, yFull, /*restrict=*/true, /*writable=*/true);
-    op.replaceAllUsesWith(result);
+    replaced.replaceAllUsesWith(result);
   }
+
+  gpu::GPUModuleOp getKernels() const { return kernels; }
 
 private:
   MatmulOp op;
@@ -388,13 +392,18 @@ struct QslLowerToGpuPass
         op.emitRemark("qsl-lower-to-gpu: left on the CPU path: ") << why;
         continue;
       }
+      Epilogue epilogue;
+      epilogue.result = op.getResult();
+      if (fuseEpilogue)
+        epilogue = matchEpilogue(op.getResult());
       KernelEmitter emitter(op, module, symbols, kernels, counter++,
                             deviceWeights);
-      LogicalResult done = composed
-                               ? rewriteComposed(op, weight, shape, emitter)
-                               : rewritePlain(op, weight, shape.base, emitter);
+      LogicalResult done =
+          composed ? rewriteComposed(op, weight, shape, emitter, epilogue)
+                   : rewritePlain(op, weight, shape.base, emitter, epilogue);
       if (failed(done))
         return signalPassFailure();
+      eraseEpilogue(epilogue);
       op.erase();
       if (weight->use_empty())
         weight.erase();
@@ -407,7 +416,8 @@ struct QslLowerToGpuPass
   /// Weight-only quantization: the GEMV up to max-batch rows, the
   /// tensor-core GEMM above.
   LogicalResult rewritePlain(MatmulOp op, ConstantOp weight,
-                             const KernelShape &s, KernelEmitter &e) {
+                             const KernelShape &s, KernelEmitter &e,
+                             const Epilogue &epilogue) {
     bool transposed = op.getTransposeW();
     auto view = *EncodedTensorType::get(op.getWeight().getType());
     QuantAttr quant = view.getQuant();
@@ -434,6 +444,8 @@ struct QslLowerToGpuPass
         gemm ? buildMmaGemmKernelText(name, s) : buildGemvKernelText(name, s));
     if (failed(func))
       return failure();
+    applyEpilogue(*func, e.getKernels(), epilogue,
+                  "qsl_gpu_bias_" + std::to_string(e.getIndex()));
 
     // Host side: operands to device memory, launch, result back.
     SmallVector<KernelArg> args;
@@ -452,7 +464,7 @@ struct QslLowerToGpuPass
     int64_t colsPerBlock = gemm ? kMmaColsPerWarp * s.warps : s.warps;
     e.launch(*func, (s.n + colsPerBlock - 1) / colsPerBlock,
              gemm ? (s.m + 15) / 16 : 1, 32 * s.warps, args);
-    e.finish(y, yType);
+    e.finish(y, yType, epilogue.result);
     return success();
   }
 
@@ -460,7 +472,8 @@ struct QslLowerToGpuPass
   /// term): the composed GEMV, after the qsl_lrin kernel for a low-rank
   /// term.
   LogicalResult rewriteComposed(MatmulOp op, ConstantOp weight,
-                                const ComposedShape &c, KernelEmitter &e) {
+                                const ComposedShape &c, KernelEmitter &e,
+                                const Epilogue &epilogue) {
     const KernelShape &s = c.base;
     bool transposed = op.getTransposeW();
     auto view = *EncodedTensorType::get(op.getWeight().getType());
@@ -592,11 +605,13 @@ struct QslLowerToGpuPass
         "qsl_gemv_" + std::to_string(index), c));
     if (failed(func))
       return failure();
+    applyEpilogue(*func, e.getKernels(), epilogue,
+                  "qsl_gpu_bias_" + std::to_string(index));
     auto yType = MemRefType::get({s.m, s.n}, s.outType);
     Value y = e.alloc(yType);
     args.push_back(y);
     e.launch(*func, (s.n + s.warps - 1) / s.warps, 1, 32 * s.warps, args);
-    e.finish(y, yType);
+    e.finish(y, yType, epilogue.result);
     return success();
   }
 

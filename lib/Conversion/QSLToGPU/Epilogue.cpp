@@ -1,0 +1,218 @@
+//===- Epilogue.cpp - Elementwise ops fused into the kernels' stores ------===//
+#include "Epilogue.h"
+
+#include "qsl/Utils/ElementsAccess.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/SymbolTable.h"
+
+using namespace mlir;
+
+namespace mlir {
+namespace qsl {
+namespace gpu_kernels {
+
+namespace {
+
+bool isIdentity(AffineMap map, unsigned rank) {
+  return map.isIdentity() && map.getNumDims() == rank;
+}
+
+/// A generic over f32 tensors of rank `rank` with parallel iterators, one
+/// output whose initial value is not read, and an identity output map.
+bool isElementwiseShell(linalg::GenericOp g, unsigned rank) {
+  if (g.getNumDpsInits() != 1 || g.getNumResults() != 1)
+    return false;
+  if (llvm::any_of(g.getIteratorTypesArray(), [](utils::IteratorType t) {
+        return t != utils::IteratorType::parallel;
+      }))
+    return false;
+  auto type = dyn_cast<RankedTensorType>(g.getResult(0).getType());
+  if (!type || !type.getElementType().isF32() || type.getRank() != rank)
+    return false;
+  if (!isIdentity(g.getIndexingMapsArray().back(), rank))
+    return false;
+  Block &body = g.getRegion().front();
+  return body.getArgument(body.getNumArguments() - 1).use_empty();
+}
+
+/// y = x + bias[last dim] with `x` the chained value and bias a constant.
+std::optional<std::vector<float>> matchBias(linalg::GenericOp g, Value x,
+                                            unsigned rank) {
+  if (g.getNumDpsInputs() != 2)
+    return std::nullopt;
+  Block &body = g.getRegion().front();
+  if (body.getOperations().size() != 2)
+    return std::nullopt;
+  auto add = dyn_cast<arith::AddFOp>(&body.front());
+  auto yield = dyn_cast<linalg::YieldOp>(body.getTerminator());
+  if (!add || !yield || yield.getNumOperands() != 1 ||
+      yield.getOperand(0) != add.getResult())
+    return std::nullopt;
+  unsigned xi = g.getDpsInputOperand(0)->get() == x ? 0 : 1;
+  if (g.getDpsInputOperand(xi)->get() != x)
+    return std::nullopt;
+  unsigned bi = 1 - xi;
+  auto maps = g.getIndexingMapsArray();
+  if (!isIdentity(maps[xi], rank))
+    return std::nullopt;
+  AffineMap bmap = maps[bi];
+  if (bmap.getNumResults() != 1 ||
+      bmap.getResult(0) != getAffineDimExpr(rank - 1, g.getContext()))
+    return std::nullopt;
+  Value args[2] = {body.getArgument(0), body.getArgument(1)};
+  if (!((add.getLhs() == args[0] && add.getRhs() == args[1]) ||
+        (add.getLhs() == args[1] && add.getRhs() == args[0])))
+    return std::nullopt;
+  auto cst = g.getDpsInputOperand(bi)->get().getDefiningOp<arith::ConstantOp>();
+  if (!cst)
+    return std::nullopt;
+  auto elements = dyn_cast<ElementsAttr>(cst.getValue());
+  if (!elements)
+    return std::nullopt;
+  auto values = readFloatElements(elements);
+  if (!values)
+    return std::nullopt;
+  return std::vector<float>(values->begin(), values->end());
+}
+
+/// y = f(x) where f's body is arith/math ops on the block argument and
+/// scalar constants (defined in the body or captured arith.constants).
+bool matchUnary(linalg::GenericOp g, Value x, unsigned rank) {
+  if (g.getNumDpsInputs() != 1 || g.getDpsInputOperand(0)->get() != x)
+    return false;
+  if (!isIdentity(g.getIndexingMapsArray()[0], rank))
+    return false;
+  Block &body = g.getRegion().front();
+  for (Operation &op : body.without_terminator()) {
+    Dialect *d = op.getDialect();
+    if (!d || !(isa<arith::ArithDialect>(d) || isa<math::MathDialect>(d)))
+      return false;
+    if (op.getNumRegions() != 0)
+      return false;
+    for (Value v : op.getOperands()) {
+      if (v.getParentBlock() == &body)
+        continue;
+      auto c = v.getDefiningOp<arith::ConstantOp>();
+      if (!c || isa<ShapedType>(c.getType()))
+        return false;
+    }
+  }
+  return true;
+}
+
+} // namespace
+
+Epilogue matchEpilogue(Value matmulResult) {
+  Epilogue e;
+  e.result = matmulResult;
+  auto type = cast<RankedTensorType>(matmulResult.getType());
+  if (!type.getElementType().isF32())
+    return e;
+  unsigned rank = type.getRank();
+  bool haveBias = false;
+  Value cur = matmulResult;
+  while (cur.hasOneUse()) {
+    auto g = dyn_cast<linalg::GenericOp>(*cur.getUsers().begin());
+    if (!g || !isElementwiseShell(g, rank))
+      break;
+    EpilogueStep step;
+    step.op = g;
+    if (auto bias = haveBias ? std::nullopt : matchBias(g, cur, rank)) {
+      if (int64_t(bias->size()) != type.getShape().back())
+        break;
+      step.bias = std::move(*bias);
+      haveBias = true;
+    } else if (matchUnary(g, cur, rank)) {
+      step.unary = g;
+    } else {
+      break;
+    }
+    e.steps.push_back(std::move(step));
+    cur = g.getResult(0);
+  }
+  e.result = cur;
+  return e;
+}
+
+void applyEpilogue(gpu::GPUFuncOp func, gpu::GPUModuleOp kernels,
+                   const Epilogue &epilogue, const std::string &biasName) {
+  if (epilogue.steps.empty())
+    return;
+  MLIRContext *ctx = func.getContext();
+  Block &entry = func.getBody().front();
+  BlockArgument y = entry.getArgument(entry.getNumArguments() - 1);
+  Location loc = func.getLoc();
+
+  // The bias vector, resident in the kernel module.
+  Value bias;
+  for (const EpilogueStep &step : epilogue.steps) {
+    if (step.bias.empty())
+      continue;
+    int64_t n = step.bias.size();
+    Type f32 = Float32Type::get(ctx);
+    auto space = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Global);
+    auto globalType =
+        MemRefType::get({n}, f32, MemRefLayoutAttrInterface(), space);
+    OpBuilder gb = OpBuilder::atBlockBegin(kernels.getBody());
+    auto global = memref::GlobalOp::create(
+        gb, loc, biasName, /*sym_visibility=*/StringAttr(), globalType,
+        DenseElementsAttr::get(RankedTensorType::get({n}, f32),
+                               ArrayRef<float>(step.bias)),
+        /*constant=*/false, /*alignment=*/gb.getI64IntegerAttr(16));
+    SymbolTable(kernels).insert(global);
+    OpBuilder kb = OpBuilder::atBlockBegin(&entry);
+    Value g = memref::GetGlobalOp::create(kb, loc, globalType,
+                                          global.getSymName());
+    bias = memref::MemorySpaceCastOp::create(
+        kb, loc, MemRefType::get({n}, f32), g);
+  }
+
+  SmallVector<memref::StoreOp> stores;
+  func.walk([&](memref::StoreOp s) {
+    if (s.getMemRef() == y)
+      stores.push_back(s);
+  });
+  for (memref::StoreOp store : stores) {
+    // The f32 value: before the output cast when the output is f16.
+    Value v = store.getValueToStore();
+    auto trunc = v.getDefiningOp<arith::TruncFOp>();
+    Value f = trunc ? trunc.getIn() : v;
+    OpBuilder b(trunc ? trunc.getOperation() : store.getOperation());
+    Value col = store.getIndices().back();
+    for (const EpilogueStep &step : epilogue.steps) {
+      if (!step.bias.empty()) {
+        Value bv = memref::LoadOp::create(b, loc, bias, ValueRange{col});
+        f = arith::AddFOp::create(b, loc, f, bv);
+        continue;
+      }
+      linalg::GenericOp unary = step.unary;
+      Block &body = unary.getRegion().front();
+      IRMapping map;
+      map.map(body.getArgument(0), f);
+      for (Operation &op : body.without_terminator()) {
+        for (Value operand : op.getOperands())
+          if (operand.getParentBlock() != &body && !map.contains(operand))
+            map.map(operand, b.clone(*operand.getDefiningOp())->getResult(0));
+        b.clone(op, map);
+      }
+      f = map.lookup(body.getTerminator()->getOperand(0));
+    }
+    if (trunc)
+      trunc.getInMutable().assign(f);
+    else
+      store.getValueMutable().assign(f);
+  }
+}
+
+void eraseEpilogue(const Epilogue &epilogue) {
+  for (auto it = epilogue.steps.rbegin(); it != epilogue.steps.rend(); ++it)
+    linalg::GenericOp(it->op).erase();
+}
+
+} // namespace gpu_kernels
+} // namespace qsl
+} // namespace mlir

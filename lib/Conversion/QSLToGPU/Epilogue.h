@@ -1,0 +1,58 @@
+//===- Epilogue.h - Elementwise ops fused into the kernels' stores -*- C++ -*-//
+//
+// Internal to lib/Conversion/QSLToGPU. The elementwise chain that consumes a
+// matmul's result on the CPU path (a bias add from an ONNX Gemm or MatMul +
+// Add, then activations such as Relu, Gelu, Sigmoid/SiLU as the importer
+// writes them: linalg.generic ops over arith and math) is applied to each
+// output value inside the kernel, just before its store, so the result
+// leaves the GPU finished and the CPU never runs those ops.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QSL_LIB_CONVERSION_QSLTOGPU_EPILOGUE_H
+#define QSL_LIB_CONVERSION_QSLTOGPU_EPILOGUE_H
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir {
+namespace qsl {
+namespace gpu_kernels {
+
+/// One fused step: a bias add (`bias` set: y[m, n] += bias[n]) or an
+/// elementwise unary function (`unary`'s body, applied to the value).
+struct EpilogueStep {
+  std::vector<float> bias;
+  linalg::GenericOp unary;
+  linalg::GenericOp op; // the CPU-path op it replaces
+};
+
+struct Epilogue {
+  std::vector<EpilogueStep> steps;
+  /// The value the kernel's result replaces: the last fused op's result, or
+  /// the matmul's when nothing is fused.
+  Value result;
+};
+
+/// The chain of single-use f32 elementwise linalg.generic ops after
+/// `matmulResult` that can run in the kernel: at most one bias add of a
+/// constant vector along the last dimension, and any unary op whose body
+/// uses only arith and math ops and scalar constants.
+Epilogue matchEpilogue(Value matmulResult);
+
+/// Rewrites every store of `func` to its output (the last argument) to
+/// store epilogue(value); a bias becomes a global `<biasName>` of `kernels`
+/// (global address space, uploaded with the module).
+void applyEpilogue(gpu::GPUFuncOp func, gpu::GPUModuleOp kernels,
+                   const Epilogue &epilogue, const std::string &biasName);
+
+/// Erases the fused ops once their result has been replaced.
+void eraseEpilogue(const Epilogue &epilogue);
+
+} // namespace gpu_kernels
+} // namespace qsl
+} // namespace mlir
+
+#endif // QSL_LIB_CONVERSION_QSLTOGPU_EPILOGUE_H

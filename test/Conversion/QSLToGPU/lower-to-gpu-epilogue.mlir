@@ -1,0 +1,60 @@
+// Epilogue fusion: the bias add and activation after a matmul run in the
+// kernel before its store; the inputs are the GPU execution test's.
+// RUN: qsl-opt %S/../../GPU/epilogue-vs-linalg.mlir --qsl-lower-to-gpu | FileCheck %s
+// RUN: qsl-opt %S/../../GPU/epilogue-vs-linalg.mlir --qsl-lower-to-gpu="fuse-epilogue=false" | FileCheck %s --check-prefix=OFF
+// In the kernels, erf and exp come from libdevice (the pipeline gives
+// gpu-module-to-binary the CUDA toolkit path), so ptxas resolves them.
+// RUN: qsl-opt %S/../../GPU/epilogue-vs-linalg.mlir --qsl-gpu-pipeline="chip=sm_90 format=isa" \
+// RUN:   | %python %S/Inputs/extract_ptx.py > %t.ptx
+// RUN: FileCheck %s --check-prefix=PTX < %t.ptx
+// RUN: %if ptxas %{ %ptxas -arch=sm_90 %t.ptx -o %t.cubin %}
+
+// The bias and ReLU generics are gone from the host code.
+// CHECK-LABEL: func.func @gemv_bias_relu
+// CHECK-NOT: linalg.generic
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_gemv_0
+// CHECK-NOT: linalg.generic
+// CHECK: return
+// CHECK-LABEL: func.func @gemm_bias_gelu
+// CHECK-NOT: linalg.generic
+// CHECK: return
+// The residual add reads another tensor: it stays; the SiLU before it runs
+// in the kernel.
+// CHECK-LABEL: func.func @lowrank_silu_residual
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_lrin_2
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_gemv_2
+// CHECK: linalg.generic
+// CHECK: arith.addf %{{.*}}, %{{.*}} : f32
+// CHECK-NOT: linalg.generic
+// CHECK: return
+
+// CHECK-LABEL: gpu.module @qsl_kernels
+// CHECK-DAG: memref.global @qsl_gpu_bias_0 : memref<5xf32, #gpu.address_space<global>> = dense<
+// CHECK-DAG: memref.global @qsl_gpu_bias_1 : memref<24xf32, #gpu.address_space<global>> = dense<
+// Bias by output column, then max(x, 0), then the store.
+// CHECK-LABEL: gpu.func @qsl_gemv_0(
+// CHECK: %[[BIAS:.*]] = memref.memory_space_cast %{{.*}} : memref<5xf32, #gpu.address_space<global>> to memref<5xf32>
+// CHECK: gpu.shuffle xor
+// CHECK: %[[B:.*]] = memref.load %[[BIAS]][%[[N:.*]]] : memref<5xf32>
+// CHECK: %[[YB:.*]] = arith.addf %{{.*}}, %[[B]] : f32
+// CHECK: %[[R:.*]] = arith.maximumf %[[YB]], %{{.*}} : f32
+// CHECK: memref.store %[[R]], %{{.*}}[%{{.*}}, %[[N]]]
+// The GEMM stores 16 values per lane, each through bias and GELU.
+// CHECK-LABEL: gpu.func @qsl_gemm_1(
+// CHECK: nvgpu.mma.sync
+// CHECK-COUNT-16: math.erf
+// CHECK-LABEL: gpu.func @qsl_gemv_2(
+// CHECK: math.exp
+// CHECK: arith.divf
+// CHECK: memref.store
+
+// OFF-LABEL: func.func @gemv_bias_relu
+// OFF: gpu.launch_func
+// OFF: linalg.generic
+// OFF: linalg.generic
+// OFF-NOT: qsl_gpu_bias
+
+// PTX-LABEL: .entry qsl_gemm_1(
+// PTX: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// PTX-NOT: call.uni
+// PTX: st.global.b32
