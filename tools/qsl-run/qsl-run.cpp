@@ -11,8 +11,8 @@
 // and writes the outputs, named like the graph outputs, to an .npz. With
 // --repeat it reports the mean wall time of the entry point per run. A
 // module from qslc --target=cuda runs with --device=cuda: its host code
-// calls libqsl_cuda_runtime.so ($QSL_CUDA_RUNTIME, else the build's or the
-// one next to qsl-run's lib/), and any CUDA error fails the run.
+// calls libqsl_cuda_runtime.so ($QSL_CUDA_RUNTIME, else ../lib next to
+// qsl-run, else the build tree's), and any CUDA error fails the run.
 //
 //===----------------------------------------------------------------------===//
 #include "qsl/Execution/CompiledModel.h"
@@ -67,19 +67,21 @@ static int failWith(const Twine &message) {
   return 1;
 }
 
-/// libqsl_cuda_runtime.so: $QSL_CUDA_RUNTIME, the build tree's, or next to
-/// the installed tools (../lib). "" when none exists.
+/// libqsl_cuda_runtime.so: $QSL_CUDA_RUNTIME, next to the installed tools
+/// (../lib), or the build tree's. "" when none exists.
 static std::string findCudaRuntime(const char *argv0) {
   if (const char *env = std::getenv("QSL_CUDA_RUNTIME"))
     return env;
+  std::string exe = sys::fs::getMainExecutable(argv0, (void *)&findCudaRuntime);
+  SmallString<256> path(sys::path::parent_path(sys::path::parent_path(exe)));
+  sys::path::append(path, "lib", "libqsl_cuda_runtime.so");
+  if (sys::fs::exists(path))
+    return std::string(path);
 #ifdef QSL_CUDA_RUNTIME_PATH
   if (sys::fs::exists(QSL_CUDA_RUNTIME_PATH))
     return QSL_CUDA_RUNTIME_PATH;
 #endif
-  std::string exe = sys::fs::getMainExecutable(argv0, (void *)&findCudaRuntime);
-  SmallString<256> path(sys::path::parent_path(sys::path::parent_path(exe)));
-  sys::path::append(path, "lib", "libqsl_cuda_runtime.so");
-  return sys::fs::exists(path) ? std::string(path) : std::string();
+  return "";
 }
 
 /// The runtime's own error state (the JIT-ed host code calls into the same
