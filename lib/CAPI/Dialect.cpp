@@ -91,7 +91,8 @@ MlirAttribute mlirQslEncodingAttrGet(MlirContext ctx, unsigned quantBits,
     Type zero = quantAsymmetric ? IntegerType::get(context, quantBits) : Type();
     quant = QuantAttr::getChecked(emit, context, quantBits, /*axis=*/int64_t(0),
                                   quantGroup, unwrap(quantScaleType), zero,
-                                  /*codebook=*/int64_t(0));
+                                  /*codebook=*/int64_t(0),
+                                  /*stat_bits=*/0u, /*stat_group=*/int64_t(0));
     if (!quant)
       return {nullptr};
   }

@@ -111,6 +111,8 @@ constexpr int kRounds = 5;
 struct Sweep {
   IntMatrix codes;
   Matrix scales;
+  IntMatrix scaleCodes;         // quantized statistics only
+  Matrix statScales, statZeros; // quantized statistics only
   IntMatrix zeros;
   Matrix residual; // at outlier positions: w - deq(q), rounded; else 0
   Matrix sensitivity; // leave-one-out scores at group starts (record only)
@@ -137,6 +139,12 @@ Sweep sweep(const Matrix &w0, const Eigen::MatrixXd &u, const QuantSpec &spec,
   out.scales.resize(rows, groups);
   out.zeros.setZero(rows, groups);
   out.residual.setZero(rows, cols);
+  const bool stats = options.statBits > 0;
+  if (stats) {
+    out.scaleCodes.setZero(rows, groups);
+    out.statScales.setZero(rows / options.statGroup, groups);
+    out.statZeros.setZero(rows / options.statGroup, groups);
+  }
   if (record)
     out.sensitivity.setZero(rows, cols);
   WorkMatrix work = w0.cast<double>();
@@ -179,6 +187,28 @@ Sweep sweep(const Matrix &w0, const Eigen::MatrixXd &u, const QuantSpec &spec,
                            z);
           out.scales(r, g) = s;
           out.zeros(r, g) = z;
+        }
+        // Quantized statistics: the group's scales become what the
+        // encoding stores before any code of the group is chosen (the zero
+        // points stay as fitted; codes clamp to the slightly moved range).
+        if (stats) {
+          const int64_t sg = options.statGroup;
+          std::vector<float> col(rows), deq(rows);
+          std::vector<int32_t> codes(rows);
+          for (int64_t r = 0; r < rows; ++r)
+            col[r] = out.scales(r, g);
+          for (int64_t r0 = 0; r0 < rows; r0 += sg) {
+            float t, zz;
+            quantizeStatRun(col.data() + r0, sg, options.statBits,
+                            options.statType, codes.data() + r0, t, zz,
+                            deq.data() + r0);
+            out.statScales(r0 / sg, g) = t;
+            out.statZeros(r0 / sg, g) = zz;
+          }
+          for (int64_t r = 0; r < rows; ++r) {
+            out.scaleCodes(r, g) = codes[r];
+            out.scales(r, g) = deq[r];
+          }
         }
       }
       const double ujj = u(j, j);
@@ -227,7 +257,42 @@ std::string qsl::compress::validateSpQR(const SpQROptions &options) {
            std::to_string(options.maxFraction);
   if (std::isnan(options.threshold) || options.threshold < 0.0)
     return "threshold must be >= 0, got " + std::to_string(options.threshold);
+  if (options.statBits != 0 && (options.statBits < 2 || options.statBits > 8))
+    return "stat-bits must be 0 (off) or in [2, 8], got " +
+           std::to_string(options.statBits);
+  if (options.statBits != 0 && options.statGroup < 1)
+    return "stat-group must be positive, got " +
+           std::to_string(options.statGroup);
   return {};
+}
+
+void qsl::compress::quantizeStatRun(const float *scales, int64_t n,
+                                    unsigned bits, MultiplierType type,
+                                    int32_t *codes, float &t, float &z,
+                                    float *dequantized) {
+  const int32_t top = (int32_t(1) << bits) - 1;
+  float lo = scales[0], hi = scales[0];
+  for (int64_t i = 1; i < n; ++i) {
+    lo = std::min(lo, scales[i]);
+    hi = std::max(hi, scales[i]);
+  }
+  if (hi > lo) {
+    t = roundMultiplier((hi - lo) / float(top), type);
+    z = roundMultiplier(-lo / t, type);
+  } else {
+    t = roundMultiplier(lo, type);
+    z = -1.0f;
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    double c = std::nearbyint(double(scales[i]) / double(t) + double(z));
+    int32_t q = int32_t(std::clamp(c, 0.0, double(top)));
+    // Rounding t and z may move the run's minimum below code 0's value:
+    // never store a scale that is not positive.
+    while (q < top && double(t) * (double(q) - double(z)) <= 0.0)
+      ++q;
+    codes[i] = q;
+    dequantized[i] = float(double(t) * (double(q) - double(z)));
+  }
 }
 
 SpQRResult qsl::compress::quantizeSpQR(const Matrix &w, const MatrixD &hessian,
@@ -305,6 +370,9 @@ SpQRResult qsl::compress::quantizeSpQR(const Matrix &w, const MatrixD &hessian,
   }
   result.quantized.codes = std::move(final.codes);
   result.quantized.scales = std::move(final.scales);
+  result.scaleCodes = std::move(final.scaleCodes);
+  result.statScales = std::move(final.statScales);
+  result.statZeros = std::move(final.statZeros);
   if (!spec.symmetric)
     result.quantized.zeros = std::move(final.zeros);
   for (int64_t i = 0; i < w.size(); ++i)

@@ -5,6 +5,12 @@
 // FRACNEG: error: qsl-outliers: max-fraction must be a fraction in [0, 1), got -0.1
 // RUN: not qsl-opt %s --qsl-outliers="threshold=-1" 2>&1 | FileCheck %s --check-prefix=THRESH
 // THRESH: error: qsl-outliers: threshold must be >= 0 (relative to the mean sensitivity; inf: no outliers), got -1
+// RUN: not qsl-opt %s --qsl-outliers="stat-bits=9" 2>&1 | FileCheck %s --check-prefix=STATBITS
+// STATBITS: error: qsl-outliers: stat-bits must be 0 (off) or in [2, 8], got 9
+// RUN: not qsl-opt %s --qsl-outliers="stat-bits=3 stat-group=0" 2>&1 | FileCheck %s --check-prefix=STATGROUP
+// STATGROUP: error: qsl-outliers: stat-group must be positive, got 0
+// RUN: not qsl-opt %s --qsl-outliers="stat-bits=3 group=0" 2>&1 | FileCheck %s --check-prefix=STATPC
+// STATPC: error: qsl-outliers: stat-bits quantizes group-wise scales: give a group (group > 0)
 // RUN: not qsl-opt %s --qsl-outliers="bits=1" 2>&1 | FileCheck %s --check-prefix=BITS
 // BITS: error: qsl-outliers: bits must be between 2 and 8, got 1
 // RUN: not qsl-opt %s --qsl-outliers="group=-2" 2>&1 | FileCheck %s --check-prefix=GROUP

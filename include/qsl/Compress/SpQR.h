@@ -31,6 +31,16 @@
 // form gives the same criterion with an exact global cap. Groups follow
 // the natural column order (no act-order).
 //
+// Quantized statistics (statBits > 0, the paper's 3-bit statistics): when a
+// group comes up, its column of scales s[0..rows) is quantized right away in
+// runs of statGroup rows, asymmetric min-max with statBits-bit codes:
+//   t = (max - min) / (2^b - 1),  z = -min / t   (t and z rounded to
+//   statType; a constant run stores t = its value, z = -1),
+//   code = clamp(round(s / t + z), 0, 2^b - 1),  s' = t * (code - z),
+// and the group is quantized with s' (so codes, errors and compensation all
+// see the scales the encoding stores). z is fractional, so the run's
+// smallest scale maps to code 0 exactly and every s' stays positive.
+//
 //===----------------------------------------------------------------------===//
 #ifndef QSL_COMPRESS_SPQR_H
 #define QSL_COMPRESS_SPQR_H
@@ -56,10 +66,20 @@ struct SpQROptions {
   /// When set, these positions are the outliers (no detection): e.g. the
   /// largest |w| for a magnitude baseline. Same shape as W.
   const Mask *fixedOutliers = nullptr;
+  /// Quantized statistics: bits of the scale codes (0: scales stay in
+  /// statType), rows per second-level run (must divide the rows; needs
+  /// group-wise quantization), type of the second-level parameters.
+  unsigned statBits = 0;
+  int64_t statGroup = 16;
+  MultiplierType statType = MultiplierType::F16;
 };
 
 struct SpQRResult {
-  QuantizedMatrix quantized;
+  QuantizedMatrix quantized; // scales: the dequantized (stored) values
+  /// With quantized statistics: the codes of the scales [rows, groups] and
+  /// the second-level scales and zeros [rows / statGroup, groups].
+  IntMatrix scaleCodes;
+  Matrix statScales, statZeros;
   /// Row-major linear indices into W, ascending, and the residuals
   /// w - deq(q) at them (already rounded to valueType).
   std::vector<int64_t> outlierIndices;
@@ -70,6 +90,12 @@ struct SpQRResult {
 
 /// An error message when the options are unusable, else empty.
 std::string validateSpQR(const SpQROptions &options);
+
+/// Quantizes one run of positive scales as above: codes, t, z (rounded to
+/// `type`), and the dequantized scales t * (code - z).
+void quantizeStatRun(const float *scales, int64_t n, unsigned bits,
+                     MultiplierType type, int32_t *codes, float &t, float &z,
+                     float *dequantized);
 
 /// SpQR as above. `hessian` is X^T X over calibration inputs ([cols, cols]);
 /// pass the identity for the data-free variant.

@@ -60,6 +60,8 @@ std::string matchQuant(QuantAttr quant, int64_t reductionAxis,
                        KernelShape &shape) {
   if (quant.hasCodebook())
     return "codebook quantization has no GPU kernel yet";
+  if (quant.hasQuantizedStats())
+    return "quantized statistics have no GPU kernel yet";
   unsigned bits = quant.getBits();
   if (quant.getAxis() != reductionAxis)
     return "quantization groups do not run along K";

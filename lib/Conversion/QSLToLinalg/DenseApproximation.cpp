@@ -266,11 +266,33 @@ private:
                 nb, nl, storage[StorageRole::Codebook], at);
             w = convertFloat(nb, nl, entry, ct);
           } else {
-            Value scale = convertFloat(
-                nb, nl,
-                tensor::ExtractOp::create(nb, nl, storage[StorageRole::Scales],
-                                          groupIndex),
-                ct);
+            Value stored = tensor::ExtractOp::create(
+                nb, nl, storage[StorageRole::Scales], groupIndex);
+            Value scale;
+            if (quant.hasQuantizedStats()) {
+              // scale = stat_scale[h] * (code - stat_zero[h]), h = the group
+              // index with the other axis divided by stat_group.
+              SmallVector<Value> statIndex(groupIndex);
+              int64_t other = 1 - axis;
+              statIndex[other] = arith::DivUIOp::create(
+                  nb, nl, groupIndex[other],
+                  indexConst(nb, nl, quant.getStatGroup()));
+              Value ss = convertFloat(
+                  nb, nl,
+                  tensor::ExtractOp::create(
+                      nb, nl, storage[StorageRole::StatScales], statIndex),
+                  ct);
+              Value sz = convertFloat(
+                  nb, nl,
+                  tensor::ExtractOp::create(
+                      nb, nl, storage[StorageRole::StatZeros], statIndex),
+                  ct);
+              Value code = arith::UIToFPOp::create(nb, nl, ct, stored);
+              scale = arith::MulFOp::create(
+                  nb, nl, ss, arith::SubFOp::create(nb, nl, code, sz));
+            } else {
+              scale = convertFloat(nb, nl, stored, ct);
+            }
             if (quant.isSymmetric()) {
               Value q = arith::SIToFPOp::create(nb, nl, ct, code);
               w = arith::MulFOp::create(nb, nl, scale, q);

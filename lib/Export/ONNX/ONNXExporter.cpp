@@ -423,7 +423,10 @@ std::string Exporter::buildWeight(const EncodedTensorType &view,
       paramDims = {axis == 0 ? cols : rows};
     else
       paramDims = view.getGroupShape();
-    int scaleType = floatDataType(q.getScale());
+    // Quantized statistics: the scales the model uses are t * (code - z)
+    // computed in f32; they are exported as such.
+    int scaleType = q.hasQuantizedStats() ? int(kFloat)
+                                          : floatDataType(q.getScale());
     if (!scaleType || scaleType == kDouble)
       throw ExportError("weight '" + base + "': scale type is not f32/f16/bf16");
     std::string s = addInit(base + "_scale", scaleType, paramDims,

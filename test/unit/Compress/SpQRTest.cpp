@@ -185,4 +185,80 @@ TEST(SpQR, ValidatesOptions) {
   EXPECT_TRUE(validateSpQR(o).empty());
 }
 
+// Quantized statistics: a run of scales to stat codes and back. Exact for
+// an evenly spaced run; a constant run stores its value with z = -1; any
+// run decodes within half a step (+ f16 rounding) and stays positive.
+TEST(SpQRStats, QuantizeStatRun) {
+  {
+    float s[4] = {1.0f, 2.0f, 3.0f, 4.0f}, deq[4], t, z;
+    int32_t codes[4];
+    quantizeStatRun(s, 4, 2, MultiplierType::F16, codes, t, z, deq);
+    EXPECT_EQ(t, 1.0f);
+    EXPECT_EQ(z, -1.0f);
+    for (int i = 0; i < 4; ++i) {
+      EXPECT_EQ(codes[i], i);
+      EXPECT_EQ(deq[i], s[i]);
+    }
+  }
+  {
+    float s[3] = {0.5f, 0.5f, 0.5f}, deq[3], t, z;
+    int32_t codes[3];
+    quantizeStatRun(s, 3, 3, MultiplierType::F16, codes, t, z, deq);
+    EXPECT_EQ(t, 0.5f);
+    EXPECT_EQ(z, -1.0f);
+    for (int i = 0; i < 3; ++i) {
+      EXPECT_EQ(codes[i], 0);
+      EXPECT_EQ(deq[i], 0.5f);
+    }
+  }
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> dist(1e-3f, 0.2f);
+  for (unsigned bits : {2u, 3u, 4u}) {
+    float s[16], deq[16], t, z;
+    int32_t codes[16];
+    for (float &v : s)
+      v = dist(rng);
+    quantizeStatRun(s, 16, bits, MultiplierType::F16, codes, t, z, deq);
+    float lo = *std::min_element(s, s + 16), hi = *std::max_element(s, s + 16);
+    for (int i = 0; i < 16; ++i) {
+      EXPECT_GE(codes[i], 0);
+      EXPECT_LT(codes[i], 1 << bits);
+      EXPECT_GT(deq[i], 0.0f);
+      EXPECT_NEAR(deq[i], double(t) * (codes[i] - double(z)), 1e-7);
+      EXPECT_LE(std::abs(deq[i] - s[i]), 0.5 * (hi - lo) / ((1 << bits) - 1) +
+                                             2e-3 * hi)
+          << "bits " << bits;
+    }
+  }
+}
+
+// SpQR with quantized statistics: the result's scales are exactly the
+// decoded statistics, and the error stays close to SpQR with f16 scales.
+TEST(SpQRStats, ScalesAreTheDecodedStatistics) {
+  Matrix w = gaussian(32, 64, 9u, 1.0);
+  MatrixD h = MatrixD::Identity(64, 64);
+  QuantSpec spec;
+  spec.bits = 3;
+  spec.group = 16;
+  spec.symmetric = false;
+  SpQROptions plain;
+  plain.maxFraction = 0.01;
+  SpQROptions stats = plain;
+  stats.statBits = 3;
+  stats.statGroup = 8;
+  SpQRResult a = quantizeSpQR(w, h, spec, plain);
+  SpQRResult b = quantizeSpQR(w, h, spec, stats);
+  ASSERT_EQ(b.scaleCodes.rows(), 32);
+  ASSERT_EQ(b.statScales.rows(), 4);
+  ASSERT_EQ(b.statScales.cols(), 4);
+  for (int64_t r = 0; r < 32; ++r)
+    for (int64_t g = 0; g < 4; ++g)
+      EXPECT_EQ(b.quantized.scales(r, g),
+                float(double(b.statScales(r / 8, g)) *
+                      (double(b.scaleCodes(r, g)) - double(b.statZeros(r / 8, g)))));
+  double ea = calibratedError(w, a.dequantize(), h);
+  double eb = calibratedError(w, b.dequantize(), h);
+  EXPECT_LT(eb, 1.3 * ea) << "3-bit statistics error " << eb << " vs f16 " << ea;
+}
+
 } // namespace

@@ -71,7 +71,7 @@ RankedTensorType withShape(ElementsAttr attr, ArrayRef<int64_t> shape) {
 
 /// Quant group spanning its whole axis -> group 0.
 bool canonicalizeGroup(Draft &d, const EncodedTensorType &view) {
-  if (!d.quant || d.quant.getGroup() == 0)
+  if (!d.quant || d.quant.getGroup() == 0 || d.quant.hasQuantizedStats())
     return false;
   int64_t length = d.quant.getAxis() == 0 ? view.getMatrixRows()
                                           : view.getMatrixCols();
@@ -79,7 +79,8 @@ bool canonicalizeGroup(Draft &d, const EncodedTensorType &view) {
     return false;
   d.quant = QuantAttr::get(d.quant.getContext(), d.quant.getBits(),
                            d.quant.getAxis(), /*group=*/0, d.quant.getScale(),
-                           d.quant.getZero(), d.quant.getCodebook());
+                           d.quant.getZero(), d.quant.getCodebook(),
+                           /*stat_bits=*/0, /*stat_group=*/0);
   return true;
 }
 
@@ -288,7 +289,8 @@ struct SimplifyEncodedConstant : OpRewritePattern<ConstantOp> {
         d.at(StorageRole::Codebook), d.at(StorageRole::Mask),
         d.at(StorageRole::Meta), d.at(StorageRole::OutlierIndices),
         d.at(StorageRole::OutlierValues), d.at(StorageRole::LowRankU),
-        d.at(StorageRole::LowRankV), d.at(StorageRole::Smooth));
+        d.at(StorageRole::LowRankV), d.at(StorageRole::Smooth),
+        d.at(StorageRole::StatScales), d.at(StorageRole::StatZeros));
     // Keep what passes attached (qsl.weight, qsl.source, qsl.method).
     for (NamedAttribute attr : op->getDiscardableAttrs())
       newOp->setAttr(attr.getName(), attr.getValue());

@@ -204,7 +204,13 @@ mlir::qsl::buildEncodedConstant(OpBuilder &b, Location loc,
       a = l.quant ? ints(mainInts) : floats(mainFloats);
       break;
     case StorageRole::Scales:
-      a = floats(in.scales);
+      a = l.quant.hasQuantizedStats() ? ints(in.scaleCodes) : floats(in.scales);
+      break;
+    case StorageRole::StatScales:
+      a = floats(in.statScales);
+      break;
+    case StorageRole::StatZeros:
+      a = floats(in.statZeros);
       break;
     case StorageRole::Zeros:
       a = ints(in.zeros);
@@ -245,7 +251,26 @@ mlir::qsl::buildEncodedConstant(OpBuilder &b, Location loc,
       at(StorageRole::Zeros), at(StorageRole::Codebook), at(StorageRole::Mask),
       at(StorageRole::Meta), at(StorageRole::OutlierIndices),
       at(StorageRole::OutlierValues), at(StorageRole::LowRankU),
-      at(StorageRole::LowRankV), at(StorageRole::Smooth));
+      at(StorageRole::LowRankV), at(StorageRole::Smooth),
+      at(StorageRole::StatScales), at(StorageRole::StatZeros));
+}
+
+std::vector<double> mlir::qsl::decodeQuantizedStats(
+    const EncodedTensorType &type, ArrayRef<int64_t> scaleCodes,
+    ArrayRef<double> statScales, ArrayRef<double> statZeros) {
+  QuantAttr quant = type.getQuant();
+  SmallVector<int64_t> g = type.getGroupShape(), h = type.getStatShape();
+  int64_t other = 1 - quant.getAxis(), statGroup = quant.getStatGroup();
+  std::vector<double> out(g[0] * g[1]);
+  for (int64_t i = 0; i < g[0]; ++i)
+    for (int64_t j = 0; j < g[1]; ++j) {
+      int64_t hi = other == 0 ? i / statGroup : i;
+      int64_t hj = other == 1 ? j / statGroup : j;
+      int64_t at = hi * h[1] + hj;
+      out[i * g[1] + j] =
+          statScales[at] * (double(scaleCodes[i * g[1] + j]) - statZeros[at]);
+    }
+  return out;
 }
 
 FailureOr<EncodedContents> mlir::qsl::readEncodedConstant(ConstantOp op) {
@@ -269,6 +294,28 @@ FailureOr<EncodedContents> mlir::qsl::readEncodedConstant(ConstantOp op) {
     if (!table)
       return unavailable(StorageRole::Codebook);
     out.codebook = std::move(*table);
+  } else if (l.quant && l.quant.hasQuantizedStats()) {
+    auto codes = ints(StorageRole::Scales, true);
+    auto ss = floats(StorageRole::StatScales);
+    auto sz = floats(StorageRole::StatZeros);
+    if (!codes)
+      return unavailable(StorageRole::Scales);
+    if (!ss)
+      return unavailable(StorageRole::StatScales);
+    if (!sz)
+      return unavailable(StorageRole::StatZeros);
+    out.scaleCodes = std::move(*codes);
+    out.statScales = std::move(*ss);
+    out.statZeros = std::move(*sz);
+    out.scales = decodeQuantizedStats(*EncodedTensorType::get(op.getType()),
+                                      out.scaleCodes, out.statScales,
+                                      out.statZeros);
+    if (!l.quant.isSymmetric()) {
+      auto zeros = ints(StorageRole::Zeros, true);
+      if (!zeros)
+        return unavailable(StorageRole::Zeros);
+      out.zeros = std::move(*zeros);
+    }
   } else if (l.quant) {
     auto scales = floats(StorageRole::Scales);
     if (!scales)
@@ -388,6 +435,11 @@ mlir::qsl::denseApproximation(const EncodedTensorType &type,
   if (codebook)
     for (double v : in.codebook)
       scales.push_back(roundTo(v, llvm::cast<FloatType>(l.quant.getScale())));
+  else if (l.quant && l.quant.hasQuantizedStats())
+    // Decoded from the stored codes and second level, in the compute type
+    // like qsl-lower-to-linalg (not rounded to the scale type).
+    for (double v : in.scales)
+      scales.push_back(c(v));
   else if (l.quant)
     for (double v : in.scales)
       scales.push_back(roundTo(v, llvm::cast<FloatType>(l.quant.getScale())));

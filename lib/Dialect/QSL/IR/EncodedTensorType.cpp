@@ -31,6 +31,10 @@ StringRef mlir::qsl::getStorageRoleName(StorageRole role) {
     return "v";
   case StorageRole::Smooth:
     return "smooth";
+  case StorageRole::StatScales:
+    return "stat_scales";
+  case StorageRole::StatZeros:
+    return "stat_zeros";
   }
   llvm_unreachable("unknown storage role");
 }
@@ -67,6 +71,14 @@ SmallVector<int64_t> EncodedTensorType::getGroupShape() const {
   assert(quant && "no quant facet");
   int64_t axis = quant.getAxis();
   shape[axis] = quant.getGroup() == 0 ? 1 : shape[axis] / quant.getGroup();
+  return shape;
+}
+
+SmallVector<int64_t> EncodedTensorType::getStatShape() const {
+  SmallVector<int64_t> shape = getGroupShape();
+  QuantAttr quant = getQuant();
+  int64_t other = 1 - quant.getAxis();
+  shape[other] /= quant.getStatGroup();
   return shape;
 }
 
@@ -118,6 +130,16 @@ SmallVector<StorageTensor> EncodedTensorType::getStorage() const {
       SmallVector<int64_t> cbShape(groupShape);
       cbShape.push_back(quant.getCodebook());
       add(StorageRole::Codebook, cbShape, quant.getScale(),
+          widthOf(quant.getScale()));
+    } else if (quant.hasQuantizedStats()) {
+      unsigned sb = quant.getStatBits();
+      add(StorageRole::Scales, groupShape, IntegerType::get(ctx, sb), sb);
+      if (Type zero = quant.getZero())
+        add(StorageRole::Zeros, groupShape, zero, widthOf(zero));
+      SmallVector<int64_t> statShape = getStatShape();
+      add(StorageRole::StatScales, statShape, quant.getScale(),
+          widthOf(quant.getScale()));
+      add(StorageRole::StatZeros, statShape, quant.getScale(),
           widthOf(quant.getScale()));
     } else {
       add(StorageRole::Scales, groupShape, quant.getScale(),

@@ -22,7 +22,8 @@ using namespace mlir::qsl;
 
 LogicalResult QuantAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                 unsigned bits, int64_t axis, int64_t group,
-                                Type scale, Type zero, int64_t codebook) {
+                                Type scale, Type zero, int64_t codebook,
+                                unsigned statBits, int64_t statGroup) {
   if (bits < 2 || bits > 8)
     return emitError() << "quant bits must be in [2, 8], got " << bits;
   if (axis < 0)
@@ -47,6 +48,20 @@ LogicalResult QuantAttr::verify(function_ref<InFlightDiagnostic()> emitError,
       return emitError()
              << "quant codebook entries are absolute values: a zero-point "
                 "type cannot be combined with a codebook";
+  }
+  if (statBits != 0 || statGroup != 0) {
+    if (statBits < 2 || statBits > 8)
+      return emitError() << "quant stat_bits must be in [2, 8], got "
+                         << statBits;
+    if (statGroup < 1)
+      return emitError() << "quant stat_group must be positive, got "
+                         << statGroup;
+    if (group == 0)
+      return emitError() << "quantized statistics need group-wise scales "
+                            "(group > 0)";
+    if (codebook != 0)
+      return emitError() << "quantized statistics cannot be combined with a "
+                            "codebook";
   }
   return success();
 }
@@ -394,6 +409,12 @@ LogicalResult EncodingAttr::verifyEncoding(
                          << " does not divide axis " << axis << " of size "
                          << matrix[axis] << " (matrix view " << matrixView()
                          << ")";
+    int64_t statGroup = quant.getStatGroup();
+    if (quant.hasQuantizedStats() && matrix[1 - axis] % statGroup != 0)
+      return emitError() << "quant stat_group " << statGroup
+                         << " does not divide axis " << 1 - axis
+                         << " of size " << matrix[1 - axis] << " (matrix view "
+                         << matrixView() << ")";
   }
 
   if (SparseAttr sparse = getSparse()) {

@@ -38,6 +38,10 @@ ElementsAttr ConstantOp::getStorage(StorageRole role) {
     return getVAttr();
   case StorageRole::Smooth:
     return getSmoothAttr();
+  case StorageRole::StatScales:
+    return getStatScalesAttr();
+  case StorageRole::StatZeros:
+    return getStatZerosAttr();
   }
   llvm_unreachable("unknown storage role");
 }

@@ -43,6 +43,15 @@ struct QslOutliersPass
       return fail("threshold must be >= 0 (relative to the mean sensitivity; "
                   "inf: no outliers), got " +
                   formatDouble(threshold));
+    if (statBits != 0 && (statBits < 2 || statBits > 8))
+      return fail("stat-bits must be 0 (off) or in [2, 8], got " +
+                  std::to_string(statBits));
+    if (statBits != 0 && statGroup < 1)
+      return fail("stat-group must be positive, got " +
+                  std::to_string(statGroup));
+    if (statBits != 0 && group == 0)
+      return fail("stat-bits quantizes group-wise scales: give a group "
+                  "(group > 0)");
     WeightFilter filter;
     if (std::string e = checkSharedOptions(damp, /*blockSize=*/128, include,
                                            exclude, opTypes, minElements,
@@ -71,11 +80,20 @@ struct QslOutliersPass
     options.valueType = outlierElem.isF16()    ? cq::MultiplierType::F16
                         : outlierElem.isBF16() ? cq::MultiplierType::BF16
                                                : cq::MultiplierType::F32;
+    options.statBits = statBits;
+    options.statGroup = statGroup;
+    options.statType = scaleElem.isF16()    ? cq::MultiplierType::F16
+                       : scaleElem.isBF16() ? cq::MultiplierType::BF16
+                                            : cq::MultiplierType::F32;
     const std::string base = llvm::formatv(
         "spqr w{0} {1}{2}{3}, outliers <= {4}% {5}", bits.getValue(),
         group == 0 ? std::string("per-channel") : "g" + std::to_string(group),
         symmetric ? " sym" : " asym", range == "mse" ? " mse-range" : "",
-        formatDouble(maxFraction * 100), outlierType.getValue());
+        formatDouble(maxFraction * 100), outlierType.getValue()).str() +
+        (statBits ? llvm::formatv(", {0}-bit stats per {1}", statBits.getValue(),
+                                  statGroup.getValue())
+                        .str()
+                  : std::string());
 
     auto compressOne = [&](const WeightUse &use) -> CompressedWeight {
       CompressedWeight out;
@@ -104,6 +122,12 @@ struct QslOutliersPass
         out.skipped = groupedConvSkip(use, "qsl-outliers");
         return out;
       }
+      if (statBits && use.n % statGroup != 0) {
+        out.skipped = llvm::formatv("stat-group {0} does not divide its {1} "
+                                    "output channels",
+                                    statGroup.getValue(), use.n);
+        return out;
+      }
       cq::Matrix w;
       cq::Mask keep;
       if (failed(readCanonicalWeight(use, w, keep)))
@@ -125,7 +149,8 @@ struct QslOutliersPass
 
       QuantAttr quant = QuantAttr::get(
           ctx, bits, /*axis=*/use.transposed ? 1 : 0, group, scaleElem,
-          symmetric ? Type() : IntegerType::get(ctx, bits), /*codebook=*/0);
+          symmetric ? Type() : IntegerType::get(ctx, bits), /*codebook=*/0,
+          statBits, statBits ? int64_t(statGroup) : 0);
       OutliersAttr outlierFacet;
       if (!r.outlierIndices.empty()) {
         // Canonical [N, K] linear index -> linear index of the stored weight.
@@ -152,6 +177,14 @@ struct QslOutliersPass
       out.contents.codes.assign(codes.begin(), codes.end());
       std::vector<float> scales = toStored<float>(use, r.quantized.scales);
       out.contents.scales.assign(scales.begin(), scales.end());
+      if (statBits) {
+        std::vector<int32_t> sc = toStored<int32_t>(use, r.scaleCodes);
+        out.contents.scaleCodes.assign(sc.begin(), sc.end());
+        std::vector<float> ss = toStored<float>(use, r.statScales);
+        out.contents.statScales.assign(ss.begin(), ss.end());
+        std::vector<float> sz = toStored<float>(use, r.statZeros);
+        out.contents.statZeros.assign(sz.begin(), sz.end());
+      }
       if (!symmetric) {
         std::vector<int32_t> zeros = toStored<int32_t>(use, r.quantized.zeros);
         out.contents.zeros.assign(zeros.begin(), zeros.end());

@@ -244,7 +244,8 @@ struct QslQuantizePass
           w, cs, sensitivity ? &*sensitivity : nullptr, &mask);
       int64_t entries = cs.entries(), groups = cs.numGroups(w.cols());
       QuantAttr quant = QuantAttr::get(ctx, bits, /*axis=*/use.transposed ? 1 : 0,
-                                       groupSize, scaleElem, Type(), entries);
+                                       groupSize, scaleElem, Type(), entries,
+                                       /*stat_bits=*/0, /*stat_group=*/0);
       OutliersAttr outlierFacet;
       if (!outlierPos.empty()) {
         cq::Matrix deq = q.dequantize();
@@ -383,7 +384,8 @@ struct QslQuantizePass
 
       QuantAttr quant = QuantAttr::get(
           ctx, bits, /*axis=*/use.transposed ? 1 : 0, group, scaleElem,
-          symmetric ? Type() : IntegerType::get(ctx, bits), /*codebook=*/0);
+          symmetric ? Type() : IntegerType::get(ctx, bits), /*codebook=*/0,
+          /*stat_bits=*/0, /*stat_group=*/0);
       OutliersAttr outlierFacet;
       if (!outlierPos.empty()) {
         // Stored: linear indices of the weight as stored, residuals

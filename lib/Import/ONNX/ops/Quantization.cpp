@@ -47,7 +47,8 @@ Value emitEncoded(NodeContext &n, const QuantWeight &w, llvm::StringRef name) {
   Type codeType = IntegerType::get(ctx, w.bits);
   Type zeroType = w.symmetric ? Type() : codeType;
   auto quant = QuantAttr::get(ctx, w.bits, w.axis, w.group, w.scaleType,
-                              zeroType, /*codebook=*/0);
+                              zeroType, /*codebook=*/0, /*stat_bits=*/0,
+                              /*stat_group=*/0);
   auto encoding = EncodingAttr::get(ctx, quant, {}, {}, {}, {});
   auto type = RankedTensorType::get(w.shape, w.scaleType, encoding);
   std::optional<EncodedTensorType> view = EncodedTensorType::get(type);

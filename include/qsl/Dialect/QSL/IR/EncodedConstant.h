@@ -29,7 +29,10 @@ struct EncodedContents {
   std::vector<int64_t> codes;   // quant: the code of every position
   std::vector<double> values;   // sparse without quant: every position
   std::vector<uint8_t> keep;    // sparse: 1 where kept (rows * cols)
-  std::vector<double> scales;   // quant: group shape, row-major
+  std::vector<double> scales;   // quant: group shape, row-major (decoded
+                                // when the statistics are quantized)
+  std::vector<int64_t> scaleCodes;          // quantized statistics: group
+  std::vector<double> statScales, statZeros; // shape; stat shape
   std::vector<int64_t> zeros;   // asymmetric quant: group shape
   std::vector<int64_t> outlierIndices;
   std::vector<double> outlierValues;
@@ -51,6 +54,14 @@ FailureOr<ConstantOp> buildEncodedConstant(OpBuilder &b, Location loc,
 /// The position-wise contents of a qsl.constant; emits an error and fails
 /// when its data is unavailable.
 FailureOr<EncodedContents> readEncodedConstant(ConstantOp op);
+
+/// The scales quantized statistics stand for: scale[g] = statScales[h] *
+/// (scaleCodes[g] - statZeros[h]), h = g with the axis other than the quant
+/// axis divided by stat_group (all row-major, in double).
+std::vector<double> decodeQuantizedStats(const EncodedTensorType &type,
+                                         ArrayRef<int64_t> scaleCodes,
+                                         ArrayRef<double> statScales,
+                                         ArrayRef<double> statZeros);
 
 /// The dense tensor `contents` stands for, in the matrix view, computed in
 /// double and rounded once to the element type.

@@ -29,8 +29,10 @@ enum class StorageRole : unsigned {
   LowRankU,       // [rows, rank]
   LowRankV,       // [rank, cols]
   Smooth,         // one multiplier per channel of the smooth axis
+  StatScales,     // second-level scales of quantized statistics
+  StatZeros,      // second-level zero points of quantized statistics
 };
-constexpr unsigned kNumStorageRoles = 11;
+constexpr unsigned kNumStorageRoles = 13;
 
 /// The attribute/keyword name of a role (`values`, `scales`, ...).
 llvm::StringRef getStorageRoleName(StorageRole role);
@@ -83,6 +85,9 @@ public:
   /// Shape of the per-group side tensors (scales, zeros) of the quant facet:
   /// the matrix view with the quant axis divided by the group size (or 1).
   SmallVector<int64_t> getGroupShape() const;
+  /// Shape of stat_scales/stat_zeros: the group shape with the axis other
+  /// than the quant axis divided by stat_group.
+  SmallVector<int64_t> getStatShape() const;
   /// Element type of outlier indices: i32 below 2^31 elements, else i64.
   IntegerType getOutlierIndexType() const;
 

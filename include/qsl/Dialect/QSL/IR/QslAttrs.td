@@ -35,11 +35,24 @@ def Qsl_QuantAttr : Qsl_Attr<"Quant", "quant"> {
       per-group table of K centroids of type `scale`, `w = codebook[g][q]`
       (SqueezeLLM-style non-uniform quantization). No scales or zero points.
 
+    * Quantized statistics (`stat_bits = B2, stat_group = S`, SpQR-style,
+      group-wise only): the scales are themselves stored as unsigned
+      `B2`-bit codes, dequantized by a second level of asymmetric min-max
+      parameters shared by runs of `S` consecutive scales along the other
+      matrix axis: `scale[g] = stat_scale[h] * (scode[g] - stat_zero[h])`,
+      `h` = g with its other-axis index divided by `S`. Zero points, when
+      integer-typed, are already `bits` wide.
+
     Side tensors: `values` (the codes, `i<bits>`, matrix-shaped), `scales`
     and `zeros` shaped like the matrix with axis `axis` divided by `group`
-    (or 1), and `codebook` with that shape plus a trailing `K`.
+    (or 1), and `codebook` with that shape plus a trailing `K`. With
+    quantized statistics `scales` holds `i<stat_bits>` codes and
+    `stat_scales`/`stat_zeros` (of the `scale` type) have the scales' shape
+    with the other axis divided by `stat_group`.
 
-    Example: `quant = <bits = 4, axis = 0, group = 128, scale = f16, zero = i4>`
+    Example: `quant = <bits = 4, axis = 0, group = 128, scale = f16, zero = i4>`,
+    `quant = <bits = 3, axis = 1, group = 16, scale = f16, zero = i3,
+    stat_bits = 3, stat_group = 16>`
   }];
   let parameters = (ins
     "unsigned":$bits,
@@ -47,13 +60,16 @@ def Qsl_QuantAttr : Qsl_Attr<"Quant", "quant"> {
     DefaultValuedParameter<"int64_t", "0">:$group,
     "::mlir::Type":$scale,
     OptionalParameter<"::mlir::Type">:$zero,
-    DefaultValuedParameter<"int64_t", "0">:$codebook
+    DefaultValuedParameter<"int64_t", "0">:$codebook,
+    DefaultValuedParameter<"unsigned", "0">:$stat_bits,
+    DefaultValuedParameter<"int64_t", "0">:$stat_group
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
     bool isSymmetric() const { return !getZero() && getCodebook() == 0; }
     bool hasCodebook() const { return getCodebook() != 0; }
+    bool hasQuantizedStats() const { return getStatBits() != 0; }
   }];
 }
 

@@ -52,7 +52,9 @@ def Qsl_ConstantOp : Qsl_Op<"constant", [Pure]> {
     OptionalAttr<ElementsAttr>:$outlier_values,
     OptionalAttr<ElementsAttr>:$u,
     OptionalAttr<ElementsAttr>:$v,
-    OptionalAttr<ElementsAttr>:$smooth
+    OptionalAttr<ElementsAttr>:$smooth,
+    OptionalAttr<ElementsAttr>:$stat_scales,
+    OptionalAttr<ElementsAttr>:$stat_zeros
   );
   let results = (outs Qsl_EncodedTensor:$result);
   let assemblyFormat = [{
@@ -67,6 +69,8 @@ def Qsl_ConstantOp : Qsl_Op<"constant", [Pure]> {
     (`u` `(` $u^ `)`)?
     (`v` `(` $v^ `)`)?
     (`smooth` `(` $smooth^ `)`)?
+    (`stat_scales` `(` $stat_scales^ `)`)?
+    (`stat_zeros` `(` $stat_zeros^ `)`)?
     attr-dict `:` type($result)
   }];
   let hasVerifier = 1;

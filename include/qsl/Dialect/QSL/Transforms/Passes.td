@@ -509,8 +509,18 @@ def QslOutliersPass : Pass<"qsl-outliers", "ModuleOp"> {
     (sensitivity = plain squared error). Grouped convolutions and weights
     whose K the group does not divide are left as they are with a warning.
 
+    Quantized statistics (`stat-bits`, SpQR's 3-bit statistics): each
+    group's scales are quantized when the group comes up, in runs of
+    `stat-group` output channels, to `stat-bits`-bit codes with a min-max
+    second level stored in `scale-type` (`quant = <..., stat_bits = 3,
+    stat_group = 16>`); the group is then quantized with those scales. With
+    group 16 this takes the scales from 16 bits to 3 (+ 2×16/16 bits of
+    second level) per 16 weights. Weights whose output channels
+    `stat-group` does not divide are left as they are with a warning.
+
     ```
     qslc model.onnx --calibrate=calib.npz --pipeline="qsl-outliers{bits=3 group=16 max-fraction=0.01}"
+    qslc model.onnx --calibrate=calib.npz --pipeline="qsl-outliers{bits=3 group=16 stat-bits=3 stat-group=16}"
     ```
   }];
   let options = [
@@ -529,6 +539,11 @@ def QslOutliersPass : Pass<"qsl-outliers", "ModuleOp"> {
     Option<"maxFraction", "max-fraction", "double", /*default=*/"0.01",
            "At most this fraction of each weight's elements are outliers, "
            "in [0, 1)">,
+    Option<"statBits", "stat-bits", "unsigned", /*default=*/"0",
+           "Quantize the scales to this many bits (2-8; 0: keep them in "
+           "scale-type)">,
+    Option<"statGroup", "stat-group", "int64_t", /*default=*/"16",
+           "Output channels sharing one second-level scale and zero">,
     Option<"outlierType", "outlier-type", "std::string", /*default=*/"\"f16\"",
            "Element type of the outlier values: f16 | bf16 | f32">,
     Option<"dataFree", "data-free", "bool", /*default=*/"false",
