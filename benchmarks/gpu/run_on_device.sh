@@ -3,7 +3,9 @@
 # execution checks (test/GPU/gemv-vs-linalg.mlir: the GEMV; test/GPU/
 # gemm-vs-linalg.mlir: the mma.sync GEMM; test/GPU/composed-vs-linalg.mlir:
 # the composed GEMV; test/GPU/epilogue-vs-linalg.mlir: fused bias and
-# activations) and, on the GPU machine, runs them.
+# activations) and, on the GPU machine, runs them; then times the GEMV on the
+# issue's shapes (benchmarks/gpu/gemv_bench.c: time per launch, bytes/s and
+# its ratio to the device copy bandwidth, sampled outputs checked).
 #
 #   benchmarks/gpu/run_on_device.sh pack [BUILD_DIR] [OUT_DIR]   (here)
 #   OUT_DIR/run.sh                                                 (there)
@@ -46,6 +48,30 @@ for name in "${checks[@]}"; do
     -lm -Wl,-rpath,'$ORIGIN' -o "$out/${name}_gpu"
   cc -O2 "$tmp/$name-cpu.o" "$root/benchmarks/gpu/host_support.c" -lm -o "$out/${name}_cpu"
 done
+# The GEMV benchmark: kernels for the issue's shapes (int4 g128, batch 1,
+# f32 activations, tables as kernel arguments so the driver fills them).
+bench_shapes=("8192 8192 4 128" "14336 4096 4 128" "8192 8192 8 128" "8192 8192 3 128")
+for shape in "${bench_shapes[@]}"; do
+  read -r n k bits group <<<"$shape"
+  tag="gemv_n${n}_k${k}_b${bits}_g${group}"
+  python3 - "$n" "$k" "$bits" "$group" > "$tmp/$tag.mlir" <<'GEN'
+import sys
+n, k, bits, group = map(int, sys.argv[1:5])
+g = k // group
+print(f"""#q = #qsl.encoding<quant = <bits = {bits}, axis = 1, group = {group}, scale = f32, zero = i8>>
+func.func @bench(%x: tensor<1x{k}xf32>) -> tensor<1x{n}xf32> {{
+  %w = qsl.constant values(dense<1> : tensor<{n}x{k}xi{bits}>) scales(dense<1.0> : tensor<{n}x{g}xf32>) zeros(dense<1> : tensor<{n}x{g}xi8>) : tensor<{n}x{k}xf32, #q>
+  %y = qsl.matmul %x, %w transpose_w : tensor<1x{k}xf32>, tensor<{n}x{k}xf32, #q> -> tensor<1x{n}xf32>
+  return %y : tensor<1x{n}xf32>
+}}""")
+GEN
+  "$build/bin/qsl-opt" "$tmp/$tag.mlir" \
+    --qsl-gpu-pipeline="chip=$chip format=bin device-weights=false" -o "$tmp/$tag-out.mlir"
+  python3 "$root/benchmarks/gpu/extract_binary.py" "$tmp/$tag-out.mlir" "$out/$tag.cubin"
+done
+printf '%s\n' "${bench_shapes[@]}" > "$out/bench_shapes.txt"
+cc -O2 "$root/benchmarks/gpu/gemv_bench.c" -L"$out" -lqsl_cuda_runtime -lm \
+  -Wl,-rpath,'$ORIGIN' -o "$out/gemv_bench"
 cp "$root/test/GPU/Inputs/compare_printed.py" "$out/"
 cat > "$out/run.sh" <<'RUN'
 #!/usr/bin/env bash
@@ -61,6 +87,11 @@ for name in gemv gemm composed epilogue; do
   python3 "$here/compare_printed.py" "$here/$name-cpu.txt" "$here/$name-gpu.txt" \
     --rtol 1e-4 --atol 1e-5 || status=1
 done
+echo "== gemv benchmark ($(date -u +%F), device: $(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null || echo unknown))"
+while read -r n k bits group; do
+  "$here/gemv_bench" "$here/gemv_n${n}_k${k}_b${bits}_g${group}.cubin" qsl_gemv_0 \
+    "$n" "$k" "$bits" "$group" 4 200 || status=1
+done < "$here/bench_shapes.txt"
 exit $status
 RUN
 chmod +x "$out/run.sh"
