@@ -70,6 +70,17 @@ GEN
   python3 "$root/benchmarks/gpu/extract_binary.py" "$tmp/$tag-out.mlir" "$out/$tag.cubin"
 done
 printf '%s\n' "${bench_shapes[@]}" > "$out/bench_shapes.txt"
+
+# A whole model ahead of time (qslc --emit=obj, qsl-run-aot): the example
+# CNN with its int4 classifier as a CUDA kernel (fused bias), against the
+# same compression compiled for the CPU.
+cnn=(examples/onnx-cnn/cnn.onnx --input-shape image=2x3x32x32 --pipeline='qsl-quantize{bits=4 group=16}')
+"$build/bin/qslc" "$root/${cnn[0]}" "${cnn[@]:1}" --target=cuda --gpu-chip="$chip" --emit=obj \
+  -o "$tmp/cnn_cuda.o" 2>/dev/null
+"$build/bin/qslc" "$root/${cnn[0]}" "${cnn[@]:1}" --emit=obj -o "$tmp/cnn_cpu.o" 2>/dev/null
+cc -shared "$tmp/cnn_cuda.o" -L"$out" -lqsl_cuda_runtime -lm -Wl,-rpath,'$ORIGIN' -o "$out/cnn_cuda.so"
+cc -shared "$tmp/cnn_cpu.o" -lm -o "$out/cnn_cpu.so"
+cp "$build/bin/qsl-run-aot" "$root/examples/onnx-cnn/input.npz" "$out/"
 cc -O2 "$root/benchmarks/gpu/gemv_bench.c" -L"$out" -lqsl_cuda_runtime -lm \
   -Wl,-rpath,'$ORIGIN' -o "$out/gemv_bench"
 cp "$root/test/GPU/Inputs/compare_printed.py" "$out/"
@@ -87,6 +98,10 @@ for name in gemv gemm composed epilogue; do
   python3 "$here/compare_printed.py" "$here/$name-cpu.txt" "$here/$name-gpu.txt" \
     --rtol 1e-4 --atol 1e-5 || status=1
 done
+echo "== whole model: CNN with an int4 classifier kernel (qsl-run-aot) vs the CPU build"
+"$here/qsl-run-aot" "$here/cnn_cpu.so" --input "$here/input.npz" --output "$here/cnn-cpu.npz" || status=1
+"$here/qsl-run-aot" "$here/cnn_cuda.so" --input "$here/input.npz" --compare "$here/cnn-cpu.npz" \
+  --rtol 1e-5 --atol 1e-6 || status=1
 echo "== gemv benchmark ($(date -u +%F), device: $(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null || echo unknown))"
 while read -r n k bits group; do
   "$here/gemv_bench" "$here/gemv_n${n}_k${k}_b${bits}_g${group}.cubin" qsl_gemv_0 \

@@ -99,6 +99,29 @@ static llvm::Error readEntry(Attribute attr, TensorSignature &sig) {
   return llvm::Error::success();
 }
 
+llvm::Error mlir::qsl::readSignature(ModuleOp module, std::string &entry,
+                                     std::vector<TensorSignature> &inputs,
+                                     std::vector<TensorSignature> &outputs) {
+  auto entryAttr = module->getAttrOfType<StringAttr>("qsl.entry");
+  auto ins = module->getAttrOfType<ArrayAttr>("qsl.inputs");
+  auto outs = module->getAttrOfType<ArrayAttr>("qsl.outputs");
+  if (!entryAttr || !ins || !outs)
+    return makeError("the module has no qsl.entry signature; compile it with "
+                     "qslc");
+  entry = entryAttr.str();
+  inputs.clear();
+  outputs.clear();
+  for (auto [attrs, sigs] :
+       {std::make_pair(ins, &inputs), std::make_pair(outs, &outputs)})
+    for (Attribute a : attrs) {
+      TensorSignature sig;
+      if (llvm::Error e = readEntry(a, sig))
+        return e;
+      sigs->push_back(std::move(sig));
+    }
+  return llvm::Error::success();
+}
+
 CompiledModel::~CompiledModel() = default;
 
 bool CompiledModel::isCudaModule(ModuleOp module) {
@@ -115,21 +138,11 @@ CompiledModel::create(ModuleOp module, StringRef cudaRuntime) {
   if (!cuda && !cudaRuntime.empty())
     return makeError("the module was compiled for the CPU: compile it with "
                      "qslc --target=cuda to run it on the GPU");
-  auto entry = module->getAttrOfType<StringAttr>("qsl.entry");
-  auto inputs = module->getAttrOfType<ArrayAttr>("qsl.inputs");
-  auto outputs = module->getAttrOfType<ArrayAttr>("qsl.outputs");
-  if (!entry || !inputs || !outputs)
-    return makeError("the module has no qsl.entry signature; compile it with "
-                     "qslc");
   std::unique_ptr<CompiledModel> model(new CompiledModel());
-  for (auto [attrs, sigs] : {std::make_pair(inputs, &model->inputSigs),
-                             std::make_pair(outputs, &model->outputSigs)})
-    for (Attribute a : attrs) {
-      TensorSignature sig;
-      if (llvm::Error e = readEntry(a, sig))
-        return std::move(e);
-      sigs->push_back(std::move(sig));
-    }
+  std::string entry;
+  if (llvm::Error e =
+          readSignature(module, entry, model->inputSigs, model->outputSigs))
+    return std::move(e);
   registerBuiltinDialectTranslation(*module.getContext());
   registerLLVMDialectTranslation(*module.getContext());
   llvm::InitializeNativeTarget();
@@ -147,7 +160,7 @@ CompiledModel::create(ModuleOp module, StringRef cudaRuntime) {
   if (!engine)
     return engine.takeError();
   model->engine = std::move(*engine);
-  model->symbol = "_mlir_ciface_" + entry.str();
+  model->symbol = "_mlir_ciface_" + entry;
   return model;
 }
 

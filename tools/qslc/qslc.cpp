@@ -1,6 +1,6 @@
 //===- qslc.cpp - The QSL compiler driver ----------------------------------===//
 //
-//   qslc MODEL.onnx [-o OUT] [--emit=mlir|llvm|onnx] [--input-shape NAME=1x128]...
+//   qslc MODEL.onnx [-o OUT] [--emit=mlir|llvm|obj|onnx] [--input-shape NAME=1x128]...
 //        [--calibrate=IN.npz|DIR,...] [--pipeline=PASSES] [--report=R.json]
 //        [--target=cpu|cuda [--gpu-chip=sm_80|sm_90] [--gpu-format=bin|isa|fatbin]]
 //
@@ -21,6 +21,7 @@
 #include "qsl/Execution/Calibrate.h"
 #include "qsl/Execution/CompiledModel.h"
 #include "qsl/Execution/EndToEnd.h"
+#include "qsl/Execution/ObjectFile.h"
 #include "qsl/Export/ONNX/ONNXExporter.h"
 #include "qsl/Import/ONNX/ONNXImporter.h"
 #include "qsl/InitAll.h"
@@ -56,13 +57,16 @@ static cl::opt<bool> listOps("list-ops",
                                       "(domain::OpType since-opset) and exit"));
 static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                        cl::value_desc("file"), cl::init("-"));
-enum class Emit { MLIR, LLVM, ONNX };
+enum class Emit { MLIR, LLVM, Obj, ONNX };
 static cl::opt<Emit> emit(
     "emit", cl::desc("What to produce"), cl::init(Emit::LLVM),
     cl::values(clEnumValN(Emit::MLIR, "mlir", "the imported graph (tensors)"),
                clEnumValN(Emit::LLVM, "llvm",
                           "a module for qsl-run: LLVM dialect after the CPU "
                           "reference pipeline (default)"),
+               clEnumValN(Emit::Obj, "obj",
+                          "the same compiled for the host as a relocatable "
+                          "object (ahead of time, for qsl-run-aot)"),
                clEnumValN(Emit::ONNX, "onnx",
                           "the input ONNX model with the compressed weights "
                           "as DequantizeLinear/ScatterND/MatMul subgraphs "
@@ -365,9 +369,10 @@ int main(int argc, char **argv) {
   }
   if (!dumpWeights.empty() && mlir::failed(writeDenseWeights(*module, dumpWeights)))
     return 1;
-  if (target == Target::CUDA && emit != Emit::LLVM) {
+  if (target == Target::CUDA && emit != Emit::LLVM && emit != Emit::Obj) {
     WithColor::error(errs(), "qslc")
-        << "--target=cuda compiles for qsl-run: use it with --emit=llvm\n";
+        << "--target=cuda compiles for qsl-run: use it with --emit=llvm "
+           "(or --emit=obj)\n";
     return 1;
   }
   if (emit == Emit::ONNX) {
@@ -389,7 +394,7 @@ int main(int argc, char **argv) {
   }
   mlir::qsl::stripCompressionMetadata(*module);
 
-  if (emit == Emit::LLVM) {
+  if (emit == Emit::LLVM || emit == Emit::Obj) {
     // Record the entry point's ONNX signature for qsl-run, then compile with
     // the C interface and results as out-parameters.
     if (mlir::failed(mlir::qsl::annotateEntryPoint(*module, functionName)))
@@ -439,6 +444,15 @@ int main(int argc, char **argv) {
   if (!out) {
     WithColor::error(errs(), "qslc") << error << "\n";
     return 1;
+  }
+  if (emit == Emit::Obj) {
+    if (Error e = mlir::qsl::writeObjectFile(*module, out->os())) {
+      WithColor::error(errs(), "qslc")
+          << "cannot write an object file: " << toString(std::move(e)) << "\n";
+      return 1;
+    }
+    out->keep();
+    return 0;
   }
   bool bytecode = outputFormat == Format::Bytecode ||
                   (outputFormat == Format::Default && emit == Emit::LLVM);

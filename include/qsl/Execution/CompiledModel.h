@@ -39,6 +39,12 @@ struct TensorSignature {
   std::string describe() const;
 };
 
+/// The entry point and its inputs and outputs as annotateEntryPoint
+/// recorded them on `module`.
+llvm::Error readSignature(ModuleOp module, std::string &entry,
+                          std::vector<TensorSignature> &inputs,
+                          std::vector<TensorSignature> &outputs);
+
 class CompiledModel {
 public:
   /// JIT-compiles an LLVM-dialect module that annotateEntryPoint and the
