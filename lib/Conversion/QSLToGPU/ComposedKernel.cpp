@@ -80,18 +80,7 @@ module {
       %cR = arith.constant @@R@@ : index
       %cK = arith.constant @@K@@ : index
       %cWARPS = arith.constant @@WARPS@@ : index
-      %zero = arith.constant 0.0 : f32
-      %tid = gpu.thread_id x
-      %bid = gpu.block_id x
-      %lane = arith.remui %tid, %c32 : index
-      %warp = arith.divui %tid, %c32 : index
-      %jb = arith.muli %bid, %cWARPS : index
-      %j = arith.addi %jb, %warp : index
-      %acc = memref.alloca() : memref<@@M@@xf32, #gpu.address_space<private>>
-      scf.for %m = %c0 to %cM step %c1 {
-        memref.store %zero, %acc[%m] : memref<@@M@@xf32, #gpu.address_space<private>>
-      }
-      %inb = arith.cmpi ult, %j, %cR : index
+)" + warpPerOutputPrologue("%j") + R"(      %inb = arith.cmpi ult, %j, %cR : index
       scf.if %inb {
         scf.for %k = %lane to %cK step %c32 {
           %av = memref.load %ain[%j, %k] : memref<@@R@@x@@K@@xf32>
@@ -270,18 +259,7 @@ module {
                      std::to_string(32 - s.bits) + R"( : i32
       %cMASK = arith.constant )" +
                      std::to_string((1ull << s.bits) - 1ull) + R"( : i32
-      %zero = arith.constant 0.0 : f32
-      %tid = gpu.thread_id x
-      %bid = gpu.block_id x
-      %lane = arith.remui %tid, %c32 : index
-      %warp = arith.divui %tid, %c32 : index
-      %nb = arith.muli %bid, %cWARPS : index
-      %n = arith.addi %nb, %warp : index
-      %acc = memref.alloca() : memref<@@M@@xf32, #gpu.address_space<private>>
-      scf.for %m = %c0 to %cM step %c1 {
-        memref.store %zero, %acc[%m] : memref<@@M@@xf32, #gpu.address_space<private>>
-      }
-      %inb = arith.cmpi ult, %n, %cN : index
+)" + warpPerOutputPrologue("%n") + R"(      %inb = arith.cmpi ult, %n, %cN : index
       scf.if %inb {)" +
                      body + R"(
       }

@@ -69,6 +69,22 @@ std::string warpReduceAndStore(const std::string &y, const std::string &col,
          "      }\n";
 }
 
+std::string warpPerOutputPrologue(const std::string &out) {
+  return "      %zero = arith.constant 0.0 : f32\n"
+         "      %tid = gpu.thread_id x\n"
+         "      %bid = gpu.block_id x\n"
+         "      %lane = arith.remui %tid, %c32 : index\n"
+         "      %warp = arith.divui %tid, %c32 : index\n"
+         "      %first = arith.muli %bid, %cWARPS : index\n"
+         "      " + out + " = arith.addi %first, %warp : index\n"
+         "      %acc = memref.alloca() : memref<@@M@@xf32, "
+         "#gpu.address_space<private>>\n"
+         "      scf.for %m = %c0 to %cM step %c1 {\n"
+         "        memref.store %zero, %acc[%m] : memref<@@M@@xf32, "
+         "#gpu.address_space<private>>\n"
+         "      }\n";
+}
+
 /// The MLIR text of the kernel `name` (a gpu.module holding one gpu.func).
 std::string buildGemvKernelText(llvm::StringRef name, const KernelShape &s) {
   int64_t perWord = 32 / s.bits;
@@ -121,11 +137,6 @@ std::string buildGemvKernelText(llvm::StringRef name, const KernelShape &s) {
                 %xv = arith.extf %xh : f16 to f32)"
                                        : R"(
                 %xv = memref.load %x[%m, %k] : memref<@@M@@x@@K@@xf32>)";
-  std::string storeY = s.outType.isF16() ? R"(
-          %yh = arith.truncf %a5 : f32 to f16
-          memref.store %yh, %y[%m, %n] : memref<@@M@@x@@N@@xf16>)"
-                                         : R"(
-          memref.store %a5, %y[%m, %n] : memref<@@M@@x@@N@@xf32>)";
 
   // The element loop of one word, guarded only when K leaves a partial word.
   std::string element = R"(
@@ -170,18 +181,7 @@ module {
       %cBITS = arith.constant @@BITS@@ : i32
       %cSHL = arith.constant @@SHL@@ : i32
       %cMASK = arith.constant @@MASK@@ : i32
-      %zero = arith.constant 0.0 : f32
-      %tid = gpu.thread_id x
-      %bid = gpu.block_id x
-      %lane = arith.remui %tid, %c32 : index
-      %warp = arith.divui %tid, %c32 : index
-      %nb = arith.muli %bid, %cWARPS : index
-      %n = arith.addi %nb, %warp : index
-      %acc = memref.alloca() : memref<@@M@@xf32, #gpu.address_space<private>>
-      scf.for %m = %c0 to %cM step %c1 {
-        memref.store %zero, %acc[%m] : memref<@@M@@xf32, #gpu.address_space<private>>
-      }
-      %inb = arith.cmpi ult, %n, %cN : index
+)" + warpPerOutputPrologue("%n") + R"(      %inb = arith.cmpi ult, %n, %cN : index
       scf.if %inb {
         scf.for %w = %lane to %cW step %c32 {
           %word = memref.load %codes[%n, %w] : memref<@@N@@x@@W@@xi32>
@@ -193,31 +193,7 @@ module {
           }
         }
       }
-      %o16 = arith.constant 16 : i32
-      %o8 = arith.constant 8 : i32
-      %o4 = arith.constant 4 : i32
-      %o2 = arith.constant 2 : i32
-      %o1 = arith.constant 1 : i32
-      %width = arith.constant 32 : i32
-      %lane0 = arith.cmpi eq, %lane, %c0 : index
-      %write = arith.andi %lane0, %inb : i1
-      scf.for %m = %c0 to %cM step %c1 {
-        %a = memref.load %acc[%m] : memref<@@M@@xf32, #gpu.address_space<private>>
-        %s1, %v1 = gpu.shuffle xor %a, %o16, %width : f32
-        %a1 = arith.addf %a, %s1 : f32
-        %s2, %v2 = gpu.shuffle xor %a1, %o8, %width : f32
-        %a2 = arith.addf %a1, %s2 : f32
-        %s3, %v3 = gpu.shuffle xor %a2, %o4, %width : f32
-        %a3 = arith.addf %a2, %s3 : f32
-        %s4, %v4 = gpu.shuffle xor %a3, %o2, %width : f32
-        %a4 = arith.addf %a3, %s4 : f32
-        %s5, %v5 = gpu.shuffle xor %a4, %o1, %width : f32
-        %a5 = arith.addf %a4, %s5 : f32
-        scf.if %write {)" +
-                     storeY + R"(
-        }
-      }
-      gpu.return
+)" + warpReduceAndStore("%y", "%n", "@@M@@x@@N@@x@@TO@@", s.outType.isF16(), "%inb") + R"(      gpu.return
     }
   }
 }

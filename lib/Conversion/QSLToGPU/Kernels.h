@@ -54,6 +54,12 @@ std::string warpReduceAndStore(const std::string &y, const std::string &col,
                                const std::string &yType, bool f16,
                                const std::string &guard = "");
 
+/// The start of a kernel that gives each warp one output index: `%zero`,
+/// `%tid`, `%bid`, `%lane`, `%warp`, `<out>` = block * warps + warp, and the
+/// per-lane accumulators `%acc` (memref<Mxf32, private>) zeroed. Needs
+/// `%c0`, `%c1`, `%c32`, `%cM`, `%cWARPS` defined before it.
+std::string warpPerOutputPrologue(const std::string &out);
+
 /// A weight with more than a plain quant facet, for the composed GEMV.
 struct ComposedShape {
   KernelShape base; // m, n, k, warps, types; quant fields when main = Codes
