@@ -55,6 +55,13 @@ mlirQslParsePassPipeline(MlirContext ctx, MlirStringRef pipeline);
 MLIR_CAPI_EXPORTED MlirLogicalResult
 mlirQslCompileForCPU(MlirModule module, MlirStringRef entry, bool vectorize);
 
+/* The same with the compressed matmuls as CUDA kernels for `chip` ("sm_80"
+ * or "sm_90", embedded as cubin) and the rest on the CPU: what
+ * `qslc --target=cuda` writes. Run it with mlirQslExecutableCreateForCUDA. */
+MLIR_CAPI_EXPORTED MlirLogicalResult
+mlirQslCompileForCUDA(MlirModule module, MlirStringRef entry,
+                      MlirStringRef chip);
+
 #ifdef __cplusplus
 }
 #endif

@@ -63,6 +63,13 @@ static inline bool mlirQslExecutableIsNull(MlirQslExecutable exe) {
 MLIR_CAPI_EXPORTED MlirQslExecutable
 mlirQslExecutableCreate(MlirModule compiled);
 
+/* The same for a module from mlirQslCompileForCUDA: its host code calls
+ * `cudaRuntime` (the path of libqsl_cuda_runtime.so), which must find a
+ * GPU ("no GPU to run on: ..." otherwise, as a diagnostic). Runs report a
+ * CUDA error of the runtime as a failure. */
+MLIR_CAPI_EXPORTED MlirQslExecutable
+mlirQslExecutableCreateForCUDA(MlirModule compiled, MlirStringRef cudaRuntime);
+
 MLIR_CAPI_EXPORTED void mlirQslExecutableDestroy(MlirQslExecutable exe);
 
 MLIR_CAPI_EXPORTED intptr_t mlirQslExecutableGetNumInputs(MlirQslExecutable exe);

@@ -5,6 +5,7 @@
 #include "qsl/Dialect/QSL/Transforms/Report.h"
 #include "qsl/Execution/CompiledModel.h"
 #include "qsl/Import/ONNX/ONNXImporter.h"
+#include "qsl/Conversion/QSLToGPU/GpuPipeline.h"
 #include "qsl/Pipelines/Pipelines.h"
 
 #include "mlir/CAPI/IR.h"
@@ -86,8 +87,8 @@ MlirLogicalResult mlirQslRunPassPipeline(MlirModule module,
   return wrap(pm.run(op));
 }
 
-MlirLogicalResult mlirQslCompileForCPU(MlirModule module, MlirStringRef entry,
-                                       bool vectorize) {
+static MlirLogicalResult compile(MlirModule module, MlirStringRef entry,
+                                 bool vectorize, const char *chip) {
   ModuleOp op = unwrap(module);
   MLIRContext *context = op.getContext();
   mlir::qsl::capi::registerPassesOnce();
@@ -98,17 +99,29 @@ MlirLogicalResult mlirQslCompileForCPU(MlirModule module, MlirStringRef entry,
   if (failed(mlir::qsl::annotateEntryPoint(op, unwrap(entry))))
     return wrap(failure());
   PassManager pm(context);
+  if (chip) {
+    mlir::qsl::GpuPipelineOptions gpu;
+    gpu.chip = StringRef(chip) == "sm_80" ? mlir::qsl::GpuChip::sm_80
+                                          : mlir::qsl::GpuChip::sm_90;
+    gpu.format = mlir::qsl::GpuBinaryFormat::bin;
+    mlir::qsl::buildGpuPipeline(pm, gpu);
+    op->setAttr("qsl.target", StringAttr::get(context, "cuda"));
+  }
   mlir::qsl::CpuPipelineOptions options;
   options.resultsAsOutParams = true;
   options.vectorize = vectorize;
+  options.gpuHost = chip != nullptr;
   mlir::qsl::buildCpuPipeline(pm, options);
   if (failed(pm.run(op)))
     return wrap(failure());
-  // Anything but the LLVM dialect left over would fail at JIT time with a
-  // less helpful message.
+  // Anything but the LLVM dialect (and, for CUDA, the kernels and their
+  // launches) left over would fail at JIT time with a less helpful message.
   WalkResult leftover = op.walk([](Operation *nested) {
     Dialect *dialect = nested->getDialect();
-    if (llvm::isa<ModuleOp>(nested) ||
+    StringRef name = nested->getName().getStringRef();
+    if (name == "gpu.binary")
+      return WalkResult::skip();
+    if (llvm::isa<ModuleOp>(nested) || name == "gpu.launch_func" ||
         (dialect && dialect->getNamespace() == "llvm"))
       return WalkResult::advance();
     nested->emitError() << "the CPU pipeline left '" << nested->getName()
@@ -116,4 +129,21 @@ MlirLogicalResult mlirQslCompileForCPU(MlirModule module, MlirStringRef entry,
     return WalkResult::interrupt();
   });
   return wrap(failure(leftover.wasInterrupted()));
+}
+
+MlirLogicalResult mlirQslCompileForCPU(MlirModule module, MlirStringRef entry,
+                                       bool vectorize) {
+  return compile(module, entry, vectorize, nullptr);
+}
+
+MlirLogicalResult mlirQslCompileForCUDA(MlirModule module, MlirStringRef entry,
+                                        MlirStringRef chip) {
+  StringRef c = unwrap(chip);
+  if (c != "sm_80" && c != "sm_90") {
+    emitError(unwrap(module).getLoc())
+        << "unknown CUDA chip '" << c << "' (expected sm_80 or sm_90)";
+    return wrap(failure());
+  }
+  return compile(module, entry, /*vectorize=*/true,
+                 c == "sm_80" ? "sm_80" : "sm_90");
 }

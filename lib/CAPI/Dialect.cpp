@@ -16,6 +16,7 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Parser/Parser.h"
 
 #include <mutex>
@@ -35,6 +36,8 @@ void capi::registerEverything(DialectRegistry &registry) {
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   mlir::qsl::registerAllDialects(registry);
+  // gpu-module-to-binary (compile for CUDA) and gpu.binary (JIT).
+  mlir::registerAllGPUToLLVMIRTranslations(registry);
 }
 
 void capi::registerPassesOnce() {

@@ -354,19 +354,37 @@ class Module:
         first to leave it out."""
         self._m.save(os.fspath(path))
 
-    def compile(self, target: str = "cpu", vectorize: bool = True) -> CompiledModule:
+    def compile(self, target: str = "cpu", vectorize: bool = True,
+                chip: str = "sm_90") -> CompiledModule:
         """Compiles a copy of the module for `target` and JIT-loads it: the
         result is called with numpy arrays. target="cpu" (vectorize=False
-        gives the reference pipeline, the numerics oracle). A module that is
-        compiled already (qslc's output, loaded with qsl.load) is only
-        JIT-loaded."""
-        if target == "cuda":
-            raise NotBuiltError(
-                "target='cuda': the CUDA path (qsl-lower-to-gpu and its runtime) "
-                "is not built yet; use target='cpu'")
-        if target != "cpu":
+        gives the reference pipeline, the numerics oracle); target="cuda"
+        runs the compressed matmuls as CUDA kernels for `chip` ("sm_80" or
+        "sm_90") and the rest on the CPU, through libqsl_cuda_runtime.so
+        (next to this package, or $QSL_CUDA_RUNTIME); without a GPU it raises
+        QslError "no GPU to run on: ...". A module that is compiled already
+        (qslc's output, loaded with qsl.load) is only JIT-loaded."""
+        if target not in ("cpu", "cuda"):
             raise InputValueError(f"unknown target {target!r}; expected 'cpu' "
-                                  "(or 'cuda', not built yet)")
+                                  "or 'cuda'")
+        if target == "cuda":
+            if chip not in ("sm_80", "sm_90"):
+                raise InputValueError(f"unknown chip {chip!r}; expected 'sm_80' "
+                                      "or 'sm_90'")
+            runtime = os.environ.get("QSL_CUDA_RUNTIME") or os.path.join(
+                os.path.dirname(os.path.abspath(__file__)), "libqsl_cuda_runtime.so")
+            if not os.path.exists(runtime):
+                raise NotBuiltError(
+                    f"target='cuda': {runtime} does not exist (QSL was built "
+                    "without the CUDA toolkit's cuda.h, or set QSL_CUDA_RUNTIME)")
+            if self._m.is_compiled():
+                raise InputValueError("target='cuda' compiles from the imported "
+                                      "module; this one is compiled already")
+            work = self._m.clone()
+            compiled = CompiledModule(work.compile_cuda(self.entry, chip, runtime),
+                                      self._context)
+            _warn(self._context)
+            return compiled
         if self._m.is_compiled():
             return CompiledModule(self._m.jit(), self._context)
         work = self._m.clone()

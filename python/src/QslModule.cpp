@@ -406,7 +406,20 @@ NB_MODULE(_qsl, m) {
                self.context->fail("cannot JIT-compile the module");
              return std::make_shared<Executable>(self.context, exe);
            },
-           nb::arg("entry") = "main_graph", nb::arg("vectorize") = true);
+           nb::arg("entry") = "main_graph", nb::arg("vectorize") = true)
+      .def("compile_cuda",
+           [](Module &self, const std::string &entry, const std::string &chip,
+              const std::string &runtime) {
+             if (mlirLogicalResultIsFailure(mlirQslCompileForCUDA(
+                     self.module, ref(entry), ref(chip))))
+               self.context->fail("cannot compile '" + entry + "' for CUDA");
+             MlirQslExecutable exe =
+                 mlirQslExecutableCreateForCUDA(self.module, ref(runtime));
+             if (mlirQslExecutableIsNull(exe))
+               self.context->fail("cannot load the CUDA module");
+             return std::make_shared<Executable>(self.context, exe);
+           },
+           nb::arg("entry"), nb::arg("chip"), nb::arg("runtime"));
 
   nb::class_<Executable>(m, "_Executable")
       .def_prop_ro("inputs",

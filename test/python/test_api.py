@@ -306,12 +306,21 @@ def test_run_errors(data):
     assert np.array_equal(compiled(x=wide)["y"], compiled(x=np.ascontiguousarray(wide))["y"])
 
 
-def test_targets_and_unbuilt_features(data, tmp_path):
+def test_targets(data, tmp_path, monkeypatch):
     model = qsl.import_onnx(data.path, input_shapes=SHAPES)
-    e = raises(NotImplementedError, "CUDA path .* not built yet",
+    raises(ValueError, "unknown target 'tpu'", lambda: model.compile(target="tpu"))
+    raises(ValueError, "unknown chip 'sm_70'",
+           lambda: model.compile(target="cuda", chip="sm_70"))
+    # The package ships libqsl_cuda_runtime.so; without a driver the CUDA
+    # build compiles and JIT-loads, then stops with the runtime's reason.
+    monkeypatch.setenv("QSL_CUDA_DRIVER", "/nonexistent/libcuda.so.1")
+    model.compress("qsl-quantize{bits=4 group=64}")
+    raises(qsl.QslError, "no GPU to run on: no CUDA driver found",
+           lambda: model.compile(target="cuda"))
+    monkeypatch.setenv("QSL_CUDA_RUNTIME", str(tmp_path / "missing.so"))
+    e = raises(NotImplementedError, "missing.so does not exist",
                lambda: model.compile(target="cuda"))
     assert isinstance(e, qsl.NotBuiltError)
-    raises(ValueError, "unknown target 'tpu'", lambda: model.compile(target="tpu"))
 
 
 def test_export_onnx_runs_in_onnxruntime(data, tmp_path):
