@@ -99,13 +99,9 @@ module {
   }
 }
 )";
-  return substitute(text, {{"NAME", name.str()},
-                           {"M", std::to_string(s.m)},
-                           {"K", std::to_string(s.k)},
-                           {"R", std::to_string(c.rank)},
-                           {"WARPS", std::to_string(s.warps)},
-                           {"THREADS", std::to_string(32 * s.warps)},
-                           {"TI", typeName(s.inType)}});
+  std::map<std::string, std::string> v = shapeVars(name, s);
+  v["R"] = std::to_string(c.rank);
+  return substitute(text, v);
 }
 
 std::string buildComposedGemvKernelText(llvm::StringRef name,
@@ -270,28 +266,17 @@ module {
   }
 }
 )";
-  return substitute(
-      text,
-      {{"NAME", name.str()},
-       {"M", std::to_string(s.m)},
-       {"N", std::to_string(s.n)},
-       {"K", std::to_string(s.k)},
-       {"KK", std::to_string(c.keptK)},
-       {"W", std::to_string(c.main == ComposedShape::Main::Codes
-                                ? ::qsl::compress::gpuWordsPerRow(c.keptK,
-                                                                  s.bits)
-                                : 1)},
-       {"MW", std::to_string(c.sparseM ? ::qsl::compress::gpuWordsPerRow(
-                                             c.keptK, c.metaBits)
-                                       : 1)},
-       {"G", std::to_string(s.groups)},
-       {"R", std::to_string(std::max<int64_t>(c.rank, 1))},
-       {"NP1", std::to_string(s.n + 1)},
-       {"NNZ", std::to_string(std::max<int64_t>(c.outliers, 1))},
-       {"WARPS", std::to_string(s.warps)},
-       {"THREADS", std::to_string(32 * s.warps)},
-       {"TI", typeName(s.inType)},
-       {"TO", typeName(s.outType)}});
+  std::map<std::string, std::string> v = shapeVars(name, s);
+  v["KK"] = std::to_string(c.keptK);
+  v["W"] = std::to_string(c.main == ComposedShape::Main::Codes
+                              ? ::qsl::compress::gpuWordsPerRow(c.keptK, s.bits)
+                              : 1);
+  v["MW"] = std::to_string(
+      c.sparseM ? ::qsl::compress::gpuWordsPerRow(c.keptK, c.metaBits) : 1);
+  v["R"] = std::to_string(std::max<int64_t>(c.rank, 1));
+  v["NP1"] = std::to_string(s.n + 1);
+  v["NNZ"] = std::to_string(std::max<int64_t>(c.outliers, 1));
+  return substitute(text, v);
 }
 
 } // namespace gpu_kernels

@@ -26,6 +26,36 @@ std::string substitute(std::string text,
 
 std::string typeName(Type t) { return t.isF16() ? "f16" : "f32"; }
 
+std::map<std::string, std::string> shapeVars(llvm::StringRef name,
+                                             const KernelShape &s) {
+  return {{"NAME", name.str()},
+          {"M", std::to_string(s.m)},
+          {"N", std::to_string(s.n)},
+          {"K", std::to_string(s.k)},
+          {"W", std::to_string(::qsl::compress::gpuWordsPerRow(s.k, s.bits))},
+          {"G", std::to_string(s.groups)},
+          {"WARPS", std::to_string(s.warps)},
+          {"THREADS", std::to_string(32 * s.warps)},
+          {"TI", typeName(s.inType)},
+          {"TO", typeName(s.outType)}};
+}
+
+std::string plainKernelHeader(const KernelShape &s) {
+  std::string zeros = s.symmetric ? "" : ", %zeros: memref<@@N@@x@@G@@xf32>";
+  return R"(
+module {
+  gpu.module @qsl_kernels {
+    gpu.func @@@NAME@@(%x: memref<@@M@@x@@K@@x@@TI@@>, %codes: memref<@@N@@x@@W@@xi32>,
+        %scales: memref<@@N@@x@@G@@xf32>)" +
+         zeros + R"(, %y: memref<@@M@@x@@N@@x@@TO@@>)
+        kernel attributes {known_block_size = array<i32: @@THREADS@@, 1, 1>} {
+)";
+}
+
+std::string kernelFooter() {
+  return "      gpu.return\n    }\n  }\n}\n";
+}
+
 std::string warpReduceAndStore(const std::string &y, const std::string &col,
                                const std::string &yType, bool f16,
                                const std::string &guard) {
@@ -88,24 +118,12 @@ std::string warpPerOutputPrologue(const std::string &out) {
 /// The MLIR text of the kernel `name` (a gpu.module holding one gpu.func).
 std::string buildGemvKernelText(llvm::StringRef name, const KernelShape &s) {
   int64_t perWord = 32 / s.bits;
-  int64_t words = ::qsl::compress::gpuWordsPerRow(s.k, s.bits);
-  std::map<std::string, std::string> v = {
-      {"NAME", name.str()},
-      {"M", std::to_string(s.m)},
-      {"N", std::to_string(s.n)},
-      {"K", std::to_string(s.k)},
-      {"W", std::to_string(words)},
-      {"G", std::to_string(s.groups)},
-      {"GL", std::to_string(s.groupLen)},
-      {"CPW", std::to_string(perWord)},
-      {"BITS", std::to_string(s.bits)},
-      {"SHL", std::to_string(32 - s.bits)},
-      {"MASK", std::to_string((1u << s.bits) - 1u)},
-      {"WARPS", std::to_string(s.warps)},
-      {"THREADS", std::to_string(32 * s.warps)},
-      {"TI", typeName(s.inType)},
-      {"TO", typeName(s.outType)},
-  };
+  std::map<std::string, std::string> v = shapeVars(name, s);
+  v["GL"] = std::to_string(s.groupLen);
+  v["CPW"] = std::to_string(perWord);
+  v["BITS"] = std::to_string(s.bits);
+  v["SHL"] = std::to_string(32 - s.bits);
+  v["MASK"] = std::to_string((1u << s.bits) - 1u);
 
   // Scale (and zero) of the group: once per word when a word never straddles
   // two groups, else per element.
@@ -159,16 +177,7 @@ std::string buildGemvKernelText(llvm::StringRef name, const KernelShape &s) {
               element + R"(
             })";
 
-  std::string zerosArg =
-      s.symmetric ? "" : ", %zeros: memref<@@N@@x@@G@@xf32>";
-  std::string text = R"(
-module {
-  gpu.module @qsl_kernels {
-    gpu.func @@@NAME@@(%x: memref<@@M@@x@@K@@x@@TI@@>, %codes: memref<@@N@@x@@W@@xi32>,
-        %scales: memref<@@N@@x@@G@@xf32>)" +
-                     zerosArg + R"(, %y: memref<@@M@@x@@N@@x@@TO@@>)
-        kernel attributes {known_block_size = array<i32: @@THREADS@@, 1, 1>} {
-      %c0 = arith.constant 0 : index
+  std::string text = plainKernelHeader(s) + R"(      %c0 = arith.constant 0 : index
       %c1 = arith.constant 1 : index
       %c32 = arith.constant 32 : index
       %cM = arith.constant @@M@@ : index
@@ -193,11 +202,9 @@ module {
           }
         }
       }
-)" + warpReduceAndStore("%y", "%n", "@@M@@x@@N@@x@@TO@@", s.outType.isF16(), "%inb") + R"(      gpu.return
-    }
-  }
-}
-)";
+)" + warpReduceAndStore("%y", "%n", "@@M@@x@@N@@x@@TO@@",
+                          s.outType.isF16(), "%inb") +
+                     kernelFooter();
   return substitute(text, v);
 }
 

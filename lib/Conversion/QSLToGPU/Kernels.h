@@ -40,6 +40,18 @@ std::string substitute(std::string text,
 /// "f16" or "f32".
 std::string typeName(Type t);
 
+/// The placeholders every kernel text uses: NAME, M, N, K, G, WARPS,
+/// THREADS, TI (activation type), TO (output type), W (code words per row
+/// of K codes); kernels add their own.
+std::map<std::string, std::string> shapeVars(llvm::StringRef name,
+                                             const KernelShape &s);
+
+/// `module { gpu.module @qsl_kernels { gpu.func @NAME(x, codes, scales,
+/// [zeros,] y) kernel ... {` of the weight-only families (GEMV, GEMM);
+/// close it with kernelFooter().
+std::string plainKernelHeader(const KernelShape &s);
+std::string kernelFooter();
+
 /// The bandwidth-bound GEMV (batch 1-8): a warp per output column, lanes
 /// striding over code words, warp shuffle reduction. Grid: ceil(N / warps)
 /// blocks of 32 * warps threads.

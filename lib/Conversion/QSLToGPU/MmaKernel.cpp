@@ -314,31 +314,8 @@ std::string buildMmaGemmKernelText(llvm::StringRef name,
       }
   }
 
-  std::string zerosArg =
-      s.symmetric ? "" : ", %zeros: memref<@@N@@x@@G@@xf32>";
-  std::string text = R"(
-module {
-  gpu.module @qsl_kernels {
-    gpu.func @@@NAME@@(%x: memref<@@M@@x@@K@@x@@TI@@>, %codes: memref<@@N@@x@@W@@xi32>,
-        %scales: memref<@@N@@x@@G@@xf32>)" +
-                     zerosArg + R"(, %y: memref<@@M@@x@@N@@x@@TO@@>)
-        kernel attributes {known_block_size = array<i32: @@THREADS@@, 1, 1>} {
-)" + e.str() + R"(      gpu.return
-    }
-  }
-}
-)";
-  return substitute(
-      text, {{"NAME", name.str()},
-             {"M", std::to_string(s.m)},
-             {"N", std::to_string(s.n)},
-             {"K", std::to_string(s.k)},
-             {"W", std::to_string(::qsl::compress::gpuWordsPerRow(s.k, s.bits))},
-             {"G", std::to_string(s.groups)},
-             {"WARPS", std::to_string(s.warps)},
-             {"THREADS", std::to_string(32 * s.warps)},
-             {"TI", typeName(s.inType)},
-             {"TO", typeName(s.outType)}});
+  return substitute(plainKernelHeader(s) + e.str() + kernelFooter(),
+                    shapeVars(name, s));
 }
 
 } // namespace gpu_kernels
