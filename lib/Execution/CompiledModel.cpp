@@ -59,17 +59,8 @@ struct CompiledModel::Binding {
   void *descriptorPtr = nullptr;
 
   void bind() {
-    int64_t rank = tensor.shape.size();
-    descriptor.assign(3 + 2 * rank, 0);
-    uint8_t *data = tensor.bytes.empty() ? nullptr : tensor.bytes.data();
-    std::memcpy(&descriptor[0], &data, sizeof(void *));
-    std::memcpy(&descriptor[1], &data, sizeof(void *));
-    int64_t stride = 1;
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      descriptor[3 + d] = tensor.shape[d];
-      descriptor[3 + rank + d] = stride;
-      stride *= tensor.shape[d];
-    }
+    descriptor = ::qsl::runtime::memrefDescriptor(
+        tensor.bytes.empty() ? nullptr : tensor.bytes.data(), tensor.shape);
     descriptorPtr = descriptor.data();
   }
 };
@@ -208,21 +199,9 @@ llvm::Error CompiledModel::runOnBuffers(ArrayRef<const void *> inputData,
                      Twine(outputSigs.size()) + " outputs, got " +
                      Twine(inputData.size()) + " and " +
                      Twine(outputData.size()));
-  // One memref descriptor per buffer: {allocated, aligned, offset = 0,
-  // sizes..., strides...} with row-major strides.
   SmallVector<std::vector<int64_t>> descriptors;
   auto describe = [&](const void *data, const TensorSignature &sig) {
-    int64_t rank = sig.shape.size();
-    std::vector<int64_t> d(3 + 2 * rank, 0);
-    std::memcpy(&d[0], &data, sizeof(void *));
-    std::memcpy(&d[1], &data, sizeof(void *));
-    int64_t stride = 1;
-    for (int64_t i = rank - 1; i >= 0; --i) {
-      d[3 + i] = sig.shape[i];
-      d[3 + rank + i] = stride;
-      stride *= sig.shape[i];
-    }
-    descriptors.push_back(std::move(d));
+    descriptors.push_back(::qsl::runtime::memrefDescriptor(data, sig.shape));
   };
   for (size_t i = 0; i < inputData.size(); ++i)
     describe(inputData[i], inputSigs[i]);

@@ -65,6 +65,21 @@ bool qsl::runtime::parseMlirName(const std::string &name, DType &type) {
   return false;
 }
 
+std::vector<int64_t> qsl::runtime::memrefDescriptor(const void *data,
+                                      const std::vector<int64_t> &shape) {
+  int64_t rank = shape.size();
+  std::vector<int64_t> d(3 + 2 * rank, 0);
+  std::memcpy(&d[0], &data, sizeof(void *));
+  std::memcpy(&d[1], &data, sizeof(void *));
+  int64_t stride = 1;
+  for (int64_t i = rank - 1; i >= 0; --i) {
+    d[3 + i] = shape[i];
+    d[3 + rank + i] = stride;
+    stride *= shape[i];
+  }
+  return d;
+}
+
 int64_t HostTensor::numElements() const {
   int64_t n = 1;
   for (int64_t d : shape)

@@ -84,22 +84,6 @@ bool parseSignature(const char *text, std::string &entry,
   return true;
 }
 
-/// {allocated, aligned, offset, sizes..., strides...} of a row-major
-/// buffer.
-std::vector<int64_t> descriptor(void *data, const std::vector<int64_t> &shape) {
-  int64_t rank = shape.size();
-  std::vector<int64_t> d(3 + 2 * rank, 0);
-  std::memcpy(&d[0], &data, sizeof(void *));
-  std::memcpy(&d[1], &data, sizeof(void *));
-  int64_t stride = 1;
-  for (int64_t i = rank - 1; i >= 0; --i) {
-    d[3 + i] = shape[i];
-    d[3 + rank + i] = stride;
-    stride *= shape[i];
-  }
-  return d;
-}
-
 /// Calls the C-interface entry with one descriptor pointer per argument.
 bool call(void *fn, std::vector<void *> &a) {
   using P = void *;
@@ -211,8 +195,8 @@ int main(int argc, char **argv) {
   }
   std::vector<std::vector<int64_t>> descriptors;
   for (HostTensor &t : bound)
-    descriptors.push_back(
-        descriptor(t.bytes.empty() ? nullptr : t.bytes.data(), t.shape));
+    descriptors.push_back(qsl::runtime::memrefDescriptor(
+        t.bytes.empty() ? nullptr : t.bytes.data(), t.shape));
   std::vector<void *> args;
   for (auto &d : descriptors)
     args.push_back(d.data());

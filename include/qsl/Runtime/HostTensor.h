@@ -37,6 +37,11 @@ struct HostTensor {
   std::string describe() const; // "f32[2x3]"
 };
 
+/// The memref descriptor compiled code reads for a dense row-major buffer:
+/// {allocated, aligned, offset = 0, sizes..., strides...} as int64 words.
+std::vector<int64_t> memrefDescriptor(const void *data,
+                                      const std::vector<int64_t> &shape);
+
 /// Reads one array from .npy bytes; on failure returns false and sets
 /// `error`.
 bool parseNpy(const uint8_t *data, size_t size, HostTensor &out,
