@@ -90,45 +90,19 @@ MlirLogicalResult mlirQslRunPassPipeline(MlirModule module,
 static MlirLogicalResult compile(MlirModule module, MlirStringRef entry,
                                  bool vectorize, const char *chip) {
   ModuleOp op = unwrap(module);
-  MLIRContext *context = op.getContext();
   mlir::qsl::capi::registerPassesOnce();
-  registerOn(context);
+  registerOn(op.getContext());
   // What compression passes leave for each other and for the report has
   // no meaning after lowering (and the original weights would be carried).
   mlir::qsl::stripCompressionMetadata(op);
-  if (failed(mlir::qsl::annotateEntryPoint(op, unwrap(entry))))
-    return wrap(failure());
-  PassManager pm(context);
-  if (chip) {
-    mlir::qsl::GpuPipelineOptions gpu;
-    gpu.chip = StringRef(chip) == "sm_80" ? mlir::qsl::GpuChip::sm_80
-                                          : mlir::qsl::GpuChip::sm_90;
-    gpu.format = mlir::qsl::GpuBinaryFormat::bin;
-    mlir::qsl::buildGpuPipeline(pm, gpu);
-    op->setAttr("qsl.target", StringAttr::get(context, "cuda"));
-  }
-  mlir::qsl::CpuPipelineOptions options;
-  options.resultsAsOutParams = true;
-  options.vectorize = vectorize;
-  options.gpuHost = chip != nullptr;
-  mlir::qsl::buildCpuPipeline(pm, options);
-  if (failed(pm.run(op)))
-    return wrap(failure());
-  // Anything but the LLVM dialect (and, for CUDA, the kernels and their
-  // launches) left over would fail at JIT time with a less helpful message.
-  WalkResult leftover = op.walk([](Operation *nested) {
-    Dialect *dialect = nested->getDialect();
-    StringRef name = nested->getName().getStringRef();
-    if (name == "gpu.binary")
-      return WalkResult::skip();
-    if (llvm::isa<ModuleOp>(nested) || name == "gpu.launch_func" ||
-        (dialect && dialect->getNamespace() == "llvm"))
-      return WalkResult::advance();
-    nested->emitError() << "the CPU pipeline left '" << nested->getName()
-                        << "' unlowered";
-    return WalkResult::interrupt();
-  });
-  return wrap(failure(leftover.wasInterrupted()));
+  mlir::qsl::CpuPipelineOptions cpu;
+  cpu.vectorize = vectorize;
+  mlir::qsl::GpuPipelineOptions gpu;
+  gpu.chip = chip && StringRef(chip) == "sm_80" ? mlir::qsl::GpuChip::sm_80
+                                                : mlir::qsl::GpuChip::sm_90;
+  gpu.format = mlir::qsl::GpuBinaryFormat::bin;
+  return wrap(mlir::qsl::compileForExecution(op, unwrap(entry), cpu,
+                                             chip ? &gpu : nullptr));
 }
 
 MlirLogicalResult mlirQslCompileForCPU(MlirModule module, MlirStringRef entry,

@@ -5,6 +5,7 @@
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
@@ -42,6 +43,39 @@ LogicalResult mlir::qsl::annotateEntryPoint(ModuleOp module,
   module->setAttr("qsl.outputs", b.getArrayAttr(outs));
   func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
   return success();
+}
+
+LogicalResult mlir::qsl::compileForExecution(ModuleOp module, StringRef entry,
+                                             CpuPipelineOptions cpu,
+                                             const GpuPipelineOptions *gpu) {
+  if (failed(annotateEntryPoint(module, entry)))
+    return failure();
+  PassManager pm(module.getContext());
+  if (gpu) {
+    buildGpuPipeline(pm, *gpu);
+    module->setAttr("qsl.target", StringAttr::get(module.getContext(), "cuda"));
+  }
+  cpu.resultsAsOutParams = true;
+  cpu.gpuHost = gpu != nullptr;
+  buildCpuPipeline(pm, cpu);
+  if (failed(pm.run(module)))
+    return failure();
+  // The JIT and --emit=obj translate only the LLVM dialect, the kernels'
+  // gpu.binary and their launches (with LLVM operands): anything else left
+  // is a gap in the pipeline, reported here rather than at load time.
+  WalkResult leftover = module.walk([](Operation *op) {
+    StringRef name = op->getName().getStringRef();
+    if (name == "gpu.binary")
+      return WalkResult::skip();
+    Dialect *dialect = op->getDialect();
+    if (isa<ModuleOp>(op) || name == "gpu.launch_func" ||
+        (dialect && dialect->getNamespace() == "llvm"))
+      return WalkResult::advance();
+    op->emitError() << "internal error: the CPU pipeline left '"
+                    << op->getName() << "' unlowered";
+    return WalkResult::interrupt();
+  });
+  return failure(leftover.wasInterrupted());
 }
 
 std::string TensorSignature::describe() const {

@@ -395,47 +395,20 @@ int main(int argc, char **argv) {
   mlir::qsl::stripCompressionMetadata(*module);
 
   if (emit == Emit::LLVM || emit == Emit::Obj) {
-    // Record the entry point's ONNX signature for qsl-run, then compile with
-    // the C interface and results as out-parameters.
-    if (mlir::failed(mlir::qsl::annotateEntryPoint(*module, functionName)))
-      return 1;
-    mlir::PassManager pm(&context);
-    if (target == Target::CUDA) {
-      // Compressed matmuls become kernels (to cubin/PTX); their launches
-      // stay in the host code that the CPU pipeline compiles.
-      mlir::qsl::GpuPipelineOptions gpu;
-      gpu.chip = gpuChip;
-      gpu.format = gpuFormat;
-      mlir::qsl::buildGpuPipeline(pm, gpu);
-      (*module)->setAttr("qsl.target",
-                         mlir::StringAttr::get(&context, "cuda"));
-    }
+    // Record the entry point's ONNX signature for qsl-run, then compile
+    // with the C interface and results as out-parameters; with
+    // --target=cuda the compressed matmuls become kernels (cubin/PTX) whose
+    // launches stay in the host code.
     mlir::qsl::CpuPipelineOptions cpu;
-    cpu.gpuHost = target == Target::CUDA;
-    cpu.resultsAsOutParams = true;
     cpu.vectorize = !referenceLowering;
     cpu.tileM = tileM;
     cpu.tileN = tileN;
-    mlir::qsl::buildCpuPipeline(pm, cpu);
-    if (mlir::failed(pm.run(*module)))
-      return 1;
-    // qsl-run loads only the LLVM dialect: anything else left over is a
-    // gap in the pipeline, reported here rather than at load time.
-    mlir::WalkResult leftover = module->walk([](mlir::Operation *op) {
-      llvm::StringRef ns = op->getDialect() ? op->getDialect()->getNamespace() : "";
-      if (ns == "llvm" || llvm::isa<mlir::ModuleOp>(op))
-        return mlir::WalkResult::advance();
-      // The kernels, embedded as a gpu.binary, and their launches (with
-      // LLVM operands): translation to LLVM IR turns them into mgpu* calls.
-      if (op->getName().getStringRef() == "gpu.binary")
-        return mlir::WalkResult::skip();
-      if (op->getName().getStringRef() == "gpu.launch_func")
-        return mlir::WalkResult::advance();
-      op->emitError() << "internal error: the CPU pipeline left '"
-                      << op->getName() << "' unlowered";
-      return mlir::WalkResult::interrupt();
-    });
-    if (leftover.wasInterrupted())
+    mlir::qsl::GpuPipelineOptions gpu;
+    gpu.chip = gpuChip;
+    gpu.format = gpuFormat;
+    if (mlir::failed(mlir::qsl::compileForExecution(
+            *module, functionName, cpu,
+            target == Target::CUDA ? &gpu : nullptr)))
       return 1;
   }
 

@@ -12,6 +12,8 @@
 #ifndef QSL_EXECUTION_COMPILEDMODEL_H
 #define QSL_EXECUTION_COMPILEDMODEL_H
 
+#include "qsl/Conversion/QSLToGPU/GpuPipeline.h"
+#include "qsl/Pipelines/Pipelines.h"
 #include "qsl/Runtime/HostTensor.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -30,6 +32,16 @@ namespace qsl {
 /// `onnx.name` argument/result attributes, else argN/resultN) on `module`
 /// and requests the C interface for it. Fails if there is no such function.
 LogicalResult annotateEntryPoint(ModuleOp module, StringRef funcName);
+
+/// Compiles `module` for qsl-run and CompiledModel: annotateEntryPoint on
+/// `entry`, then, with `gpu`, qsl-gpu-pipeline (compressed matmuls as
+/// kernels; the module is marked `qsl.target = "cuda"`), then the CPU
+/// pipeline with results as out-parameters (and, with `gpu`, its host-side
+/// lowering). Fails, with a diagnostic, if anything but the LLVM dialect
+/// (and the kernels' gpu.binary and launches) is left.
+LogicalResult compileForExecution(ModuleOp module, StringRef entry,
+                                  CpuPipelineOptions cpu,
+                                  const GpuPipelineOptions *gpu = nullptr);
 
 /// One input or output of the entry point.
 struct TensorSignature {
