@@ -8,7 +8,6 @@
 #include "mlir/CAPI/Support.h"
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/SmallString.h"
-#include "llvm/Support/DynamicLibrary.h"
 
 #include <memory>
 #include <string>
@@ -22,8 +21,6 @@ namespace {
 struct Executable {
   MLIRContext *context;
   std::unique_ptr<mlir::qsl::CompiledModel> model;
-  /// A CUDA module's runtime error state (null for the CPU).
-  const char *(*cudaLastError)() = nullptr;
 };
 } // namespace
 
@@ -66,35 +63,17 @@ MlirQslExecutable mlirQslExecutableCreate(MlirModule compiled) {
 MlirQslExecutable mlirQslExecutableCreateForCUDA(MlirModule compiled,
                                                  MlirStringRef cudaRuntime) {
   ModuleOp module = unwrap(compiled);
-  std::string path = unwrap(cudaRuntime).str(), error;
-  llvm::sys::DynamicLibrary lib =
-      llvm::sys::DynamicLibrary::getPermanentLibrary(path.c_str(), &error);
-  auto init = lib.isValid() ? reinterpret_cast<int (*)()>(
-                                  lib.getAddressOfSymbol("qslCudaInit"))
-                            : nullptr;
-  auto lastError =
-      lib.isValid() ? reinterpret_cast<const char *(*)()>(
-                          lib.getAddressOfSymbol("qslCudaLastError"))
-                    : nullptr;
-  if (!init || !lastError) {
-    emitError(module.getLoc())
-        << "cannot load the CUDA runtime '" << path << "'"
-        << (error.empty() ? "" : ": " + error);
-    return {nullptr};
-  }
-  auto model = mlir::qsl::CompiledModel::create(module, path);
+  auto model = mlir::qsl::CompiledModel::create(module, unwrap(cudaRuntime));
   if (!model) {
     emitError(module.getLoc())
         << "cannot JIT-compile the module: " << llvm::toString(model.takeError());
     return {nullptr};
   }
-  if (init() != 0) {
-    emitError(module.getLoc()) << "no GPU to run on: " << lastError();
+  if (llvm::Error e = (*model)->initDevice()) {
+    emitError(module.getLoc()) << llvm::toString(std::move(e));
     return {nullptr};
   }
-  auto *exe = new Executable{module.getContext(), std::move(*model)};
-  exe->cudaLastError = lastError;
-  return {exe};
+  return {new Executable{module.getContext(), std::move(*model)}};
 }
 
 void mlirQslExecutableDestroy(MlirQslExecutable exe) { delete unwrapExe(exe); }
@@ -216,11 +195,6 @@ MlirLogicalResult mlirQslExecutableRun(MlirQslExecutable exe,
   if (llvm::Error err = e->model->runOnBuffers(constIn, out)) {
     emitError(UnknownLoc::get(e->context))
         << "run: " << llvm::toString(std::move(err));
-    return wrap(failure());
-  }
-  if (e->cudaLastError && *e->cudaLastError()) {
-    emitError(UnknownLoc::get(e->context))
-        << "run on the GPU: " << e->cudaLastError();
     return wrap(failure());
   }
   return wrap(success());

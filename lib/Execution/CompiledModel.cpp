@@ -9,6 +9,7 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/TargetSelect.h"
 
 #include <cstring>
@@ -149,6 +150,18 @@ llvm::Error mlir::qsl::readSignature(ModuleOp module, std::string &entry,
 
 CompiledModel::~CompiledModel() = default;
 
+llvm::Error CompiledModel::initDevice() {
+  if (cudaInit && cudaInit() != 0)
+    return makeError(Twine("no GPU to run on: ") + cudaLastError());
+  return llvm::Error::success();
+}
+
+llvm::Error CompiledModel::checkDevice() const {
+  if (cudaLastError && *cudaLastError())
+    return makeError(Twine("run on the GPU: ") + cudaLastError());
+  return llvm::Error::success();
+}
+
 bool CompiledModel::isCudaModule(ModuleOp module) {
   auto target = module->getAttrOfType<StringAttr>("qsl.target");
   return target && target.getValue() == "cuda";
@@ -175,6 +188,19 @@ CompiledModel::create(ModuleOp module, StringRef cudaRuntime) {
   ExecutionEngineOptions options;
   SmallVector<StringRef> libs{QSL_C_RUNNER_UTILS};
   if (cuda) {
+    // The same library the JIT-ed host code calls: its error state.
+    std::string error;
+    llvm::sys::DynamicLibrary lib = llvm::sys::DynamicLibrary::
+        getPermanentLibrary(cudaRuntime.str().c_str(), &error);
+    if (lib.isValid()) {
+      model->cudaInit = reinterpret_cast<int (*)()>(
+          lib.getAddressOfSymbol("qslCudaInit"));
+      model->cudaLastError = reinterpret_cast<const char *(*)()>(
+          lib.getAddressOfSymbol("qslCudaLastError"));
+    }
+    if (!model->cudaInit || !model->cudaLastError)
+      return makeError("cannot load the CUDA runtime '" + cudaRuntime + "'" +
+                       (error.empty() ? "" : ": " + error));
     // gpu.binary becomes a global blob loaded through mgpuModuleLoad.
     registerGPUDialectTranslation(*module.getContext());
     libs.push_back(cudaRuntime);
@@ -246,12 +272,16 @@ llvm::Error CompiledModel::runOnBuffers(ArrayRef<const void *> inputData,
     descriptorPtrs.push_back(d.data());
   for (void *&p : descriptorPtrs)
     packed.push_back(&p);
-  return engine->invokePacked(symbol, packed);
+  if (llvm::Error e = engine->invokePacked(symbol, packed))
+    return e;
+  return checkDevice();
 }
 
 llvm::Error CompiledModel::rerun() {
   SmallVector<void *> packed;
   for (auto &b : bindings)
     packed.push_back(&b->descriptorPtr);
-  return engine->invokePacked(symbol, packed);
+  if (llvm::Error e = engine->invokePacked(symbol, packed))
+    return e;
+  return checkDevice();
 }

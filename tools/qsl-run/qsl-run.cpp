@@ -30,7 +30,6 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/InitLLVM.h"
@@ -84,27 +83,6 @@ static std::string findCudaRuntime(const char *argv0) {
   return "";
 }
 
-/// The runtime's own error state (the JIT-ed host code calls into the same
-/// loaded library).
-struct CudaRuntimeHandle {
-  int (*init)() = nullptr;
-  const char *(*lastError)() = nullptr;
-  bool load(const std::string &path, std::string &error) {
-    sys::DynamicLibrary lib =
-        sys::DynamicLibrary::getPermanentLibrary(path.c_str(), &error);
-    if (!lib.isValid())
-      return false;
-    init = reinterpret_cast<int (*)()>(lib.getAddressOfSymbol("qslCudaInit"));
-    lastError = reinterpret_cast<const char *(*)()>(
-        lib.getAddressOfSymbol("qslCudaLastError"));
-    if (!init || !lastError) {
-      error = "'" + path + "' is not libqsl_cuda_runtime.so";
-      return false;
-    }
-    return true;
-  }
-};
-
 int main(int argc, char **argv) {
   InitLLVM y(argc, argv);
   cl::ParseCommandLineOptions(argc, argv, "Run a module compiled by qslc\n");
@@ -143,15 +121,11 @@ int main(int argc, char **argv) {
     return failWith("'" + moduleFile + "' was compiled with qslc "
                     "--target=cuda: it runs only with --device=cuda");
   std::string cudaRuntime;
-  CudaRuntimeHandle cudaHandle;
   if (device == "cuda") {
     cudaRuntime = findCudaRuntime(argv[0]);
     if (cudaRuntime.empty())
       return failWith("libqsl_cuda_runtime.so not found (set "
                       "QSL_CUDA_RUNTIME to its path)");
-    std::string error;
-    if (!cudaHandle.load(cudaRuntime, error))
-      return failWith("cannot load '" + cudaRuntime + "': " + error);
   }
   auto compiled = mlir::qsl::CompiledModel::create(*module, cudaRuntime);
   if (!compiled)
@@ -159,8 +133,8 @@ int main(int argc, char **argv) {
                     "': " + toString(compiled.takeError()));
   // The host code compiled; now the GPU it needs (the kernels are loaded at
   // the first launch).
-  if (device == "cuda" && cudaHandle.init() != 0)
-    return failWith(Twine("no GPU to run on: ") + cudaHandle.lastError());
+  if (Error e = (*compiled)->initDevice())
+    return failWith(toString(std::move(e)));
   mlir::qsl::CompiledModel &model = **compiled;
   const auto &inputs = model.inputs();
 
@@ -207,24 +181,14 @@ int main(int argc, char **argv) {
                       (inputFiles.size() > 1 ? " (or another input file)" : "") +
                       " has array '" + name + "', which is not a model input");
 
-  // A CUDA failure inside the host code is reported by the runtime, not
-  // returned: check its error state after every run.
-  auto cudaFailed = [&]() {
-    return cudaHandle.lastError && *cudaHandle.lastError() != '\0';
-  };
   std::vector<HostTensor> outputs;
   if (Error e = model.run(given, outputs))
     return failWith("running '" + entry.str() + "': " + toString(std::move(e)));
-  if (cudaFailed())
-    return failWith("running '" + entry.str() +
-                    "' on the GPU: " + cudaHandle.lastError());
   if (repeat > 0) {
     auto start = std::chrono::steady_clock::now();
     for (unsigned i = 0; i < repeat; ++i)
       if (Error e = model.rerun())
         return failWith(toString(std::move(e)));
-    if (cudaFailed())
-      return failWith(Twine("running on the GPU: ") + cudaHandle.lastError());
     double ms = std::chrono::duration<double, std::milli>(
                     std::chrono::steady_clock::now() - start)
                     .count() /

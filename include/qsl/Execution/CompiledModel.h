@@ -67,6 +67,12 @@ public:
   static llvm::Expected<std::unique_ptr<CompiledModel>>
   create(ModuleOp module, llvm::StringRef cudaRuntime = {});
 
+  /// For a CUDA module: makes the runtime find its GPU, else fails with "no
+  /// GPU to run on: <reason>". Nothing for a CPU module. Runs of a CUDA
+  /// module fail with "run on the GPU: <reason>" when the runtime reports
+  /// an error.
+  llvm::Error initDevice();
+
   /// Whether `module` was compiled with qslc --target=cuda.
   static bool isCudaModule(ModuleOp module);
   ~CompiledModel();
@@ -96,6 +102,10 @@ private:
   std::string symbol;
   std::vector<TensorSignature> inputSigs, outputSigs;
   std::vector<std::unique_ptr<Binding>> bindings;
+  /// A CUDA module's runtime (libqsl_cuda_runtime.so), null for the CPU.
+  int (*cudaInit)() = nullptr;
+  const char *(*cudaLastError)() = nullptr;
+  llvm::Error checkDevice() const;
 };
 
 } // namespace qsl
