@@ -3,7 +3,7 @@
 # execution checks (test/GPU/gemv-vs-linalg.mlir: the GEMV; test/GPU/
 # gemm-vs-linalg.mlir: the mma.sync GEMM; test/GPU/composed-vs-linalg.mlir:
 # the composed GEMV; test/GPU/epilogue-vs-linalg.mlir: fused bias and
-# activations) and, on the GPU machine, runs them; then times the GEMV on the
+# activations; test/GPU/sparse24-vs-linalg.mlir: the mma.sp GEMM) and, on the GPU machine, runs them; then times the GEMV on the
 # issue's shapes (benchmarks/gpu/gemv_bench.c: time per launch, bytes/s and
 # its ratio to the device copy bandwidth, sampled outputs checked).
 #
@@ -33,10 +33,14 @@ host_passes=(--one-shot-bufferize="bufferize-function-boundaries" --gpu-async-re
   --convert-math-to-llvm --convert-math-to-libm --convert-arith-to-llvm --convert-func-to-llvm --convert-cf-to-llvm
   --reconcile-unrealized-casts)
 cp "$build/lib/Runtime/libqsl_cuda_runtime.so" "$out/"
-checks=(gemv gemm composed epilogue)
+checks=(gemv gemm composed epilogue sparse24)
 for name in "${checks[@]}"; do
-  sed 's/func.func @main()/func.func @qsl_main()/' \
-    "$root/test/GPU/$name-vs-linalg.mlir" > "$tmp/$name.mlir"
+  src="$root/test/GPU/$name-vs-linalg.mlir"
+  if [ "$name" = sparse24 ]; then # that test generates its module
+    python3 "$root/test/GPU/Inputs/gen_sparse24.py" > "$tmp/$name-src.mlir"
+    src="$tmp/$name-src.mlir"
+  fi
+  sed 's/func.func @main()/func.func @qsl_main()/' "$src" > "$tmp/$name.mlir"
   "$build/bin/qsl-opt" "$tmp/$name.mlir" --qsl-gpu-pipeline="chip=$chip format=bin" \
     "${host_passes[@]}" -o "$tmp/$name-gpu.mlir"
   "$build/bin/qsl-opt" "$tmp/$name.mlir" --qsl-cpu-reference-pipeline -o "$tmp/$name-cpu.mlir"
@@ -91,7 +95,7 @@ cat > "$out/run.sh" <<'RUN'
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 status=0
-for name in gemv gemm composed epilogue; do
+for name in gemv gemm composed epilogue sparse24; do
   echo "== $name"
   "$here/${name}_cpu" > "$here/$name-cpu.txt" || status=1
   "$here/${name}_gpu" > "$here/$name-gpu.txt" || status=1

@@ -1,7 +1,11 @@
 //===- GpuLayout.cpp - Weight layouts the GPU kernels read ----------------===//
 #include "qsl/Compress/GpuLayout.h"
 
+#include <Eigen/Core>
+
+#include <algorithm>
 #include <cassert>
+#include <numeric>
 
 namespace qsl {
 namespace compress {
@@ -41,6 +45,74 @@ int32_t readGpuCode(const std::vector<uint32_t> &words, int64_t k,
   if (isSigned && bits < 32 && (v >> (bits - 1)) != 0)
     return static_cast<int32_t>(v) - (1 << bits);
   return static_cast<int32_t>(v);
+}
+
+std::vector<int64_t> sparseRowOrder(const std::vector<int64_t> &positions,
+                                    int64_t n, int64_t kept, int64_t keep,
+                                    bool transposed) {
+  assert(kept % keep == 0 && "whole runs");
+  std::vector<int64_t> order(n * kept);
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t e = 0; e < kept; ++e)
+      order[r * kept + e] = transposed ? r * kept + e : e * n + r;
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t run = 0; run < kept / keep; ++run) {
+      auto first = order.begin() + r * kept + run * keep;
+      std::stable_sort(first, first + keep, [&](int64_t a, int64_t b) {
+        return positions[a] < positions[b];
+      });
+      for (int64_t i = 1; i < keep; ++i)
+        if (positions[first[i]] == positions[first[i - 1]])
+          return {};
+    }
+  return order;
+}
+
+std::vector<uint32_t> packSparseMmaMeta(const std::vector<int64_t> &positions,
+                                        int64_t n, int64_t kept,
+                                        int64_t nPad, int64_t steps) {
+  assert(nPad % 16 == 0 && nPad >= n && steps * 16 >= kept);
+  // 2-bit position of kept entry e of row r; padding runs read (0, 1).
+  auto at = [&](int64_t r, int64_t e) -> uint32_t {
+    if (r < n && e < kept)
+      return static_cast<uint32_t>(positions[r * kept + e]) & 3u;
+    return static_cast<uint32_t>(e % 2);
+  };
+  auto half = [&](int64_t r, int64_t first) {
+    uint32_t bits = 0;
+    for (int64_t i = 0; i < 8; ++i)
+      bits |= at(r, first + i) << (2 * i);
+    return bits;
+  };
+  std::vector<uint32_t> out(nPad / 16 * steps * 16);
+  for (int64_t t = 0; t < nPad / 16; ++t)
+    for (int64_t s = 0; s < steps; ++s)
+      for (int64_t g = 0; g < 8; ++g)
+        for (int64_t h = 0; h < 2; ++h) {
+          int64_t first = 16 * s + 8 * h;
+          out[(t * steps + s) * 16 + 2 * g + h] =
+              half(16 * t + g, first) | (half(16 * t + g + 8, first) << 16);
+        }
+  return out;
+}
+
+uint16_t toHalfBits(float v) {
+  return Eigen::numext::bit_cast<uint16_t>(Eigen::half(v));
+}
+
+std::vector<uint32_t> packHalfPairs(const std::vector<double> &values,
+                                    int64_t n, int64_t kept, int64_t nPad,
+                                    int64_t keptPad) {
+  assert(keptPad % 2 == 0 && nPad >= n && keptPad >= kept);
+  int64_t words = keptPad / 2;
+  std::vector<uint32_t> out(nPad * words, 0);
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t e = 0; e < kept; ++e)
+      out[r * words + e / 2] |=
+          static_cast<uint32_t>(toHalfBits(static_cast<float>(
+              values[r * kept + e])))
+          << (16 * (e % 2));
+  return out;
 }
 
 } // namespace compress

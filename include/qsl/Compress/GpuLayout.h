@@ -40,6 +40,45 @@ std::vector<uint32_t> packGpuCodeWords(const int64_t *codes, int64_t n,
 int32_t readGpuCode(const std::vector<uint32_t> &words, int64_t k,
                     int64_t row, int64_t col, unsigned bits, bool isSigned);
 
+//===----------------------------------------------------------------------===//
+// 2:4 weights for the sparse tensor cores (mma.sp m16n8k32, f16)
+//===----------------------------------------------------------------------===//
+//
+// The sparse GEMM reads the weight as rows of kept entries ([N, K/2], K
+// order, the two entries of each run of 4 with ascending positions): kept
+// entry e of a row lies in run e / 2, dense K 4 (e / 2) + its position.
+// Tables are padded to `nPad` rows and `steps` K steps of 32 (16 kept
+// entries).
+
+/// For N:M positions stored as [kept, n] (or [n, kept] when `transposed`),
+/// the storage index of row r's kept entry e, in row order ([n, kept]),
+/// with the entries of each run of `keep` ordered by ascending position.
+/// Empty when a run repeats a position.
+std::vector<int64_t> sparseRowOrder(const std::vector<int64_t> &positions,
+                                    int64_t n, int64_t kept, int64_t keep,
+                                    bool transposed);
+
+/// The metadata registers of mma.sp m16n8k32 with sparsity selector 0, as
+/// a [nPad / 16, steps, 16] table: entry [t, s, 2g + h] is the register of
+/// lanes 4g + h: the 2-bit positions of kept entries 16s + 8h ... + 7 of
+/// row 16t + g in bits 0-15 (entry i at bits 2i) and of row 16t + g + 8 in
+/// bits 16-31. Runs past the weight (padding rows or K) get positions
+/// (0, 1), a valid pattern. `positions` is [n, kept] in row order.
+std::vector<uint32_t> packSparseMmaMeta(const std::vector<int64_t> &positions,
+                                        int64_t n, int64_t kept,
+                                        int64_t nPad, int64_t steps);
+
+/// Kept f16 values in pairs: a [nPad, keptPad / 2] table whose word w of
+/// row r holds half(values[r, 2w]) in bits 0-15 and half(values[r, 2w + 1])
+/// in bits 16-31 (round to nearest even), zero past the weight. `values`
+/// is [n, kept] in row order.
+std::vector<uint32_t> packHalfPairs(const std::vector<double> &values,
+                                    int64_t n, int64_t kept, int64_t nPad,
+                                    int64_t keptPad);
+
+/// IEEE binary16 bits of `v`, rounded to nearest even.
+uint16_t toHalfBits(float v);
+
 } // namespace compress
 } // namespace qsl
 

@@ -52,7 +52,7 @@ def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
   let description = [{
     Rewrites every `qsl.matmul` whose weight is a `qsl.constant` and whose
     input has a static shape into kernels in the `gpu.module @qsl_kernels`
-    and `gpu.launch_func`s on the host. Three kernel families:
+    and `gpu.launch_func`s on the host. Four kernel families:
 
     * weight-only quantization (a `quant` facet alone: 2 to 8 bits,
       group-wise or per-channel scales, symmetric or asymmetric, groups along
@@ -64,7 +64,13 @@ def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
       outliers and/or a low-rank term, on a quantized main term, a float
       N:M main term, or none) for inputs of at most `max-batch` rows: the
       composed GEMV, after a small kernel computing `t = x·A_in` for the
-      low-rank term.
+      low-rank term;
+    * 2:4 sparsity along K (quantized or float main term, nothing else)
+      above `max-batch`: the sparse tensor-core GEMM (`qsl_spmma_<i>`,
+      `nvgpu.mma.sp.sync` m16n8k32 on `yᵀ = Wᵀ·xᵀ`, the weight being the
+      sparse operand), with the metadata registers laid out per lane at
+      compile time and every weight table padded to whole warps and K
+      steps (docs/codegen/gpu.md).
 
     The GEMV is the bandwidth-bound path for batch 1–8: one warp per
     output column, `warps` columns per block. The codes are repacked at

@@ -107,6 +107,30 @@ constexpr int64_t kMmaColsPerWarp = 8 * kMmaTilesN;
 /// memory. Grid: (ceil(N / (kMmaColsPerWarp * warps)), ceil(M / 16)).
 std::string buildMmaGemmKernelText(llvm::StringRef name, const KernelShape &s);
 
+/// The sparse tensor-core GEMM's warp tile: 16 output columns by kSpTilesM
+/// m-tiles of 8 batch rows.
+constexpr int64_t kSpTilesM = 4;
+constexpr int64_t kSpRowsPerWarp = 8 * kSpTilesM;
+
+/// Padded extents of the sparse tensor-core GEMM's weight tables.
+struct SparseMmaLayout {
+  int64_t nPad;      // rows: whole blocks of warps * 16 output columns
+  int64_t steps;     // K steps of 32 dense (16 kept) entries
+  int64_t keptPad;   // kept entries per row, 16 * steps
+  int64_t codeWords; // code words per row (quantized main term)
+  int64_t groups;    // scale groups per row over the padded K
+};
+SparseMmaLayout sparseMmaLayout(const ComposedShape &c);
+
+/// 2:4 sparsity along K above max-batch: nvgpu.mma.sp.sync m16n8k32 on the
+/// transposed problem (the weight is the sparse operand A), f16 operands,
+/// f32 accumulators; the kept weights are dequantized from code words (or
+/// read as f16 pairs) into the A fragment, the metadata comes from a table
+/// laid out per lane at compile time (Compress/GpuLayout.h). Grid:
+/// (nPad / (16 * warps), ceil(M / kSpRowsPerWarp)).
+std::string buildSparseMmaGemmKernelText(llvm::StringRef name,
+                                         const ComposedShape &c);
+
 } // namespace gpu_kernels
 } // namespace qsl
 } // namespace mlir

@@ -20,132 +20,11 @@
 // The guards are emitted only where the static shape needs them.
 //
 //===----------------------------------------------------------------------===//
-#include "Kernels.h"
-
-#include "qsl/Compress/GpuLayout.h"
-
-#include <sstream>
+#include "KernelText.h"
 
 namespace mlir {
 namespace qsl {
 namespace gpu_kernels {
-
-namespace {
-
-/// Writes one kernel body with fresh SSA names.
-class Emitter {
-public:
-  explicit Emitter(const KernelShape &s) : s(s) {}
-
-  std::string fresh(const char *stem) {
-    return "%" + std::string(stem) + std::to_string(counter++);
-  }
-  std::ostringstream &line() {
-    os << std::string(indent, ' ');
-    return os;
-  }
-  /// Continues the current line.
-  std::ostringstream &raw() { return os; }
-  std::string str() const { return os.str(); }
-
-  /// `a && b` over i1 SSA names where either may be empty (= true).
-  std::string conj(const std::string &a, const std::string &b) {
-    if (a.empty())
-      return b;
-    if (b.empty())
-      return a;
-    std::string r = fresh("ok");
-    line() << r << " = arith.andi " << a << ", " << b << " : i1\n";
-    return r;
-  }
-  /// `i < bound` when the guard is needed, else "".
-  std::string below(const std::string &i, const char *bound, bool needed) {
-    if (!needed)
-      return "";
-    std::string r = fresh("in");
-    line() << r << " = arith.cmpi ult, " << i << ", " << bound << " : index\n";
-    return r;
-  }
-  std::string add(const std::string &a, const std::string &b) {
-    std::string r = fresh("i");
-    line() << r << " = arith.addi " << a << ", " << b << " : index\n";
-    return r;
-  }
-
-  /// An f16 value computed by `body` (which appends lines and returns its
-  /// result name) when `cond` holds, else 0.
-  template <typename Body>
-  std::string guarded(const std::string &cond, Body body) {
-    if (cond.empty())
-      return body();
-    std::string r = fresh("g");
-    line() << r << " = scf.if " << cond << " -> (f16) {\n";
-    indent += 2;
-    std::string v = body();
-    line() << "scf.yield " << v << " : f16\n";
-    indent -= 2;
-    line() << "} else {\n";
-    line() << "  scf.yield %zh : f16\n";
-    line() << "}\n";
-    return r;
-  }
-
-  /// x[row, k] as f16.
-  std::string loadActivation(const std::string &row, const std::string &k) {
-    std::string v = fresh("x");
-    line() << v << " = memref.load %x[" << row << ", " << k
-           << "] : memref<@@M@@x@@K@@x@@TI@@>\n";
-    if (s.inType.isF16())
-      return v;
-    std::string h = fresh("xh");
-    line() << h << " = arith.truncf " << v << " : f32 to f16\n";
-    return h;
-  }
-
-  /// The dequantized weight W[k, n] as f16, from the code words.
-  std::string dequantize(const std::string &n, const std::string &k) {
-    std::string w = fresh("w"), j = fresh("j"), word = fresh("word"),
-                ji = fresh("ji"), sh = fresh("sh"), t = fresh("t"),
-                q = fresh("q"), g = fresh("grp"), sc = fresh("s"),
-                qf = fresh("qf"), v = fresh("wv"), h = fresh("wh");
-    line() << w << " = arith.divui " << k << ", %cCPW : index\n";
-    line() << j << " = arith.remui " << k << ", %cCPW : index\n";
-    line() << word << " = memref.load %codes[" << n << ", " << w
-           << "] : memref<@@N@@x@@W@@xi32>\n";
-    line() << ji << " = arith.index_cast " << j << " : index to i32\n";
-    line() << sh << " = arith.muli " << ji << ", %cBITS : i32\n";
-    line() << t << " = arith.shrui " << word << ", " << sh << " : i32\n";
-    line() << q << " = arith.andi " << t << ", %cMASK : i32\n";
-    line() << g << " = arith.divui " << k << ", %cGL : index\n";
-    line() << sc << " = memref.load %scales[" << n << ", " << g
-           << "] : memref<@@N@@x@@G@@xf32>\n";
-    if (s.symmetric) {
-      std::string qs = fresh("qs"), qx = fresh("qx");
-      line() << qs << " = arith.shli " << q << ", %cSHL : i32\n";
-      line() << qx << " = arith.shrsi " << qs << ", %cSHL : i32\n";
-      line() << qf << " = arith.sitofp " << qx << " : i32 to f32\n";
-      line() << v << " = arith.mulf " << qf << ", " << sc << " : f32\n";
-    } else {
-      std::string z = fresh("z"), d = fresh("d");
-      line() << z << " = memref.load %zeros[" << n << ", " << g
-             << "] : memref<@@N@@x@@G@@xf32>\n";
-      line() << qf << " = arith.uitofp " << q << " : i32 to f32\n";
-      line() << d << " = arith.subf " << qf << ", " << z << " : f32\n";
-      line() << v << " = arith.mulf " << d << ", " << sc << " : f32\n";
-    }
-    line() << h << " = arith.truncf " << v << " : f32 to f16\n";
-    return h;
-  }
-
-  int indent = 6;
-
-private:
-  const KernelShape &s;
-  std::ostringstream os;
-  unsigned counter = 0;
-};
-
-} // namespace
 
 std::string buildMmaGemmKernelText(llvm::StringRef name,
                                    const KernelShape &s) {
@@ -155,7 +34,7 @@ std::string buildMmaGemmKernelText(llvm::StringRef name,
   const bool guardK = s.k % 16 != 0;
   const bool guardN = s.n % (kMmaColsPerWarp * s.warps) != 0;
 
-  Emitter e(s);
+  TextEmitter e(s);
   // Prologue: lane coordinates within the fragments, the warp's tile.
   e.line() << "%c0 = arith.constant 0 : index\n";
   e.line() << "%c2 = arith.constant 2 : index\n";

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Epilogue.h"
+#include "HostSide.h"
 #include "Kernels.h"
 
 #include "qsl/Conversion/Passes.h"
@@ -72,11 +73,17 @@ std::string matchQuant(QuantAttr quant, int64_t reductionAxis,
   return "";
 }
 
-/// Which kernel family takes `op`: "" and `composed` false for the plain
-/// weight-only GEMV/GEMM, "" and `composed` true for the composed GEMV, else
-/// why the matmul stays on the CPU path.
+/// The kernel families of qsl-lower-to-gpu.
+enum class Family {
+  Plain,     // weight-only quantization: GEMV, or the mma.sync GEMM
+  Composed,  // sparse / outlier / low-rank facets, batch <= max-batch
+  SparseMma, // 2:4 along K above max-batch: the mma.sp GEMM
+};
+
+/// Which kernel family takes `op` ("" and `family`), else why the matmul
+/// stays on the CPU path.
 std::string match(MatmulOp op, int64_t warps, int64_t maxBatch,
-                  bool tensorCores, ComposedShape &c, bool &composed,
+                  bool tensorCores, ComposedShape &c, Family &family,
                   ConstantOp &weight) {
   weight = op.getWeight().getDefiningOp<ConstantOp>();
   if (!weight)
@@ -101,7 +108,8 @@ std::string match(MatmulOp op, int64_t warps, int64_t maxBatch,
 
   QuantAttr quant = view->getQuant();
   SparseAttr sparse = view->getSparse();
-  composed = sparse || view->getOutliers() || view->getLowRank();
+  bool composed = sparse || view->getOutliers() || view->getLowRank();
+  family = composed ? Family::Composed : Family::Plain;
   if (quant)
     if (std::string why = matchQuant(quant, reductionAxis, s); !why.empty())
       return why;
@@ -114,10 +122,20 @@ std::string match(MatmulOp op, int64_t warps, int64_t maxBatch,
     return "";
   }
 
-  if (s.m > maxBatch)
-    return "batch " + std::to_string(s.m) +
-           " exceeds max-batch (sparse, outlier and low-rank facets have only "
-           "the GEMV kernel)";
+  if (s.m > maxBatch) {
+    std::string batch =
+        "batch " + std::to_string(s.m) + " exceeds max-batch";
+    if (!tensorCores)
+      return batch + " and tensor-cores=false";
+    if (view->getOutliers() || view->getLowRank())
+      return batch + " (outlier and low-rank facets have only the GEMV "
+                     "kernel)";
+    if (!sparse.isNM() || sparse.getN() != 2 || sparse.getM() != 4 ||
+        sparse.getAxis() != reductionAxis)
+      return batch + " (above it, sparsity has a kernel only as 2:4 along "
+                     "K, on the sparse tensor cores)";
+    family = Family::SparseMma;
+  }
   c.keptK = s.k;
   if (sparse) {
     if (!sparse.isNM() || sparse.getAxis() != reductionAxis)
@@ -138,237 +156,6 @@ std::string match(MatmulOp op, int64_t warps, int64_t maxBatch,
   return "";
 }
 
-/// [N, G] f32 values of a group-shaped side tensor ([G, N] when not
-/// transposed).
-std::optional<std::vector<float>> groupTable(ElementsAttr attr, bool isInt,
-                                             const KernelShape &s,
-                                             bool transposed) {
-  std::vector<double> vals;
-  if (isInt) {
-    auto ints = readIntElements(attr, /*isUnsigned=*/true);
-    if (!ints)
-      return std::nullopt;
-    vals.assign(ints->begin(), ints->end());
-  } else {
-    auto floats = readFloatElements(attr);
-    if (!floats)
-      return std::nullopt;
-    vals = std::move(*floats);
-  }
-  std::vector<float> out(s.n * s.groups);
-  for (int64_t n = 0; n < s.n; ++n)
-    for (int64_t g = 0; g < s.groups; ++g)
-      out[n * s.groups + g] = static_cast<float>(
-          transposed ? vals[n * s.groups + g] : vals[g * s.n + n]);
-  return out;
-}
-
-/// A [rows, cols] row-major table as f32 [cols, rows] when `transpose`,
-/// else as is.
-std::vector<float> toF32(const std::vector<double> &v, int64_t rows,
-                         int64_t cols, bool transpose) {
-  std::vector<float> out(v.size());
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < cols; ++c)
-      out[transpose ? c * rows + r : r * cols + c] =
-          static_cast<float>(v[r * cols + c]);
-  return out;
-}
-
-/// One kernel operand: a host-side device buffer, or a constant weight table
-/// that lives in the kernel module (device-weights).
-struct KernelArg {
-  Value value;                 // a device memref, or null for a table
-  DenseElementsAttr data;      // the table's contents
-  std::string name;            // the table's symbol
-  KernelArg(Value v) : value(v) {}
-  KernelArg(DenseElementsAttr d, std::string n) : data(d), name(std::move(n)) {}
-};
-
-/// Builds the device side of one matmul: kernels, constant tables, uploads
-/// and launches, then the result as a tensor.
-class KernelEmitter {
-public:
-  KernelEmitter(MatmulOp op, ModuleOp module, SymbolTable &symbols,
-                gpu::GPUModuleOp &kernels, unsigned index, bool resident)
-      : op(op), module(module), symbols(symbols), kernels(kernels),
-        index(index), resident(resident), b(op), loc(op.getLoc()) {}
-
-  /// Parses `text` (a module holding a gpu.module with one gpu.func) and
-  /// moves the function into the shared @qsl_kernels module.
-  FailureOr<gpu::GPUFuncOp> addKernel(const std::string &text) {
-    OwningOpRef<ModuleOp> parsed =
-        parseSourceString<ModuleOp>(text, op.getContext());
-    if (!parsed) {
-      op.emitError("qsl-lower-to-gpu: internal error: kernel text does not "
-                   "parse");
-      return failure();
-    }
-    auto parsedGpu = *parsed->getOps<gpu::GPUModuleOp>().begin();
-    auto func = *parsedGpu.getOps<gpu::GPUFuncOp>().begin();
-    if (!kernels) {
-      // The first kernel brings its gpu.module along.
-      parsedGpu->remove();
-      module.getBody()->push_back(parsedGpu);
-      kernels = parsedGpu;
-      symbols.insert(kernels);
-    } else {
-      func->remove();
-      Block *body = kernels.getBody();
-      if (!body->empty() && body->back().hasTrait<OpTrait::IsTerminator>())
-        body->getOperations().insert(Block::iterator(&body->back()), func);
-      else
-        body->push_back(func);
-      SymbolTable(kernels).insert(func);
-    }
-    return func;
-  }
-
-  /// A constant weight table. Resident (device-weights): a global of the
-  /// kernel module, bound inside the kernel at launch() and uploaded once,
-  /// when the driver loads the module. Otherwise a private host global
-  /// copied to device memory before every launch.
-  template <typename T>
-  KernelArg table(StringRef base, ArrayRef<int64_t> shape, ArrayRef<T> data) {
-    Type el = std::is_same<T, float>::value
-                  ? Type(Float32Type::get(op.getContext()))
-                  : Type(IntegerType::get(op.getContext(), 32));
-    auto attr = DenseElementsAttr::get(RankedTensorType::get(shape, el), data);
-    std::string name = (base + "_" + Twine(index)).str();
-    if (resident)
-      return KernelArg(attr, name);
-    auto type = MemRefType::get(shape, el);
-    OpBuilder gb = OpBuilder::atBlockBegin(module.getBody());
-    auto global = memref::GlobalOp::create(
-        gb, loc, name, gb.getStringAttr("private"), type, attr,
-        /*constant=*/true, /*alignment=*/gb.getI64IntegerAttr(16));
-    symbols.insert(global);
-    Value host =
-        memref::GetGlobalOp::create(b, loc, type, global.getSymName());
-    return KernelArg(upload(host, type));
-  }
-
-  Value upload(Value host, MemRefType type) {
-    Value dev = alloc(type);
-    gpu::MemcpyOp::create(b, loc, TypeRange(), ValueRange(), dev, host);
-    return dev;
-  }
-
-  Value alloc(MemRefType type) {
-    auto allocOp = gpu::AllocOp::create(b, loc, type, /*asyncToken=*/Type(),
-                                        ValueRange(), ValueRange(),
-                                        ValueRange(), /*hostShared=*/false);
-    // Freed by the gpu.dealloc below: buffer deallocation must leave it.
-    allocOp->setAttr(
-        bufferization::BufferizationDialect::kManualDeallocation,
-        b.getUnitAttr());
-    toFree.push_back(allocOp.getMemref());
-    return allocOp.getMemref();
-  }
-
-  /// The activation as a device [M, K] buffer.
-  Value activation(const KernelShape &s) {
-    auto inType = cast<RankedTensorType>(op.getInput().getType());
-    auto xType = MemRefType::get({s.m, s.k}, s.inType);
-    Value xFull = bufferization::ToBufferOp::create(
-        b, loc, MemRefType::get(inType.getShape(), s.inType), op.getInput(),
-        /*read_only=*/true);
-    SmallVector<ReassociationIndices> collapse(2);
-    for (int64_t d = 0; d + 1 < inType.getRank(); ++d)
-      collapse[0].push_back(d);
-    collapse[1].push_back(inType.getRank() - 1);
-    Value xHost =
-        memref::CollapseShapeOp::create(b, loc, xType, xFull, collapse);
-    return upload(xHost, xType);
-  }
-
-  unsigned getIndex() const { return index; }
-
-  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-
-  /// Launches `func` with `args` in the order of its parameters; resident
-  /// tables become globals of the kernel module that the kernel reads
-  /// directly (the parameter is replaced and dropped).
-  void launch(gpu::GPUFuncOp func, int64_t gridX, int64_t gridY,
-              int64_t threads, ArrayRef<KernelArg> args) {
-    SmallVector<Value> operands;
-    llvm::BitVector dropped(func.getNumArguments());
-    Block &entry = func.getBody().front();
-    OpBuilder kb = OpBuilder::atBlockBegin(&entry);
-    auto globalSpace = gpu::AddressSpaceAttr::get(op.getContext(),
-                                                  gpu::AddressSpace::Global);
-    for (auto [i, arg] : llvm::enumerate(args)) {
-      if (arg.value) {
-        operands.push_back(arg.value);
-        continue;
-      }
-      BlockArgument param = entry.getArgument(i);
-      auto paramType = cast<MemRefType>(param.getType());
-      auto globalType =
-          MemRefType::get(paramType.getShape(), paramType.getElementType(),
-                          MemRefLayoutAttrInterface(), globalSpace);
-      OpBuilder gb = OpBuilder::atBlockBegin(kernels.getBody());
-      // Public and not `constant`: LLVM would otherwise fold loads of known
-      // indices (a private global that is never stored to counts as
-      // constant) into immediates; the kernels must read the tables, not
-      // embed them.
-      auto global = memref::GlobalOp::create(
-          gb, loc, arg.name, /*sym_visibility=*/StringAttr(), globalType,
-          arg.data, /*constant=*/false,
-          /*alignment=*/gb.getI64IntegerAttr(16));
-      SymbolTable(kernels).insert(global);
-      Value g = memref::GetGlobalOp::create(kb, loc, globalType,
-                                            global.getSymName());
-      Value generic =
-          memref::MemorySpaceCastOp::create(kb, loc, paramType, g);
-      param.replaceAllUsesWith(generic);
-      dropped.set(i);
-    }
-    if (dropped.any())
-      (void)func.eraseArguments(dropped);
-    Value one = idx(1);
-    gpu::KernelDim3 grid{idx(gridX), gridY == 1 ? one : idx(gridY), one};
-    gpu::KernelDim3 block{idx(threads), one, one};
-    gpu::LaunchFuncOp::create(b, loc, func, grid, block,
-                              /*dynamicSharedMemorySize=*/Value(), operands);
-  }
-
-  /// Copies the device result back, frees device memory, and replaces
-  /// `replaced` (the matmul's result, or the last fused epilogue op's) with
-  /// the result tensor.
-  void finish(Value yDev, MemRefType yType, Value replaced) {
-    auto outType = cast<RankedTensorType>(op.getType());
-    Value yHost = memref::AllocOp::create(b, loc, yType);
-    gpu::MemcpyOp::create(b, loc, TypeRange(), ValueRange(), yHost, yDev);
-    for (Value dev : toFree)
-      gpu::DeallocOp::create(b, loc, TypeRange(), ValueRange(), dev)
-          ->setAttr(bufferization::BufferizationDialect::kManualDeallocation,
-                    b.getUnitAttr());
-    SmallVector<ReassociationIndices> expand(2);
-    for (int64_t d = 0; d + 1 < outType.getRank(); ++d)
-      expand[0].push_back(d);
-    expand[1].push_back(outType.getRank() - 1);
-    Value yFull = memref::ExpandShapeOp::create(
-        b, loc, MemRefType::get(outType.getShape(), yType.getElementType()),
-        yHost, expand);
-    Value result = bufferization::ToTensorOp::create(
-        b, loc, outType, yFull, /*restrict=*/true, /*writable=*/true);
-    replaced.replaceAllUsesWith(result);
-  }
-
-  gpu::GPUModuleOp getKernels() const { return kernels; }
-
-private:
-  MatmulOp op;
-  ModuleOp module;
-  SymbolTable &symbols;
-  gpu::GPUModuleOp &kernels;
-  unsigned index;
-  bool resident;
-  OpBuilder b;
-  Location loc;
-  SmallVector<Value> toFree;
-};
 
 struct QslLowerToGpuPass
     : public mlir::qsl::impl::QslLowerToGpuPassBase<QslLowerToGpuPass> {
@@ -387,9 +174,9 @@ struct QslLowerToGpuPass
     for (MatmulOp op : matmuls) {
       ComposedShape shape;
       ConstantOp weight;
-      bool composed = false;
+      Family family = Family::Plain;
       std::string why = match(op, warps, maxBatch, tensorCores, shape,
-                              composed, weight);
+                              family, weight);
       if (!why.empty()) {
         op.emitRemark("qsl-lower-to-gpu: left on the CPU path: ") << why;
         continue;
@@ -401,8 +188,11 @@ struct QslLowerToGpuPass
       KernelEmitter emitter(op, module, symbols, kernels, counter++,
                             deviceWeights);
       LogicalResult done =
-          composed ? rewriteComposed(op, weight, shape, emitter, epilogue)
-                   : rewritePlain(op, weight, shape.base, emitter, epilogue);
+          family == Family::Plain
+              ? rewritePlain(op, weight, shape.base, emitter, epilogue)
+          : family == Family::Composed
+              ? rewriteComposed(op, weight, shape, emitter, epilogue)
+              : rewriteSparseMma(op, weight, shape, emitter, epilogue);
       if (failed(done))
         return signalPassFailure();
       eraseEpilogue(epilogue);
@@ -435,9 +225,6 @@ struct QslLowerToGpuPass
                          isa<IntegerType>(quant.getZero()), s, transposed);
     if (!codes || !scales || (!s.symmetric && !zeros))
       return op.emitError("qsl-lower-to-gpu: weight data unavailable");
-    std::vector<uint32_t> words = ::qsl::compress::packGpuCodeWords(
-        codes->data(), s.n, s.k, s.bits, transposed);
-    int64_t wordsPerRow = ::qsl::compress::gpuWordsPerRow(s.k, s.bits);
 
     bool gemm = s.m > maxBatch;
     std::string name =
@@ -452,9 +239,8 @@ struct QslLowerToGpuPass
     // Host side: operands to device memory, launch, result back.
     SmallVector<KernelArg> args;
     args.push_back(e.activation(s));
-    std::vector<int32_t> signedWords(words.begin(), words.end());
-    args.push_back(e.table<int32_t>("qsl_gpu_codes", {s.n, wordsPerRow},
-                                    signedWords));
+    args.push_back(
+        e.wordTable("qsl_gpu_codes", *codes, s.n, s.k, s.bits, transposed));
     args.push_back(e.table<float>("qsl_gpu_scales", {s.n, s.groups},
                                   *scales));
     if (zeros)
@@ -498,13 +284,8 @@ struct QslLowerToGpuPass
                                s, transposed);
       if (!codes || !scales)
         return unavailable("codes or scales");
-      std::vector<uint32_t> words = ::qsl::compress::packGpuCodeWords(
-          codes->data(), s.n, c.keptK, s.bits, transposed);
-      std::vector<int32_t> signedWords(words.begin(), words.end());
-      args.push_back(e.table<int32_t>(
-          "qsl_gpu_codes",
-          {s.n, ::qsl::compress::gpuWordsPerRow(c.keptK, s.bits)},
-          signedWords));
+      args.push_back(e.wordTable("qsl_gpu_codes", *codes, s.n, c.keptK,
+                                 s.bits, transposed));
       args.push_back(
           e.table<float>("qsl_gpu_scales", {s.n, s.groups}, *scales));
       if (!s.symmetric) {
@@ -532,13 +313,8 @@ struct QslLowerToGpuPass
                                   /*isUnsigned=*/true);
       if (!meta)
         return unavailable("N:M metadata");
-      std::vector<uint32_t> words = ::qsl::compress::packGpuCodeWords(
-          meta->data(), s.n, c.keptK, c.metaBits, transposed);
-      std::vector<int32_t> signedWords(words.begin(), words.end());
-      args.push_back(e.table<int32_t>(
-          "qsl_gpu_meta",
-          {s.n, ::qsl::compress::gpuWordsPerRow(c.keptK, c.metaBits)},
-          signedWords));
+      args.push_back(e.wordTable("qsl_gpu_meta", *meta, s.n, c.keptK,
+                                 c.metaBits, transposed));
     }
 
     // Outliers: CSC by output column.
@@ -617,6 +393,101 @@ struct QslLowerToGpuPass
     return success();
   }
 
+  /// 2:4 along K above max-batch: the mma.sp GEMM on tables padded to
+  /// whole warps and K steps, each run's kept entries in ascending position.
+  LogicalResult rewriteSparseMma(MatmulOp op, ConstantOp weight,
+                                 const ComposedShape &c, KernelEmitter &e,
+                                 const Epilogue &epilogue) {
+    const KernelShape &s = c.base;
+    bool transposed = op.getTransposeW();
+    auto view = *EncodedTensorType::get(op.getWeight().getType());
+    SparseMmaLayout lay = sparseMmaLayout(c);
+    auto unavailable = [&](StringRef what) {
+      return op.emitError("qsl-lower-to-gpu: weight data unavailable: ")
+             << what;
+    };
+    auto meta = readIntElements(weight.getStorage(StorageRole::Meta),
+                                /*isUnsigned=*/true);
+    if (!meta)
+      return unavailable("N:M metadata");
+    std::vector<int64_t> order =
+        ::qsl::compress::sparseRowOrder(*meta, s.n, c.keptK, 2, transposed);
+    if (order.empty())
+      return op.emitError("qsl-lower-to-gpu: 2:4 metadata repeats a "
+                          "position inside a run of 4");
+    auto inRowOrder = [&](const auto &stored) {
+      std::vector<std::decay_t<decltype(stored[0])>> rows(order.size());
+      for (size_t i = 0; i < order.size(); ++i)
+        rows[i] = stored[order[i]];
+      return rows;
+    };
+    // [N, G] group table padded to [nPad, groups] with zeros.
+    auto padGroups = [&](const std::vector<float> &t) {
+      std::vector<float> out(lay.nPad * lay.groups, 0.0f);
+      for (int64_t n = 0; n < s.n; ++n)
+        for (int64_t g = 0; g < s.groups; ++g)
+          out[n * lay.groups + g] = t[n * s.groups + g];
+      return out;
+    };
+
+    SmallVector<KernelArg> args;
+    args.push_back(e.activation(s));
+    if (c.main == ComposedShape::Main::Codes) {
+      QuantAttr quant = view.getQuant();
+      auto codes = readIntElements(weight.getStorage(StorageRole::Values),
+                                   /*isUnsigned=*/!s.symmetric);
+      auto scales = groupTable(weight.getStorage(StorageRole::Scales), false,
+                               s, transposed);
+      if (!codes || !scales)
+        return unavailable("codes or scales");
+      std::vector<int64_t> rows = inRowOrder(*codes);
+      std::vector<int64_t> padded(lay.nPad * lay.keptPad, 0);
+      for (int64_t n = 0; n < s.n; ++n)
+        std::copy_n(rows.begin() + n * c.keptK, c.keptK,
+                    padded.begin() + n * lay.keptPad);
+      args.push_back(e.wordTable("qsl_gpu_codes", padded, lay.nPad,
+                                 lay.keptPad, s.bits, /*transposed=*/true));
+      args.push_back(e.table<float>("qsl_gpu_scales", {lay.nPad, lay.groups},
+                                    padGroups(*scales)));
+      if (!s.symmetric) {
+        auto zeros = groupTable(weight.getStorage(StorageRole::Zeros),
+                                isa<IntegerType>(quant.getZero()), s,
+                                transposed);
+        if (!zeros)
+          return unavailable("zero points");
+        args.push_back(e.table<float>(
+            "qsl_gpu_zeros", {lay.nPad, lay.groups}, padGroups(*zeros)));
+      }
+    } else {
+      auto vals = readFloatElements(weight.getStorage(StorageRole::Values));
+      if (!vals)
+        return unavailable("kept values");
+      std::vector<uint32_t> pairs = ::qsl::compress::packHalfPairs(
+          inRowOrder(*vals), s.n, c.keptK, lay.nPad, lay.keptPad);
+      args.push_back(e.table<int32_t>(
+          "qsl_gpu_values", {lay.nPad, lay.keptPad / 2},
+          std::vector<int32_t>(pairs.begin(), pairs.end())));
+    }
+    std::vector<uint32_t> regs = ::qsl::compress::packSparseMmaMeta(
+        inRowOrder(*meta), s.n, c.keptK, lay.nPad, lay.steps);
+    args.push_back(e.table<int32_t>(
+        "qsl_gpu_meta", {lay.nPad / 16, lay.steps, 16},
+        std::vector<int32_t>(regs.begin(), regs.end())));
+
+    FailureOr<gpu::GPUFuncOp> func = e.addKernel(buildSparseMmaGemmKernelText(
+        "qsl_spmma_" + std::to_string(e.getIndex()), c));
+    if (failed(func))
+      return failure();
+    applyEpilogue(*func, e.getKernels(), epilogue,
+                  "qsl_gpu_bias_" + std::to_string(e.getIndex()));
+    auto yType = MemRefType::get({s.m, s.n}, s.outType);
+    Value y = e.alloc(yType);
+    args.push_back(y);
+    e.launch(*func, lay.nPad / (16 * s.warps),
+             (s.m + kSpRowsPerWarp - 1) / kSpRowsPerWarp, 32 * s.warps, args);
+    e.finish(y, yType, epilogue.result);
+    return success();
+  }
 };
 
 } // namespace

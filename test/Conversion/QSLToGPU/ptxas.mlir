@@ -18,5 +18,13 @@
 // RUN: qsl-opt %S/../../GPU/composed-vs-linalg.mlir --qsl-gpu-pipeline="chip=sm_90 format=isa" \
 // RUN:   | %python %S/Inputs/extract_ptx.py > %tc90.ptx
 // RUN: %ptxas -arch=sm_90 %tc90.ptx -o %tc90.cubin
+// The sparse tensor-core GEMM (mma.sp).
+// RUN: %python %S/../../GPU/Inputs/gen_sparse24.py --ptx-only > %tsp.mlir
+// RUN: qsl-opt %tsp.mlir --qsl-gpu-pipeline="chip=sm_90 format=isa" \
+// RUN:   | %python %S/Inputs/extract_ptx.py > %tsp90.ptx
+// RUN: %ptxas -arch=sm_90 %tsp90.ptx -o %tsp90.cubin
+// RUN: qsl-opt %tsp.mlir --qsl-gpu-pipeline="chip=sm_80 format=isa" \
+// RUN:   | %python %S/Inputs/extract_ptx.py > %tsp80.ptx
+// RUN: %ptxas -arch=sm_80 %tsp80.ptx -o %tsp80.cubin
 // RUN: env PATH=$(dirname %ptxas):%PATH% qsl-opt %S/Inputs/kernels.mlir --qsl-gpu-pipeline="chip=sm_90 format=bin" | FileCheck %s
 // CHECK: gpu.binary @qsl_kernels [#gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">, properties = {{.*}}, bin = "

@@ -73,7 +73,7 @@ func.func @nm_along_n(%x: tensor<1x2xf32>) -> tensor<1x4xf32> {
 #l = #qsl.encoding<lowrank = <rank = 1, type = f32>>
 func.func @lowrank_batch(%x: tensor<5x4xf32>) -> tensor<5x2xf32> {
   %w = qsl.constant u(dense<1.0> : tensor<2x1xf32>) v(dense<1.0> : tensor<1x4xf32>) : tensor<2x4xf32, #l>
-  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: batch 5 exceeds max-batch (sparse, outlier and low-rank facets have only the GEMV kernel)}}
+  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: batch 5 exceeds max-batch and tensor-cores=false}}
   %y = qsl.matmul %x, %w transpose_w : tensor<5x4xf32>, tensor<2x4xf32, #l> -> tensor<5x2xf32>
   return %y : tensor<5x2xf32>
 }

@@ -117,4 +117,86 @@ TEST(GpuLayout, NonDividingWidthsPadEachWord) {
   }
 }
 
+// Row order of N:M storage: [kept, n] storage read by rows, each run's two
+// entries ordered by position; a run that repeats a position is refused.
+TEST(GpuLayout, SparseRowOrderSortsRuns) {
+  // [kept = 4, n = 2]: row 0 positions (3, 1 | 0, 2), row 1 (0, 2 | 2, 1).
+  std::vector<int64_t> pos = {3, 0, 1, 2, 0, 2, 2, 1};
+  std::vector<int64_t> order = sparseRowOrder(pos, 2, 4, 2, false);
+  ASSERT_EQ(order.size(), 8u);
+  // Row 0: storage indices of entries 0..3 are 0, 2, 4, 6; run 0 swaps.
+  EXPECT_EQ(order, (std::vector<int64_t>{2, 0, 4, 6, 1, 3, 7, 5}));
+  // [n, kept] storage: the same positions per row.
+  std::vector<int64_t> rows = {3, 1, 0, 2, 0, 2, 2, 1};
+  EXPECT_EQ(sparseRowOrder(rows, 2, 4, 2, true),
+            (std::vector<int64_t>{1, 0, 2, 3, 4, 5, 7, 6}));
+  rows[1] = 3;
+  EXPECT_TRUE(sparseRowOrder(rows, 2, 4, 2, true).empty());
+}
+
+// Metadata registers, worked by hand: row 0 of a 3-row weight with 4 kept
+// entries (K = 8, one step) has positions (1, 3 | 0, 2); entries 4..15 and
+// rows 3..15 are padding runs (0, 1).
+TEST(GpuLayout, SparseMmaMetaLiteral) {
+  std::vector<int64_t> pos = {1, 3, 0, 2, /*row 1*/ 0, 1, 2, 3,
+                              /*row 2*/ 1, 2, 0, 3};
+  std::vector<uint32_t> m = packSparseMmaMeta(pos, 3, 4, 16, 1);
+  ASSERT_EQ(m.size(), 16u);
+  // Lane 0 (g = 0, h = 0): row 0 entries 0..7 = 1,3,0,2,0,1,0,1 in bits
+  // 0-15 (0x448D), row 8 (padding, 0x4444) in bits 16-31.
+  EXPECT_EQ(m[0], 0x4444448Du);
+  // Lane 1 (h = 1): entries 8..15 of rows 0 and 8, all padding.
+  EXPECT_EQ(m[1], 0x44444444u);
+  // Lane 4 (g = 1): row 1 entries 0,1,2,3 = 0,1,2,3 -> 0x44E4.
+  EXPECT_EQ(m[2], 0x444444E4u);
+  // Lane 8 (g = 2): row 2 = 1,2,0,3 -> 0x44C9.
+  EXPECT_EQ(m[4], 0x444444C9u);
+  // No nibble is one of the patterns PTX leaves undefined (repeated
+  // positions 0x0, 0x5, 0xA, 0xF).
+  for (uint32_t w : m)
+    for (int i = 0; i < 8; ++i) {
+      uint32_t nib = (w >> (4 * i)) & 0xF;
+      EXPECT_TRUE(nib != 0x0 && nib != 0x5 && nib != 0xA && nib != 0xF);
+    }
+}
+
+// The two tiles of a 2-tile, 2-step table land at [t, s, lane slot].
+TEST(GpuLayout, SparseMmaMetaTileOrder) {
+  int64_t n = 20, kept = 20; // K = 40: two steps, the second partly padding
+  std::vector<int64_t> pos(n * kept);
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t e = 0; e < kept; ++e)
+      pos[r * kept + e] = e % 2 ? 3 : 2; // every run (2, 3): nibble 0xE
+  std::vector<uint32_t> m = packSparseMmaMeta(pos, n, kept, 32, 2);
+  ASSERT_EQ(m.size(), 2u * 2u * 16u);
+  EXPECT_EQ(m[(0 * 2 + 0) * 16 + 0], 0xEEEEEEEEu); // rows 0, 8; entries 0-7
+  // Step 1, h = 0: entries 16..23: 16..19 real, 20..23 padding.
+  EXPECT_EQ(m[(0 * 2 + 1) * 16 + 0], 0x44EE44EEu);
+  // Tile 1, g = 3: rows 19 (real) and 27 (padding).
+  EXPECT_EQ(m[(1 * 2 + 0) * 16 + 6], 0x4444EEEEu);
+  EXPECT_EQ(m[(1 * 2 + 1) * 16 + 6], 0x444444EEu);
+}
+
+TEST(GpuLayout, HalfBits) {
+  EXPECT_EQ(toHalfBits(1.0f), 0x3C00);
+  EXPECT_EQ(toHalfBits(-2.5f), 0xC100);
+  EXPECT_EQ(toHalfBits(65504.0f), 0x7BFF);
+  EXPECT_EQ(toHalfBits(0.0f), 0x0000);
+  // Ties round to even: 1 + 2^-11 -> 1.0; 1 + 3 * 2^-11 -> 1 + 2^-9.
+  EXPECT_EQ(toHalfBits(1.0f + 0x1p-11f), 0x3C00);
+  EXPECT_EQ(toHalfBits(1.0f + 3 * 0x1p-11f), 0x3C02);
+}
+
+TEST(GpuLayout, HalfPairs) {
+  std::vector<double> v = {1.0, -2.5, 0.5, 2.0, /*row 1*/ 3.0, 0.0, 1.0, 1.0};
+  std::vector<uint32_t> w = packHalfPairs(v, 2, 4, 4, 6);
+  ASSERT_EQ(w.size(), 4u * 3u);
+  EXPECT_EQ(w[0], 0xC1003C00u);
+  EXPECT_EQ(w[1], 0x40003800u);
+  EXPECT_EQ(w[2], 0u); // kept padding
+  EXPECT_EQ(w[3], 0x00004200u);
+  for (int i = 6; i < 12; ++i)
+    EXPECT_EQ(w[i], 0u); // padding rows
+}
+
 } // namespace

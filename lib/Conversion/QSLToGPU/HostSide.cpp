@@ -1,0 +1,238 @@
+//===- HostSide.cpp - Host code and weight tables of qsl-lower-to-gpu -----===//
+//
+// See HostSide.h.
+//
+//===----------------------------------------------------------------------===//
+#include "HostSide.h"
+
+#include "qsl/Compress/GpuLayout.h"
+#include "qsl/Utils/ElementsAccess.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Parser/Parser.h"
+
+#include "llvm/ADT/BitVector.h"
+
+namespace mlir {
+namespace qsl {
+namespace gpu_kernels {
+
+/// [N, G] f32 values of a group-shaped side tensor ([G, N] when not
+/// transposed).
+std::optional<std::vector<float>> groupTable(ElementsAttr attr, bool isInt,
+                                             const KernelShape &s,
+                                             bool transposed) {
+  std::vector<double> vals;
+  if (isInt) {
+    auto ints = readIntElements(attr, /*isUnsigned=*/true);
+    if (!ints)
+      return std::nullopt;
+    vals.assign(ints->begin(), ints->end());
+  } else {
+    auto floats = readFloatElements(attr);
+    if (!floats)
+      return std::nullopt;
+    vals = std::move(*floats);
+  }
+  std::vector<float> out(s.n * s.groups);
+  for (int64_t n = 0; n < s.n; ++n)
+    for (int64_t g = 0; g < s.groups; ++g)
+      out[n * s.groups + g] = static_cast<float>(
+          transposed ? vals[n * s.groups + g] : vals[g * s.n + n]);
+  return out;
+}
+
+/// A [rows, cols] row-major table as f32 [cols, rows] when `transpose`,
+/// else as is.
+std::vector<float> toF32(const std::vector<double> &v, int64_t rows,
+                         int64_t cols, bool transpose) {
+  std::vector<float> out(v.size());
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c)
+      out[transpose ? c * rows + r : r * cols + c] =
+          static_cast<float>(v[r * cols + c]);
+  return out;
+}
+
+/// Parses `text` (a module holding a gpu.module with one gpu.func) and
+/// moves the function into the shared @qsl_kernels module.
+FailureOr<gpu::GPUFuncOp> KernelEmitter::addKernel(const std::string &text) {
+  OwningOpRef<ModuleOp> parsed =
+      parseSourceString<ModuleOp>(text, op.getContext());
+  if (!parsed) {
+    op.emitError("qsl-lower-to-gpu: internal error: kernel text does not "
+                 "parse");
+    return failure();
+  }
+  auto parsedGpu = *parsed->getOps<gpu::GPUModuleOp>().begin();
+  auto func = *parsedGpu.getOps<gpu::GPUFuncOp>().begin();
+  if (!kernels) {
+    // The first kernel brings its gpu.module along.
+    parsedGpu->remove();
+    module.getBody()->push_back(parsedGpu);
+    kernels = parsedGpu;
+    symbols.insert(kernels);
+  } else {
+    func->remove();
+    Block *body = kernels.getBody();
+    if (!body->empty() && body->back().hasTrait<OpTrait::IsTerminator>())
+      body->getOperations().insert(Block::iterator(&body->back()), func);
+    else
+      body->push_back(func);
+    SymbolTable(kernels).insert(func);
+  }
+  return func;
+}
+
+/// A constant weight table. Resident (device-weights): a global of the
+/// kernel module, bound inside the kernel at launch() and uploaded once,
+/// when the driver loads the module. Otherwise a private host global
+/// copied to device memory before every launch.
+template <typename T>
+KernelArg KernelEmitter::table(StringRef base, ArrayRef<int64_t> shape, ArrayRef<T> data) {
+  Type el = std::is_same<T, float>::value
+                ? Type(Float32Type::get(op.getContext()))
+                : Type(IntegerType::get(op.getContext(), 32));
+  auto attr = DenseElementsAttr::get(RankedTensorType::get(shape, el), data);
+  std::string name = (base + "_" + Twine(index)).str();
+  if (resident)
+    return KernelArg(attr, name);
+  auto type = MemRefType::get(shape, el);
+  OpBuilder gb = OpBuilder::atBlockBegin(module.getBody());
+  auto global = memref::GlobalOp::create(
+      gb, loc, name, gb.getStringAttr("private"), type, attr,
+      /*constant=*/true, /*alignment=*/gb.getI64IntegerAttr(16));
+  symbols.insert(global);
+  Value host =
+      memref::GetGlobalOp::create(b, loc, type, global.getSymName());
+  return KernelArg(upload(host, type));
+}
+
+Value KernelEmitter::upload(Value host, MemRefType type) {
+  Value dev = alloc(type);
+  gpu::MemcpyOp::create(b, loc, TypeRange(), ValueRange(), dev, host);
+  return dev;
+}
+
+Value KernelEmitter::alloc(MemRefType type) {
+  auto allocOp = gpu::AllocOp::create(b, loc, type, /*asyncToken=*/Type(),
+                                      ValueRange(), ValueRange(),
+                                      ValueRange(), /*hostShared=*/false);
+  // Freed by the gpu.dealloc below: buffer deallocation must leave it.
+  allocOp->setAttr(
+      bufferization::BufferizationDialect::kManualDeallocation,
+      b.getUnitAttr());
+  toFree.push_back(allocOp.getMemref());
+  return allocOp.getMemref();
+}
+
+/// The activation as a device [M, K] buffer.
+Value KernelEmitter::activation(const KernelShape &s) {
+  auto inType = cast<RankedTensorType>(op.getInput().getType());
+  auto xType = MemRefType::get({s.m, s.k}, s.inType);
+  Value xFull = bufferization::ToBufferOp::create(
+      b, loc, MemRefType::get(inType.getShape(), s.inType), op.getInput(),
+      /*read_only=*/true);
+  SmallVector<ReassociationIndices> collapse(2);
+  for (int64_t d = 0; d + 1 < inType.getRank(); ++d)
+    collapse[0].push_back(d);
+  collapse[1].push_back(inType.getRank() - 1);
+  Value xHost =
+      memref::CollapseShapeOp::create(b, loc, xType, xFull, collapse);
+  return upload(xHost, xType);
+}
+
+Value KernelEmitter::idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+
+/// Launches `func` with `args` in the order of its parameters; resident
+/// tables become globals of the kernel module that the kernel reads
+/// directly (the parameter is replaced and dropped).
+void KernelEmitter::launch(gpu::GPUFuncOp func, int64_t gridX, int64_t gridY,
+            int64_t threads, ArrayRef<KernelArg> args) {
+  SmallVector<Value> operands;
+  llvm::BitVector dropped(func.getNumArguments());
+  Block &entry = func.getBody().front();
+  OpBuilder kb = OpBuilder::atBlockBegin(&entry);
+  auto globalSpace = gpu::AddressSpaceAttr::get(op.getContext(),
+                                                gpu::AddressSpace::Global);
+  for (auto [i, arg] : llvm::enumerate(args)) {
+    if (arg.value) {
+      operands.push_back(arg.value);
+      continue;
+    }
+    BlockArgument param = entry.getArgument(i);
+    auto paramType = cast<MemRefType>(param.getType());
+    auto globalType =
+        MemRefType::get(paramType.getShape(), paramType.getElementType(),
+                        MemRefLayoutAttrInterface(), globalSpace);
+    OpBuilder gb = OpBuilder::atBlockBegin(kernels.getBody());
+    // Public and not `constant`: LLVM would otherwise fold loads of known
+    // indices (a private global that is never stored to counts as
+    // constant) into immediates; the kernels must read the tables, not
+    // embed them.
+    auto global = memref::GlobalOp::create(
+        gb, loc, arg.name, /*sym_visibility=*/StringAttr(), globalType,
+        arg.data, /*constant=*/false,
+        /*alignment=*/gb.getI64IntegerAttr(16));
+    SymbolTable(kernels).insert(global);
+    Value g = memref::GetGlobalOp::create(kb, loc, globalType,
+                                          global.getSymName());
+    Value generic =
+        memref::MemorySpaceCastOp::create(kb, loc, paramType, g);
+    param.replaceAllUsesWith(generic);
+    dropped.set(i);
+  }
+  if (dropped.any())
+    (void)func.eraseArguments(dropped);
+  Value one = idx(1);
+  gpu::KernelDim3 grid{idx(gridX), gridY == 1 ? one : idx(gridY), one};
+  gpu::KernelDim3 block{idx(threads), one, one};
+  gpu::LaunchFuncOp::create(b, loc, func, grid, block,
+                            /*dynamicSharedMemorySize=*/Value(), operands);
+}
+
+/// Copies the device result back, frees device memory, and replaces
+/// `replaced` (the matmul's result, or the last fused epilogue op's) with
+/// the result tensor.
+void KernelEmitter::finish(Value yDev, MemRefType yType, Value replaced) {
+  auto outType = cast<RankedTensorType>(op.getType());
+  Value yHost = memref::AllocOp::create(b, loc, yType);
+  gpu::MemcpyOp::create(b, loc, TypeRange(), ValueRange(), yHost, yDev);
+  for (Value dev : toFree)
+    gpu::DeallocOp::create(b, loc, TypeRange(), ValueRange(), dev)
+        ->setAttr(bufferization::BufferizationDialect::kManualDeallocation,
+                  b.getUnitAttr());
+  SmallVector<ReassociationIndices> expand(2);
+  for (int64_t d = 0; d + 1 < outType.getRank(); ++d)
+    expand[0].push_back(d);
+  expand[1].push_back(outType.getRank() - 1);
+  Value yFull = memref::ExpandShapeOp::create(
+      b, loc, MemRefType::get(outType.getShape(), yType.getElementType()),
+      yHost, expand);
+  Value result = bufferization::ToTensorOp::create(
+      b, loc, outType, yFull, /*restrict=*/true, /*writable=*/true);
+  replaced.replaceAllUsesWith(result);
+}
+
+
+template KernelArg KernelEmitter::table<float>(StringRef, ArrayRef<int64_t>,
+                                               ArrayRef<float>);
+template KernelArg KernelEmitter::table<int32_t>(StringRef, ArrayRef<int64_t>,
+                                                 ArrayRef<int32_t>);
+
+KernelArg KernelEmitter::wordTable(StringRef base,
+                                   const std::vector<int64_t> &codes,
+                                   int64_t n, int64_t k, unsigned bits,
+                                   bool transposed) {
+  std::vector<uint32_t> words =
+      ::qsl::compress::packGpuCodeWords(codes.data(), n, k, bits, transposed);
+  std::vector<int32_t> signedWords(words.begin(), words.end());
+  return table<int32_t>(base, {n, ::qsl::compress::gpuWordsPerRow(k, bits)},
+                        signedWords);
+}
+
+} // namespace gpu_kernels
+} // namespace qsl
+} // namespace mlir

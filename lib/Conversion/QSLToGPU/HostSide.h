@@ -1,0 +1,115 @@
+//===- HostSide.h - Host code and weight tables of qsl-lower-to-gpu -*- C++ -*-//
+//
+// Internal to lib/Conversion/QSLToGPU. KernelEmitter builds the device side
+// of one qsl.matmul on the host: it adds kernels parsed from their MLIR text
+// to the shared `gpu.module @qsl_kernels`, turns weight tables into module
+// globals (device-weights) or uploaded host globals, moves the activations
+// in, launches, and hands the result back as a tensor. The table helpers
+// repack a weight's storage into the [N, ...] rows the kernels read.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QSL_LIB_CONVERSION_QSLTOGPU_HOSTSIDE_H
+#define QSL_LIB_CONVERSION_QSLTOGPU_HOSTSIDE_H
+
+#include "Kernels.h"
+
+#include "qsl/Dialect/QSL/IR/QslOps.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/SymbolTable.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlir {
+namespace qsl {
+namespace gpu_kernels {
+
+/// [N, G] f32 values of a group-shaped side tensor ([G, N] when not
+/// transposed).
+std::optional<std::vector<float>> groupTable(ElementsAttr attr, bool isInt,
+                                             const KernelShape &s,
+                                             bool transposed);
+
+/// A [rows, cols] row-major table as f32 [cols, rows] when `transpose`,
+/// else as is.
+std::vector<float> toF32(const std::vector<double> &v, int64_t rows,
+                         int64_t cols, bool transpose);
+
+/// One kernel operand: a host-side device buffer, or a constant weight table
+/// that lives in the kernel module (device-weights).
+struct KernelArg {
+  Value value;            // a device memref, or null for a table
+  DenseElementsAttr data; // the table's contents
+  std::string name;       // the table's symbol
+  KernelArg(Value v) : value(v) {}
+  KernelArg(DenseElementsAttr d, std::string n) : data(d), name(std::move(n)) {}
+};
+
+/// Builds the device side of one matmul: kernels, constant tables, uploads
+/// and launches, then the result as a tensor.
+class KernelEmitter {
+public:
+  KernelEmitter(MatmulOp op, ModuleOp module, SymbolTable &symbols,
+                gpu::GPUModuleOp &kernels, unsigned index, bool resident)
+      : op(op), module(module), symbols(symbols), kernels(kernels),
+        index(index), resident(resident), b(op), loc(op.getLoc()) {}
+
+  /// Parses `text` (a module holding a gpu.module with one gpu.func) and
+  /// moves the function into the shared @qsl_kernels module.
+  FailureOr<gpu::GPUFuncOp> addKernel(const std::string &text);
+
+  /// A constant weight table (T: float or int32_t). Resident
+  /// (device-weights): a global of the kernel module, bound inside the
+  /// kernel at launch() and uploaded once, when the driver loads the
+  /// module. Otherwise a private host global copied to device memory
+  /// before every launch.
+  template <typename T>
+  KernelArg table(StringRef base, ArrayRef<int64_t> shape, ArrayRef<T> data);
+
+  /// Code words of Compress/GpuLayout.h for a [k, n] (or, `transposed`,
+  /// [n, k]) matrix of `bits`-bit codes, as an [n, W] i32 table.
+  KernelArg wordTable(StringRef base, const std::vector<int64_t> &codes,
+                      int64_t n, int64_t k, unsigned bits, bool transposed);
+
+  Value upload(Value host, MemRefType type);
+  Value alloc(MemRefType type);
+
+  /// The activation as a device [M, K] buffer.
+  Value activation(const KernelShape &s);
+
+  unsigned getIndex() const { return index; }
+  Value idx(int64_t v);
+
+  /// Launches `func` with `args` in the order of its parameters; resident
+  /// tables become globals of the kernel module that the kernel reads
+  /// directly (the parameter is replaced and dropped).
+  void launch(gpu::GPUFuncOp func, int64_t gridX, int64_t gridY,
+              int64_t threads, ArrayRef<KernelArg> args);
+
+  /// Copies the device result back, frees device memory, and replaces
+  /// `replaced` (the matmul's result, or the last fused epilogue op's) with
+  /// the result tensor.
+  void finish(Value yDev, MemRefType yType, Value replaced);
+
+  gpu::GPUModuleOp getKernels() const { return kernels; }
+
+private:
+  MatmulOp op;
+  ModuleOp module;
+  SymbolTable &symbols;
+  gpu::GPUModuleOp &kernels;
+  unsigned index;
+  bool resident;
+  OpBuilder b;
+  Location loc;
+  SmallVector<Value> toFree;
+};
+
+} // namespace gpu_kernels
+} // namespace qsl
+} // namespace mlir
+
+#endif // QSL_LIB_CONVERSION_QSLTOGPU_HOSTSIDE_H

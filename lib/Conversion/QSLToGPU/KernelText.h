@@ -1,0 +1,153 @@
+//===- KernelText.h - Writing kernel bodies as MLIR text --------*- C++ -*-===//
+//
+// Internal to lib/Conversion/QSLToGPU. The tensor-core families unroll their
+// fragments into straight-line MLIR; TextEmitter hands out fresh SSA names,
+// keeps the indentation and writes the recurring pieces (guards, activation
+// loads, dequantization from the code words of Compress/GpuLayout.h). The
+// text still holds @@NAME@@ placeholders of shapeVars() for substitute().
+//
+//===----------------------------------------------------------------------===//
+#ifndef QSL_LIB_CONVERSION_QSLTOGPU_KERNELTEXT_H
+#define QSL_LIB_CONVERSION_QSLTOGPU_KERNELTEXT_H
+
+#include "Kernels.h"
+
+#include <sstream>
+#include <string>
+
+namespace mlir {
+namespace qsl {
+namespace gpu_kernels {
+
+/// Writes one kernel body with fresh SSA names.
+class TextEmitter {
+public:
+  explicit TextEmitter(const KernelShape &s) : s(s) {}
+
+  std::string fresh(const char *stem) {
+    return "%" + std::string(stem) + std::to_string(counter++);
+  }
+  std::ostringstream &line() {
+    os << std::string(indent, ' ');
+    return os;
+  }
+  /// Continues the current line.
+  std::ostringstream &raw() { return os; }
+  std::string str() const { return os.str(); }
+
+  /// `a && b` over i1 SSA names where either may be empty (= true).
+  std::string conj(const std::string &a, const std::string &b) {
+    if (a.empty())
+      return b;
+    if (b.empty())
+      return a;
+    std::string r = fresh("ok");
+    line() << r << " = arith.andi " << a << ", " << b << " : i1\n";
+    return r;
+  }
+  /// `i < bound` when the guard is needed, else "".
+  std::string below(const std::string &i, const char *bound, bool needed) {
+    if (!needed)
+      return "";
+    std::string r = fresh("in");
+    line() << r << " = arith.cmpi ult, " << i << ", " << bound << " : index\n";
+    return r;
+  }
+  /// A fresh index constant.
+  std::string cst(int64_t v) {
+    std::string r = fresh("cx");
+    line() << r << " = arith.constant " << v << " : index\n";
+    return r;
+  }
+  std::string add(const std::string &a, const std::string &b) {
+    std::string r = fresh("i");
+    line() << r << " = arith.addi " << a << ", " << b << " : index\n";
+    return r;
+  }
+
+  /// An f16 value computed by `body` (which appends lines and returns its
+  /// result name) when `cond` holds, else 0.
+  template <typename Body>
+  std::string guarded(const std::string &cond, Body body) {
+    if (cond.empty())
+      return body();
+    std::string r = fresh("g");
+    line() << r << " = scf.if " << cond << " -> (f16) {\n";
+    indent += 2;
+    std::string v = body();
+    line() << "scf.yield " << v << " : f16\n";
+    indent -= 2;
+    line() << "} else {\n";
+    line() << "  scf.yield %zh : f16\n";
+    line() << "}\n";
+    return r;
+  }
+
+  /// x[row, k] as f16.
+  std::string loadActivation(const std::string &row, const std::string &k) {
+    std::string v = fresh("x");
+    line() << v << " = memref.load %x[" << row << ", " << k
+           << "] : memref<@@M@@x@@K@@x@@TI@@>\n";
+    if (s.inType.isF16())
+      return v;
+    std::string h = fresh("xh");
+    line() << h << " = arith.truncf " << v << " : f32 to f16\n";
+    return h;
+  }
+
+  /// The dequantized weight W[k, n] as f16, from the code words: code `k`
+  /// of row `n` of `%codes`, scaled with the group of K position `groupK`
+  /// (`k` itself when empty; the dense position of a kept code under N:M
+  /// sparsity). `%codes`, `%scales` and `%zeros` have the types of
+  /// `codesType` and `groupType`.
+  std::string dequantize(const std::string &n, const std::string &k,
+                         const std::string &groupK = "",
+                         const char *codesType = "memref<@@N@@x@@W@@xi32>",
+                         const char *groupType = "memref<@@N@@x@@G@@xf32>") {
+    std::string w = fresh("w"), j = fresh("j"), word = fresh("word"),
+                ji = fresh("ji"), sh = fresh("sh"), t = fresh("t"),
+                q = fresh("q"), g = fresh("grp"), sc = fresh("s"),
+                qf = fresh("qf"), v = fresh("wv"), h = fresh("wh");
+    line() << w << " = arith.divui " << k << ", %cCPW : index\n";
+    line() << j << " = arith.remui " << k << ", %cCPW : index\n";
+    line() << word << " = memref.load %codes[" << n << ", " << w
+           << "] : " << codesType << "\n";
+    line() << ji << " = arith.index_cast " << j << " : index to i32\n";
+    line() << sh << " = arith.muli " << ji << ", %cBITS : i32\n";
+    line() << t << " = arith.shrui " << word << ", " << sh << " : i32\n";
+    line() << q << " = arith.andi " << t << ", %cMASK : i32\n";
+    line() << g << " = arith.divui " << (groupK.empty() ? k : groupK)
+           << ", %cGL : index\n";
+    line() << sc << " = memref.load %scales[" << n << ", " << g
+           << "] : " << groupType << "\n";
+    if (s.symmetric) {
+      std::string qs = fresh("qs"), qx = fresh("qx");
+      line() << qs << " = arith.shli " << q << ", %cSHL : i32\n";
+      line() << qx << " = arith.shrsi " << qs << ", %cSHL : i32\n";
+      line() << qf << " = arith.sitofp " << qx << " : i32 to f32\n";
+      line() << v << " = arith.mulf " << qf << ", " << sc << " : f32\n";
+    } else {
+      std::string z = fresh("z"), d = fresh("d");
+      line() << z << " = memref.load %zeros[" << n << ", " << g
+             << "] : " << groupType << "\n";
+      line() << qf << " = arith.uitofp " << q << " : i32 to f32\n";
+      line() << d << " = arith.subf " << qf << ", " << z << " : f32\n";
+      line() << v << " = arith.mulf " << d << ", " << sc << " : f32\n";
+    }
+    line() << h << " = arith.truncf " << v << " : f32 to f16\n";
+    return h;
+  }
+
+  int indent = 6;
+
+private:
+  const KernelShape &s;
+  std::ostringstream os;
+  unsigned counter = 0;
+};
+
+} // namespace gpu_kernels
+} // namespace qsl
+} // namespace mlir
+
+#endif // QSL_LIB_CONVERSION_QSLTOGPU_KERNELTEXT_H

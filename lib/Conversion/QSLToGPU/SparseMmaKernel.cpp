@@ -1,0 +1,277 @@
+//===- SparseMmaKernel.cpp - 2:4 weights on the sparse tensor cores -------===//
+//
+// Batch > max-batch with 2:4 sparsity along K: nvgpu.mma.sp.sync m16n8k32,
+// f16 operands, f32 accumulators. The sparse operand of mma.sp is A, so the
+// kernel computes y^T = W^T x^T: A is the weight transposed ([N, K], 2:4
+// along its rows, which is how the weight is stored), B is x^T (column j of
+// B is batch row j of x, K contiguous) and D is a 16-column by 8-row tile of
+// y seen transposed. One warp owns 16 output columns by kSpTilesM x 8 batch
+// rows and walks K in steps of 32 (16 kept values per row). Per step each
+// lane
+//   * loads its metadata register, prepared at compile time in the order the
+//     instruction distributes it (table `meta[tile, step, grp * 2 + half]`,
+//     selector 0: lanes 4g and 4g + 1 hold rows g and g + 8, dense columns
+//     0-15 and 16-31 of the step),
+//   * builds its 8 kept weights of the A fragment (rows grp and grp + 8,
+//     kept columns 2*tig + {0, 1} and + 8: the m16n8k16 layout on the
+//     compressed 16 x 16 tile), either dequantized from code words or loaded
+//     as pairs of f16 (one 32-bit word holds the two kept values of a 2:4
+//     run),
+//   * loads 8 activations per m-tile (B rows 2*tig + {0, 1} + 8r, column
+//     grp) and issues one mma.sp per m-tile.
+// Weight tables are padded at compile time to whole warps of rows (N) and
+// whole steps (K) with zero values and valid metadata, so only activation
+// loads and the stores carry guards.
+//
+//===----------------------------------------------------------------------===//
+#include "KernelText.h"
+
+#include "qsl/Compress/GpuLayout.h"
+
+namespace mlir {
+namespace qsl {
+namespace gpu_kernels {
+
+SparseMmaLayout sparseMmaLayout(const ComposedShape &c) {
+  const KernelShape &s = c.base;
+  SparseMmaLayout lay;
+  int64_t block = 16 * s.warps;
+  lay.nPad = (s.n + block - 1) / block * block;
+  lay.steps = (s.k + 31) / 32;
+  lay.keptPad = 16 * lay.steps;
+  lay.codeWords = ::qsl::compress::gpuWordsPerRow(lay.keptPad, s.bits);
+  lay.groups = (32 * lay.steps + s.groupLen - 1) / s.groupLen;
+  return lay;
+}
+
+std::string buildSparseMmaGemmKernelText(llvm::StringRef name,
+                                         const ComposedShape &c) {
+  const KernelShape &s = c.base;
+  const SparseMmaLayout lay = sparseMmaLayout(c);
+  const bool codes = c.main == ComposedShape::Main::Codes;
+  const bool guardM = s.m % kSpRowsPerWarp != 0;
+  const bool guardK = s.k % 32 != 0;
+  const bool guardN = s.n != lay.nPad;
+
+  std::map<std::string, std::string> vars = shapeVars(name, s);
+  vars["NP"] = std::to_string(lay.nPad);
+  vars["KS"] = std::to_string(lay.steps);
+  vars["NT"] = std::to_string(lay.nPad / 16);
+  vars["WK"] = std::to_string(lay.codeWords);
+  vars["GP"] = std::to_string(lay.groups);
+  vars["VW"] = std::to_string(lay.steps * 8);
+
+  std::string args = "%x: memref<@@M@@x@@K@@x@@TI@@>";
+  if (codes) {
+    args += ", %codes: memref<@@NP@@x@@WK@@xi32>, %scales: "
+            "memref<@@NP@@x@@GP@@xf32>";
+    if (!s.symmetric)
+      args += ", %zeros: memref<@@NP@@x@@GP@@xf32>";
+  } else {
+    args += ", %vals: memref<@@NP@@x@@VW@@xi32>";
+  }
+  args += ", %meta: memref<@@NT@@x@@KS@@x16xi32>, %y: "
+          "memref<@@M@@x@@N@@x@@TO@@>";
+  std::string header = R"(
+module {
+  gpu.module @qsl_kernels {
+    gpu.func @@@NAME@@()" + args + R"()
+        kernel attributes {known_block_size = array<i32: @@THREADS@@, 1, 1>} {
+)";
+
+  TextEmitter e(s);
+  e.line() << "%c0 = arith.constant 0 : index\n";
+  e.line() << "%c1 = arith.constant 1 : index\n";
+  e.line() << "%c2 = arith.constant 2 : index\n";
+  e.line() << "%c4 = arith.constant 4 : index\n";
+  e.line() << "%c8 = arith.constant 8 : index\n";
+  e.line() << "%c16 = arith.constant 16 : index\n";
+  e.line() << "%c32 = arith.constant 32 : index\n";
+  e.line() << "%cM = arith.constant @@M@@ : index\n";
+  e.line() << "%cN = arith.constant @@N@@ : index\n";
+  e.line() << "%cK = arith.constant @@K@@ : index\n";
+  e.line() << "%cKS = arith.constant @@KS@@ : index\n";
+  e.line() << "%cWARPS = arith.constant @@WARPS@@ : index\n";
+  e.line() << "%cROWS = arith.constant " << kSpRowsPerWarp << " : index\n";
+  if (codes) {
+    e.line() << "%cCPW = arith.constant " << 32 / s.bits << " : index\n";
+    e.line() << "%cGL = arith.constant " << s.groupLen << " : index\n";
+    e.line() << "%cBITS = arith.constant " << s.bits << " : i32\n";
+    e.line() << "%cSHL = arith.constant " << (32 - s.bits) << " : i32\n";
+    e.line() << "%cMASK = arith.constant " << ((1u << s.bits) - 1u)
+             << " : i32\n";
+  }
+  e.line() << "%zh = arith.constant 0.0 : f16\n";
+  e.line() << "%zacc = arith.constant dense<0.0> : vector<2x2xf32>\n";
+  e.line() << "%za = arith.constant dense<0.0> : vector<4x2xf16>\n";
+  e.line() << "%tid = gpu.thread_id x\n";
+  e.line() << "%bx = gpu.block_id x\n";
+  e.line() << "%by = gpu.block_id y\n";
+  e.line() << "%lane = arith.remui %tid, %c32 : index\n";
+  e.line() << "%warp = arith.divui %tid, %c32 : index\n";
+  e.line() << "%grp = arith.divui %lane, %c4 : index\n";
+  e.line() << "%tig = arith.remui %lane, %c4 : index\n";
+  e.line() << "%kc = arith.muli %tig, %c2 : index\n";
+  e.line() << "%half = arith.remui %tig, %c2 : index\n";
+  e.line() << "%mg = arith.muli %grp, %c2 : index\n";
+  e.line() << "%mslot = arith.addi %mg, %half : index\n";
+  // The warp's 16 output columns (tile %wi) and batch rows.
+  e.line() << "%wb = arith.muli %bx, %cWARPS : index\n";
+  e.line() << "%wi = arith.addi %wb, %warp : index\n";
+  e.line() << "%n0 = arith.muli %wi, %c16 : index\n";
+  e.line() << "%na = arith.addi %n0, %grp : index\n";
+  e.line() << "%nb = arith.addi %na, %c8 : index\n";
+  e.line() << "%m0 = arith.muli %by, %cROWS : index\n";
+  // Batch row of each m-tile's B fragment and its guard.
+  std::vector<std::string> mRow(kSpTilesM), mOk(kSpTilesM);
+  for (int64_t t = 0; t < kSpTilesM; ++t) {
+    std::string base = e.add("%m0", e.cst(8 * t));
+    mRow[t] = e.add(base, "%grp");
+    mOk[t] = e.below(mRow[t], "%cM", guardM);
+  }
+
+  std::ostringstream iterArgs, iterTypes;
+  for (int64_t t = 0; t < kSpTilesM; ++t) {
+    iterArgs << (t ? ", " : "") << "%acc" << t << " = %zacc";
+    iterTypes << (t ? ", " : "") << "vector<2x2xf32>";
+  }
+  e.line() << "%res:" << kSpTilesM
+           << " = scf.for %ks = %c0 to %cKS step %c1 iter_args("
+           << iterArgs.str() << ") -> (" << iterTypes.str() << ") {\n";
+  e.indent += 2;
+
+  // Metadata register as vector<2xi16> (low half first).
+  e.line() << "%mw = memref.load %meta[%wi, %ks, %mslot] : "
+              "memref<@@NT@@x@@KS@@x16xi32>\n";
+  e.line() << "%mv = vector.from_elements %mw : vector<1xi32>\n";
+  e.line() << "%md = vector.bitcast %mv : vector<1xi32> to vector<2xi16>\n";
+
+  // A: register r holds row (r % 2 ? nb : na), kept columns (r / 2) * 8 +
+  // 2*tig + {0, 1} of the step, i.e. kept index j = 16 ks + that.
+  e.line() << "%j16 = arith.muli %ks, %c16 : index\n";
+  e.line() << "%jb = arith.addi %j16, %kc : index\n";
+  e.line() << "%jc = arith.addi %jb, %c8 : index\n";
+  std::string a = "%za";
+  for (int r = 0; r < 4; ++r) {
+    const char *row = r % 2 ? "%nb" : "%na";
+    const char *j = r / 2 ? "%jc" : "%jb";
+    std::string pair;
+    if (codes) {
+      std::string vals[2];
+      for (int i = 0; i < 2; ++i) {
+        std::string ji = j;
+        if (i)
+          ji = e.add(j, "%c1");
+        // The dense K position 2j lies in the kept value's run of 4, so in
+        // its scale group (groups are whole runs).
+        std::string dense = e.fresh("kd");
+        e.line() << dense << " = arith.muli " << ji << ", %c2 : index\n";
+        vals[i] = e.dequantize(row, ji, dense, "memref<@@NP@@x@@WK@@xi32>",
+                               "memref<@@NP@@x@@GP@@xf32>");
+      }
+      pair = e.fresh("ap");
+      e.line() << pair << " = vector.from_elements " << vals[0] << ", "
+               << vals[1] << " : vector<2xf16>\n";
+    } else {
+      // Word j / 2 holds kept values j (low half) and j + 1.
+      std::string w = e.fresh("vw"), word = e.fresh("vword"),
+                  wv = e.fresh("wv1");
+      e.line() << w << " = arith.divui " << j << ", %c2 : index\n";
+      e.line() << word << " = memref.load %vals[" << row << ", " << w
+               << "] : memref<@@NP@@x@@VW@@xi32>\n";
+      e.line() << wv << " = vector.from_elements " << word
+               << " : vector<1xi32>\n";
+      pair = e.fresh("ap");
+      e.line() << pair << " = vector.bitcast " << wv
+               << " : vector<1xi32> to vector<2xf16>\n";
+    }
+    std::string next = e.fresh("a");
+    e.line() << next << " = vector.insert " << pair << ", " << a << " [" << r
+             << "] : vector<2xf16> into vector<4x2xf16>\n";
+    a = next;
+  }
+
+  // B per m-tile: register r holds K rows 32 ks + 2*tig + {0, 1} + 8r of
+  // batch row mRow[t]; then the sparse mma.
+  e.line() << "%k32 = arith.muli %ks, %c32 : index\n";
+  e.line() << "%kb = arith.addi %k32, %kc : index\n";
+  std::string kAt[8], kOk[8];
+  for (int i = 0; i < 8; ++i) {
+    int64_t off = (i / 2) * 8 + (i % 2);
+    kAt[i] = off ? e.add("%kb", e.cst(off)) : std::string("%kb");
+    kOk[i] = e.below(kAt[i], "%cK", guardK);
+  }
+  std::vector<std::string> results;
+  for (int64_t t = 0; t < kSpTilesM; ++t) {
+    std::vector<std::string> bVals;
+    for (int i = 0; i < 8; ++i) {
+      std::string cond = e.conj(mOk[t], kOk[i]);
+      bVals.push_back(
+          e.guarded(cond, [&] { return e.loadActivation(mRow[t], kAt[i]); }));
+    }
+    std::string b = e.fresh("b");
+    e.line() << b << " = vector.from_elements ";
+    for (int i = 0; i < 8; ++i)
+      e.raw() << (i ? ", " : "") << bVals[i];
+    e.raw() << " : vector<4x2xf16>\n";
+    std::string d = e.fresh("d");
+    e.line() << d << " = nvgpu.mma.sp.sync (" << a << ", " << b << ", %acc"
+             << t
+             << ") metadata (%md) {mmaShape = [16, 8, 32]} : "
+                "(vector<4x2xf16>, vector<4x2xf16>, vector<2x2xf32>) -> "
+                "vector<2x2xf32>\n";
+    results.push_back(d);
+  }
+  e.line() << "scf.yield ";
+  for (size_t i = 0; i < results.size(); ++i)
+    e.raw() << (i ? ", " : "") << results[i];
+  e.raw() << " : " << iterTypes.str() << "\n";
+  e.indent -= 2;
+  e.line() << "}\n";
+
+  // Epilogue: accumulator [r][c] is D[row grp + 8r][col 2*tig + c], i.e.
+  // y[m-tile row 2*tig + c, output column n0 + grp + 8r].
+  std::string nOk[2] = {e.below("%na", "%cN", guardN),
+                        e.below("%nb", "%cN", guardN)};
+  for (int64_t t = 0; t < kSpTilesM; ++t) {
+    std::string tileRow = e.add("%m0", e.cst(8 * t));
+    std::string row0 = e.add(tileRow, "%kc");
+    std::string row1 = e.add(row0, "%c1");
+    std::string rows[2] = {row0, row1};
+    std::string rowOk[2] = {e.below(row0, "%cM", guardM),
+                            e.below(row1, "%cM", guardM)};
+    for (int r = 0; r < 2; ++r)
+      for (int cc = 0; cc < 2; ++cc) {
+        std::string v = e.fresh("v");
+        e.line() << v << " = vector.extract %res#" << t << "[" << r << ", "
+                 << cc << "] : f32 from vector<2x2xf32>\n";
+        std::string cond = e.conj(rowOk[cc], nOk[r]);
+        auto store = [&]() {
+          std::string stored = v;
+          if (s.outType.isF16()) {
+            stored = e.fresh("vh");
+            e.line() << stored << " = arith.truncf " << v
+                     << " : f32 to f16\n";
+          }
+          e.line() << "memref.store " << stored << ", %y[" << rows[cc]
+                   << ", " << (r ? "%nb" : "%na")
+                   << "] : memref<@@M@@x@@N@@x@@TO@@>\n";
+        };
+        if (cond.empty()) {
+          store();
+        } else {
+          e.line() << "scf.if " << cond << " {\n";
+          e.indent += 2;
+          store();
+          e.indent -= 2;
+          e.line() << "}\n";
+        }
+      }
+  }
+
+  return substitute(header + e.str() + kernelFooter(), vars);
+}
+
+} // namespace gpu_kernels
+} // namespace qsl
+} // namespace mlir
