@@ -5,7 +5,9 @@
 # the composed GEMV; test/GPU/epilogue-vs-linalg.mlir: fused bias and
 # activations; test/GPU/sparse24-vs-linalg.mlir: the mma.sp GEMM) and, on the GPU machine, runs them; then times the GEMV on the
 # issue's shapes (benchmarks/gpu/gemv_bench.c: time per launch, bytes/s and
-# its ratio to the device copy bandwidth, sampled outputs checked).
+# its ratio to the device copy bandwidth, sampled outputs checked) and
+# every kernel family of the issue's speed table against cuBLAS fp16
+# (bench_plan.py here, compare_cublas.py there).
 #
 #   benchmarks/gpu/run_on_device.sh pack [BUILD_DIR] [OUT_DIR]   (here)
 #   OUT_DIR/run.sh                                                 (there)
@@ -88,6 +90,10 @@ cp "$build/bin/qsl-run-aot" "$root/examples/onnx-cnn/input.npz" "$out/"
 cc -O2 "$root/benchmarks/gpu/gemv_bench.c" -L"$out" -lqsl_cuda_runtime -lm \
   -Wl,-rpath,'$ORIGIN' -o "$out/gemv_bench"
 cp "$root/test/GPU/Inputs/compare_printed.py" "$out/"
+# The issue's speed table against cuBLAS fp16 (PyTorch there): kernels and
+# their launch plan (bench_plan.py), timed by compare_cublas.py.
+python3 "$root/benchmarks/gpu/bench_plan.py" "$build" "$out/bench" --chip "$chip" 2>/dev/null
+cp "$root/benchmarks/gpu/compare_cublas.py" "$out/"
 cat > "$out/run.sh" <<'RUN'
 #!/usr/bin/env bash
 # Each kernel family on the GPU vs the CPU reference; compare_printed.py
@@ -111,6 +117,8 @@ while read -r n k bits group; do
   "$here/gemv_bench" "$here/gemv_n${n}_k${k}_b${bits}_g${group}.cubin" qsl_gemv_0 \
     "$n" "$k" "$bits" "$group" 4 200 || status=1
 done < "$here/bench_shapes.txt"
+echo "== speed table vs cuBLAS fp16 (compare_cublas.py; needs torch and cupy)"
+python3 "$here/compare_cublas.py" "$here/bench" --out "${OUT:-$here}" || status=1
 exit $status
 RUN
 chmod +x "$out/run.sh"
