@@ -3,9 +3,11 @@
 # execution checks (test/GPU/gemv-vs-linalg.mlir: the GEMV; test/GPU/
 # gemm-vs-linalg.mlir: the mma.sync GEMM; test/GPU/composed-vs-linalg.mlir:
 # the composed GEMV; test/GPU/epilogue-vs-linalg.mlir: fused bias and
-# activations; test/GPU/sparse24-vs-linalg.mlir: the mma.sp GEMM) and, on the GPU machine, runs them; then times the GEMV on the
-# issue's shapes (benchmarks/gpu/gemv_bench.c: time per launch, bytes/s and
-# its ratio to the device copy bandwidth, sampled outputs checked) and
+# activations; test/GPU/sparse24-vs-linalg.mlir: the mma.sp GEMM;
+# test/GPU/conv-vs-linalg.mlir: convolutions as implicit GEMMs) and, on
+# the GPU machine, runs them; then times the GEMV on the issue's shapes
+# (benchmarks/gpu/gemv_bench.c: time per launch, bytes/s and its ratio to
+# the device copy bandwidth, sampled outputs checked) and
 # every kernel family of the issue's speed table against cuBLAS fp16
 # (bench_plan.py here, compare_cublas.py there).
 #
@@ -35,11 +37,11 @@ host_passes=(--one-shot-bufferize="bufferize-function-boundaries" --gpu-async-re
   --convert-math-to-llvm --convert-math-to-libm --convert-arith-to-llvm --convert-func-to-llvm --convert-cf-to-llvm
   --reconcile-unrealized-casts)
 cp "$build/lib/Runtime/libqsl_cuda_runtime.so" "$out/"
-checks=(gemv gemm composed epilogue sparse24)
+checks=(gemv gemm composed epilogue sparse24 conv)
 for name in "${checks[@]}"; do
   src="$root/test/GPU/$name-vs-linalg.mlir"
-  if [ "$name" = sparse24 ]; then # that test generates its module
-    python3 "$root/test/GPU/Inputs/gen_sparse24.py" > "$tmp/$name-src.mlir"
+  if [ -f "$root/test/GPU/Inputs/gen_$name.py" ]; then # a generated module
+    python3 "$root/test/GPU/Inputs/gen_$name.py" > "$tmp/$name-src.mlir"
     src="$tmp/$name-src.mlir"
   fi
   sed 's/func.func @main()/func.func @qsl_main()/' "$src" > "$tmp/$name.mlir"
@@ -101,7 +103,7 @@ cat > "$out/run.sh" <<'RUN'
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 status=0
-for name in gemv gemm composed epilogue sparse24; do
+for name in gemv gemm composed epilogue sparse24 conv; do
   echo "== $name"
   "$here/${name}_cpu" > "$here/$name-cpu.txt" || status=1
   "$here/${name}_gpu" > "$here/$name-gpu.txt" || status=1

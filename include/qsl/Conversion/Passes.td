@@ -47,12 +47,14 @@ def QslLowerToLinalgPass : Pass<"qsl-lower-to-linalg", "ModuleOp"> {
 }
 
 def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
-  let summary = "Weight-only quantized qsl.matmul becomes a GPU kernel that "
-                "dequantizes inside the K loop (GEMV, or tensor-core GEMM)";
+  let summary = "Compressed qsl.matmul/qsl.conv2d become GPU kernels that "
+                "decode weights inside the K loop (GEMV, tensor-core GEMM, "
+                "composed GEMV, 2:4 sparse tensor cores)";
   let description = [{
-    Rewrites every `qsl.matmul` whose weight is a `qsl.constant` and whose
-    input has a static shape into kernels in the `gpu.module @qsl_kernels`
-    and `gpu.launch_func`s on the host. Four kernel families:
+    Rewrites every `qsl.matmul` (and `qsl.conv2d`, below) whose weight is a
+    `qsl.constant` and whose input has a static shape into kernels in the
+    `gpu.module @qsl_kernels` and `gpu.launch_func`s on the host. Four
+    kernel families:
 
     * weight-only quantization (a `quant` facet alone: 2 to 8 bits,
       group-wise or per-channel scales, symmetric or asymmetric, groups along
@@ -71,6 +73,13 @@ def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
       sparse operand), with the metadata registers laid out per lane at
       compile time and every weight table padded to whole warps and K
       steps (docs/codegen/gpu.md).
+
+    `qsl.conv2d` (groups = 1) on an encoded filter runs on the tensor-core
+    families as an implicit GEMM over the filter's matrix view
+    `[O, C*kh*kw]`: rows are output pixels, activations are read from the
+    NCHW image where im2col would put them (zero in the padding) and
+    results are stored as `[images, O, OH*OW]`, expanded to NCHW on the
+    host; a bias along the channels (ONNX Conv + Add) fuses like a matmul's.
 
     The GEMV is the bandwidth-bound path for batch 1–8: one warp per
     output column, `warps` columns per block. The codes are repacked at

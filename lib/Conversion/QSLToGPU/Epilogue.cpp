@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
 
@@ -39,9 +40,10 @@ bool isElementwiseShell(linalg::GenericOp g, unsigned rank) {
   return body.getArgument(body.getNumArguments() - 1).use_empty();
 }
 
-/// y = x + bias[last dim] with `x` the chained value and bias a constant.
+/// y = x + bias[channel dim] with `x` the chained value and bias a
+/// constant.
 std::optional<std::vector<float>> matchBias(linalg::GenericOp g, Value x,
-                                            unsigned rank) {
+                                            unsigned rank, unsigned channel) {
   if (g.getNumDpsInputs() != 2)
     return std::nullopt;
   Block &body = g.getRegion().front();
@@ -59,15 +61,39 @@ std::optional<std::vector<float>> matchBias(linalg::GenericOp g, Value x,
   auto maps = g.getIndexingMapsArray();
   if (!isIdentity(maps[xi], rank))
     return std::nullopt;
+  // bias[channel], or ONNX's broadcast form bias[channel, 0, 0] of a
+  // [C, 1, 1] operand (Conv + Add).
   AffineMap bmap = maps[bi];
-  if (bmap.getNumResults() != 1 ||
-      bmap.getResult(0) != getAffineDimExpr(rank - 1, g.getContext()))
+  auto biasType = dyn_cast<RankedTensorType>(
+      g.getDpsInputOperand(bi)->get().getType());
+  if (!biasType || bmap.getNumResults() != biasType.getRank())
+    return std::nullopt;
+  bool sawChannel = false;
+  for (auto [d, e] : llvm::enumerate(bmap.getResults())) {
+    if (e == getAffineDimExpr(channel, g.getContext()) && !sawChannel) {
+      sawChannel = true;
+      continue;
+    }
+    auto c = dyn_cast<AffineConstantExpr>(e);
+    if (!c || c.getValue() != 0 || biasType.getDimSize(d) != 1)
+      return std::nullopt;
+  }
+  if (!sawChannel)
     return std::nullopt;
   Value args[2] = {body.getArgument(0), body.getArgument(1)};
   if (!((add.getLhs() == args[0] && add.getRhs() == args[1]) ||
         (add.getLhs() == args[1] && add.getRhs() == args[0])))
     return std::nullopt;
-  auto cst = g.getDpsInputOperand(bi)->get().getDefiningOp<arith::ConstantOp>();
+  // A constant, possibly reshaped to the broadcast form (same element
+  // order: every other dimension is 1).
+  Value bias = g.getDpsInputOperand(bi)->get();
+  while (Operation *def = bias.getDefiningOp()) {
+    if (!isa<tensor::ReshapeOp, tensor::ExpandShapeOp,
+             tensor::CollapseShapeOp>(def))
+      break;
+    bias = def->getOperand(0);
+  }
+  auto cst = bias.getDefiningOp<arith::ConstantOp>();
   if (!cst)
     return std::nullopt;
   auto elements = dyn_cast<ElementsAttr>(cst.getValue());
@@ -106,13 +132,14 @@ bool matchUnary(linalg::GenericOp g, Value x, unsigned rank) {
 
 } // namespace
 
-Epilogue matchEpilogue(Value matmulResult) {
+Epilogue matchEpilogue(Value matmulResult, int64_t channelDim) {
   Epilogue e;
   e.result = matmulResult;
   auto type = cast<RankedTensorType>(matmulResult.getType());
   if (!type.getElementType().isF32())
     return e;
   unsigned rank = type.getRank();
+  unsigned channel = channelDim < 0 ? rank - 1 : channelDim;
   bool haveBias = false;
   Value cur = matmulResult;
   while (cur.hasOneUse()) {
@@ -121,8 +148,9 @@ Epilogue matchEpilogue(Value matmulResult) {
       break;
     EpilogueStep step;
     step.op = g;
-    if (auto bias = haveBias ? std::nullopt : matchBias(g, cur, rank)) {
-      if (int64_t(bias->size()) != type.getShape().back())
+    if (auto bias =
+            haveBias ? std::nullopt : matchBias(g, cur, rank, channel)) {
+      if (int64_t(bias->size()) != type.getDimSize(channel))
         break;
       step.bias = std::move(*bias);
       haveBias = true;
@@ -182,7 +210,8 @@ void applyEpilogue(gpu::GPUFuncOp func, gpu::GPUModuleOp kernels,
     auto trunc = v.getDefiningOp<arith::TruncFOp>();
     Value f = trunc ? trunc.getIn() : v;
     OpBuilder b(trunc ? trunc.getOperation() : store.getOperation());
-    Value col = store.getIndices().back();
+    // y[row, col] of a matmul, y[image, channel, pixel] of a convolution.
+    Value col = store.getIndices()[1];
     for (const EpilogueStep &step : epilogue.steps) {
       if (!step.bias.empty()) {
         Value bv = memref::LoadOp::create(b, loc, bias, ValueRange{col});

@@ -38,12 +38,14 @@ struct Epilogue {
 
 /// The chain of single-use f32 elementwise linalg.generic ops after
 /// `matmulResult` that can run in the kernel: at most one bias add of a
-/// constant vector along the last dimension, and any unary op whose body
-/// uses only arith and math ops and scalar constants.
-Epilogue matchEpilogue(Value matmulResult);
+/// constant vector along `channelDim` (the last dimension when negative; 1
+/// for an NCHW convolution), and any unary op whose body uses only arith and
+/// math ops and scalar constants.
+Epilogue matchEpilogue(Value matmulResult, int64_t channelDim = -1);
 
-/// Rewrites every store of `func` to its output (the last argument) to
-/// store epilogue(value); a bias becomes a global `<biasName>` of `kernels`
+/// Rewrites every store of `func` to its output (the last argument; the
+/// bias is indexed by the store's second index) to store epilogue(value); a
+/// bias becomes a global `<biasName>` of `kernels`
 /// (global address space, uploaded with the module).
 void applyEpilogue(gpu::GPUFuncOp func, gpu::GPUModuleOp kernels,
                    const Epilogue &epilogue, const std::string &biasName);

@@ -15,11 +15,18 @@ namespace gpu_kernels {
 
 std::string substitute(std::string text,
                        const std::map<std::string, std::string> &vars) {
-  for (const auto &[name, value] : vars) {
-    std::string token = "@@" + name + "@@";
-    for (size_t pos = text.find(token); pos != std::string::npos;
-         pos = text.find(token, pos + value.size()))
-      text.replace(pos, token.size(), value);
+  // Values may hold placeholders themselves (XT, YT): repeat until none is
+  // left that `vars` knows.
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const auto &[name, value] : vars) {
+      std::string token = "@@" + name + "@@";
+      for (size_t pos = text.find(token); pos != std::string::npos;
+           pos = text.find(token, pos + value.size())) {
+        text.replace(pos, token.size(), value);
+        changed = true;
+      }
+    }
   }
   return text;
 }
@@ -37,7 +44,18 @@ std::map<std::string, std::string> shapeVars(llvm::StringRef name,
           {"WARPS", std::to_string(s.warps)},
           {"THREADS", std::to_string(32 * s.warps)},
           {"TI", typeName(s.inType)},
-          {"TO", typeName(s.outType)}};
+          {"TO", typeName(s.outType)},
+          {"XT", s.conv ? "memref<" + std::to_string(s.conv->images) + "x" +
+                              std::to_string(s.conv->channels) + "x" +
+                              std::to_string(s.conv->height) + "x" +
+                              std::to_string(s.conv->width) + "x" +
+                              typeName(s.inType) + ">"
+                        : "memref<@@M@@x@@K@@x@@TI@@>"},
+          {"YT", s.conv ? "memref<" + std::to_string(s.conv->images) +
+                              "x@@N@@x" +
+                              std::to_string(s.conv->outH * s.conv->outW) +
+                              "x" + typeName(s.outType) + ">"
+                        : "memref<@@M@@x@@N@@x@@TO@@>"}};
 }
 
 std::string plainKernelHeader(const KernelShape &s) {
@@ -45,9 +63,9 @@ std::string plainKernelHeader(const KernelShape &s) {
   return R"(
 module {
   gpu.module @qsl_kernels {
-    gpu.func @@@NAME@@(%x: memref<@@M@@x@@K@@x@@TI@@>, %codes: memref<@@N@@x@@W@@xi32>,
+    gpu.func @@@NAME@@(%x: @@XT@@, %codes: memref<@@N@@x@@W@@xi32>,
         %scales: memref<@@N@@x@@G@@xf32>)" +
-         zeros + R"(, %y: memref<@@M@@x@@N@@x@@TO@@>)
+         zeros + R"(, %y: @@YT@@)
         kernel attributes {known_block_size = array<i32: @@THREADS@@, 1, 1>} {
 )";
 }

@@ -60,9 +60,9 @@ std::vector<float> toF32(const std::vector<double> &v, int64_t rows,
 /// moves the function into the shared @qsl_kernels module.
 FailureOr<gpu::GPUFuncOp> KernelEmitter::addKernel(const std::string &text) {
   OwningOpRef<ModuleOp> parsed =
-      parseSourceString<ModuleOp>(text, op.getContext());
+      parseSourceString<ModuleOp>(text, op->getContext());
   if (!parsed) {
-    op.emitError("qsl-lower-to-gpu: internal error: kernel text does not "
+    op->emitError("qsl-lower-to-gpu: internal error: kernel text does not "
                  "parse");
     return failure();
   }
@@ -93,8 +93,8 @@ FailureOr<gpu::GPUFuncOp> KernelEmitter::addKernel(const std::string &text) {
 template <typename T>
 KernelArg KernelEmitter::table(StringRef base, ArrayRef<int64_t> shape, ArrayRef<T> data) {
   Type el = std::is_same<T, float>::value
-                ? Type(Float32Type::get(op.getContext()))
-                : Type(IntegerType::get(op.getContext(), 32));
+                ? Type(Float32Type::get(op->getContext()))
+                : Type(IntegerType::get(op->getContext(), 32));
   auto attr = DenseElementsAttr::get(RankedTensorType::get(shape, el), data);
   std::string name = (base + "_" + Twine(index)).str();
   if (resident)
@@ -130,11 +130,13 @@ Value KernelEmitter::alloc(MemRefType type) {
 
 /// The activation as a device [M, K] buffer.
 Value KernelEmitter::activation(const KernelShape &s) {
-  auto inType = cast<RankedTensorType>(op.getInput().getType());
-  auto xType = MemRefType::get({s.m, s.k}, s.inType);
+  auto inType = cast<RankedTensorType>(input.getType());
   Value xFull = bufferization::ToBufferOp::create(
-      b, loc, MemRefType::get(inType.getShape(), s.inType), op.getInput(),
+      b, loc, MemRefType::get(inType.getShape(), s.inType), input,
       /*read_only=*/true);
+  if (s.conv) // the kernel reads the NCHW image itself
+    return upload(xFull, cast<MemRefType>(xFull.getType()));
+  auto xType = MemRefType::get({s.m, s.k}, s.inType);
   SmallVector<ReassociationIndices> collapse(2);
   for (int64_t d = 0; d + 1 < inType.getRank(); ++d)
     collapse[0].push_back(d);
@@ -155,7 +157,7 @@ void KernelEmitter::launch(gpu::GPUFuncOp func, int64_t gridX, int64_t gridY,
   llvm::BitVector dropped(func.getNumArguments());
   Block &entry = func.getBody().front();
   OpBuilder kb = OpBuilder::atBlockBegin(&entry);
-  auto globalSpace = gpu::AddressSpaceAttr::get(op.getContext(),
+  auto globalSpace = gpu::AddressSpaceAttr::get(op->getContext(),
                                                 gpu::AddressSpace::Global);
   for (auto [i, arg] : llvm::enumerate(args)) {
     if (arg.value) {
@@ -197,17 +199,24 @@ void KernelEmitter::launch(gpu::GPUFuncOp func, int64_t gridX, int64_t gridY,
 /// `replaced` (the matmul's result, or the last fused epilogue op's) with
 /// the result tensor.
 void KernelEmitter::finish(Value yDev, MemRefType yType, Value replaced) {
-  auto outType = cast<RankedTensorType>(op.getType());
+  auto outType = resultType;
   Value yHost = memref::AllocOp::create(b, loc, yType);
   gpu::MemcpyOp::create(b, loc, TypeRange(), ValueRange(), yHost, yDev);
   for (Value dev : toFree)
     gpu::DeallocOp::create(b, loc, TypeRange(), ValueRange(), dev)
         ->setAttr(bufferization::BufferizationDialect::kManualDeallocation,
                   b.getUnitAttr());
-  SmallVector<ReassociationIndices> expand(2);
-  for (int64_t d = 0; d + 1 < outType.getRank(); ++d)
-    expand[0].push_back(d);
-  expand[1].push_back(outType.getRank() - 1);
+  // [M, N] to the result's shape, or a convolution's [images, O, OH*OW] to
+  // NCHW.
+  SmallVector<ReassociationIndices> expand;
+  if (yType.getRank() == 3) {
+    expand = {{0}, {1}, {2, 3}};
+  } else {
+    expand.resize(2);
+    for (int64_t d = 0; d + 1 < outType.getRank(); ++d)
+      expand[0].push_back(d);
+    expand[1].push_back(outType.getRank() - 1);
+  }
   Value yFull = memref::ExpandShapeOp::create(
       b, loc, MemRefType::get(outType.getShape(), yType.getElementType()),
       yHost, expand);

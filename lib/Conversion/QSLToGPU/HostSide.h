@@ -52,10 +52,14 @@ struct KernelArg {
 /// and launches, then the result as a tensor.
 class KernelEmitter {
 public:
-  KernelEmitter(MatmulOp op, ModuleOp module, SymbolTable &symbols,
+  /// For `op` (a qsl.matmul or qsl.conv2d) with activation `input` and
+  /// result type `resultType`.
+  KernelEmitter(Operation *op, Value input, RankedTensorType resultType,
+                ModuleOp module, SymbolTable &symbols,
                 gpu::GPUModuleOp &kernels, unsigned index, bool resident)
-      : op(op), module(module), symbols(symbols), kernels(kernels),
-        index(index), resident(resident), b(op), loc(op.getLoc()) {}
+      : op(op), input(input), resultType(resultType), module(module),
+        symbols(symbols), kernels(kernels), index(index), resident(resident),
+        b(op), loc(op->getLoc()) {}
 
   /// Parses `text` (a module holding a gpu.module with one gpu.func) and
   /// moves the function into the shared @qsl_kernels module.
@@ -77,7 +81,8 @@ public:
   Value upload(Value host, MemRefType type);
   Value alloc(MemRefType type);
 
-  /// The activation as a device [M, K] buffer.
+  /// The activation as a device [M, K] buffer (a convolution's NCHW image
+  /// as it is).
   Value activation(const KernelShape &s);
 
   unsigned getIndex() const { return index; }
@@ -90,14 +95,17 @@ public:
               int64_t threads, ArrayRef<KernelArg> args);
 
   /// Copies the device result back, frees device memory, and replaces
-  /// `replaced` (the matmul's result, or the last fused epilogue op's) with
-  /// the result tensor.
+  /// `replaced` (the op's result, or the last fused epilogue op's) with
+  /// the result tensor. `yType` is [M, N], or [images, O, OH*OW] for a
+  /// convolution.
   void finish(Value yDev, MemRefType yType, Value replaced);
 
   gpu::GPUModuleOp getKernels() const { return kernels; }
 
 private:
-  MatmulOp op;
+  Operation *op;
+  Value input;
+  RankedTensorType resultType;
   ModuleOp module;
   SymbolTable &symbols;
   gpu::GPUModuleOp &kernels;

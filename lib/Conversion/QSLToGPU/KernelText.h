@@ -83,16 +83,34 @@ public:
     return r;
   }
 
-  /// x[row, k] as f16.
+  /// The activation at GEMM row `row` and reduction index `k` as f16:
+  /// x[row, k], or for a convolution the input pixel the implicit im2col
+  /// puts there (zero in the padding).
   std::string loadActivation(const std::string &row, const std::string &k) {
+    if (s.conv)
+      return loadConvActivation(row, k);
     std::string v = fresh("x");
     line() << v << " = memref.load %x[" << row << ", " << k
-           << "] : memref<@@M@@x@@K@@x@@TI@@>\n";
-    if (s.inType.isF16())
-      return v;
-    std::string h = fresh("xh");
-    line() << h << " = arith.truncf " << v << " : f32 to f16\n";
-    return h;
+           << "] : @@XT@@\n";
+    return toHalf(v);
+  }
+
+  /// Stores `v` (of the output type) at GEMM row `row`, column `col`:
+  /// y[row, col], or y[image, col, oh*OW + ow] for a convolution.
+  void storeOutput(const std::string &v, const std::string &row,
+                   const std::string &col) {
+    if (!s.conv) {
+      line() << "memref.store " << v << ", %y[" << row << ", " << col
+             << "] : @@YT@@\n";
+      return;
+    }
+    std::string pixels = cst(s.conv->outH * s.conv->outW);
+    std::string img = fresh("img"), p = fresh("pix");
+    line() << img << " = arith.divui " << row << ", " << pixels
+           << " : index\n";
+    line() << p << " = arith.remui " << row << ", " << pixels << " : index\n";
+    line() << "memref.store " << v << ", %y[" << img << ", " << col << ", "
+           << p << "] : @@YT@@\n";
   }
 
   /// The dequantized weight W[k, n] as f16, from the code words: code `k`
@@ -141,6 +159,71 @@ public:
   int indent = 6;
 
 private:
+  std::string toHalf(const std::string &v) {
+    if (s.inType.isF16())
+      return v;
+    std::string h = fresh("xh");
+    line() << h << " = arith.truncf " << v << " : f32 to f16\n";
+    return h;
+  }
+
+  std::string binop(const char *op, const std::string &a,
+                    const std::string &b) {
+    std::string r = fresh("ci");
+    line() << r << " = arith." << op << " " << a << ", " << b
+           << " : index\n";
+    return r;
+  }
+
+  /// row = (image * OH + oh) * OW + ow, k = (c * kh + i) * kw + j; the
+  /// pixel (oh*sh + i*dh - top, ow*sw + j*dw - left), guarded only on the
+  /// sides where the padding can be reached.
+  std::string loadConvActivation(const std::string &row,
+                                 const std::string &k) {
+    const ConvGeometry &g = *s.conv;
+    std::string pixels = cst(g.outH * g.outW), taps = cst(g.kh * g.kw);
+    std::string img = binop("divui", row, pixels);
+    std::string p = binop("remui", row, pixels);
+    std::string ow = cst(g.outW), kw = cst(g.kw);
+    std::string oh = binop("divui", p, ow), owi = binop("remui", p, ow);
+    std::string c = binop("divui", k, taps), r = binop("remui", k, taps);
+    std::string i = binop("divui", r, kw), j = binop("remui", r, kw);
+    auto coord = [&](const std::string &o, int64_t stride,
+                     const std::string &t, int64_t dil, int64_t pad) {
+      std::string a = binop("muli", o, cst(stride));
+      std::string b2 = binop("muli", t, cst(dil));
+      std::string sum = binop("addi", a, b2);
+      return pad ? binop("subi", sum, cst(pad)) : sum;
+    };
+    std::string h = coord(oh, g.strideH, i, g.dilH, g.padTop);
+    std::string w = coord(owi, g.strideW, j, g.dilW, g.padLeft);
+    std::string inside;
+    auto check = [&](const std::string &v, int64_t pad, int64_t lastOut,
+                     int64_t stride, int64_t taps1, int64_t dil,
+                     int64_t size) {
+      if (pad > 0) {
+        std::string zero = cst(0), ge = fresh("ge");
+        line() << ge << " = arith.cmpi sge, " << v << ", " << zero
+               << " : index\n";
+        inside = conj(inside, ge);
+      }
+      if (lastOut * stride + (taps1 - 1) * dil - pad > size - 1) {
+        std::string bound = cst(size), lt = fresh("lt");
+        line() << lt << " = arith.cmpi slt, " << v << ", " << bound
+               << " : index\n";
+        inside = conj(inside, lt);
+      }
+    };
+    check(h, g.padTop, g.outH - 1, g.strideH, g.kh, g.dilH, g.height);
+    check(w, g.padLeft, g.outW - 1, g.strideW, g.kw, g.dilW, g.width);
+    return guarded(inside, [&] {
+      std::string v = fresh("x");
+      line() << v << " = memref.load %x[" << img << ", " << c << ", " << h
+             << ", " << w << "] : @@XT@@\n";
+      return toHalf(v);
+    });
+  }
+
   const KernelShape &s;
   std::ostringstream os;
   unsigned counter = 0;

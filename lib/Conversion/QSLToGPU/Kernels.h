@@ -22,6 +22,17 @@ namespace mlir {
 namespace qsl {
 namespace gpu_kernels {
 
+/// A convolution seen as the GEMM the tensor-core kernels compute
+/// (implicit GEMM): row m = (image, oh, ow) of the output, reduction index
+/// k = (c, i, j) of the OIHW filter's matrix view [O, C*kh*kw]. The kernels
+/// read x[image, c, oh*sh + i*dh - top, ow*sw + j*dw - left] (zero outside
+/// the image) and store y[image, o, oh*OW + ow], so no patch matrix exists.
+struct ConvGeometry {
+  int64_t images, channels, height, width; // input NCHW
+  int64_t kh, kw, outH, outW;
+  int64_t strideH, strideW, dilH, dilW, padTop, padLeft;
+};
+
 /// What one kernel is specialised to.
 struct KernelShape {
   int64_t m, n, k;  // batch rows, output columns, reduction length
@@ -31,6 +42,8 @@ struct KernelShape {
   bool symmetric;
   Type inType, outType; // f32 or f16
   int64_t warps;        // warps per block
+  /// Set for a convolution (implicit GEMM; tensor-core families only).
+  const ConvGeometry *conv = nullptr;
 };
 
 /// Replaces every `@@NAME@@` in `text` by its value.
@@ -42,7 +55,9 @@ std::string typeName(Type t);
 
 /// The placeholders every kernel text uses: NAME, M, N, K, G, WARPS,
 /// THREADS, TI (activation type), TO (output type), W (code words per row
-/// of K codes); kernels add their own.
+/// of K codes), XT and YT (the memref types of x and y: [M, K] and [M, N],
+/// or for a convolution [images, C, H, W] and [images, N, OH*OW]); kernels
+/// add their own.
 std::map<std::string, std::string> shapeVars(llvm::StringRef name,
                                              const KernelShape &s);
 

@@ -177,9 +177,7 @@ std::string buildMmaGemmKernelText(llvm::StringRef name,
             e.line() << stored << " = arith.truncf " << v
                      << " : f32 to f16\n";
           }
-          e.line() << "memref.store " << stored << ", %y["
-                   << (r ? "%rb" : "%ra") << ", " << cols[c]
-                   << "] : memref<@@M@@x@@N@@x@@TO@@>\n";
+          e.storeOutput(stored, r ? "%rb" : "%ra", cols[c]);
         };
         if (cond.empty()) {
           store();

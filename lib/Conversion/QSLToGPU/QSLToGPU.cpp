@@ -39,20 +39,80 @@ using namespace mlir::qsl::gpu_kernels;
 
 namespace {
 
-/// The statically shaped activation of `op` as (M, K, types), or why not.
-std::string matchActivation(MatmulOp op, KernelShape &shape) {
-  auto inType = dyn_cast<RankedTensorType>(op.getInput().getType());
-  auto outType = dyn_cast<RankedTensorType>(op.getType());
-  if (!inType || !inType.hasStaticShape() || inType.getRank() < 2)
-    return "input is not a statically shaped tensor of rank >= 2";
-  Type inEl = inType.getElementType(), outEl = outType.getElementType();
+/// The op a kernel replaces, seen as a GEMM: a qsl.matmul, or a qsl.conv2d
+/// as an implicit GEMM over its filter's matrix view [O, C*kh*kw].
+struct Target {
+  Operation *op = nullptr;
+  Value input, weight;
+  RankedTensorType resultType;
+  bool transposed = false; // the weight (matrix view) is [N, K]
+  bool isConv = false;
+  ConvGeometry conv;
+};
+
+/// f32 or f16 in and out, or why not.
+std::string matchTypes(Type inEl, Type outEl, KernelShape &shape) {
   if (!(inEl.isF32() || inEl.isF16()) || !(outEl.isF32() || outEl.isF16()))
     return "element types other than f32/f16";
-  shape.k = inType.getShape().back();
-  shape.m = inType.getNumElements() / shape.k;
   shape.inType = inEl;
   shape.outType = outEl;
   return "";
+}
+
+/// The statically shaped activation of `op` as (M, K, types), or why not.
+std::string matchActivation(MatmulOp op, Target &t, KernelShape &shape) {
+  t = Target{op, op.getInput(), op.getWeight(),
+             cast<RankedTensorType>(op.getType()), op.getTransposeW()};
+  auto inType = dyn_cast<RankedTensorType>(op.getInput().getType());
+  if (!inType || !inType.hasStaticShape() || inType.getRank() < 2)
+    return "input is not a statically shaped tensor of rank >= 2";
+  shape.k = inType.getShape().back();
+  shape.m = inType.getNumElements() / shape.k;
+  return matchTypes(inType.getElementType(),
+                    t.resultType.getElementType(), shape);
+}
+
+/// The convolution as an implicit GEMM: M = images * OH * OW,
+/// K = C * kh * kw, N = O; or why not.
+std::string matchActivation(Conv2DOp op, Target &t, KernelShape &shape) {
+  t = Target{op, op.getInput(), op.getFilter(),
+             cast<RankedTensorType>(op.getType()), /*transposed=*/true,
+             /*isConv=*/true};
+  auto inType = cast<RankedTensorType>(op.getInput().getType());
+  auto filter = cast<RankedTensorType>(op.getFilter().getType());
+  if (!inType.hasStaticShape() || !t.resultType.hasStaticShape())
+    return "convolution with dynamic shapes";
+  if (op.getGroups() != 1)
+    return "grouped convolution (groups = " +
+           std::to_string(op.getGroups()) + ") has no GPU kernel yet";
+  ConvGeometry &g = t.conv;
+  g.images = inType.getDimSize(0);
+  g.channels = inType.getDimSize(1);
+  g.height = inType.getDimSize(2);
+  g.width = inType.getDimSize(3);
+  g.kh = filter.getDimSize(2);
+  g.kw = filter.getDimSize(3);
+  g.outH = t.resultType.getDimSize(2);
+  g.outW = t.resultType.getDimSize(3);
+  g.strideH = op.getStrides()[0];
+  g.strideW = op.getStrides()[1];
+  g.dilH = op.getDilations()[0];
+  g.dilW = op.getDilations()[1];
+  g.padTop = op.getPads()[0];
+  g.padLeft = op.getPads()[1];
+  shape.m = g.images * g.outH * g.outW;
+  shape.k = g.channels * g.kh * g.kw;
+  return matchTypes(inType.getElementType(),
+                    t.resultType.getElementType(), shape);
+}
+
+/// The kernel's output buffer: [M, N], or [images, N, OH*OW] for a
+/// convolution (NCHW once expanded).
+MemRefType outputType(const KernelShape &s) {
+  if (s.conv)
+    return MemRefType::get(
+        {s.conv->images, s.n, s.conv->outH * s.conv->outW}, s.outType);
+  return MemRefType::get({s.m, s.n}, s.outType);
 }
 
 /// Fills the quantization fields of `shape` from `quant`, or says why the
@@ -80,23 +140,30 @@ enum class Family {
   SparseMma, // 2:4 along K above max-batch: the mma.sp GEMM
 };
 
-/// Which kernel family takes `op` ("" and `family`), else why the matmul
-/// stays on the CPU path.
-std::string match(MatmulOp op, int64_t warps, int64_t maxBatch,
-                  bool tensorCores, ComposedShape &c, Family &family,
+/// Which kernel family takes `op` ("" and `family`), else why the op
+/// stays on the CPU path. A convolution has only the tensor-core families.
+template <typename OpT>
+std::string match(OpT op, int64_t warps, int64_t maxBatch, bool tensorCores,
+                  Target &t, ComposedShape &c, Family &family,
                   ConstantOp &weight) {
-  weight = op.getWeight().getDefiningOp<ConstantOp>();
+  KernelShape &s = c.base;
+  if (std::string why = matchActivation(op, t, s); !why.empty())
+    return why;
+  weight = t.weight.template getDefiningOp<ConstantOp>();
   if (!weight)
     return "weight is not a qsl.constant";
-  auto view = EncodedTensorType::get(op.getWeight().getType());
-  if (!view || view->getRank() != 2)
+  auto view = EncodedTensorType::get(t.weight.getType());
+  if (!view || (view->getRank() != 2 && !t.isConv))
     return "weight is not a 2-D encoded tensor";
-  KernelShape &s = c.base;
-  if (std::string why = matchActivation(op, s); !why.empty())
-    return why;
-  bool transposed = op.getTransposeW();
+  if (t.isConv) {
+    s.conv = &t.conv;
+    // Every convolution row count goes to the tensor-core kernels.
+    maxBatch = 0;
+  }
+  bool transposed = t.transposed;
   int64_t reductionAxis = transposed ? 1 : 0;
-  s.n = view->getDimSize(transposed ? 0 : 1);
+  s.n = t.isConv ? view->getMatrixRows()
+                 : view->getDimSize(transposed ? 0 : 1);
   s.warps = warps;
   // Defaults that keep the kernel text well-formed when a facet is absent.
   s.bits = 8;
@@ -113,18 +180,20 @@ std::string match(MatmulOp op, int64_t warps, int64_t maxBatch,
   if (quant)
     if (std::string why = matchQuant(quant, reductionAxis, s); !why.empty())
       return why;
+  // What sends the op to the tensor-core kernels, for the remarks.
+  std::string batch =
+      t.isConv ? "a convolution (implicit GEMM of " + std::to_string(s.m) +
+                     " rows: tensor-core kernels only)"
+               : "batch " + std::to_string(s.m) + " exceeds max-batch";
   if (!composed) {
     if (!quant)
       return "encoding has no facet";
     if (s.m > maxBatch && !tensorCores)
-      return "batch " + std::to_string(s.m) +
-             " exceeds max-batch and tensor-cores=false";
+      return batch + " and tensor-cores=false";
     return "";
   }
 
   if (s.m > maxBatch) {
-    std::string batch =
-        "batch " + std::to_string(s.m) + " exceeds max-batch";
     if (!tensorCores)
       return batch + " and tensor-cores=false";
     if (view->getOutliers() || view->getLowRank())
@@ -163,40 +232,48 @@ struct QslLowerToGpuPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SmallVector<MatmulOp> matmuls;
-    module.walk([&](MatmulOp op) { matmuls.push_back(op); });
-    if (matmuls.empty())
+    SmallVector<Operation *> ops;
+    module.walk([&](Operation *op) {
+      if (isa<MatmulOp, Conv2DOp>(op))
+        ops.push_back(op);
+    });
+    if (ops.empty())
       return;
     MLIRContext *ctx = &getContext();
     SymbolTable symbols(module);
     gpu::GPUModuleOp kernels;
     unsigned counter = 0;
-    for (MatmulOp op : matmuls) {
+    for (Operation *op : ops) {
+      Target target;
       ComposedShape shape;
       ConstantOp weight;
       Family family = Family::Plain;
-      std::string why = match(op, warps, maxBatch, tensorCores, shape,
-                              family, weight);
+      std::string why =
+          isa<MatmulOp>(op)
+              ? match(cast<MatmulOp>(op), warps, maxBatch, tensorCores,
+                      target, shape, family, weight)
+              : match(cast<Conv2DOp>(op), warps, maxBatch, tensorCores,
+                      target, shape, family, weight);
       if (!why.empty()) {
-        op.emitRemark("qsl-lower-to-gpu: left on the CPU path: ") << why;
+        op->emitRemark("qsl-lower-to-gpu: left on the CPU path: ") << why;
         continue;
       }
       Epilogue epilogue;
-      epilogue.result = op.getResult();
+      epilogue.result = op->getResult(0);
       if (fuseEpilogue)
-        epilogue = matchEpilogue(op.getResult());
-      KernelEmitter emitter(op, module, symbols, kernels, counter++,
-                            deviceWeights);
+        epilogue = matchEpilogue(op->getResult(0), target.isConv ? 1 : -1);
+      KernelEmitter emitter(op, target.input, target.resultType, module,
+                            symbols, kernels, counter++, deviceWeights);
       LogicalResult done =
           family == Family::Plain
-              ? rewritePlain(op, weight, shape.base, emitter, epilogue)
+              ? rewritePlain(target, weight, shape.base, emitter, epilogue)
           : family == Family::Composed
-              ? rewriteComposed(op, weight, shape, emitter, epilogue)
-              : rewriteSparseMma(op, weight, shape, emitter, epilogue);
+              ? rewriteComposed(target, weight, shape, emitter, epilogue)
+              : rewriteSparseMma(target, weight, shape, emitter, epilogue);
       if (failed(done))
         return signalPassFailure();
       eraseEpilogue(epilogue);
-      op.erase();
+      op->erase();
       if (weight->use_empty())
         weight.erase();
     }
@@ -207,11 +284,12 @@ struct QslLowerToGpuPass
 
   /// Weight-only quantization: the GEMV up to max-batch rows, the
   /// tensor-core GEMM above.
-  LogicalResult rewritePlain(MatmulOp op, ConstantOp weight,
+  LogicalResult rewritePlain(const Target &t, ConstantOp weight,
                              const KernelShape &s, KernelEmitter &e,
                              const Epilogue &epilogue) {
-    bool transposed = op.getTransposeW();
-    auto view = *EncodedTensorType::get(op.getWeight().getType());
+    bool transposed = t.transposed;
+    auto view = *EncodedTensorType::get(t.weight.getType());
+    Operation *op = t.op;
     QuantAttr quant = view.getQuant();
 
     // Weight tables, repacked for the kernel at compile time.
@@ -224,9 +302,9 @@ struct QslLowerToGpuPass
       zeros = groupTable(weight.getStorage(StorageRole::Zeros),
                          isa<IntegerType>(quant.getZero()), s, transposed);
     if (!codes || !scales || (!s.symmetric && !zeros))
-      return op.emitError("qsl-lower-to-gpu: weight data unavailable");
+      return op->emitError("qsl-lower-to-gpu: weight data unavailable");
 
-    bool gemm = s.m > maxBatch;
+    bool gemm = s.m > maxBatch || s.conv;
     std::string name =
         (gemm ? "qsl_gemm_" : "qsl_gemv_") + std::to_string(e.getIndex());
     FailureOr<gpu::GPUFuncOp> func = e.addKernel(
@@ -246,7 +324,7 @@ struct QslLowerToGpuPass
     if (zeros)
       args.push_back(
           e.table<float>("qsl_gpu_zeros", {s.n, s.groups}, *zeros));
-    auto yType = MemRefType::get({s.m, s.n}, s.outType);
+    MemRefType yType = outputType(s);
     Value y = e.alloc(yType);
     args.push_back(y);
     int64_t colsPerBlock = gemm ? kMmaColsPerWarp * s.warps : s.warps;
@@ -259,14 +337,15 @@ struct QslLowerToGpuPass
   /// Sparse, outlier and low-rank facets (with or without a quantized main
   /// term): the composed GEMV, after the qsl_lrin kernel for a low-rank
   /// term.
-  LogicalResult rewriteComposed(MatmulOp op, ConstantOp weight,
+  LogicalResult rewriteComposed(const Target &t, ConstantOp weight,
                                 const ComposedShape &c, KernelEmitter &e,
                                 const Epilogue &epilogue) {
     const KernelShape &s = c.base;
-    bool transposed = op.getTransposeW();
-    auto view = *EncodedTensorType::get(op.getWeight().getType());
+    bool transposed = t.transposed;
+    auto view = *EncodedTensorType::get(t.weight.getType());
+    Operation *op = t.op;
     auto unavailable = [&](StringRef what) {
-      return op.emitError("qsl-lower-to-gpu: weight data unavailable: ")
+      return op->emitError("qsl-lower-to-gpu: weight data unavailable: ")
              << what;
     };
     unsigned index = e.getIndex();
@@ -371,7 +450,7 @@ struct QslLowerToGpuPass
       KernelArg ain =
           e.table<float>("qsl_gpu_lowrank_in", {c.rank, s.k}, aIn);
       Value t = e.alloc(
-          MemRefType::get({s.m, c.rank}, Float32Type::get(op.getContext())));
+          MemRefType::get({s.m, c.rank}, Float32Type::get(op->getContext())));
       e.launch(*lrin, (c.rank + s.warps - 1) / s.warps, 1, 32 * s.warps,
                {KernelArg(x), ain, KernelArg(t)});
       args.push_back(t);
@@ -385,7 +464,7 @@ struct QslLowerToGpuPass
       return failure();
     applyEpilogue(*func, e.getKernels(), epilogue,
                   "qsl_gpu_bias_" + std::to_string(index));
-    auto yType = MemRefType::get({s.m, s.n}, s.outType);
+    MemRefType yType = outputType(s);
     Value y = e.alloc(yType);
     args.push_back(y);
     e.launch(*func, (s.n + s.warps - 1) / s.warps, 1, 32 * s.warps, args);
@@ -395,15 +474,16 @@ struct QslLowerToGpuPass
 
   /// 2:4 along K above max-batch: the mma.sp GEMM on tables padded to
   /// whole warps and K steps, each run's kept entries in ascending position.
-  LogicalResult rewriteSparseMma(MatmulOp op, ConstantOp weight,
+  LogicalResult rewriteSparseMma(const Target &t, ConstantOp weight,
                                  const ComposedShape &c, KernelEmitter &e,
                                  const Epilogue &epilogue) {
     const KernelShape &s = c.base;
-    bool transposed = op.getTransposeW();
-    auto view = *EncodedTensorType::get(op.getWeight().getType());
+    bool transposed = t.transposed;
+    auto view = *EncodedTensorType::get(t.weight.getType());
+    Operation *op = t.op;
     SparseMmaLayout lay = sparseMmaLayout(c);
     auto unavailable = [&](StringRef what) {
-      return op.emitError("qsl-lower-to-gpu: weight data unavailable: ")
+      return op->emitError("qsl-lower-to-gpu: weight data unavailable: ")
              << what;
     };
     auto meta = readIntElements(weight.getStorage(StorageRole::Meta),
@@ -413,7 +493,7 @@ struct QslLowerToGpuPass
     std::vector<int64_t> order =
         ::qsl::compress::sparseRowOrder(*meta, s.n, c.keptK, 2, transposed);
     if (order.empty())
-      return op.emitError("qsl-lower-to-gpu: 2:4 metadata repeats a "
+      return op->emitError("qsl-lower-to-gpu: 2:4 metadata repeats a "
                           "position inside a run of 4");
     auto inRowOrder = [&](const auto &stored) {
       std::vector<std::decay_t<decltype(stored[0])>> rows(order.size());
@@ -480,7 +560,7 @@ struct QslLowerToGpuPass
       return failure();
     applyEpilogue(*func, e.getKernels(), epilogue,
                   "qsl_gpu_bias_" + std::to_string(e.getIndex()));
-    auto yType = MemRefType::get({s.m, s.n}, s.outType);
+    MemRefType yType = outputType(s);
     Value y = e.alloc(yType);
     args.push_back(y);
     e.launch(*func, lay.nPad / (16 * s.warps),

@@ -61,7 +61,7 @@ std::string buildSparseMmaGemmKernelText(llvm::StringRef name,
   vars["GP"] = std::to_string(lay.groups);
   vars["VW"] = std::to_string(lay.steps * 8);
 
-  std::string args = "%x: memref<@@M@@x@@K@@x@@TI@@>";
+  std::string args = "%x: @@XT@@";
   if (codes) {
     args += ", %codes: memref<@@NP@@x@@WK@@xi32>, %scales: "
             "memref<@@NP@@x@@GP@@xf32>";
@@ -70,8 +70,7 @@ std::string buildSparseMmaGemmKernelText(llvm::StringRef name,
   } else {
     args += ", %vals: memref<@@NP@@x@@VW@@xi32>";
   }
-  args += ", %meta: memref<@@NT@@x@@KS@@x16xi32>, %y: "
-          "memref<@@M@@x@@N@@x@@TO@@>";
+  args += ", %meta: memref<@@NT@@x@@KS@@x16xi32>, %y: @@YT@@";
   std::string header = R"(
 module {
   gpu.module @qsl_kernels {
@@ -253,9 +252,7 @@ module {
             e.line() << stored << " = arith.truncf " << v
                      << " : f32 to f16\n";
           }
-          e.line() << "memref.store " << stored << ", %y[" << rows[cc]
-                   << ", " << (r ? "%nb" : "%na")
-                   << "] : memref<@@M@@x@@N@@x@@TO@@>\n";
+          e.storeOutput(stored, rows[cc], r ? "%nb" : "%na");
         };
         if (cond.empty()) {
           store();

@@ -26,5 +26,13 @@
 // RUN: qsl-opt %tsp.mlir --qsl-gpu-pipeline="chip=sm_80 format=isa" \
 // RUN:   | %python %S/Inputs/extract_ptx.py > %tsp80.ptx
 // RUN: %ptxas -arch=sm_80 %tsp80.ptx -o %tsp80.cubin
+// Convolutions as implicit GEMMs (mma.sync and mma.sp).
+// RUN: %python %S/../../GPU/Inputs/gen_conv.py --ptx-only > %tcv.mlir
+// RUN: qsl-opt %tcv.mlir --qsl-gpu-pipeline="chip=sm_90 format=isa" \
+// RUN:   | %python %S/Inputs/extract_ptx.py > %tcv90.ptx
+// RUN: %ptxas -arch=sm_90 %tcv90.ptx -o %tcv90.cubin
+// RUN: qsl-opt %tcv.mlir --qsl-gpu-pipeline="chip=sm_80 format=isa" \
+// RUN:   | %python %S/Inputs/extract_ptx.py > %tcv80.ptx
+// RUN: %ptxas -arch=sm_80 %tcv80.ptx -o %tcv80.cubin
 // RUN: env PATH=$(dirname %ptxas):%PATH% qsl-opt %S/Inputs/kernels.mlir --qsl-gpu-pipeline="chip=sm_90 format=bin" | FileCheck %s
 // CHECK: gpu.binary @qsl_kernels [#gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">, properties = {{.*}}, bin = "

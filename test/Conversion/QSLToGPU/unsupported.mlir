@@ -77,3 +77,13 @@ func.func @lowrank_batch(%x: tensor<5x4xf32>) -> tensor<5x2xf32> {
   %y = qsl.matmul %x, %w transpose_w : tensor<5x4xf32>, tensor<2x4xf32, #l> -> tensor<5x2xf32>
   return %y : tensor<5x2xf32>
 }
+
+// -----
+
+#q = #qsl.encoding<quant = <bits = 8, axis = 1, scale = f32>>
+func.func @conv_no_tensor_cores(%x: tensor<1x2x4x4xf32>) -> tensor<1x4x4x4xf32> {
+  %w = qsl.constant values(dense<1> : tensor<4x2xi8>) scales(dense<1.0> : tensor<4x1xf32>) : tensor<4x2x1x1xf32, #q>
+  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: a convolution (implicit GEMM of 16 rows: tensor-core kernels only) and tensor-cores=false}}
+  %y = qsl.conv2d %x, %w : tensor<1x2x4x4xf32>, tensor<4x2x1x1xf32, #q> -> tensor<1x4x4x4xf32>
+  return %y : tensor<1x4x4x4xf32>
+}

@@ -1,0 +1,151 @@
+"""Writes the MLIR module of conv-vs-linalg.mlir: qsl.conv2d on encoded
+filters, which qsl-lower-to-gpu runs as implicit GEMMs on the tensor-core
+kernels (mma.sync for quantized filters, mma.sp for 2:4). Each case is a
+function; @main calls them on inputs ((5i + 3j + 7k + l) % 17 - 8) / 8 and
+prints the results.
+
+Data come from a fixed seed and are exact in f16 (scales powers of two,
+small integer codes, float weights multiples of 1/8), so the tensor cores'
+f16 operands equal the reference's values.
+
+Usage: gen_conv.py [--ptx-only]  (the kernels alone, no @main)."""
+import sys
+
+import numpy as np
+
+rng = np.random.RandomState(2)
+
+
+def lit(a):
+    return np.array2string(a, separator=",", threshold=1 << 30,
+                           max_line_width=1 << 30).replace("\n", "")
+
+
+cases = []
+
+
+def case(name, x, o, k, strides, dil, pads, quant=None, sparse=False,
+         bias_relu=False, comment=""):
+    """x: (N, C, H, W); filter (o, C, k, k); quant: (bits, group, sym)."""
+    n, c, h, w = x
+    kk = c * k * k
+    oh = (h + pads[0] + pads[2] - dil[0] * (k - 1) - 1) // strides[0] + 1
+    ow = (w + pads[1] + pads[3] - dil[1] * (k - 1) - 1) // strides[1] + 1
+    attrs, storage = [], []
+    cols = kk // 2 if sparse else kk
+    if quant:
+        bits, group, sym = quant
+        lo, hi = ((-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if sym
+                  else (0, (1 << bits) - 1))
+        codes = rng.randint(lo, hi + 1, size=(o, cols))
+        groups = kk // group if group else 1
+        scales = 2.0 ** rng.randint(-5, -1, size=(o, groups))
+        attrs.append(f"quant = <bits = {bits}, axis = 1, group = {group}, "
+                     "scale = f32" + ("" if sym else ", zero = i8") + ">")
+        # Storage is on the filter's matrix view [O, C*kh*kw].
+        storage.append(f"values(dense<{lit(codes)}> : tensor<{o}x{cols}xi{bits}>)")
+        storage.append(f"scales(dense<{lit(scales)}> : tensor<{o}x{groups}xf32>)")
+        if not sym:
+            zeros = rng.randint(0, 1 << bits, size=(o, groups))
+            storage.append(f"zeros(dense<{lit(zeros)}> : tensor<{o}x{groups}xi8>)")
+        wtype = "f32"
+    else:
+        vals = rng.randint(-8, 9, size=(o, cols)) / 8.0
+        storage.append(f"values(dense<{lit(vals)}> : tensor<{o}x{cols}xf16>)")
+        wtype = "f16"
+    if sparse:
+        attrs.append("sparse = <2:4, axis = 1>")
+        pos = np.zeros((o, cols), dtype=np.int64)
+        for r in range(o):
+            for g in range(kk // 4):
+                pos[r, 2 * g:2 * g + 2] = rng.choice(4, 2, replace=False)
+        storage.append(f"meta(dense<{lit(pos)}> : tensor<{o}x{cols}xi2>)")
+    ftype = f"tensor<{o}x{c}x{k}x{k}x{wtype}, #{name}_e>"
+    xt = f"tensor<{n}x{c}x{h}x{w}xf32>"
+    yt = f"tensor<{n}x{o}x{oh}x{ow}xf32>"
+    body = [f"  %w = qsl.constant " + "\n         ".join(storage) + f" : {ftype}",
+            f"  %y = qsl.conv2d %x, %w {{strides = array<i64: {strides[0]}, "
+            f"{strides[1]}>, dilations = array<i64: {dil[0]}, {dil[1]}>, "
+            f"pads = array<i64: {', '.join(map(str, pads))}>}} : {xt}, "
+            f"{ftype} -> {yt}"]
+    ret = "%y"
+    if bias_relu:
+        bias = rng.randint(-8, 9, size=o) / 8.0
+        body += [f"  %b = arith.constant dense<{lit(bias)}> : tensor<{o}xf32>",
+                 f"  %e = tensor.empty() : {yt}",
+                 "  %yb = linalg.generic {indexing_maps = [affine_map<(a, b, c, d) -> (a, b, c, d)>, "
+                 "affine_map<(a, b, c, d) -> (b)>, affine_map<(a, b, c, d) -> (a, b, c, d)>], "
+                 "iterator_types = [\"parallel\", \"parallel\", \"parallel\", \"parallel\"]} "
+                 f"ins(%y, %b : {yt}, tensor<{o}xf32>) outs(%e : {yt}) {{",
+                 "  ^bb0(%v: f32, %bv: f32, %out: f32):",
+                 "    %s = arith.addf %v, %bv : f32",
+                 "    linalg.yield %s : f32",
+                 f"  }} -> {yt}",
+                 "  %yr = linalg.generic {indexing_maps = [affine_map<(a, b, c, d) -> (a, b, c, d)>, "
+                 "affine_map<(a, b, c, d) -> (a, b, c, d)>], "
+                 "iterator_types = [\"parallel\", \"parallel\", \"parallel\", \"parallel\"]} "
+                 f"ins(%yb : {yt}) outs(%e : {yt}) {{",
+                 "  ^bb0(%v: f32, %out: f32):",
+                 "    %z = arith.constant 0.0 : f32",
+                 "    %r = arith.maximumf %v, %z : f32",
+                 "    linalg.yield %r : f32",
+                 f"  }} -> {yt}"]
+        ret = "%yr"
+    text = "\n".join([f"// {comment}",
+                      f"#{name}_e = #qsl.encoding<{', '.join(attrs)}>",
+                      f"func.func @{name}(%x: {xt}) -> {yt} {{"] + body +
+                     [f"  return {ret} : {yt}", "}"])
+    cases.append((name, x, yt, text))
+
+
+case("int4_s2_p1", (2, 3, 9, 9), 8, 3, (2, 2), (1, 1), (1, 1, 1, 1),
+     quant=(4, 9, False),
+     comment="int4 asymmetric, group 9; stride 2, padding 1 on every side "
+     "(M = 50, K = 27, N = 8: every edge of the GEMM tile).")
+case("f16_24_dil", (1, 4, 8, 7), 20, 3, (1, 1), (2, 2), (2, 1, 0, 3),
+     sparse=True,
+     comment="Float 2:4 filter on mma.sp; dilation 2, uneven padding "
+     "(top 2, left 1, bottom 0, right 3).")
+case("int8_1x1_bias_relu", (1, 16, 6, 6), 32, 1, (1, 1), (1, 1),
+     (0, 0, 0, 0), quant=(8, 0, True), bias_relu=True,
+     comment="1x1 convolution, int8 per channel, with a bias along the "
+     "channels and ReLU fused into the kernel.")
+case("int4_24", (2, 8, 5, 5), 24, 3, (1, 1), (1, 1), (1, 1, 1, 1),
+     quant=(4, 8, True), sparse=True,
+     comment="int4 symmetric group 8 with 2:4 on mma.sp; 'same' padding.")
+
+ptx_only = "--ptx-only" in sys.argv
+print("// Generated by gen_conv.py; do not edit.")
+if not ptx_only:
+    print("func.func private @printMemrefF32(tensor<*xf32>)")
+for c in cases:
+    print(c[-1])
+    print()
+if ptx_only:
+    sys.exit(0)
+print("func.func @main() {")
+for v in (3, 5, 7, 8, 17):
+    print(f"  %c{v} = arith.constant {v} : index")
+print("  %eighth = arith.constant 0.125 : f32")
+for i, (name, (n, c, h, w), yt, _) in enumerate(cases):
+    xt = f"tensor<{n}x{c}x{h}x{w}xf32>"
+    print(f"  %x{i} = tensor.generate {{")
+    print("  ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):")
+    print(f"    %a{i} = arith.muli %i0, %c5 : index")
+    print(f"    %b{i} = arith.muli %i1, %c3 : index")
+    print(f"    %d{i} = arith.muli %i2, %c7 : index")
+    print(f"    %s{i} = arith.addi %a{i}, %b{i} : index")
+    print(f"    %t{i} = arith.addi %s{i}, %d{i} : index")
+    print(f"    %u{i} = arith.addi %t{i}, %i3 : index")
+    print(f"    %r{i} = arith.remui %u{i}, %c17 : index")
+    print(f"    %q{i} = arith.subi %r{i}, %c8 : index")
+    print(f"    %n{i} = arith.index_cast %q{i} : index to i32")
+    print(f"    %f{i} = arith.sitofp %n{i} : i32 to f32")
+    print(f"    %v{i} = arith.mulf %f{i}, %eighth : f32")
+    print(f"    tensor.yield %v{i} : f32")
+    print(f"  }} : {xt}")
+    print(f"  %y{i} = call @{name}(%x{i}) : ({xt}) -> {yt}")
+    print(f"  %p{i} = tensor.cast %y{i} : {yt} to tensor<*xf32>")
+    print(f"  call @printMemrefF32(%p{i}) : (tensor<*xf32>) -> ()")
+print("  return")
+print("}")
