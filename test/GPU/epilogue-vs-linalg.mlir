@@ -1,6 +1,7 @@
 // REQUIRES: cuda-runtime
-// Epilogue fusion: bias adds and activations after a matmul run inside the
-// GPU kernels (GEMV, mma.sync GEMM, composed GEMV); results against the
+// Epilogue fusion: bias adds, activations, residual adds and a final cast
+// to f16 after a matmul run inside the GPU kernels (GEMV, mma.sync GEMM,
+// composed GEMV); results against the
 // qsl-lower-to-linalg reference on the CPU. The activations' math (erf, exp)
 // is libdevice on the GPU and libm on the CPU; printMemref prints 6 digits,
 // hence rtol 1e-4.
@@ -78,8 +79,8 @@ func.func @gemm_bias_gelu(%x: tensor<20x32xf32>) -> tensor<20x24xf32> {
   return %g : tensor<20x24xf32>
 }
 
-// Composed GEMV (low rank alone), then SiLU x / (1 + exp(-x)) in the kernel;
-// the residual add of the input reads another tensor and stays on the CPU.
+// Composed GEMV (low rank alone), then SiLU x / (1 + exp(-x)) and a
+// residual add of (a slice of) the input, all in the kernel.
 #l = #qsl.encoding<lowrank = <rank = 2, type = f32>>
 func.func @lowrank_silu_residual(%x: tensor<2x8xf32>) -> tensor<2x6xf32> {
   %w = qsl.constant u(dense<[[0.125,-0.375],[0.375,-0.0],[-0.0,-0.0],[-0.25,0.0],[0.375,0.25],[-0.75,0.375]]> : tensor<6x2xf32>) v(dense<[[-0.625,0.25,0.5,0.25,0.625,-0.125,1.0,0.75],[0.0,-0.375,0.875,0.125,-0.75,-0.125,-0.75,-0.0]]> : tensor<2x8xf32>) : tensor<6x8xf32, #l>
@@ -104,6 +105,38 @@ func.func @lowrank_silu_residual(%x: tensor<2x8xf32>) -> tensor<2x6xf32> {
     linalg.yield %s : f32
   } -> tensor<2x6xf32>
   return %r : tensor<2x6xf32>
+}
+
+// Tensor-core GEMM, bias, ReLU, then the result rounded to f16 (as an ONNX
+// Cast would): the kernel stores f16.
+#g = #qsl.encoding<quant = <bits = 4, axis = 1, group = 8, scale = f32, zero = i8>>
+func.func @gemm_bias_relu_f16(%x: tensor<20x32xf32>) -> tensor<20x24xf16> {
+  %w = qsl.constant values(dense<3> : tensor<24x32xi4>) scales(dense<0.0625> : tensor<24x4xf32>) zeros(dense<5> : tensor<24x4xi8>) : tensor<24x32xf32, #g>
+  %y = qsl.matmul %x, %w transpose_w : tensor<20x32xf32>, tensor<24x32xf32, #g> -> tensor<20x24xf32>
+  %bias = arith.constant dense<[0.5,-0.25,0.125,1.0,-1.0,0.0,0.75,-0.5,0.25,0.5,-0.125,0.375,0.0,0.5,-0.75,1.0,0.25,-0.25,0.625,-0.5,0.125,0.0,-0.375,0.5]> : tensor<24xf32>
+  %e1 = tensor.empty() : tensor<20x24xf32>
+  %b = linalg.generic {indexing_maps = [#map, affine_map<(d0, d1) -> (d1)>, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%y, %bias : tensor<20x24xf32>, tensor<24xf32>) outs(%e1 : tensor<20x24xf32>) {
+  ^bb0(%in: f32, %bv: f32, %out: f32):
+    %s = arith.addf %in, %bv : f32
+    linalg.yield %s : f32
+  } -> tensor<20x24xf32>
+  %e2 = tensor.empty() : tensor<20x24xf32>
+  %r = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%b : tensor<20x24xf32>) outs(%e2 : tensor<20x24xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %z = arith.constant 0.0 : f32
+    %m = arith.maximumf %in, %z : f32
+    linalg.yield %m : f32
+  } -> tensor<20x24xf32>
+  %e3 = tensor.empty() : tensor<20x24xf16>
+  %h = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%r : tensor<20x24xf32>) outs(%e3 : tensor<20x24xf16>) {
+  ^bb0(%in: f32, %out: f16):
+    %t = arith.truncf %in : f32 to f16
+    linalg.yield %t : f16
+  } -> tensor<20x24xf16>
+  return %h : tensor<20x24xf16>
 }
 
 func.func @main() {
@@ -157,5 +190,15 @@ func.func @main() {
   %y2 = call @lowrank_silu_residual(%x2) : (tensor<2x8xf32>) -> tensor<2x6xf32>
   %p2 = tensor.cast %y2 : tensor<2x6xf32> to tensor<*xf32>
   call @printMemrefF32(%p2) : (tensor<*xf32>) -> ()
+  %y3 = call @gemm_bias_relu_f16(%x1) : (tensor<20x32xf32>) -> tensor<20x24xf16>
+  %e3 = tensor.empty() : tensor<20x24xf32>
+  %y3f = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%y3 : tensor<20x24xf16>) outs(%e3 : tensor<20x24xf32>) {
+  ^bb0(%in: f16, %out: f32):
+    %ext = arith.extf %in : f16 to f32
+    linalg.yield %ext : f32
+  } -> tensor<20x24xf32>
+  %p3 = tensor.cast %y3f : tensor<20x24xf32> to tensor<*xf32>
+  call @printMemrefF32(%p3) : (tensor<*xf32>) -> ()
   return
 }

@@ -120,11 +120,13 @@ def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
 
     Epilogue fusion (`fuse-epilogue`, default on): the single-use chain of
     f32 elementwise `linalg.generic` ops after the matmul (at most one bias
-    add of a constant vector along N, from an ONNX Gemm or MatMul + Add, and
-    any unary op built from `arith` and `math` ops: Relu, Gelu, Sigmoid,
-    SiLU, ...) is applied to every output value in the kernel just before
-    its store (the bias as a module global); the chain's ops disappear from
-    the host code.
+    add of a constant vector along N, from an ONNX Gemm or MatMul + Add; at
+    most one residual add of a run-time tensor of the result's shape, which
+    becomes a kernel argument; any unary op built from `arith` and `math`
+    ops: Relu, Gelu, Sigmoid, SiLU, ...; last, a cast to f16, which makes
+    the kernel store f16) is applied to every output value in the kernel
+    just before its store (the bias as a module global); the chain's ops
+    disappear from the host code.
 
     The host side moves the activations in with `bufferization.to_buffer`,
     copies operands to device memory (`gpu.alloc`/`gpu.memcpy`), launches

@@ -7,7 +7,9 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Dominance.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/IR/SymbolTable.h"
 
 using namespace mlir;
@@ -22,9 +24,11 @@ bool isIdentity(AffineMap map, unsigned rank) {
   return map.isIdentity() && map.getNumDims() == rank;
 }
 
-/// A generic over f32 tensors of rank `rank` with parallel iterators, one
-/// output whose initial value is not read, and an identity output map.
-bool isElementwiseShell(linalg::GenericOp g, unsigned rank) {
+/// A generic over tensors of rank `rank` (f32 results, or f16 when
+/// `allowF16`) with parallel iterators, one output whose initial value is
+/// not read, and an identity output map.
+bool isElementwiseShell(linalg::GenericOp g, unsigned rank,
+                        bool allowF16 = false) {
   if (g.getNumDpsInits() != 1 || g.getNumResults() != 1)
     return false;
   if (llvm::any_of(g.getIteratorTypesArray(), [](utils::IteratorType t) {
@@ -32,7 +36,9 @@ bool isElementwiseShell(linalg::GenericOp g, unsigned rank) {
       }))
     return false;
   auto type = dyn_cast<RankedTensorType>(g.getResult(0).getType());
-  if (!type || !type.getElementType().isF32() || type.getRank() != rank)
+  if (!type || type.getRank() != rank ||
+      !(type.getElementType().isF32() ||
+        (allowF16 && type.getElementType().isF16())))
     return false;
   if (!isIdentity(g.getIndexingMapsArray().back(), rank))
     return false;
@@ -130,9 +136,68 @@ bool matchUnary(linalg::GenericOp g, Value x, unsigned rank) {
   return true;
 }
 
+/// y = x + r with `r` any f32 tensor of the same shape (identity maps);
+/// returns r.
+Value matchResidual(linalg::GenericOp g, Value x, unsigned rank) {
+  if (g.getNumDpsInputs() != 2)
+    return {};
+  Block &body = g.getRegion().front();
+  if (body.getOperations().size() != 2)
+    return {};
+  auto add = dyn_cast<arith::AddFOp>(&body.front());
+  if (!add || body.getTerminator()->getOperand(0) != add.getResult())
+    return {};
+  Value args[2] = {body.getArgument(0), body.getArgument(1)};
+  if (!((add.getLhs() == args[0] && add.getRhs() == args[1]) ||
+        (add.getLhs() == args[1] && add.getRhs() == args[0])))
+    return {};
+  auto maps = g.getIndexingMapsArray();
+  if (!isIdentity(maps[0], rank) || !isIdentity(maps[1], rank))
+    return {};
+  Value a = g.getDpsInputOperand(0)->get(), b = g.getDpsInputOperand(1)->get();
+  if (a == b || (a != x && b != x))
+    return {};
+  Value r = a == x ? b : a;
+  auto type = dyn_cast<RankedTensorType>(r.getType());
+  if (!type || !type.getElementType().isF32() || !type.hasStaticShape())
+    return {};
+  return r;
+}
+
+/// y = truncf(x) to f16, as the last step.
+bool matchCastToF16(linalg::GenericOp g, Value x, unsigned rank) {
+  if (g.getNumDpsInputs() != 1 || g.getDpsInputOperand(0)->get() != x ||
+      !isIdentity(g.getIndexingMapsArray()[0], rank))
+    return false;
+  Block &body = g.getRegion().front();
+  if (body.getOperations().size() != 2)
+    return false;
+  auto trunc = dyn_cast<arith::TruncFOp>(&body.front());
+  return trunc && trunc.getIn() == body.getArgument(0) &&
+         trunc.getType().isF16() &&
+         body.getTerminator()->getOperand(0) == trunc.getResult();
+}
+
+/// Whether `v` can be read where `anchor` is: it dominates `anchor`, or it
+/// is defined by one pure op whose operands do (`hoist` is then that op,
+/// to be moved before `anchor`).
+bool availableAt(Value v, Operation *anchor, Operation *&hoist) {
+  DominanceInfo dom;
+  auto before = [&](Value u) { return dom.properlyDominates(u, anchor); };
+  if (before(v))
+    return true;
+  Operation *def = v.getDefiningOp();
+  if (!def || def->getBlock() != anchor->getBlock() || !isPure(def) ||
+      def->getNumRegions() != 0 || !llvm::all_of(def->getOperands(), before))
+    return false;
+  hoist = def;
+  return true;
+}
+
 } // namespace
 
-Epilogue matchEpilogue(Value matmulResult, int64_t channelDim) {
+Epilogue matchEpilogue(Operation *anchor, int64_t channelDim) {
+  Value matmulResult = anchor->getResult(0);
   Epilogue e;
   e.result = matmulResult;
   auto type = cast<RankedTensorType>(matmulResult.getType());
@@ -142,19 +207,28 @@ Epilogue matchEpilogue(Value matmulResult, int64_t channelDim) {
   unsigned channel = channelDim < 0 ? rank - 1 : channelDim;
   bool haveBias = false;
   Value cur = matmulResult;
-  while (cur.hasOneUse()) {
+  while (cur.hasOneUse() && !e.toF16) {
     auto g = dyn_cast<linalg::GenericOp>(*cur.getUsers().begin());
-    if (!g || !isElementwiseShell(g, rank))
+    if (!g || !isElementwiseShell(g, rank, /*allowF16=*/true))
       break;
     EpilogueStep step;
     step.op = g;
+    Value residual;
     if (auto bias =
             haveBias ? std::nullopt : matchBias(g, cur, rank, channel)) {
       if (int64_t(bias->size()) != type.getDimSize(channel))
         break;
       step.bias = std::move(*bias);
       haveBias = true;
-    } else if (matchUnary(g, cur, rank)) {
+    } else if (!e.residual && (residual = matchResidual(g, cur, rank)) &&
+               availableAt(residual, anchor, e.hoist)) {
+      step.residual = e.residual = residual;
+    } else if (matchCastToF16(g, cur, rank)) {
+      step.toF16 = e.toF16 = true;
+    } else if (matchUnary(g, cur, rank) &&
+               cast<RankedTensorType>(g.getResult(0).getType())
+                   .getElementType()
+                   .isF32()) {
       step.unary = g;
     } else {
       break;
@@ -199,6 +273,16 @@ void applyEpilogue(gpu::GPUFuncOp func, gpu::GPUModuleOp kernels,
         kb, loc, MemRefType::get({n}, f32), g);
   }
 
+  // The residual: a new argument before y, y's shape in f32.
+  Value residual;
+  if (epilogue.residual) {
+    auto yType = cast<MemRefType>(y.getType());
+    auto rType = MemRefType::get(yType.getShape(), Float32Type::get(ctx));
+    unsigned at = entry.getNumArguments() - 1;
+    (void)func.insertArgument(at, rType, DictionaryAttr(), loc);
+    residual = entry.getArgument(at);
+  }
+
   SmallVector<memref::StoreOp> stores;
   func.walk([&](memref::StoreOp s) {
     if (s.getMemRef() == y)
@@ -218,6 +302,13 @@ void applyEpilogue(gpu::GPUFuncOp func, gpu::GPUModuleOp kernels,
         f = arith::AddFOp::create(b, loc, f, bv);
         continue;
       }
+      if (step.residual) {
+        Value rv = memref::LoadOp::create(b, loc, residual, store.getIndices());
+        f = arith::AddFOp::create(b, loc, f, rv);
+        continue;
+      }
+      if (step.toF16) // the kernel was built with an f16 output
+        continue;
       linalg::GenericOp unary = step.unary;
       Block &body = unary.getRegion().front();
       IRMapping map;

@@ -21,11 +21,16 @@ namespace mlir {
 namespace qsl {
 namespace gpu_kernels {
 
-/// One fused step: a bias add (`bias` set: y[m, n] += bias[n]) or an
-/// elementwise unary function (`unary`'s body, applied to the value).
+/// One fused step: a bias add (`bias` set: y[m, n] += bias[n]), a residual
+/// add of a run-time tensor of the result's shape (`residual` set: the
+/// kernel gets it as an extra argument, before y), an elementwise unary
+/// function (`unary`'s body, applied to the value), or the final rounding
+/// of the result to f16 (`toF16`: the kernel stores f16).
 struct EpilogueStep {
   std::vector<float> bias;
+  Value residual;
   linalg::GenericOp unary;
+  bool toF16 = false;
   linalg::GenericOp op; // the CPU-path op it replaces
 };
 
@@ -34,19 +39,31 @@ struct Epilogue {
   /// The value the kernel's result replaces: the last fused op's result, or
   /// the matmul's when nothing is fused.
   Value result;
+  /// The residual operand, if a step adds one.
+  Value residual;
+  /// A pure op defining the residual after the matmul, that must move
+  /// before it (its operands already dominate the matmul).
+  Operation *hoist = nullptr;
+  /// The stores round to f16 (the chain ends with a cast).
+  bool toF16 = false;
 };
 
 /// The chain of single-use f32 elementwise linalg.generic ops after
-/// `matmulResult` that can run in the kernel: at most one bias add of a
-/// constant vector along `channelDim` (the last dimension when negative; 1
-/// for an NCHW convolution), and any unary op whose body uses only arith and
-/// math ops and scalar constants.
-Epilogue matchEpilogue(Value matmulResult, int64_t channelDim = -1);
+/// `anchor`'s result (a qsl.matmul or qsl.conv2d) that can run in the
+/// kernel: at most one bias add of a constant vector along `channelDim`
+/// (the last dimension when negative; 1 for an NCHW convolution), at most
+/// one residual add of a tensor of the result's shape that is available
+/// before `anchor` (or computed by one pure op from such values), any unary
+/// op whose body uses only arith and math ops and scalar constants, and,
+/// last, a rounding to f16.
+Epilogue matchEpilogue(Operation *anchor, int64_t channelDim = -1);
 
 /// Rewrites every store of `func` to its output (the last argument; the
 /// bias is indexed by the store's second index) to store epilogue(value); a
-/// bias becomes a global `<biasName>` of `kernels`
-/// (global address space, uploaded with the module).
+/// bias becomes a global `<biasName>` of `kernels` (global address space,
+/// uploaded with the module); a residual becomes a new argument just before
+/// the output, of the output buffer's shape in f32, read at the store's
+/// indices.
 void applyEpilogue(gpu::GPUFuncOp func, gpu::GPUModuleOp kernels,
                    const Epilogue &epilogue, const std::string &biasName);
 

@@ -198,25 +198,41 @@ void KernelEmitter::launch(gpu::GPUFuncOp func, int64_t gridX, int64_t gridY,
 /// Copies the device result back, frees device memory, and replaces
 /// `replaced` (the matmul's result, or the last fused epilogue op's) with
 /// the result tensor.
+SmallVector<ReassociationIndices>
+KernelEmitter::outputReassociation(MemRefType yType) const {
+  // [M, N] from the result's shape, or a convolution's [images, O, OH*OW]
+  // from NCHW.
+  if (yType.getRank() == 3)
+    return {{0}, {1}, {2, 3}};
+  SmallVector<ReassociationIndices> r(2);
+  for (int64_t d = 0; d + 1 < resultType.getRank(); ++d)
+    r[0].push_back(d);
+  r[1].push_back(resultType.getRank() - 1);
+  return r;
+}
+
+Value KernelEmitter::residual(Value r, MemRefType yType) {
+  auto type = cast<RankedTensorType>(r.getType());
+  Type f32 = Float32Type::get(op->getContext());
+  Value full = bufferization::ToBufferOp::create(
+      b, loc, MemRefType::get(type.getShape(), f32), r, /*read_only=*/true);
+  auto flatType = MemRefType::get(yType.getShape(), f32);
+  Value flat = memref::CollapseShapeOp::create(b, loc, flatType, full,
+                                               outputReassociation(yType));
+  return upload(flat, flatType);
+}
+
 void KernelEmitter::finish(Value yDev, MemRefType yType, Value replaced) {
-  auto outType = resultType;
+  // The result's shape; its element type is the last fused step's (f16
+  // after a fused cast).
+  auto outType = cast<RankedTensorType>(replaced.getType());
   Value yHost = memref::AllocOp::create(b, loc, yType);
   gpu::MemcpyOp::create(b, loc, TypeRange(), ValueRange(), yHost, yDev);
   for (Value dev : toFree)
     gpu::DeallocOp::create(b, loc, TypeRange(), ValueRange(), dev)
         ->setAttr(bufferization::BufferizationDialect::kManualDeallocation,
                   b.getUnitAttr());
-  // [M, N] to the result's shape, or a convolution's [images, O, OH*OW] to
-  // NCHW.
-  SmallVector<ReassociationIndices> expand;
-  if (yType.getRank() == 3) {
-    expand = {{0}, {1}, {2, 3}};
-  } else {
-    expand.resize(2);
-    for (int64_t d = 0; d + 1 < outType.getRank(); ++d)
-      expand[0].push_back(d);
-    expand[1].push_back(outType.getRank() - 1);
-  }
+  SmallVector<ReassociationIndices> expand = outputReassociation(yType);
   Value yFull = memref::ExpandShapeOp::create(
       b, loc, MemRefType::get(outType.getShape(), yType.getElementType()),
       yHost, expand);

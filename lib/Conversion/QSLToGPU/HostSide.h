@@ -16,6 +16,7 @@
 #include "qsl/Dialect/QSL/IR/QslOps.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/SymbolTable.h"
 
@@ -85,6 +86,10 @@ public:
   /// as it is).
   Value activation(const KernelShape &s);
 
+  /// A fused residual (an f32 tensor of the result's shape) as a device
+  /// buffer of the output buffer's shape `yType` (f32).
+  Value residual(Value r, MemRefType yType);
+
   unsigned getIndex() const { return index; }
   Value idx(int64_t v);
 
@@ -103,6 +108,11 @@ public:
   gpu::GPUModuleOp getKernels() const { return kernels; }
 
 private:
+  /// How the output buffer [M, N] (or [images, O, OH*OW]) groups the
+  /// result's dimensions.
+  SmallVector<ReassociationIndices>
+  outputReassociation(MemRefType yType) const;
+
   Operation *op;
   Value input;
   RankedTensorType resultType;

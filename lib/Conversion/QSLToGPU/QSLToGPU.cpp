@@ -261,7 +261,11 @@ struct QslLowerToGpuPass
       Epilogue epilogue;
       epilogue.result = op->getResult(0);
       if (fuseEpilogue)
-        epilogue = matchEpilogue(op->getResult(0), target.isConv ? 1 : -1);
+        epilogue = matchEpilogue(op, target.isConv ? 1 : -1);
+      if (epilogue.hoist)
+        epilogue.hoist->moveBefore(op);
+      if (epilogue.toF16)
+        shape.base.outType = Float16Type::get(ctx);
       KernelEmitter emitter(op, target.input, target.resultType, module,
                             symbols, kernels, counter++, deviceWeights);
       LogicalResult done =
@@ -325,6 +329,8 @@ struct QslLowerToGpuPass
       args.push_back(
           e.table<float>("qsl_gpu_zeros", {s.n, s.groups}, *zeros));
     MemRefType yType = outputType(s);
+    if (epilogue.residual)
+      args.push_back(e.residual(epilogue.residual, yType));
     Value y = e.alloc(yType);
     args.push_back(y);
     int64_t colsPerBlock = gemm ? kMmaColsPerWarp * s.warps : s.warps;
@@ -465,6 +471,8 @@ struct QslLowerToGpuPass
     applyEpilogue(*func, e.getKernels(), epilogue,
                   "qsl_gpu_bias_" + std::to_string(index));
     MemRefType yType = outputType(s);
+    if (epilogue.residual)
+      args.push_back(e.residual(epilogue.residual, yType));
     Value y = e.alloc(yType);
     args.push_back(y);
     e.launch(*func, (s.n + s.warps - 1) / s.warps, 1, 32 * s.warps, args);
@@ -561,6 +569,8 @@ struct QslLowerToGpuPass
     applyEpilogue(*func, e.getKernels(), epilogue,
                   "qsl_gpu_bias_" + std::to_string(e.getIndex()));
     MemRefType yType = outputType(s);
+    if (epilogue.residual)
+      args.push_back(e.residual(epilogue.residual, yType));
     Value y = e.alloc(yType);
     args.push_back(y);
     e.launch(*func, lay.nPad / (16 * s.warps),

@@ -18,15 +18,22 @@
 // CHECK-LABEL: func.func @gemm_bias_gelu
 // CHECK-NOT: linalg.generic
 // CHECK: return
-// The residual add reads another tensor: it stays; the SiLU before it runs
-// in the kernel.
+// The residual add reads another tensor, a slice of the input taken after
+// the matmul: the slice moves before it, the tensor is uploaded and passed
+// to the kernel before the output, and the add runs after the SiLU.
 // CHECK-LABEL: func.func @lowrank_silu_residual
+// CHECK: %[[RES:.*]] = tensor.extract_slice %{{.*}}[0, 0] [2, 6] [1, 1]
 // CHECK: gpu.launch_func @qsl_kernels::@qsl_lrin_2
-// CHECK: gpu.launch_func @qsl_kernels::@qsl_gemv_2
-// CHECK: linalg.generic
-// CHECK: arith.addf %{{.*}}, %{{.*}} : f32
+// CHECK: bufferization.to_buffer %[[RES]]
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_gemv_2 {{.*}} args({{.*}}, %{{.*}} : memref<2x6xf32>, %{{.*}} : memref<2x6xf32>)
 // CHECK-NOT: linalg.generic
 // CHECK: return
+// A cast of the result to f16 after bias and ReLU: the kernel stores f16
+// and the function returns its result directly.
+// CHECK-LABEL: func.func @gemm_bias_relu_f16
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_gemm_3 {{.*}} : memref<20x24xf16>)
+// CHECK-NOT: linalg.generic
+// CHECK: bufferization.to_tensor %{{.*}} : memref<20x24xf16> to tensor<20x24xf16>
 
 // CHECK-LABEL: gpu.module @qsl_kernels
 // CHECK-DAG: memref.global @qsl_gpu_bias_0 : memref<5xf32, #gpu.address_space<global>> = dense<
@@ -44,9 +51,15 @@
 // CHECK: nvgpu.mma.sync
 // CHECK-COUNT-16: math.erf
 // CHECK-LABEL: gpu.func @qsl_gemv_2(
+// CHECK-SAME: %{{.*}}: memref<2x8xf32>, %{{.*}}: memref<2x2xf32>, %[[R:[^:]*]]: memref<2x6xf32>, %[[Y:[^:]*]]: memref<2x6xf32>)
 // CHECK: math.exp
-// CHECK: arith.divf
-// CHECK: memref.store
+// CHECK: %[[S:.*]] = arith.divf
+// CHECK: %[[RV:.*]] = memref.load %[[R]][%[[I:.*]], %[[J:.*]]] : memref<2x6xf32>
+// CHECK: %[[O:.*]] = arith.addf %[[S]], %[[RV]] : f32
+// CHECK: memref.store %[[O]], %[[Y]][%[[I]], %[[J]]]
+// CHECK-LABEL: gpu.func @qsl_gemm_3(
+// CHECK-COUNT-16: arith.truncf %{{.*}} : f32 to f16
+// CHECK: gpu.return
 
 // OFF-LABEL: func.func @gemv_bias_relu
 // OFF: gpu.launch_func
