@@ -57,9 +57,9 @@ def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
     kernel families:
 
     * weight-only quantization (a `quant` facet alone: 2 to 8 bits,
-      group-wise or per-channel scales, symmetric or asymmetric, groups along
-      the reduction axis: `axis = 0` for `[K, N]` weights, `axis = 1` with
-      `transpose_w`): the GEMV for inputs of at most `max-batch` rows, the
+      group-wise or per-channel scales, symmetric or asymmetric, or
+      codebooks, groups along the reduction axis: `axis = 0` for `[K, N]`
+      weights, `axis = 1` with `transpose_w`): the GEMV for inputs of at most `max-batch` rows, the
       tensor-core GEMM above (unless `tensor-cores=false`, which leaves
       those on the CPU path);
     * the composed encoding `deq(Q)⊙M + O + U·V` (N:M sparsity along K,

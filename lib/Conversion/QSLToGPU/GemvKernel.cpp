@@ -9,6 +9,8 @@
 
 #include "qsl/Compress/GpuLayout.h"
 
+#include <algorithm>
+
 namespace mlir {
 namespace qsl {
 namespace gpu_kernels {
@@ -59,13 +61,17 @@ std::map<std::string, std::string> shapeVars(llvm::StringRef name,
 }
 
 std::string plainKernelHeader(const KernelShape &s) {
-  std::string zeros = s.symmetric ? "" : ", %zeros: memref<@@N@@x@@G@@xf32>";
+  std::string tables =
+      s.codebook ? "%cb: memref<@@N@@x" + std::to_string(s.groups * s.codebook) +
+                       "xf32>"
+      : s.symmetric
+          ? "%scales: memref<@@N@@x@@G@@xf32>"
+          : "%scales: memref<@@N@@x@@G@@xf32>, %zeros: memref<@@N@@x@@G@@xf32>";
   return R"(
 module {
   gpu.module @qsl_kernels {
     gpu.func @@@NAME@@(%x: @@XT@@, %codes: memref<@@N@@x@@W@@xi32>,
-        %scales: memref<@@N@@x@@G@@xf32>)" +
-         zeros + R"(, %y: @@YT@@)
+        )" + tables + R"(, %y: @@YT@@)
         kernel attributes {known_block_size = array<i32: @@THREADS@@, 1, 1>} {
 )";
 }
@@ -142,13 +148,19 @@ std::string buildGemvKernelText(llvm::StringRef name, const KernelShape &s) {
   v["BITS"] = std::to_string(s.bits);
   v["SHL"] = std::to_string(32 - s.bits);
   v["MASK"] = std::to_string((1u << s.bits) - 1u);
+  v["E"] = std::to_string(std::max<int64_t>(s.codebook, 1));
+  v["GE"] = std::to_string(s.groups * s.codebook);
 
   // Scale (and zero) of the group: once per word when a word never straddles
   // two groups, else per element.
-  std::string groupLoad = R"(
+  std::string groupLoad =
+      s.codebook ? R"(
+          %g = arith.divui %@@KE@@, %cGL : index
+          %cbase = arith.muli %g, %cE : index)"
+                 : R"(
           %g = arith.divui %@@KE@@, %cGL : index
           %s = memref.load %scales[%n, %g] : memref<@@N@@x@@G@@xf32>)";
-  if (!s.symmetric)
+  if (!s.symmetric && !s.codebook)
     groupLoad += R"(
           %z = memref.load %zeros[%n, %g] : memref<@@N@@x@@G@@xf32>)";
   bool perWordGroup = s.groupLen % perWord == 0;
@@ -157,9 +169,14 @@ std::string buildGemvKernelText(llvm::StringRef name, const KernelShape &s) {
   std::string elemGroup =
       perWordGroup ? "" : substitute(groupLoad, {{"KE", "k"}});
 
-  // Code -> float: symmetric codes are sign-extended from `bits` bits.
+  // Code -> float: a codebook entry; symmetric codes are sign-extended
+  // from `bits` bits.
   std::string decode =
-      s.symmetric ? R"(
+      s.codebook ? R"(
+              %qi = arith.index_cast %q : i32 to index
+              %ci = arith.addi %cbase, %qi : index
+              %wv = memref.load %cb[%n, %ci] : memref<@@N@@x@@GE@@xf32>)"
+      : s.symmetric ? R"(
               %qs = arith.shli %q, %cSHL : i32
               %qx = arith.shrsi %qs, %cSHL : i32
               %qf = arith.sitofp %qx : i32 to f32
@@ -204,6 +221,7 @@ std::string buildGemvKernelText(llvm::StringRef name, const KernelShape &s) {
       %cW = arith.constant @@W@@ : index
       %cCPW = arith.constant @@CPW@@ : index
       %cGL = arith.constant @@GL@@ : index
+      %cE = arith.constant @@E@@ : index
       %cWARPS = arith.constant @@WARPS@@ : index
       %cBITS = arith.constant @@BITS@@ : i32
       %cSHL = arith.constant @@SHL@@ : i32

@@ -44,6 +44,21 @@ std::optional<std::vector<float>> groupTable(ElementsAttr attr, bool isInt,
   return out;
 }
 
+std::optional<std::vector<float>>
+codebookTable(ElementsAttr attr, const KernelShape &s, bool transposed) {
+  auto vals = readFloatElements(attr);
+  if (!vals)
+    return std::nullopt;
+  int64_t e = s.codebook;
+  std::vector<float> out(s.n * s.groups * e);
+  for (int64_t n = 0; n < s.n; ++n)
+    for (int64_t g = 0; g < s.groups; ++g)
+      for (int64_t q = 0; q < e; ++q)
+        out[(n * s.groups + g) * e + q] = static_cast<float>(
+            (*vals)[(transposed ? n * s.groups + g : g * s.n + n) * e + q]);
+  return out;
+}
+
 /// A [rows, cols] row-major table as f32 [cols, rows] when `transpose`,
 /// else as is.
 std::vector<float> toF32(const std::vector<double> &v, int64_t rows,

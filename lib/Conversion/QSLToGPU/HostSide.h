@@ -34,6 +34,11 @@ std::optional<std::vector<float>> groupTable(ElementsAttr attr, bool isInt,
                                              const KernelShape &s,
                                              bool transposed);
 
+/// [N, G * E] f32 codebooks (entry q of group g of column n at g * E + q)
+/// of a codebook tensor stored [N, G, E] (`transposed`) or [G, N, E].
+std::optional<std::vector<float>>
+codebookTable(ElementsAttr attr, const KernelShape &s, bool transposed);
+
 /// A [rows, cols] row-major table as f32 [cols, rows] when `transpose`,
 /// else as is.
 std::vector<float> toF32(const std::vector<double> &v, int64_t rows,

@@ -136,6 +136,18 @@ public:
     line() << q << " = arith.andi " << t << ", %cMASK : i32\n";
     line() << g << " = arith.divui " << (groupK.empty() ? k : groupK)
            << ", %cGL : index\n";
+    if (s.codebook) {
+      // codebook[n, g * E + q]
+      std::string e = cst(s.codebook), base = fresh("cbb"),
+                  qi = fresh("qi"), ci = fresh("ci");
+      line() << base << " = arith.muli " << g << ", " << e << " : index\n";
+      line() << qi << " = arith.index_cast " << q << " : i32 to index\n";
+      line() << ci << " = arith.addi " << base << ", " << qi << " : index\n";
+      line() << v << " = memref.load %cb[" << n << ", " << ci << "] : memref<@@N@@x"
+             << s.groups * s.codebook << "xf32>\n";
+      line() << h << " = arith.truncf " << v << " : f32 to f16\n";
+      return h;
+    }
     line() << sc << " = memref.load %scales[" << n << ", " << g
            << "] : " << groupType << "\n";
     if (s.symmetric) {

@@ -40,6 +40,9 @@ struct KernelShape {
   int64_t groupLen; // K elements per group
   unsigned bits;
   bool symmetric;
+  /// Codebook entries per group (non-uniform quantization: the weight is
+  /// codebook[n, g, q]); 0 for scale (and zero point) decoding.
+  int64_t codebook = 0;
   Type inType, outType; // f32 or f16
   int64_t warps;        // warps per block
   /// Set for a convolution (implicit GEMM; tensor-core families only).
@@ -62,8 +65,9 @@ std::map<std::string, std::string> shapeVars(llvm::StringRef name,
                                              const KernelShape &s);
 
 /// `module { gpu.module @qsl_kernels { gpu.func @NAME(x, codes, scales,
-/// [zeros,] y) kernel ... {` of the weight-only families (GEMV, GEMM);
-/// close it with kernelFooter().
+/// [zeros,] y) kernel ... {` of the weight-only families (GEMV, GEMM), with
+/// `%cb: memref<N x (G*E) x f32>` (the codebooks) in place of scales and
+/// zeros for a codebook weight; close it with kernelFooter().
 std::string plainKernelHeader(const KernelShape &s);
 std::string kernelFooter();
 

@@ -119,8 +119,6 @@ MemRefType outputType(const KernelShape &s) {
 /// kernels cannot decode it.
 std::string matchQuant(QuantAttr quant, int64_t reductionAxis,
                        KernelShape &shape) {
-  if (quant.hasCodebook())
-    return "codebook quantization has no GPU kernel yet";
   if (quant.hasQuantizedStats())
     return "quantized statistics have no GPU kernel yet";
   unsigned bits = quant.getBits();
@@ -130,6 +128,10 @@ std::string matchQuant(QuantAttr quant, int64_t reductionAxis,
   shape.groups = shape.k / shape.groupLen;
   shape.bits = bits;
   shape.symmetric = quant.isSymmetric();
+  if (quant.hasCodebook()) {
+    shape.codebook = quant.getCodebook();
+    shape.symmetric = true; // no zero points; the codes are unsigned
+  }
   return "";
 }
 
@@ -193,6 +195,9 @@ std::string match(OpT op, int64_t warps, int64_t maxBatch, bool tensorCores,
     return "";
   }
 
+  if (quant && quant.hasCodebook())
+    return "codebook quantization combined with sparsity, outliers or low "
+           "rank has no GPU kernel yet";
   if (s.m > maxBatch) {
     if (!tensorCores)
       return batch + " and tensor-cores=false";
@@ -298,14 +303,18 @@ struct QslLowerToGpuPass
 
     // Weight tables, repacked for the kernel at compile time.
     auto codes = readIntElements(weight.getStorage(StorageRole::Values),
-                                 /*isUnsigned=*/!s.symmetric);
-    auto scales = groupTable(weight.getStorage(StorageRole::Scales), false,
-                             s, transposed);
-    std::optional<std::vector<float>> zeros;
+                                 /*isUnsigned=*/!s.symmetric || s.codebook);
+    std::optional<std::vector<float>> scales, zeros, codebooks;
+    if (s.codebook)
+      codebooks = codebookTable(weight.getStorage(StorageRole::Codebook), s,
+                                transposed);
+    else
+      scales = groupTable(weight.getStorage(StorageRole::Scales), false, s,
+                          transposed);
     if (!s.symmetric)
       zeros = groupTable(weight.getStorage(StorageRole::Zeros),
                          isa<IntegerType>(quant.getZero()), s, transposed);
-    if (!codes || !scales || (!s.symmetric && !zeros))
+    if (!codes || !(scales || codebooks) || (!s.symmetric && !zeros))
       return op->emitError("qsl-lower-to-gpu: weight data unavailable");
 
     bool gemm = s.m > maxBatch || s.conv;
@@ -323,8 +332,12 @@ struct QslLowerToGpuPass
     args.push_back(e.activation(s));
     args.push_back(
         e.wordTable("qsl_gpu_codes", *codes, s.n, s.k, s.bits, transposed));
-    args.push_back(e.table<float>("qsl_gpu_scales", {s.n, s.groups},
-                                  *scales));
+    if (codebooks)
+      args.push_back(e.table<float>("qsl_gpu_codebook",
+                                    {s.n, s.groups * s.codebook}, *codebooks));
+    else
+      args.push_back(
+          e.table<float>("qsl_gpu_scales", {s.n, s.groups}, *scales));
     if (zeros)
       args.push_back(
           e.table<float>("qsl_gpu_zeros", {s.n, s.groups}, *zeros));

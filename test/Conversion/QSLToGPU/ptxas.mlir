@@ -34,5 +34,13 @@
 // RUN: qsl-opt %tcv.mlir --qsl-gpu-pipeline="chip=sm_80 format=isa" \
 // RUN:   | %python %S/Inputs/extract_ptx.py > %tcv80.ptx
 // RUN: %ptxas -arch=sm_80 %tcv80.ptx -o %tcv80.cubin
+// Codebook weights on the GEMV and the GEMM.
+// RUN: %python %S/../../GPU/Inputs/gen_codebook.py --ptx-only > %tcb.mlir
+// RUN: qsl-opt %tcb.mlir --qsl-gpu-pipeline="chip=sm_90 format=isa" \
+// RUN:   | %python %S/Inputs/extract_ptx.py > %tcb90.ptx
+// RUN: %ptxas -arch=sm_90 %tcb90.ptx -o %tcb90.cubin
+// RUN: qsl-opt %tcb.mlir --qsl-gpu-pipeline="chip=sm_80 format=isa" \
+// RUN:   | %python %S/Inputs/extract_ptx.py > %tcb80.ptx
+// RUN: %ptxas -arch=sm_80 %tcb80.ptx -o %tcb80.cubin
 // RUN: env PATH=$(dirname %ptxas):%PATH% qsl-opt %S/Inputs/kernels.mlir --qsl-gpu-pipeline="chip=sm_90 format=bin" | FileCheck %s
 // CHECK: gpu.binary @qsl_kernels [#gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">, properties = {{.*}}, bin = "
