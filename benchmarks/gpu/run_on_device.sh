@@ -5,7 +5,9 @@
 # the composed GEMV; test/GPU/epilogue-vs-linalg.mlir: fused bias and
 # activations; test/GPU/sparse24-vs-linalg.mlir: the mma.sp GEMM;
 # test/GPU/conv-vs-linalg.mlir: convolutions as implicit GEMMs;
-# test/GPU/codebook-vs-linalg.mlir: codebook weights) and, on
+# test/GPU/codebook-vs-linalg.mlir: codebook weights;
+# test/GPU/corrected-gemm-vs-linalg.mlir: composed weights above max-batch)
+# and, on
 # the GPU machine, runs them; then times the GEMV on the issue's shapes
 # (benchmarks/gpu/gemv_bench.c: time per launch, bytes/s and its ratio to
 # the device copy bandwidth, sampled outputs checked) and
@@ -38,7 +40,7 @@ host_passes=(--one-shot-bufferize="bufferize-function-boundaries" --gpu-async-re
   --convert-math-to-llvm --convert-math-to-libm --convert-arith-to-llvm --convert-func-to-llvm --convert-cf-to-llvm
   --reconcile-unrealized-casts)
 cp "$build/lib/Runtime/libqsl_cuda_runtime.so" "$out/"
-checks=(gemv gemm composed epilogue sparse24 conv codebook)
+checks=(gemv gemm composed epilogue sparse24 conv codebook corrected)
 for name in "${checks[@]}"; do
   src="$root/test/GPU/$name-vs-linalg.mlir"
   if [ -f "$root/test/GPU/Inputs/gen_$name.py" ]; then # a generated module
@@ -104,7 +106,7 @@ cat > "$out/run.sh" <<'RUN'
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 status=0
-for name in gemv gemm composed epilogue sparse24 conv codebook; do
+for name in gemv gemm composed epilogue sparse24 conv codebook corrected; do
   echo "== $name"
   "$here/${name}_cpu" > "$here/$name-cpu.txt" || status=1
   "$here/${name}_gpu" > "$here/$name-gpu.txt" || status=1

@@ -74,6 +74,11 @@ def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
       compile time and every weight table padded to whole warps and K
       steps (docs/codegen/gpu.md).
 
+    Above `max-batch`, outliers and a low-rank term next to a main term are
+    added by the tensor-core kernels to each result before its store (the
+    column's outliers; `t[row, :]·B_out[col, :]` with `t` from
+    `qsl_lrin_<i>`).
+
     `qsl.conv2d` (groups = 1) on an encoded filter runs on the tensor-core
     families as an implicit GEMM over the filter's matrix view
     `[O, C*kh*kw]`: rows are output pixels, activations are read from the

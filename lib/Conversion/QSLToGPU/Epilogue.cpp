@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Dominance.h"
 #include "mlir/IR/IRMapping.h"
@@ -320,6 +321,92 @@ void applyEpilogue(gpu::GPUFuncOp func, gpu::GPUModuleOp kernels,
         b.clone(op, map);
       }
       f = map.lookup(body.getTerminator()->getOperand(0));
+    }
+    if (trunc)
+      trunc.getInMutable().assign(f);
+    else
+      store.getValueMutable().assign(f);
+  }
+}
+
+void applyCorrectionTerms(gpu::GPUFuncOp func, const ComposedShape &c) {
+  MLIRContext *ctx = func.getContext();
+  const KernelShape &s = c.base;
+  Location loc = func.getLoc();
+  Block &entry = func.getBody().front();
+  Type f32 = Float32Type::get(ctx), i32 = IntegerType::get(ctx, 32);
+  // New parameters just before the output, in the composed GEMV's order.
+  SmallVector<Type> types;
+  if (c.outliers) {
+    types.push_back(MemRefType::get({s.n + 1}, i32));
+    types.push_back(MemRefType::get({c.outliers}, i32));
+    types.push_back(MemRefType::get({c.outliers}, f32));
+  }
+  if (c.rank) {
+    types.push_back(MemRefType::get({s.m, c.rank}, f32));
+    types.push_back(MemRefType::get({s.n, c.rank}, f32));
+  }
+  unsigned first = entry.getNumArguments() - 1;
+  for (auto [i, type] : llvm::enumerate(types))
+    (void)func.insertArgument(first + i, type, DictionaryAttr(), loc);
+  auto param = [&](unsigned i) { return entry.getArgument(first + i); };
+  Value x = entry.getArgument(0);
+  Value y = entry.getArgument(entry.getNumArguments() - 1);
+
+  SmallVector<memref::StoreOp> stores;
+  func.walk([&](memref::StoreOp st) {
+    if (st.getMemRef() == y)
+      stores.push_back(st);
+  });
+  for (memref::StoreOp store : stores) {
+    Value v = store.getValueToStore();
+    auto trunc = v.getDefiningOp<arith::TruncFOp>();
+    Value f = trunc ? trunc.getIn() : v;
+    OpBuilder b(trunc ? trunc.getOperation() : store.getOperation());
+    Value row = store.getIndices()[0], col = store.getIndices()[1];
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    auto asIndex = [&](Value i32v) {
+      return arith::IndexCastOp::create(b, loc, b.getIndexType(), i32v);
+    };
+    if (c.outliers) {
+      // sum over p in [colptr[col], colptr[col + 1]) of x[row, rows[p]] *
+      // values[p]
+      Value next = arith::AddIOp::create(b, loc, col, one);
+      Value lo = asIndex(memref::LoadOp::create(b, loc, param(0), col));
+      Value hi = asIndex(memref::LoadOp::create(b, loc, param(0), next));
+      auto loop = scf::ForOp::create(
+          b, loc, lo, hi, one, ValueRange{zero},
+          [&](OpBuilder &lb, Location l, Value p, ValueRange acc) {
+            Value k = arith::IndexCastOp::create(
+                lb, l, lb.getIndexType(),
+                memref::LoadOp::create(lb, l, param(1), p));
+            Value xv = memref::LoadOp::create(lb, l, x, ValueRange{row, k});
+            if (!xv.getType().isF32())
+              xv = arith::ExtFOp::create(lb, l, f32, xv);
+            Value ov = memref::LoadOp::create(lb, l, param(2), p);
+            Value prod = arith::MulFOp::create(lb, l, xv, ov);
+            scf::YieldOp::create(
+                lb, l, ValueRange{arith::AddFOp::create(lb, l, acc[0], prod)});
+          });
+      f = arith::AddFOp::create(b, loc, f, loop.getResult(0));
+    }
+    if (c.rank) {
+      unsigned base = c.outliers ? 3 : 0;
+      Value z = arith::ConstantIndexOp::create(b, loc, 0);
+      Value r = arith::ConstantIndexOp::create(b, loc, c.rank);
+      auto loop = scf::ForOp::create(
+          b, loc, z, r, one, ValueRange{zero},
+          [&](OpBuilder &lb, Location l, Value j, ValueRange acc) {
+            Value tv = memref::LoadOp::create(lb, l, param(base),
+                                              ValueRange{row, j});
+            Value bv = memref::LoadOp::create(lb, l, param(base + 1),
+                                              ValueRange{col, j});
+            Value prod = arith::MulFOp::create(lb, l, tv, bv);
+            scf::YieldOp::create(
+                lb, l, ValueRange{arith::AddFOp::create(lb, l, acc[0], prod)});
+          });
+      f = arith::AddFOp::create(b, loc, f, loop.getResult(0));
     }
     if (trunc)
       trunc.getInMutable().assign(f);

@@ -14,6 +14,8 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 
+#include "Kernels.h"
+
 #include <string>
 #include <vector>
 
@@ -66,6 +68,16 @@ Epilogue matchEpilogue(Operation *anchor, int64_t channelDim = -1);
 /// indices.
 void applyEpilogue(gpu::GPUFuncOp func, gpu::GPUModuleOp kernels,
                    const Epilogue &epilogue, const std::string &biasName);
+
+/// The correction terms of a composed weight on a tensor-core kernel (batch
+/// above max-batch), added to every value `func` stores to its output,
+/// before any epilogue: the column's outliers, sum over its CSC range of
+/// x[row, rows[p]] * values[p], and the low-rank term t[row, :] .
+/// B_out[col, :]. Adds the parameters the composed GEMV takes, just before
+/// the output: colptr [N+1] i32, rows [nnz] i32, values [nnz] f32 (with
+/// outliers), then t [M, rank] f32 and B_out [N, rank] f32 (with low rank).
+/// `func`'s first argument is the [M, K] activation.
+void applyCorrectionTerms(gpu::GPUFuncOp func, const ComposedShape &c);
 
 /// Erases the fused ops once their result has been replaced.
 void eraseEpilogue(const Epilogue &epilogue);

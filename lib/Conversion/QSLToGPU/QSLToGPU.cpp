@@ -137,9 +137,11 @@ std::string matchQuant(QuantAttr quant, int64_t reductionAxis,
 
 /// The kernel families of qsl-lower-to-gpu.
 enum class Family {
-  Plain,     // weight-only quantization: GEMV, or the mma.sync GEMM
+  Plain,     // weight-only quantization: GEMV, or the mma.sync GEMM (which
+             // also adds outliers and low rank above max-batch)
   Composed,  // sparse / outlier / low-rank facets, batch <= max-batch
-  SparseMma, // 2:4 along K above max-batch: the mma.sp GEMM
+  SparseMma, // 2:4 along K above max-batch: the mma.sp GEMM (+ outliers,
+             // low rank)
 };
 
 /// Which kernel family takes `op` ("" and `family`), else why the op
@@ -199,16 +201,25 @@ std::string match(OpT op, int64_t warps, int64_t maxBatch, bool tensorCores,
     return "codebook quantization combined with sparsity, outliers or low "
            "rank has no GPU kernel yet";
   if (s.m > maxBatch) {
+    // The tensor-core kernels take the main term; outliers and low rank
+    // are added to each result before its store.
     if (!tensorCores)
       return batch + " and tensor-cores=false";
-    if (view->getOutliers() || view->getLowRank())
-      return batch + " (outlier and low-rank facets have only the GEMV "
-                     "kernel)";
-    if (!sparse.isNM() || sparse.getN() != 2 || sparse.getM() != 4 ||
-        sparse.getAxis() != reductionAxis)
-      return batch + " (above it, sparsity has a kernel only as 2:4 along "
-                     "K, on the sparse tensor cores)";
-    family = Family::SparseMma;
+    if (!quant && !sparse)
+      return batch + " (outliers or low rank without a main term have only "
+                     "the GEMV kernel)";
+    if (t.isConv && (view->getOutliers() || view->getLowRank()))
+      return batch + " (outlier and low-rank terms of a convolution have no "
+                     "GPU kernel)";
+    if (sparse) {
+      if (!sparse.isNM() || sparse.getN() != 2 || sparse.getM() != 4 ||
+          sparse.getAxis() != reductionAxis)
+        return batch + " (above it, sparsity has a kernel only as 2:4 "
+                       "along K, on the sparse tensor cores)";
+      family = Family::SparseMma;
+    } else {
+      family = Family::Plain;
+    }
   }
   c.keptK = s.k;
   if (sparse) {
@@ -275,7 +286,7 @@ struct QslLowerToGpuPass
                             symbols, kernels, counter++, deviceWeights);
       LogicalResult done =
           family == Family::Plain
-              ? rewritePlain(target, weight, shape.base, emitter, epilogue)
+              ? rewritePlain(target, weight, shape, emitter, epilogue)
           : family == Family::Composed
               ? rewriteComposed(target, weight, shape, emitter, epilogue)
               : rewriteSparseMma(target, weight, shape, emitter, epilogue);
@@ -294,8 +305,9 @@ struct QslLowerToGpuPass
   /// Weight-only quantization: the GEMV up to max-batch rows, the
   /// tensor-core GEMM above.
   LogicalResult rewritePlain(const Target &t, ConstantOp weight,
-                             const KernelShape &s, KernelEmitter &e,
+                             const ComposedShape &c, KernelEmitter &e,
                              const Epilogue &epilogue) {
+    const KernelShape &s = c.base;
     bool transposed = t.transposed;
     auto view = *EncodedTensorType::get(t.weight.getType());
     Operation *op = t.op;
@@ -324,12 +336,16 @@ struct QslLowerToGpuPass
         gemm ? buildMmaGemmKernelText(name, s) : buildGemvKernelText(name, s));
     if (failed(func))
       return failure();
+    bool corrected = c.outliers || c.rank;
+    if (corrected)
+      applyCorrectionTerms(*func, c);
     applyEpilogue(*func, e.getKernels(), epilogue,
                   "qsl_gpu_bias_" + std::to_string(e.getIndex()));
 
     // Host side: operands to device memory, launch, result back.
     SmallVector<KernelArg> args;
-    args.push_back(e.activation(s));
+    Value x = e.activation(s);
+    args.push_back(x);
     args.push_back(
         e.wordTable("qsl_gpu_codes", *codes, s.n, s.k, s.bits, transposed));
     if (codebooks)
@@ -341,6 +357,8 @@ struct QslLowerToGpuPass
     if (zeros)
       args.push_back(
           e.table<float>("qsl_gpu_zeros", {s.n, s.groups}, *zeros));
+    if (corrected && failed(addCorrectionTerms(t, weight, c, e, x, args)))
+      return failure();
     MemRefType yType = outputType(s);
     if (epilogue.residual)
       args.push_back(e.residual(epilogue.residual, yType));
@@ -350,6 +368,86 @@ struct QslLowerToGpuPass
     e.launch(*func, (s.n + colsPerBlock - 1) / colsPerBlock,
              gemm ? (s.m + 15) / 16 : 1, 32 * s.warps, args);
     e.finish(y, yType, epilogue.result);
+    return success();
+  }
+
+  /// The outlier tables (CSC by output column: colptr [N+1], rows,
+  /// values) and the low-rank term (the qsl_lrin kernel computing
+  /// t = x A_in^T, launched here, then t and B_out) of a composed weight,
+  /// appended to `args` in that order.
+  LogicalResult addCorrectionTerms(const Target &t, ConstantOp weight,
+                                   const ComposedShape &c, KernelEmitter &e,
+                                   Value x, SmallVectorImpl<KernelArg> &args) {
+    const KernelShape &s = c.base;
+    bool transposed = t.transposed;
+    Operation *op = t.op;
+    unsigned index = e.getIndex();
+    auto unavailable = [&](StringRef what) {
+      return op->emitError("qsl-lower-to-gpu: weight data unavailable: ")
+             << what;
+    };
+    // Outliers: CSC by output column.
+    if (c.outliers) {
+      auto indices = readIntElements(
+          weight.getStorage(StorageRole::OutlierIndices), false);
+      auto values =
+          readFloatElements(weight.getStorage(StorageRole::OutlierValues));
+      if (!indices || !values)
+        return unavailable("outliers");
+      // Linear index into the [rows, cols] matrix view: k * N + n, or
+      // n * K + k with transpose_w.
+      std::vector<int32_t> colPtr(s.n + 1, 0), rowIdx(c.outliers);
+      std::vector<float> vals(c.outliers);
+      auto column = [&](int64_t i) {
+        return transposed ? i / s.k : i % s.n;
+      };
+      auto row = [&](int64_t i) { return transposed ? i % s.k : i / s.n; };
+      for (int64_t i : *indices)
+        ++colPtr[column(i) + 1];
+      for (int64_t n = 0; n < s.n; ++n)
+        colPtr[n + 1] += colPtr[n];
+      std::vector<int32_t> next(colPtr.begin(), colPtr.end() - 1);
+      for (int64_t p = 0; p < c.outliers; ++p) {
+        int64_t i = (*indices)[p];
+        int32_t at = next[column(i)]++;
+        rowIdx[at] = static_cast<int32_t>(row(i));
+        vals[at] = static_cast<float>((*values)[p]);
+      }
+      args.push_back(e.table<int32_t>("qsl_gpu_outlier_colptr", {s.n + 1},
+                                      colPtr));
+      args.push_back(e.table<int32_t>("qsl_gpu_outlier_rows",
+                                      {c.outliers}, rowIdx));
+      args.push_back(
+          e.table<float>("qsl_gpu_outlier_values", {c.outliers}, vals));
+    }
+
+    // Low rank: A_in [rank, K] for t = x A_in^T, B_out [N, rank].
+    if (c.rank) {
+      auto u = readFloatElements(weight.getStorage(StorageRole::LowRankU));
+      auto v = readFloatElements(weight.getStorage(StorageRole::LowRankV));
+      if (!u || !v)
+        return unavailable("low-rank factors");
+      // [K, N] weight: U [K, r], V [r, N]: A_in = U^T, B_out = V^T.
+      // [N, K] weight: U [N, r], V [r, K]: A_in = V, B_out = U.
+      std::vector<float> aIn = transposed ? toF32(*v, c.rank, s.k, false)
+                                          : toF32(*u, s.k, c.rank, true);
+      std::vector<float> bOut = transposed ? toF32(*u, s.n, c.rank, false)
+                                           : toF32(*v, c.rank, s.n, true);
+      FailureOr<gpu::GPUFuncOp> lrin = e.addKernel(buildLowRankInKernelText(
+          "qsl_lrin_" + std::to_string(index), c));
+      if (failed(lrin))
+        return failure();
+      KernelArg ain =
+          e.table<float>("qsl_gpu_lowrank_in", {c.rank, s.k}, aIn);
+      Value tv = e.alloc(
+          MemRefType::get({s.m, c.rank}, Float32Type::get(op->getContext())));
+      e.launch(*lrin, (c.rank + s.warps - 1) / s.warps, 1, 32 * s.warps,
+               {KernelArg(x), ain, KernelArg(tv)});
+      args.push_back(tv);
+      args.push_back(
+          e.table<float>("qsl_gpu_lowrank_out", {s.n, c.rank}, bOut));
+    }
+
     return success();
   }
 
@@ -415,67 +513,8 @@ struct QslLowerToGpuPass
                                  c.metaBits, transposed));
     }
 
-    // Outliers: CSC by output column.
-    if (c.outliers) {
-      auto indices = readIntElements(
-          weight.getStorage(StorageRole::OutlierIndices), false);
-      auto values =
-          readFloatElements(weight.getStorage(StorageRole::OutlierValues));
-      if (!indices || !values)
-        return unavailable("outliers");
-      // Linear index into the [rows, cols] matrix view: k * N + n, or
-      // n * K + k with transpose_w.
-      std::vector<int32_t> colPtr(s.n + 1, 0), rowIdx(c.outliers);
-      std::vector<float> vals(c.outliers);
-      auto column = [&](int64_t i) {
-        return transposed ? i / s.k : i % s.n;
-      };
-      auto row = [&](int64_t i) { return transposed ? i % s.k : i / s.n; };
-      for (int64_t i : *indices)
-        ++colPtr[column(i) + 1];
-      for (int64_t n = 0; n < s.n; ++n)
-        colPtr[n + 1] += colPtr[n];
-      std::vector<int32_t> next(colPtr.begin(), colPtr.end() - 1);
-      for (int64_t p = 0; p < c.outliers; ++p) {
-        int64_t i = (*indices)[p];
-        int32_t at = next[column(i)]++;
-        rowIdx[at] = static_cast<int32_t>(row(i));
-        vals[at] = static_cast<float>((*values)[p]);
-      }
-      args.push_back(e.table<int32_t>("qsl_gpu_outlier_colptr", {s.n + 1},
-                                      colPtr));
-      args.push_back(e.table<int32_t>("qsl_gpu_outlier_rows",
-                                      {c.outliers}, rowIdx));
-      args.push_back(
-          e.table<float>("qsl_gpu_outlier_values", {c.outliers}, vals));
-    }
-
-    // Low rank: A_in [rank, K] for t = x A_in^T, B_out [N, rank].
-    if (c.rank) {
-      auto u = readFloatElements(weight.getStorage(StorageRole::LowRankU));
-      auto v = readFloatElements(weight.getStorage(StorageRole::LowRankV));
-      if (!u || !v)
-        return unavailable("low-rank factors");
-      // [K, N] weight: U [K, r], V [r, N]: A_in = U^T, B_out = V^T.
-      // [N, K] weight: U [N, r], V [r, K]: A_in = V, B_out = U.
-      std::vector<float> aIn = transposed ? toF32(*v, c.rank, s.k, false)
-                                          : toF32(*u, s.k, c.rank, true);
-      std::vector<float> bOut = transposed ? toF32(*u, s.n, c.rank, false)
-                                           : toF32(*v, c.rank, s.n, true);
-      FailureOr<gpu::GPUFuncOp> lrin = e.addKernel(buildLowRankInKernelText(
-          "qsl_lrin_" + std::to_string(index), c));
-      if (failed(lrin))
-        return failure();
-      KernelArg ain =
-          e.table<float>("qsl_gpu_lowrank_in", {c.rank, s.k}, aIn);
-      Value t = e.alloc(
-          MemRefType::get({s.m, c.rank}, Float32Type::get(op->getContext())));
-      e.launch(*lrin, (c.rank + s.warps - 1) / s.warps, 1, 32 * s.warps,
-               {KernelArg(x), ain, KernelArg(t)});
-      args.push_back(t);
-      args.push_back(
-          e.table<float>("qsl_gpu_lowrank_out", {s.n, c.rank}, bOut));
-    }
+    if (failed(addCorrectionTerms(t, weight, c, e, x, args)))
+      return failure();
 
     FailureOr<gpu::GPUFuncOp> func = e.addKernel(buildComposedGemvKernelText(
         "qsl_gemv_" + std::to_string(index), c));
@@ -532,7 +571,8 @@ struct QslLowerToGpuPass
     };
 
     SmallVector<KernelArg> args;
-    args.push_back(e.activation(s));
+    Value x = e.activation(s);
+    args.push_back(x);
     if (c.main == ComposedShape::Main::Codes) {
       QuantAttr quant = view.getQuant();
       auto codes = readIntElements(weight.getStorage(StorageRole::Values),
@@ -574,11 +614,16 @@ struct QslLowerToGpuPass
     args.push_back(e.table<int32_t>(
         "qsl_gpu_meta", {lay.nPad / 16, lay.steps, 16},
         std::vector<int32_t>(regs.begin(), regs.end())));
+    bool corrected = c.outliers || c.rank;
+    if (corrected && failed(addCorrectionTerms(t, weight, c, e, x, args)))
+      return failure();
 
     FailureOr<gpu::GPUFuncOp> func = e.addKernel(buildSparseMmaGemmKernelText(
         "qsl_spmma_" + std::to_string(e.getIndex()), c));
     if (failed(func))
       return failure();
+    if (corrected)
+      applyCorrectionTerms(*func, c);
     applyEpilogue(*func, e.getKernels(), epilogue,
                   "qsl_gpu_bias_" + std::to_string(e.getIndex()));
     MemRefType yType = outputType(s);

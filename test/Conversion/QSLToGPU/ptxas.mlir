@@ -42,5 +42,13 @@
 // RUN: qsl-opt %tcb.mlir --qsl-gpu-pipeline="chip=sm_80 format=isa" \
 // RUN:   | %python %S/Inputs/extract_ptx.py > %tcb80.ptx
 // RUN: %ptxas -arch=sm_80 %tcb80.ptx -o %tcb80.cubin
+// Tensor-core kernels with outlier and low-rank correction terms.
+// RUN: %python %S/../../GPU/Inputs/gen_corrected.py --ptx-only > %tcr.mlir
+// RUN: qsl-opt %tcr.mlir --qsl-gpu-pipeline="chip=sm_90 format=isa" \
+// RUN:   | %python %S/Inputs/extract_ptx.py > %tcr90.ptx
+// RUN: %ptxas -arch=sm_90 %tcr90.ptx -o %tcr90.cubin
+// RUN: qsl-opt %tcr.mlir --qsl-gpu-pipeline="chip=sm_80 format=isa" \
+// RUN:   | %python %S/Inputs/extract_ptx.py > %tcr80.ptx
+// RUN: %ptxas -arch=sm_80 %tcr80.ptx -o %tcr80.cubin
 // RUN: env PATH=$(dirname %ptxas):%PATH% qsl-opt %S/Inputs/kernels.mlir --qsl-gpu-pipeline="chip=sm_90 format=bin" | FileCheck %s
 // CHECK: gpu.binary @qsl_kernels [#gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">, properties = {{.*}}, bin = "

@@ -1,25 +1,13 @@
 // RUN: qsl-opt %s --qsl-lower-to-gpu="max-batch=4" -split-input-file -verify-diagnostics
-// Above max-batch only weight-only quantization (mma.sync) and 2:4 along K
-// (mma.sp) have kernels; the other facets stay on the CPU path with a
-// remark that says why.
+// Above max-batch the tensor-core kernels need a main term (quantized, or
+// 2:4 along K for mma.sp), to which they add outliers and low rank; the
+// rest stays on the CPU path with a remark that says why.
 
 #l = #qsl.encoding<lowrank = <rank = 1, type = f32>>
 func.func @lowrank_batch(%x: tensor<5x4xf32>) -> tensor<5x2xf32> {
   %w = qsl.constant u(dense<1.0> : tensor<2x1xf32>) v(dense<1.0> : tensor<1x4xf32>) : tensor<2x4xf32, #l>
-  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: batch 5 exceeds max-batch (outlier and low-rank facets have only the GEMV kernel)}}
+  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: batch 5 exceeds max-batch (outliers or low rank without a main term have only the GEMV kernel)}}
   %y = qsl.matmul %x, %w transpose_w : tensor<5x4xf32>, tensor<2x4xf32, #l> -> tensor<5x2xf32>
-  return %y : tensor<5x2xf32>
-}
-
-// -----
-
-// 2:4 with outliers: the outliers have no place in the sparse GEMM.
-#o = #qsl.encoding<sparse = <2:4, axis = 1>, outliers = <count = 1, type = f32>>
-func.func @sparse_outliers_batch(%x: tensor<5x4xf32>) -> tensor<5x2xf32> {
-  %w = qsl.constant values(dense<1.0> : tensor<2x2xf32>) meta(dense<[[0, 1], [2, 3]]> : tensor<2x2xi2>)
-         outlier_indices(dense<[3]> : tensor<1xi32>) outlier_values(dense<[2.0]> : tensor<1xf32>) : tensor<2x4xf32, #o>
-  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: batch 5 exceeds max-batch (outlier and low-rank facets have only the GEMV kernel)}}
-  %y = qsl.matmul %x, %w transpose_w : tensor<5x4xf32>, tensor<2x4xf32, #o> -> tensor<5x2xf32>
   return %y : tensor<5x2xf32>
 }
 
@@ -36,12 +24,13 @@ func.func @four_eight_batch(%x: tensor<5x8xf32>) -> tensor<5x2xf32> {
 
 // -----
 
-// Convolutions take only the tensor-core kernels: a low-rank filter stays
-// on the CPU, and so does a grouped (here depthwise) convolution.
-#c = #qsl.encoding<lowrank = <rank = 1, type = f32>>
+// Convolutions take only the tensor-core kernels, without correction
+// terms: a quantized filter with a low-rank term stays on the CPU, and so
+// does a grouped (here depthwise) convolution.
+#c = #qsl.encoding<quant = <bits = 8, axis = 1, scale = f32>, lowrank = <rank = 1, type = f32>>
 func.func @conv_lowrank(%x: tensor<1x2x4x4xf32>) -> tensor<1x4x4x4xf32> {
-  %w = qsl.constant u(dense<1.0> : tensor<4x1xf32>) v(dense<1.0> : tensor<1x2xf32>) : tensor<4x2x1x1xf32, #c>
-  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: a convolution (implicit GEMM of 16 rows: tensor-core kernels only) (outlier and low-rank facets have only the GEMV kernel)}}
+  %w = qsl.constant values(dense<1> : tensor<4x2xi8>) scales(dense<1.0> : tensor<4x1xf32>) u(dense<1.0> : tensor<4x1xf32>) v(dense<1.0> : tensor<1x2xf32>) : tensor<4x2x1x1xf32, #c>
+  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: a convolution (implicit GEMM of 16 rows: tensor-core kernels only) (outlier and low-rank terms of a convolution have no GPU kernel)}}
   %y = qsl.conv2d %x, %w : tensor<1x2x4x4xf32>, tensor<4x2x1x1xf32, #c> -> tensor<1x4x4x4xf32>
   return %y : tensor<1x4x4x4xf32>
 }

@@ -1,0 +1,47 @@
+// RUN: %python %S/../../GPU/Inputs/gen_corrected.py --ptx-only > %t.mlir
+// RUN: qsl-opt %t.mlir --qsl-lower-to-gpu | FileCheck %s
+// RUN: qsl-opt %t.mlir --qsl-lower-to-gpu="device-weights=false" | FileCheck %s --check-prefix=ARGS
+// Composed weights above max-batch: the tensor-core kernel takes the main
+// term, qsl_lrin computes t = x A_in^T first, and every stored value gets
+// the column's outliers and t[row, :] . B_out[col, :] added before its
+// store (the kernels come from the GPU execution test's generator).
+
+// CHECK-LABEL: func.func @int4_outl_lr_t(
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_lrin_0
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_gemm_0 {{.*}} args(%{{.*}} : memref<20x48xf32>, %{{.*}} : memref<20x4xf32>, %{{.*}} : memref<20x40xf32>)
+// CHECK-LABEL: func.func @int4_24_outl_lr(
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_lrin_1
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_1
+// CHECK-LABEL: func.func @int8_lr_f16(
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_lrin_2
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_gemm_2
+
+// In the GEMM, after the mma loop, each of the 16 stores of a lane first
+// sums the column's outliers (a loop over its CSC range reading x), then
+// the rank-4 dot product.
+// CHECK-LABEL: gpu.func @qsl_gemm_0(
+// CHECK: nvgpu.mma.sync
+// CHECK: scf.yield
+// CHECK: %[[LO:.*]] = arith.index_cast %{{.*}} : i32 to index
+// CHECK: %[[HI:.*]] = arith.index_cast %{{.*}} : i32 to index
+// CHECK: scf.for %{{.*}} = %[[LO]] to %[[HI]]
+// CHECK: memref.load %arg0[%{{.*}}, %{{.*}}] : memref<20x48xf32>
+// CHECK: scf.for
+// CHECK: memref.load %{{.*}} : memref<20x4xf32>
+// CHECK: memref.load %{{.*}} : memref<40x4xf32>
+// CHECK: memref.store
+// CHECK-LABEL: gpu.func @qsl_spmma_1(
+// CHECK-COUNT-4: nvgpu.mma.sp.sync
+// CHECK: memref.load %{{.*}} : memref<33x3xf32>
+// f16 output: the terms are added in f32, before the rounding.
+// CHECK-LABEL: gpu.func @qsl_gemm_2(
+// CHECK: memref.load %{{.*}} : memref<16x8xf32>
+// CHECK: scf.yield
+// CHECK-NEXT: }
+// CHECK-NEXT: %[[S:.*]] = arith.addf
+// CHECK-NEXT: arith.truncf %[[S]] : f32 to f16
+
+// With the tables as arguments: the main tables, then colptr, rows, values,
+// t, B_out, then the output.
+// ARGS-LABEL: gpu.func @qsl_gemm_0(
+// ARGS-SAME: %{{.*}}: memref<20x48xf32>, %{{.*}}: memref<40x6xi32>, %{{.*}}: memref<40x3xf32>, %{{.*}}: memref<40x3xf32>, %{{.*}}: memref<41xi32>, %{{.*}}: memref<9xi32>, %{{.*}}: memref<9xf32>, %{{.*}}: memref<20x4xf32>, %{{.*}}: memref<40x4xf32>, %{{.*}}: memref<20x40xf32>)
