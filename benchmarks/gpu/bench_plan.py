@@ -55,27 +55,31 @@ def meta_hex(n, kept):
     return "0x" + ("0002" * (n * kept // 2))
 
 
+def int4_g128(n, k, cols, bits):
+    """Encoding and storage of an asymmetric group-128 quant facet over
+    [n, cols] stored codes (cols = k, or k / 2 under 2:4)."""
+    g = k // 128
+    enc = (f"quant = <bits = {bits}, axis = 1, group = 128, scale = f32, "
+           "zero = i8>")
+    storage = (f"values(dense<1> : tensor<{n}x{cols}xi{bits}>) "
+               f"scales(dense<1.0> : tensor<{n}x{g}xf32>) "
+               f"zeros(dense<1> : tensor<{n}x{g}xi8>)")
+    return enc, storage
+
+
 def case_mlir(kind, m, n, k, extra):
     x = f"tensor<{m}x{k}xf16>"
     y = f"tensor<{m}x{n}xf16>"
     if kind == "quant":
-        bits, group = extra["bits"], 128
-        enc = (f"quant = <bits = {bits}, axis = 1, group = {group}, "
-               "scale = f32, zero = i8>")
-        storage = (f"values(dense<1> : tensor<{n}x{k}xi{bits}>) "
-                   f"scales(dense<1.0> : tensor<{n}x{k // group}xf32>) "
-                   f"zeros(dense<1> : tensor<{n}x{k // group}xi8>)")
+        enc, storage = int4_g128(n, k, k, extra["bits"])
         wt = f"tensor<{n}x{k}xf32, #e>"
     elif kind == "sparse":
         kept = k // 2
         meta = f'meta(dense<"{meta_hex(n, kept)}"> : tensor<{n}x{kept}xi2>)'
         if "bits" in extra:
-            bits, group = extra["bits"], 128
-            enc = (f"quant = <bits = {bits}, axis = 1, group = {group}, "
-                   "scale = f32, zero = i8>, sparse = <2:4, axis = 1>")
-            storage = (f"values(dense<1> : tensor<{n}x{kept}xi{bits}>) "
-                       f"scales(dense<1.0> : tensor<{n}x{k // group}xf32>) "
-                       f"zeros(dense<1> : tensor<{n}x{k // group}xi8>) {meta}")
+            enc, storage = int4_g128(n, k, kept, extra["bits"])
+            enc += ", sparse = <2:4, axis = 1>"
+            storage += " " + meta
             wt = f"tensor<{n}x{k}xf32, #e>"
         else:
             enc = "sparse = <2:4, axis = 1>"

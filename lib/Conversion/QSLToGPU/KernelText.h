@@ -35,6 +35,83 @@ public:
   std::ostringstream &raw() { return os; }
   std::string str() const { return os.str(); }
 
+  /// The start of both tensor-core kernels: index constants %c0 ... %c32,
+  /// %cM, %cN, %cK, %cWARPS; the code-decoding constants %cCPW, %cGL,
+  /// %cBITS, %cSHL, %cMASK; zeros %zh (f16) and %zacc (an accumulator); and
+  /// each lane's place in the mma fragments: %tid, %bx, %by, %lane, %warp,
+  /// %grp = lane / 4, %tig = lane % 4, %kc = 2 * tig.
+  void fragmentPrologue() {
+    for (int v : {0, 1, 2, 4, 8, 16, 32})
+      line() << "%c" << v << " = arith.constant " << v << " : index\n";
+    line() << "%cM = arith.constant @@M@@ : index\n";
+    line() << "%cN = arith.constant @@N@@ : index\n";
+    line() << "%cK = arith.constant @@K@@ : index\n";
+    line() << "%cWARPS = arith.constant @@WARPS@@ : index\n";
+    line() << "%cCPW = arith.constant " << 32 / s.bits << " : index\n";
+    line() << "%cGL = arith.constant " << s.groupLen << " : index\n";
+    line() << "%cBITS = arith.constant " << s.bits << " : i32\n";
+    line() << "%cSHL = arith.constant " << (32 - s.bits) << " : i32\n";
+    line() << "%cMASK = arith.constant " << ((1u << s.bits) - 1u)
+           << " : i32\n";
+    line() << "%zh = arith.constant 0.0 : f16\n";
+    line() << "%zacc = arith.constant dense<0.0> : vector<2x2xf32>\n";
+    line() << "%tid = gpu.thread_id x\n";
+    line() << "%bx = gpu.block_id x\n";
+    line() << "%by = gpu.block_id y\n";
+    line() << "%lane = arith.remui %tid, %c32 : index\n";
+    line() << "%warp = arith.divui %tid, %c32 : index\n";
+    line() << "%grp = arith.divui %lane, %c4 : index\n";
+    line() << "%tig = arith.remui %lane, %c4 : index\n";
+    line() << "%kc = arith.muli %tig, %c2 : index\n";
+  }
+
+  /// Opens `%res:<tiles> = scf.for <iv> = %c0 to <ub> step <step>` carrying
+  /// one vector<2x2xf32> accumulator per tile (%acc0 ... from %zacc).
+  void beginAccumulatorLoop(int64_t tiles, const char *iv, const char *ub,
+                            const char *step) {
+    line() << "%res:" << tiles << " = scf.for " << iv << " = %c0 to " << ub
+           << " step " << step << " iter_args(";
+    for (int64_t t = 0; t < tiles; ++t)
+      raw() << (t ? ", " : "") << "%acc" << t << " = %zacc";
+    raw() << ") -> (" << accumulatorTypes(tiles) << ") {\n";
+    indent += 2;
+  }
+
+  /// Yields the tiles' new accumulators and closes the loop.
+  void endAccumulatorLoop(const std::vector<std::string> &results) {
+    line() << "scf.yield ";
+    for (size_t i = 0; i < results.size(); ++i)
+      raw() << (i ? ", " : "") << results[i];
+    raw() << " : " << accumulatorTypes(results.size()) << "\n";
+    indent -= 2;
+    line() << "}\n";
+  }
+
+  /// Stores accumulator element [r][c] of tile `t` (%res#t) at GEMM row
+  /// `row`, column `col` when `cond` (may be empty) holds, rounded to the
+  /// output type.
+  void storeAccumulator(int64_t t, int r, int c, const std::string &row,
+                        const std::string &col, const std::string &cond) {
+    std::string v = fresh("v");
+    line() << v << " = vector.extract %res#" << t << "[" << r << ", " << c
+           << "] : f32 from vector<2x2xf32>\n";
+    auto store = [&]() {
+      std::string stored = v;
+      if (s.outType.isF16()) {
+        stored = fresh("vh");
+        line() << stored << " = arith.truncf " << v << " : f32 to f16\n";
+      }
+      storeOutput(stored, row, col);
+    };
+    if (cond.empty())
+      return store();
+    line() << "scf.if " << cond << " {\n";
+    indent += 2;
+    store();
+    indent -= 2;
+    line() << "}\n";
+  }
+
   /// `a && b` over i1 SSA names where either may be empty (= true).
   std::string conj(const std::string &a, const std::string &b) {
     if (a.empty())
@@ -171,6 +248,13 @@ public:
   int indent = 6;
 
 private:
+  static std::string accumulatorTypes(size_t tiles) {
+    std::string types;
+    for (size_t t = 0; t < tiles; ++t)
+      types += std::string(t ? ", " : "") + "vector<2x2xf32>";
+    return types;
+  }
+
   std::string toHalf(const std::string &v) {
     if (s.inType.isF16())
       return v;

@@ -28,7 +28,6 @@ namespace gpu_kernels {
 
 std::string buildMmaGemmKernelText(llvm::StringRef name,
                                    const KernelShape &s) {
-  const int64_t perWord = 32 / s.bits;
   const int64_t kPadded = (s.k + 15) / 16 * 16;
   const bool guardM = s.m % 16 != 0;
   const bool guardK = s.k % 16 != 0;
@@ -36,34 +35,9 @@ std::string buildMmaGemmKernelText(llvm::StringRef name,
 
   TextEmitter e(s);
   // Prologue: lane coordinates within the fragments, the warp's tile.
-  e.line() << "%c0 = arith.constant 0 : index\n";
-  e.line() << "%c2 = arith.constant 2 : index\n";
-  e.line() << "%c4 = arith.constant 4 : index\n";
-  e.line() << "%c8 = arith.constant 8 : index\n";
-  e.line() << "%c16 = arith.constant 16 : index\n";
-  e.line() << "%c32 = arith.constant 32 : index\n";
-  e.line() << "%cM = arith.constant @@M@@ : index\n";
-  e.line() << "%cN = arith.constant @@N@@ : index\n";
-  e.line() << "%cK = arith.constant @@K@@ : index\n";
+  e.fragmentPrologue();
   e.line() << "%cKP = arith.constant " << kPadded << " : index\n";
-  e.line() << "%cCPW = arith.constant " << perWord << " : index\n";
-  e.line() << "%cGL = arith.constant " << s.groupLen << " : index\n";
-  e.line() << "%cWARPS = arith.constant @@WARPS@@ : index\n";
   e.line() << "%cCOLS = arith.constant " << kMmaColsPerWarp << " : index\n";
-  e.line() << "%cBITS = arith.constant " << s.bits << " : i32\n";
-  e.line() << "%cSHL = arith.constant " << (32 - s.bits) << " : i32\n";
-  e.line() << "%cMASK = arith.constant " << ((1u << s.bits) - 1u)
-           << " : i32\n";
-  e.line() << "%zh = arith.constant 0.0 : f16\n";
-  e.line() << "%zacc = arith.constant dense<0.0> : vector<2x2xf32>\n";
-  e.line() << "%tid = gpu.thread_id x\n";
-  e.line() << "%bx = gpu.block_id x\n";
-  e.line() << "%by = gpu.block_id y\n";
-  e.line() << "%lane = arith.remui %tid, %c32 : index\n";
-  e.line() << "%warp = arith.divui %tid, %c32 : index\n";
-  e.line() << "%grp = arith.divui %lane, %c4 : index\n";
-  e.line() << "%tig = arith.remui %lane, %c4 : index\n";
-  e.line() << "%kc = arith.muli %tig, %c2 : index\n";
   e.line() << "%m0 = arith.muli %by, %c16 : index\n";
   e.line() << "%ra = arith.addi %m0, %grp : index\n";
   e.line() << "%rb = arith.addi %ra, %c8 : index\n";
@@ -84,15 +58,7 @@ std::string buildMmaGemmKernelText(llvm::StringRef name,
   }
 
   // The K loop.
-  std::ostringstream iterArgs, iterTypes;
-  for (int64_t t = 0; t < kMmaTilesN; ++t) {
-    iterArgs << (t ? ", " : "") << "%acc" << t << " = %zacc";
-    iterTypes << (t ? ", " : "") << "vector<2x2xf32>";
-  }
-  e.line() << "%res:" << kMmaTilesN
-           << " = scf.for %k0 = %c0 to %cKP step %c16 iter_args("
-           << iterArgs.str() << ") -> (" << iterTypes.str() << ") {\n";
-  e.indent += 2;
+  e.beginAccumulatorLoop(kMmaTilesN, "%k0", "%cKP", "%c16");
   // K positions of this lane: 2*tig + {0, 1, 8, 9}.
   std::string kBase = e.add("%k0", "%kc");
   std::string kAt[4], kOk[4];
@@ -145,12 +111,7 @@ std::string buildMmaGemmKernelText(llvm::StringRef name,
                 "vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>\n";
     results.push_back(d);
   }
-  e.line() << "scf.yield ";
-  for (size_t i = 0; i < results.size(); ++i)
-    e.raw() << (i ? ", " : "") << results[i];
-  e.raw() << " : " << iterTypes.str() << "\n";
-  e.indent -= 2;
-  e.line() << "}\n";
+  e.endAccumulatorLoop(results);
 
   // Epilogue: accumulator register r holds row (r ? grp + 8 : grp), columns
   // 2*tig + {0, 1} of the n-tile.
@@ -164,31 +125,10 @@ std::string buildMmaGemmKernelText(llvm::StringRef name,
     std::string col1 = e.add(col0, one);
     std::string cols[2] = {col0, col1};
     for (int r = 0; r < 2; ++r)
-      for (int c = 0; c < 2; ++c) {
-        std::string v = e.fresh("v");
-        e.line() << v << " = vector.extract %res#" << t << "[" << r << ", "
-                 << c << "] : f32 from vector<2x2xf32>\n";
-        std::string cond =
-            e.conj(r ? inB : inA, e.below(cols[c], "%cN", guardN));
-        std::string stored = v;
-        auto store = [&]() {
-          if (s.outType.isF16()) {
-            stored = e.fresh("vh");
-            e.line() << stored << " = arith.truncf " << v
-                     << " : f32 to f16\n";
-          }
-          e.storeOutput(stored, r ? "%rb" : "%ra", cols[c]);
-        };
-        if (cond.empty()) {
-          store();
-        } else {
-          e.line() << "scf.if " << cond << " {\n";
-          e.indent += 2;
-          store();
-          e.indent -= 2;
-          e.line() << "}\n";
-        }
-      }
+      for (int c = 0; c < 2; ++c)
+        e.storeAccumulator(
+            t, r, c, r ? "%rb" : "%ra", cols[c],
+            e.conj(r ? inB : inA, e.below(cols[c], "%cN", guardN)));
   }
 
   return substitute(plainKernelHeader(s) + e.str() + kernelFooter(),

@@ -242,6 +242,50 @@ std::string match(OpT op, int64_t warps, int64_t maxBatch, bool tensorCores,
 }
 
 
+InFlightDiagnostic unavailable(Operation *op, StringRef what) {
+  return op->emitError("qsl-lower-to-gpu: weight data unavailable: ") << what;
+}
+
+/// The tables of a quant facet as the kernels read them (before any
+/// padding): codes in storage order, [N, G] scales and zero points, or
+/// [N, G*E] codebooks.
+struct QuantTables {
+  std::vector<int64_t> codes;
+  std::vector<float> scales, zeros, codebooks;
+};
+
+FailureOr<QuantTables> readQuantTables(Operation *op, ConstantOp weight,
+                                       QuantAttr quant, const KernelShape &s,
+                                       bool transposed) {
+  QuantTables q;
+  auto codes = readIntElements(weight.getStorage(StorageRole::Values),
+                               /*isUnsigned=*/!s.symmetric || s.codebook);
+  if (!codes)
+    return unavailable(op, "codes");
+  q.codes = std::move(*codes);
+  if (s.codebook) {
+    auto books = codebookTable(weight.getStorage(StorageRole::Codebook), s,
+                               transposed);
+    if (!books)
+      return unavailable(op, "codebooks");
+    q.codebooks = std::move(*books);
+    return q;
+  }
+  auto scales = groupTable(weight.getStorage(StorageRole::Scales), false, s,
+                           transposed);
+  if (!scales)
+    return unavailable(op, "scales");
+  q.scales = std::move(*scales);
+  if (!s.symmetric) {
+    auto zeros = groupTable(weight.getStorage(StorageRole::Zeros),
+                            isa<IntegerType>(quant.getZero()), s, transposed);
+    if (!zeros)
+      return unavailable(op, "zero points");
+    q.zeros = std::move(*zeros);
+  }
+  return q;
+}
+
 struct QslLowerToGpuPass
     : public mlir::qsl::impl::QslLowerToGpuPassBase<QslLowerToGpuPass> {
   using QslLowerToGpuPassBase::QslLowerToGpuPassBase;
@@ -314,20 +358,10 @@ struct QslLowerToGpuPass
     QuantAttr quant = view.getQuant();
 
     // Weight tables, repacked for the kernel at compile time.
-    auto codes = readIntElements(weight.getStorage(StorageRole::Values),
-                                 /*isUnsigned=*/!s.symmetric || s.codebook);
-    std::optional<std::vector<float>> scales, zeros, codebooks;
-    if (s.codebook)
-      codebooks = codebookTable(weight.getStorage(StorageRole::Codebook), s,
-                                transposed);
-    else
-      scales = groupTable(weight.getStorage(StorageRole::Scales), false, s,
-                          transposed);
-    if (!s.symmetric)
-      zeros = groupTable(weight.getStorage(StorageRole::Zeros),
-                         isa<IntegerType>(quant.getZero()), s, transposed);
-    if (!codes || !(scales || codebooks) || (!s.symmetric && !zeros))
-      return op->emitError("qsl-lower-to-gpu: weight data unavailable");
+    FailureOr<QuantTables> q =
+        readQuantTables(op, weight, quant, s, transposed);
+    if (failed(q))
+      return failure();
 
     bool gemm = s.m > maxBatch || s.conv;
     std::string name =
@@ -336,39 +370,52 @@ struct QslLowerToGpuPass
         gemm ? buildMmaGemmKernelText(name, s) : buildGemvKernelText(name, s));
     if (failed(func))
       return failure();
-    bool corrected = c.outliers || c.rank;
-    if (corrected)
-      applyCorrectionTerms(*func, c);
-    applyEpilogue(*func, e.getKernels(), epilogue,
-                  "qsl_gpu_bias_" + std::to_string(e.getIndex()));
 
     // Host side: operands to device memory, launch, result back.
     SmallVector<KernelArg> args;
     Value x = e.activation(s);
     args.push_back(x);
     args.push_back(
-        e.wordTable("qsl_gpu_codes", *codes, s.n, s.k, s.bits, transposed));
-    if (codebooks)
-      args.push_back(e.table<float>("qsl_gpu_codebook",
-                                    {s.n, s.groups * s.codebook}, *codebooks));
+        e.wordTable("qsl_gpu_codes", q->codes, s.n, s.k, s.bits, transposed));
+    if (s.codebook)
+      args.push_back(e.table<float>(
+          "qsl_gpu_codebook", {s.n, s.groups * s.codebook}, q->codebooks));
     else
       args.push_back(
-          e.table<float>("qsl_gpu_scales", {s.n, s.groups}, *scales));
-    if (zeros)
+          e.table<float>("qsl_gpu_scales", {s.n, s.groups}, q->scales));
+    if (!s.symmetric)
       args.push_back(
-          e.table<float>("qsl_gpu_zeros", {s.n, s.groups}, *zeros));
+          e.table<float>("qsl_gpu_zeros", {s.n, s.groups}, q->zeros));
+    bool corrected = c.outliers || c.rank;
     if (corrected && failed(addCorrectionTerms(t, weight, c, e, x, args)))
       return failure();
+    int64_t colsPerBlock = gemm ? kMmaColsPerWarp * s.warps : s.warps;
+    launchAndFinish(*func, c, corrected, e, epilogue, args,
+                    (s.n + colsPerBlock - 1) / colsPerBlock,
+                    gemm ? (s.m + 15) / 16 : 1);
+    return success();
+  }
+
+  /// The common end of every family: the correction terms (tensor-core
+  /// kernels with outliers or low rank) and the epilogue go into `func`;
+  /// the residual and the output join `args`; launch; result back.
+  void launchAndFinish(gpu::GPUFuncOp func, const ComposedShape &c,
+                       bool addTerms, KernelEmitter &e,
+                       const Epilogue &epilogue,
+                       SmallVectorImpl<KernelArg> &args, int64_t gridX,
+                       int64_t gridY) {
+    const KernelShape &s = c.base;
+    if (addTerms)
+      applyCorrectionTerms(func, c);
+    applyEpilogue(func, e.getKernels(), epilogue,
+                  "qsl_gpu_bias_" + std::to_string(e.getIndex()));
     MemRefType yType = outputType(s);
     if (epilogue.residual)
       args.push_back(e.residual(epilogue.residual, yType));
     Value y = e.alloc(yType);
     args.push_back(y);
-    int64_t colsPerBlock = gemm ? kMmaColsPerWarp * s.warps : s.warps;
-    e.launch(*func, (s.n + colsPerBlock - 1) / colsPerBlock,
-             gemm ? (s.m + 15) / 16 : 1, 32 * s.warps, args);
+    e.launch(func, gridX, gridY, 32 * s.warps, args);
     e.finish(y, yType, epilogue.result);
-    return success();
   }
 
   /// The outlier tables (CSC by output column: colptr [N+1], rows,
@@ -382,10 +429,6 @@ struct QslLowerToGpuPass
     bool transposed = t.transposed;
     Operation *op = t.op;
     unsigned index = e.getIndex();
-    auto unavailable = [&](StringRef what) {
-      return op->emitError("qsl-lower-to-gpu: weight data unavailable: ")
-             << what;
-    };
     // Outliers: CSC by output column.
     if (c.outliers) {
       auto indices = readIntElements(
@@ -393,7 +436,7 @@ struct QslLowerToGpuPass
       auto values =
           readFloatElements(weight.getStorage(StorageRole::OutlierValues));
       if (!indices || !values)
-        return unavailable("outliers");
+        return unavailable(op, "outliers");
       // Linear index into the [rows, cols] matrix view: k * N + n, or
       // n * K + k with transpose_w.
       std::vector<int32_t> colPtr(s.n + 1, 0), rowIdx(c.outliers);
@@ -426,7 +469,7 @@ struct QslLowerToGpuPass
       auto u = readFloatElements(weight.getStorage(StorageRole::LowRankU));
       auto v = readFloatElements(weight.getStorage(StorageRole::LowRankV));
       if (!u || !v)
-        return unavailable("low-rank factors");
+        return unavailable(op, "low-rank factors");
       // [K, N] weight: U [K, r], V [r, N]: A_in = U^T, B_out = V^T.
       // [N, K] weight: U [N, r], V [r, K]: A_in = V, B_out = U.
       std::vector<float> aIn = transposed ? toF32(*v, c.rank, s.k, false)
@@ -461,10 +504,6 @@ struct QslLowerToGpuPass
     bool transposed = t.transposed;
     auto view = *EncodedTensorType::get(t.weight.getType());
     Operation *op = t.op;
-    auto unavailable = [&](StringRef what) {
-      return op->emitError("qsl-lower-to-gpu: weight data unavailable: ")
-             << what;
-    };
     unsigned index = e.getIndex();
 
     SmallVector<KernelArg> args;
@@ -473,30 +512,21 @@ struct QslLowerToGpuPass
 
     // Main term.
     if (c.main == ComposedShape::Main::Codes) {
-      QuantAttr quant = view.getQuant();
-      auto codes = readIntElements(weight.getStorage(StorageRole::Values),
-                                   /*isUnsigned=*/!s.symmetric);
-      auto scales = groupTable(weight.getStorage(StorageRole::Scales), false,
-                               s, transposed);
-      if (!codes || !scales)
-        return unavailable("codes or scales");
-      args.push_back(e.wordTable("qsl_gpu_codes", *codes, s.n, c.keptK,
+      FailureOr<QuantTables> q =
+          readQuantTables(op, weight, view.getQuant(), s, transposed);
+      if (failed(q))
+        return failure();
+      args.push_back(e.wordTable("qsl_gpu_codes", q->codes, s.n, c.keptK,
                                  s.bits, transposed));
       args.push_back(
-          e.table<float>("qsl_gpu_scales", {s.n, s.groups}, *scales));
-      if (!s.symmetric) {
-        auto zeros = groupTable(weight.getStorage(StorageRole::Zeros),
-                                isa<IntegerType>(quant.getZero()), s,
-                                transposed);
-        if (!zeros)
-          return unavailable("zero points");
+          e.table<float>("qsl_gpu_scales", {s.n, s.groups}, q->scales));
+      if (!s.symmetric)
         args.push_back(
-            e.table<float>("qsl_gpu_zeros", {s.n, s.groups}, *zeros));
-      }
+            e.table<float>("qsl_gpu_zeros", {s.n, s.groups}, q->zeros));
     } else if (c.main == ComposedShape::Main::Floats) {
       auto vals = readFloatElements(weight.getStorage(StorageRole::Values));
       if (!vals)
-        return unavailable("kept values");
+        return unavailable(op, "kept values");
       // Stored [K', N] (or [N, K'] with transpose_w); the kernel wants
       // [N, K'].
       std::vector<float> table =
@@ -508,7 +538,7 @@ struct QslLowerToGpuPass
       auto meta = readIntElements(weight.getStorage(StorageRole::Meta),
                                   /*isUnsigned=*/true);
       if (!meta)
-        return unavailable("N:M metadata");
+        return unavailable(op, "N:M metadata");
       args.push_back(e.wordTable("qsl_gpu_meta", *meta, s.n, c.keptK,
                                  c.metaBits, transposed));
     }
@@ -520,15 +550,8 @@ struct QslLowerToGpuPass
         "qsl_gemv_" + std::to_string(index), c));
     if (failed(func))
       return failure();
-    applyEpilogue(*func, e.getKernels(), epilogue,
-                  "qsl_gpu_bias_" + std::to_string(index));
-    MemRefType yType = outputType(s);
-    if (epilogue.residual)
-      args.push_back(e.residual(epilogue.residual, yType));
-    Value y = e.alloc(yType);
-    args.push_back(y);
-    e.launch(*func, (s.n + s.warps - 1) / s.warps, 1, 32 * s.warps, args);
-    e.finish(y, yType, epilogue.result);
+    launchAndFinish(*func, c, /*addTerms=*/false, e, epilogue, args,
+                    (s.n + s.warps - 1) / s.warps, 1);
     return success();
   }
 
@@ -542,14 +565,10 @@ struct QslLowerToGpuPass
     auto view = *EncodedTensorType::get(t.weight.getType());
     Operation *op = t.op;
     SparseMmaLayout lay = sparseMmaLayout(c);
-    auto unavailable = [&](StringRef what) {
-      return op->emitError("qsl-lower-to-gpu: weight data unavailable: ")
-             << what;
-    };
     auto meta = readIntElements(weight.getStorage(StorageRole::Meta),
                                 /*isUnsigned=*/true);
     if (!meta)
-      return unavailable("N:M metadata");
+      return unavailable(op, "N:M metadata");
     std::vector<int64_t> order =
         ::qsl::compress::sparseRowOrder(*meta, s.n, c.keptK, 2, transposed);
     if (order.empty())
@@ -574,14 +593,11 @@ struct QslLowerToGpuPass
     Value x = e.activation(s);
     args.push_back(x);
     if (c.main == ComposedShape::Main::Codes) {
-      QuantAttr quant = view.getQuant();
-      auto codes = readIntElements(weight.getStorage(StorageRole::Values),
-                                   /*isUnsigned=*/!s.symmetric);
-      auto scales = groupTable(weight.getStorage(StorageRole::Scales), false,
-                               s, transposed);
-      if (!codes || !scales)
-        return unavailable("codes or scales");
-      std::vector<int64_t> rows = inRowOrder(*codes);
+      FailureOr<QuantTables> q =
+          readQuantTables(op, weight, view.getQuant(), s, transposed);
+      if (failed(q))
+        return failure();
+      std::vector<int64_t> rows = inRowOrder(q->codes);
       std::vector<int64_t> padded(lay.nPad * lay.keptPad, 0);
       for (int64_t n = 0; n < s.n; ++n)
         std::copy_n(rows.begin() + n * c.keptK, c.keptK,
@@ -589,20 +605,14 @@ struct QslLowerToGpuPass
       args.push_back(e.wordTable("qsl_gpu_codes", padded, lay.nPad,
                                  lay.keptPad, s.bits, /*transposed=*/true));
       args.push_back(e.table<float>("qsl_gpu_scales", {lay.nPad, lay.groups},
-                                    padGroups(*scales)));
-      if (!s.symmetric) {
-        auto zeros = groupTable(weight.getStorage(StorageRole::Zeros),
-                                isa<IntegerType>(quant.getZero()), s,
-                                transposed);
-        if (!zeros)
-          return unavailable("zero points");
+                                    padGroups(q->scales)));
+      if (!s.symmetric)
         args.push_back(e.table<float>(
-            "qsl_gpu_zeros", {lay.nPad, lay.groups}, padGroups(*zeros)));
-      }
+            "qsl_gpu_zeros", {lay.nPad, lay.groups}, padGroups(q->zeros)));
     } else {
       auto vals = readFloatElements(weight.getStorage(StorageRole::Values));
       if (!vals)
-        return unavailable("kept values");
+        return unavailable(op, "kept values");
       std::vector<uint32_t> pairs = ::qsl::compress::packHalfPairs(
           inRowOrder(*vals), s.n, c.keptK, lay.nPad, lay.keptPad);
       args.push_back(e.table<int32_t>(
@@ -622,18 +632,9 @@ struct QslLowerToGpuPass
         "qsl_spmma_" + std::to_string(e.getIndex()), c));
     if (failed(func))
       return failure();
-    if (corrected)
-      applyCorrectionTerms(*func, c);
-    applyEpilogue(*func, e.getKernels(), epilogue,
-                  "qsl_gpu_bias_" + std::to_string(e.getIndex()));
-    MemRefType yType = outputType(s);
-    if (epilogue.residual)
-      args.push_back(e.residual(epilogue.residual, yType));
-    Value y = e.alloc(yType);
-    args.push_back(y);
-    e.launch(*func, lay.nPad / (16 * s.warps),
-             (s.m + kSpRowsPerWarp - 1) / kSpRowsPerWarp, 32 * s.warps, args);
-    e.finish(y, yType, epilogue.result);
+    launchAndFinish(*func, c, corrected, e, epilogue, args,
+                    lay.nPad / (16 * s.warps),
+                    (s.m + kSpRowsPerWarp - 1) / kSpRowsPerWarp);
     return success();
   }
 };

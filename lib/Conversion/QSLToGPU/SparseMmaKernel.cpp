@@ -79,38 +79,10 @@ module {
 )";
 
   TextEmitter e(s);
-  e.line() << "%c0 = arith.constant 0 : index\n";
-  e.line() << "%c1 = arith.constant 1 : index\n";
-  e.line() << "%c2 = arith.constant 2 : index\n";
-  e.line() << "%c4 = arith.constant 4 : index\n";
-  e.line() << "%c8 = arith.constant 8 : index\n";
-  e.line() << "%c16 = arith.constant 16 : index\n";
-  e.line() << "%c32 = arith.constant 32 : index\n";
-  e.line() << "%cM = arith.constant @@M@@ : index\n";
-  e.line() << "%cN = arith.constant @@N@@ : index\n";
-  e.line() << "%cK = arith.constant @@K@@ : index\n";
+  e.fragmentPrologue();
   e.line() << "%cKS = arith.constant @@KS@@ : index\n";
-  e.line() << "%cWARPS = arith.constant @@WARPS@@ : index\n";
   e.line() << "%cROWS = arith.constant " << kSpRowsPerWarp << " : index\n";
-  if (codes) {
-    e.line() << "%cCPW = arith.constant " << 32 / s.bits << " : index\n";
-    e.line() << "%cGL = arith.constant " << s.groupLen << " : index\n";
-    e.line() << "%cBITS = arith.constant " << s.bits << " : i32\n";
-    e.line() << "%cSHL = arith.constant " << (32 - s.bits) << " : i32\n";
-    e.line() << "%cMASK = arith.constant " << ((1u << s.bits) - 1u)
-             << " : i32\n";
-  }
-  e.line() << "%zh = arith.constant 0.0 : f16\n";
-  e.line() << "%zacc = arith.constant dense<0.0> : vector<2x2xf32>\n";
   e.line() << "%za = arith.constant dense<0.0> : vector<4x2xf16>\n";
-  e.line() << "%tid = gpu.thread_id x\n";
-  e.line() << "%bx = gpu.block_id x\n";
-  e.line() << "%by = gpu.block_id y\n";
-  e.line() << "%lane = arith.remui %tid, %c32 : index\n";
-  e.line() << "%warp = arith.divui %tid, %c32 : index\n";
-  e.line() << "%grp = arith.divui %lane, %c4 : index\n";
-  e.line() << "%tig = arith.remui %lane, %c4 : index\n";
-  e.line() << "%kc = arith.muli %tig, %c2 : index\n";
   e.line() << "%half = arith.remui %tig, %c2 : index\n";
   e.line() << "%mg = arith.muli %grp, %c2 : index\n";
   e.line() << "%mslot = arith.addi %mg, %half : index\n";
@@ -129,15 +101,7 @@ module {
     mOk[t] = e.below(mRow[t], "%cM", guardM);
   }
 
-  std::ostringstream iterArgs, iterTypes;
-  for (int64_t t = 0; t < kSpTilesM; ++t) {
-    iterArgs << (t ? ", " : "") << "%acc" << t << " = %zacc";
-    iterTypes << (t ? ", " : "") << "vector<2x2xf32>";
-  }
-  e.line() << "%res:" << kSpTilesM
-           << " = scf.for %ks = %c0 to %cKS step %c1 iter_args("
-           << iterArgs.str() << ") -> (" << iterTypes.str() << ") {\n";
-  e.indent += 2;
+  e.beginAccumulatorLoop(kSpTilesM, "%ks", "%cKS", "%c1");
 
   // Metadata register as vector<2xi16> (low half first).
   e.line() << "%mw = memref.load %meta[%wi, %ks, %mslot] : "
@@ -221,12 +185,7 @@ module {
                 "vector<2x2xf32>\n";
     results.push_back(d);
   }
-  e.line() << "scf.yield ";
-  for (size_t i = 0; i < results.size(); ++i)
-    e.raw() << (i ? ", " : "") << results[i];
-  e.raw() << " : " << iterTypes.str() << "\n";
-  e.indent -= 2;
-  e.line() << "}\n";
+  e.endAccumulatorLoop(results);
 
   // Epilogue: accumulator [r][c] is D[row grp + 8r][col 2*tig + c], i.e.
   // y[m-tile row 2*tig + c, output column n0 + grp + 8r].
@@ -240,30 +199,9 @@ module {
     std::string rowOk[2] = {e.below(row0, "%cM", guardM),
                             e.below(row1, "%cM", guardM)};
     for (int r = 0; r < 2; ++r)
-      for (int cc = 0; cc < 2; ++cc) {
-        std::string v = e.fresh("v");
-        e.line() << v << " = vector.extract %res#" << t << "[" << r << ", "
-                 << cc << "] : f32 from vector<2x2xf32>\n";
-        std::string cond = e.conj(rowOk[cc], nOk[r]);
-        auto store = [&]() {
-          std::string stored = v;
-          if (s.outType.isF16()) {
-            stored = e.fresh("vh");
-            e.line() << stored << " = arith.truncf " << v
-                     << " : f32 to f16\n";
-          }
-          e.storeOutput(stored, rows[cc], r ? "%nb" : "%na");
-        };
-        if (cond.empty()) {
-          store();
-        } else {
-          e.line() << "scf.if " << cond << " {\n";
-          e.indent += 2;
-          store();
-          e.indent -= 2;
-          e.line() << "}\n";
-        }
-      }
+      for (int cc = 0; cc < 2; ++cc)
+        e.storeAccumulator(t, r, cc, rows[cc], r ? "%nb" : "%na",
+                           e.conj(rowOk[cc], nOk[r]));
   }
 
   return substitute(header + e.str() + kernelFooter(), vars);
