@@ -139,6 +139,58 @@ func.func @gemm_bias_relu_f16(%x: tensor<20x32xf32>) -> tensor<20x24xf16> {
   return %h : tensor<20x24xf16>
 }
 
+// GELU as PyTorch exports it: Div(x, sqrt 2), Erf, Add 1, Mul(x, .),
+// Mul 0.5, with 0-D constant operands; x is read twice, so the fused ops
+// form a DAG, not a chain. All of it, with the bias before it, runs in the
+// tensor-core GEMM.
+#b3 = affine_map<(d0, d1) -> ()>
+func.func @gemm_bias_gelu_dag(%x: tensor<20x32xf32>) -> tensor<20x24xf32> {
+  %w = qsl.constant values(dense<5> : tensor<24x32xi4>) scales(dense<0.125> : tensor<24x4xf32>) zeros(dense<7> : tensor<24x4xi8>) : tensor<24x32xf32, #g>
+  %y = qsl.matmul %x, %w transpose_w : tensor<20x32xf32>, tensor<24x32xf32, #g> -> tensor<20x24xf32>
+  %bias = arith.constant dense<[0.5,-0.25,0.125,1.0,-1.0,0.0,0.75,-0.5,0.25,0.5,-0.125,0.375,0.0,0.5,-0.75,1.0,0.25,-0.25,0.625,-0.5,0.125,0.0,-0.375,0.5]> : tensor<24xf32>
+  %sqrt2 = arith.constant dense<1.41421354> : tensor<f32>
+  %one = arith.constant dense<1.0> : tensor<f32>
+  %half = arith.constant dense<0.5> : tensor<f32>
+  %e0 = tensor.empty() : tensor<20x24xf32>
+  %yb = linalg.generic {indexing_maps = [#map, affine_map<(d0, d1) -> (d1)>, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%y, %bias : tensor<20x24xf32>, tensor<24xf32>) outs(%e0 : tensor<20x24xf32>) {
+  ^bb0(%in: f32, %bv: f32, %out: f32):
+    %s = arith.addf %in, %bv : f32
+    linalg.yield %s : f32
+  } -> tensor<20x24xf32>
+  %d = linalg.generic {indexing_maps = [#map, #b3, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%yb, %sqrt2 : tensor<20x24xf32>, tensor<f32>) outs(%e0 : tensor<20x24xf32>) {
+  ^bb0(%in: f32, %c: f32, %out: f32):
+    %r = arith.divf %in, %c : f32
+    linalg.yield %r : f32
+  } -> tensor<20x24xf32>
+  %er = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%d : tensor<20x24xf32>) outs(%e0 : tensor<20x24xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = math.erf %in : f32
+    linalg.yield %r : f32
+  } -> tensor<20x24xf32>
+  %a = linalg.generic {indexing_maps = [#map, #b3, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%er, %one : tensor<20x24xf32>, tensor<f32>) outs(%e0 : tensor<20x24xf32>) {
+  ^bb0(%in: f32, %c: f32, %out: f32):
+    %r = arith.addf %in, %c : f32
+    linalg.yield %r : f32
+  } -> tensor<20x24xf32>
+  %m = linalg.generic {indexing_maps = [#map, #map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%yb, %a : tensor<20x24xf32>, tensor<20x24xf32>) outs(%e0 : tensor<20x24xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %r = arith.mulf %in, %in2 : f32
+    linalg.yield %r : f32
+  } -> tensor<20x24xf32>
+  %h = linalg.generic {indexing_maps = [#map, #b3, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%m, %half : tensor<20x24xf32>, tensor<f32>) outs(%e0 : tensor<20x24xf32>) {
+  ^bb0(%in: f32, %c: f32, %out: f32):
+    %r = arith.mulf %in, %c : f32
+    linalg.yield %r : f32
+  } -> tensor<20x24xf32>
+  return %h : tensor<20x24xf32>
+}
+
 func.func @main() {
   %c3 = arith.constant 3 : index
   %c7 = arith.constant 7 : index
@@ -200,5 +252,8 @@ func.func @main() {
   } -> tensor<20x24xf32>
   %p3 = tensor.cast %y3f : tensor<20x24xf32> to tensor<*xf32>
   call @printMemrefF32(%p3) : (tensor<*xf32>) -> ()
+  %y4 = call @gemm_bias_gelu_dag(%x1) : (tensor<20x32xf32>) -> tensor<20x24xf32>
+  %p4 = tensor.cast %y4 : tensor<20x24xf32> to tensor<*xf32>
+  call @printMemrefF32(%p4) : (tensor<*xf32>) -> ()
   return
 }

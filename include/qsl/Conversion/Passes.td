@@ -123,15 +123,16 @@ def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
     a call moves only activations and results. With `device-weights=false`
     they are host globals copied to the device before every launch.
 
-    Epilogue fusion (`fuse-epilogue`, default on): the single-use chain of
-    f32 elementwise `linalg.generic` ops after the matmul (at most one bias
-    add of a constant vector along N, from an ONNX Gemm or MatMul + Add; at
-    most one residual add of a run-time tensor of the result's shape, which
-    becomes a kernel argument; any unary op built from `arith` and `math`
-    ops: Relu, Gelu, Sigmoid, SiLU, ...; last, a cast to f16, which makes
-    the kernel store f16) is applied to every output value in the kernel
-    just before its store (the bias as a module global); the chain's ops
-    disappear from the host code.
+    Epilogue fusion (`fuse-epilogue`, default on): the f32 elementwise
+    `linalg.generic` ops after the matmul that read its result or each
+    other's, splat constants, one constant vector along N (the bias, from
+    an ONNX Gemm or MatMul + Add), one run-time tensor of the result's
+    shape (a residual, which becomes a kernel argument), with bodies of
+    `arith` and `math` ops (Relu, Gelu also as exported DAG, Sigmoid,
+    SiLU, ...), optionally ending in a cast to f16 (the kernel then stores
+    f16), and of which only the last value is used elsewhere, are applied
+    to every output value in the kernel just before its store (the bias as
+    a module global); those ops disappear from the host code.
 
     The host side moves the activations in with `bufferization.to_buffer`,
     copies operands to device memory (`gpu.alloc`/`gpu.memcpy`), launches

@@ -47,78 +47,41 @@ bool isElementwiseShell(linalg::GenericOp g, unsigned rank,
   return body.getArgument(body.getNumArguments() - 1).use_empty();
 }
 
-/// y = x + bias[channel dim] with `x` the chained value and bias a
-/// constant.
-std::optional<std::vector<float>> matchBias(linalg::GenericOp g, Value x,
-                                            unsigned rank, unsigned channel) {
-  if (g.getNumDpsInputs() != 2)
-    return std::nullopt;
-  Block &body = g.getRegion().front();
-  if (body.getOperations().size() != 2)
-    return std::nullopt;
-  auto add = dyn_cast<arith::AddFOp>(&body.front());
-  auto yield = dyn_cast<linalg::YieldOp>(body.getTerminator());
-  if (!add || !yield || yield.getNumOperands() != 1 ||
-      yield.getOperand(0) != add.getResult())
-    return std::nullopt;
-  unsigned xi = g.getDpsInputOperand(0)->get() == x ? 0 : 1;
-  if (g.getDpsInputOperand(xi)->get() != x)
-    return std::nullopt;
-  unsigned bi = 1 - xi;
-  auto maps = g.getIndexingMapsArray();
-  if (!isIdentity(maps[xi], rank))
-    return std::nullopt;
-  // bias[channel], or ONNX's broadcast form bias[channel, 0, 0] of a
-  // [C, 1, 1] operand (Conv + Add).
-  AffineMap bmap = maps[bi];
-  auto biasType = dyn_cast<RankedTensorType>(
-      g.getDpsInputOperand(bi)->get().getType());
-  if (!biasType || bmap.getNumResults() != biasType.getRank())
-    return std::nullopt;
+/// The defining constant of `v`, looking through reshapes (which keep the
+/// element order).
+ElementsAttr constantOf(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (!isa<tensor::ReshapeOp, tensor::ExpandShapeOp,
+             tensor::CollapseShapeOp>(def))
+      break;
+    v = def->getOperand(0);
+  }
+  auto cst = v.getDefiningOp<arith::ConstantOp>();
+  return cst ? dyn_cast<ElementsAttr>(cst.getValue()) : ElementsAttr();
+}
+
+/// Whether `map` reads a vector along `channel`: the results are
+/// `d<channel>` once and constant 0 for the operand's unit dimensions
+/// (bias[c], or ONNX's broadcast form bias[c, 0, 0]).
+bool isChannelMap(AffineMap map, RankedTensorType type, unsigned channel) {
+  if (map.getNumResults() != type.getRank())
+    return false;
   bool sawChannel = false;
-  for (auto [d, e] : llvm::enumerate(bmap.getResults())) {
-    if (e == getAffineDimExpr(channel, g.getContext()) && !sawChannel) {
+  for (auto [d, e] : llvm::enumerate(map.getResults())) {
+    if (e == getAffineDimExpr(channel, map.getContext()) && !sawChannel) {
       sawChannel = true;
       continue;
     }
     auto c = dyn_cast<AffineConstantExpr>(e);
-    if (!c || c.getValue() != 0 || biasType.getDimSize(d) != 1)
-      return std::nullopt;
+    if (!c || c.getValue() != 0 || type.getDimSize(d) != 1)
+      return false;
   }
-  if (!sawChannel)
-    return std::nullopt;
-  Value args[2] = {body.getArgument(0), body.getArgument(1)};
-  if (!((add.getLhs() == args[0] && add.getRhs() == args[1]) ||
-        (add.getLhs() == args[1] && add.getRhs() == args[0])))
-    return std::nullopt;
-  // A constant, possibly reshaped to the broadcast form (same element
-  // order: every other dimension is 1).
-  Value bias = g.getDpsInputOperand(bi)->get();
-  while (Operation *def = bias.getDefiningOp()) {
-    if (!isa<tensor::ReshapeOp, tensor::ExpandShapeOp,
-             tensor::CollapseShapeOp>(def))
-      break;
-    bias = def->getOperand(0);
-  }
-  auto cst = bias.getDefiningOp<arith::ConstantOp>();
-  if (!cst)
-    return std::nullopt;
-  auto elements = dyn_cast<ElementsAttr>(cst.getValue());
-  if (!elements)
-    return std::nullopt;
-  auto values = readFloatElements(elements);
-  if (!values)
-    return std::nullopt;
-  return std::vector<float>(values->begin(), values->end());
+  return sawChannel;
 }
 
-/// y = f(x) where f's body is arith/math ops on the block argument and
-/// scalar constants (defined in the body or captured arith.constants).
-bool matchUnary(linalg::GenericOp g, Value x, unsigned rank) {
-  if (g.getNumDpsInputs() != 1 || g.getDpsInputOperand(0)->get() != x)
-    return false;
-  if (!isIdentity(g.getIndexingMapsArray()[0], rank))
-    return false;
+/// A body of arith/math ops on its block arguments and scalar constants
+/// (defined in the body or captured arith.constants).
+bool isScalarBody(linalg::GenericOp g) {
   Block &body = g.getRegion().front();
   for (Operation &op : body.without_terminator()) {
     Dialect *d = op.getDialect();
@@ -137,38 +100,9 @@ bool matchUnary(linalg::GenericOp g, Value x, unsigned rank) {
   return true;
 }
 
-/// y = x + r with `r` any f32 tensor of the same shape (identity maps);
-/// returns r.
-Value matchResidual(linalg::GenericOp g, Value x, unsigned rank) {
-  if (g.getNumDpsInputs() != 2)
-    return {};
-  Block &body = g.getRegion().front();
-  if (body.getOperations().size() != 2)
-    return {};
-  auto add = dyn_cast<arith::AddFOp>(&body.front());
-  if (!add || body.getTerminator()->getOperand(0) != add.getResult())
-    return {};
-  Value args[2] = {body.getArgument(0), body.getArgument(1)};
-  if (!((add.getLhs() == args[0] && add.getRhs() == args[1]) ||
-        (add.getLhs() == args[1] && add.getRhs() == args[0])))
-    return {};
-  auto maps = g.getIndexingMapsArray();
-  if (!isIdentity(maps[0], rank) || !isIdentity(maps[1], rank))
-    return {};
-  Value a = g.getDpsInputOperand(0)->get(), b = g.getDpsInputOperand(1)->get();
-  if (a == b || (a != x && b != x))
-    return {};
-  Value r = a == x ? b : a;
-  auto type = dyn_cast<RankedTensorType>(r.getType());
-  if (!type || !type.getElementType().isF32() || !type.hasStaticShape())
-    return {};
-  return r;
-}
-
-/// y = truncf(x) to f16, as the last step.
-bool matchCastToF16(linalg::GenericOp g, Value x, unsigned rank) {
-  if (g.getNumDpsInputs() != 1 || g.getDpsInputOperand(0)->get() != x ||
-      !isIdentity(g.getIndexingMapsArray()[0], rank))
+/// The body is exactly `yield truncf(arg0) : f32 to f16`.
+bool isCastToF16(linalg::GenericOp g) {
+  if (g.getNumDpsInputs() != 1)
     return false;
   Block &body = g.getRegion().front();
   if (body.getOperations().size() != 2)
@@ -195,50 +129,141 @@ bool availableAt(Value v, Operation *anchor, Operation *&hoist) {
   return true;
 }
 
+/// Grows the fused DAG one op at a time.
+class EpilogueMatcher {
+public:
+  EpilogueMatcher(Operation *anchor, unsigned channel)
+      : anchor(anchor), channel(channel),
+        type(cast<RankedTensorType>(anchor->getResult(0).getType())) {
+    values.push_back(anchor->getResult(0));
+  }
+
+  /// Adds `g` (which reads a fused value) when all its inputs have a
+  /// source; false leaves the state unchanged.
+  bool add(linalg::GenericOp g) {
+    unsigned rank = type.getRank();
+    if (!isElementwiseShell(g, rank, /*allowF16=*/true) || !isScalarBody(g))
+      return false;
+    EpilogueStep step;
+    step.op = g;
+    step.toF16 = cast<RankedTensorType>(g.getResult(0).getType())
+                     .getElementType()
+                     .isF16();
+    if (step.toF16 && !isCastToF16(g))
+      return false;
+    std::vector<float> bias = e.bias;
+    Value residual = e.residual;
+    Operation *hoist = e.hoist;
+    auto maps = g.getIndexingMapsArray();
+    for (unsigned i = 0; i < g.getNumDpsInputs(); ++i) {
+      Value in = g.getDpsInputOperand(i)->get();
+      AffineMap map = maps[i];
+      EpilogueInput src;
+      auto it = llvm::find(values, in);
+      auto inType = dyn_cast<RankedTensorType>(in.getType());
+      if (!inType || !inType.getElementType().isF32())
+        return false;
+      if (it != values.end()) {
+        if (!isIdentity(map, rank))
+          return false;
+        src.kind = EpilogueInput::Kind::Value;
+        src.value = it - values.begin();
+      } else if (ElementsAttr cst = constantOf(in)) {
+        auto vals = readFloatElements(cst);
+        if (!vals)
+          return false;
+        if (cst.isSplat() || vals->size() == 1) {
+          src.kind = EpilogueInput::Kind::Scalar;
+          src.scalar = static_cast<float>((*vals)[0]);
+        } else if (isChannelMap(map, inType, channel) &&
+                   int64_t(vals->size()) == type.getDimSize(channel)) {
+          std::vector<float> v(vals->begin(), vals->end());
+          if (!bias.empty() && bias != v)
+            return false; // one bias vector per kernel
+          bias = std::move(v);
+          src.kind = EpilogueInput::Kind::Bias;
+        } else {
+          return false;
+        }
+      } else if (isIdentity(map, rank) && inType.hasStaticShape() &&
+                 inType.getShape() == type.getShape() &&
+                 (in == residual ||
+                  (!residual && availableAt(in, anchor, hoist)))) {
+        residual = in;
+        src.kind = EpilogueInput::Kind::Residual;
+      } else {
+        return false;
+      }
+      step.inputs.push_back(src);
+    }
+    e.bias = std::move(bias);
+    e.residual = residual;
+    e.hoist = hoist;
+    e.steps.push_back(std::move(step));
+    values.push_back(g.getResult(0));
+    return true;
+  }
+
+  /// Only the last value is used outside the fused ops.
+  bool closed() const {
+    for (size_t i = 0; i + 1 < values.size(); ++i)
+      for (Operation *user : values[i].getUsers())
+        if (!llvm::any_of(e.steps, [&](const EpilogueStep &s) {
+              return linalg::GenericOp(s.op).getOperation() == user;
+            }))
+          return false;
+    return true;
+  }
+
+  bool reads(Operation *op) const {
+    return llvm::any_of(op->getOperands(), [&](Value v) {
+      return llvm::is_contained(values, v);
+    });
+  }
+
+  bool endsWithCast() const {
+    return !e.steps.empty() && e.steps.back().toF16;
+  }
+
+  Epilogue e;
+
+private:
+  Operation *anchor;
+  unsigned channel;
+  RankedTensorType type;
+  std::vector<Value> values; // the result, then each step's
+};
+
 } // namespace
 
 Epilogue matchEpilogue(Operation *anchor, int64_t channelDim) {
-  Value matmulResult = anchor->getResult(0);
-  Epilogue e;
-  e.result = matmulResult;
-  auto type = cast<RankedTensorType>(matmulResult.getType());
+  Epilogue none;
+  none.result = anchor->getResult(0);
+  auto type = cast<RankedTensorType>(anchor->getResult(0).getType());
   if (!type.getElementType().isF32())
-    return e;
-  unsigned rank = type.getRank();
-  unsigned channel = channelDim < 0 ? rank - 1 : channelDim;
-  bool haveBias = false;
-  Value cur = matmulResult;
-  while (cur.hasOneUse() && !e.toF16) {
-    auto g = dyn_cast<linalg::GenericOp>(*cur.getUsers().begin());
-    if (!g || !isElementwiseShell(g, rank, /*allowF16=*/true))
+    return none;
+  unsigned channel = channelDim < 0 ? type.getRank() - 1 : channelDim;
+  EpilogueMatcher m(anchor, channel);
+  Epilogue best = none;
+  // Ops after the anchor in its block, in order; ops that do not read a
+  // fused value are stepped over, the first that reads one but cannot join
+  // ends the search.
+  for (Operation *op = anchor->getNextNode(); op && !m.endsWithCast();
+       op = op->getNextNode()) {
+    if (!m.reads(op))
+      continue;
+    auto g = dyn_cast<linalg::GenericOp>(op);
+    if (!g || !m.add(g))
       break;
-    EpilogueStep step;
-    step.op = g;
-    Value residual;
-    if (auto bias =
-            haveBias ? std::nullopt : matchBias(g, cur, rank, channel)) {
-      if (int64_t(bias->size()) != type.getDimSize(channel))
-        break;
-      step.bias = std::move(*bias);
-      haveBias = true;
-    } else if (!e.residual && (residual = matchResidual(g, cur, rank)) &&
-               availableAt(residual, anchor, e.hoist)) {
-      step.residual = e.residual = residual;
-    } else if (matchCastToF16(g, cur, rank)) {
-      step.toF16 = e.toF16 = true;
-    } else if (matchUnary(g, cur, rank) &&
-               cast<RankedTensorType>(g.getResult(0).getType())
-                   .getElementType()
-                   .isF32()) {
-      step.unary = g;
-    } else {
-      break;
+    if (m.closed()) {
+      best = m.e;
+      best.result = g.getResult(0);
     }
-    e.steps.push_back(std::move(step));
-    cur = g.getResult(0);
   }
-  e.result = cur;
-  return e;
+  best.toF16 = !best.steps.empty() && best.steps.back().toF16;
+  if (!best.residual)
+    best.hoist = nullptr;
+  return best;
 }
 
 void applyEpilogue(gpu::GPUFuncOp func, gpu::GPUModuleOp kernels,
@@ -249,14 +274,12 @@ void applyEpilogue(gpu::GPUFuncOp func, gpu::GPUModuleOp kernels,
   Block &entry = func.getBody().front();
   BlockArgument y = entry.getArgument(entry.getNumArguments() - 1);
   Location loc = func.getLoc();
+  Type f32 = Float32Type::get(ctx);
 
   // The bias vector, resident in the kernel module.
   Value bias;
-  for (const EpilogueStep &step : epilogue.steps) {
-    if (step.bias.empty())
-      continue;
-    int64_t n = step.bias.size();
-    Type f32 = Float32Type::get(ctx);
+  if (!epilogue.bias.empty()) {
+    int64_t n = epilogue.bias.size();
     auto space = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Global);
     auto globalType =
         MemRefType::get({n}, f32, MemRefLayoutAttrInterface(), space);
@@ -264,21 +287,21 @@ void applyEpilogue(gpu::GPUFuncOp func, gpu::GPUModuleOp kernels,
     auto global = memref::GlobalOp::create(
         gb, loc, biasName, /*sym_visibility=*/StringAttr(), globalType,
         DenseElementsAttr::get(RankedTensorType::get({n}, f32),
-                               ArrayRef<float>(step.bias)),
+                               ArrayRef<float>(epilogue.bias)),
         /*constant=*/false, /*alignment=*/gb.getI64IntegerAttr(16));
     SymbolTable(kernels).insert(global);
     OpBuilder kb = OpBuilder::atBlockBegin(&entry);
     Value g = memref::GetGlobalOp::create(kb, loc, globalType,
                                           global.getSymName());
-    bias = memref::MemorySpaceCastOp::create(
-        kb, loc, MemRefType::get({n}, f32), g);
+    bias = memref::MemorySpaceCastOp::create(kb, loc,
+                                             MemRefType::get({n}, f32), g);
   }
 
   // The residual: a new argument before y, y's shape in f32.
   Value residual;
   if (epilogue.residual) {
     auto yType = cast<MemRefType>(y.getType());
-    auto rType = MemRefType::get(yType.getShape(), Float32Type::get(ctx));
+    auto rType = MemRefType::get(yType.getShape(), f32);
     unsigned at = entry.getNumArguments() - 1;
     (void)func.insertArgument(at, rType, DictionaryAttr(), loc);
     residual = entry.getArgument(at);
@@ -293,39 +316,45 @@ void applyEpilogue(gpu::GPUFuncOp func, gpu::GPUModuleOp kernels,
     // The f32 value: before the output cast when the output is f16.
     Value v = store.getValueToStore();
     auto trunc = v.getDefiningOp<arith::TruncFOp>();
-    Value f = trunc ? trunc.getIn() : v;
     OpBuilder b(trunc ? trunc.getOperation() : store.getOperation());
     // y[row, col] of a matmul, y[image, channel, pixel] of a convolution.
     Value col = store.getIndices()[1];
+    SmallVector<Value> values{trunc ? trunc.getIn() : v};
     for (const EpilogueStep &step : epilogue.steps) {
-      if (!step.bias.empty()) {
-        Value bv = memref::LoadOp::create(b, loc, bias, ValueRange{col});
-        f = arith::AddFOp::create(b, loc, f, bv);
-        continue;
-      }
-      if (step.residual) {
-        Value rv = memref::LoadOp::create(b, loc, residual, store.getIndices());
-        f = arith::AddFOp::create(b, loc, f, rv);
-        continue;
-      }
       if (step.toF16) // the kernel was built with an f16 output
         continue;
-      linalg::GenericOp unary = step.unary;
-      Block &body = unary.getRegion().front();
+      Block &body = linalg::GenericOp(step.op).getRegion().front();
       IRMapping map;
-      map.map(body.getArgument(0), f);
+      for (auto [i, src] : llvm::enumerate(step.inputs)) {
+        Value in;
+        switch (src.kind) {
+        case EpilogueInput::Kind::Value:
+          in = values[src.value];
+          break;
+        case EpilogueInput::Kind::Scalar:
+          in = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(src.scalar));
+          break;
+        case EpilogueInput::Kind::Bias:
+          in = memref::LoadOp::create(b, loc, bias, ValueRange{col});
+          break;
+        case EpilogueInput::Kind::Residual:
+          in = memref::LoadOp::create(b, loc, residual, store.getIndices());
+          break;
+        }
+        map.map(body.getArgument(i), in);
+      }
       for (Operation &op : body.without_terminator()) {
         for (Value operand : op.getOperands())
           if (operand.getParentBlock() != &body && !map.contains(operand))
             map.map(operand, b.clone(*operand.getDefiningOp())->getResult(0));
         b.clone(op, map);
       }
-      f = map.lookup(body.getTerminator()->getOperand(0));
+      values.push_back(map.lookup(body.getTerminator()->getOperand(0)));
     }
     if (trunc)
-      trunc.getInMutable().assign(f);
+      trunc.getInMutable().assign(values.back());
     else
-      store.getValueMutable().assign(f);
+      store.getValueMutable().assign(values.back());
   }
 }
 

@@ -23,41 +23,57 @@ namespace mlir {
 namespace qsl {
 namespace gpu_kernels {
 
-/// One fused step: a bias add (`bias` set: y[m, n] += bias[n]), a residual
-/// add of a run-time tensor of the result's shape (`residual` set: the
-/// kernel gets it as an extra argument, before y), an elementwise unary
-/// function (`unary`'s body, applied to the value), or the final rounding
-/// of the result to f16 (`toF16`: the kernel stores f16).
+/// Where an input of a fused op comes from, per output element.
+struct EpilogueInput {
+  enum class Kind {
+    Value,    // the matmul's result (value 0) or an earlier step's (i + 1)
+    Scalar,   // a splat constant (e.g. a 0-D tensor broadcast)
+    Bias,     // the constant vector along the channel dimension
+    Residual, // the run-time tensor of the result's shape
+  } kind = Kind::Value;
+  unsigned value = 0;
+  float scalar = 0.0f;
+};
+
+/// One fused elementwise op: its body is cloned before each store, with
+/// its inputs taken from `inputs`. `toF16` marks the final rounding to f16
+/// (an output cast), which is not cloned: the kernel then stores f16.
 struct EpilogueStep {
-  std::vector<float> bias;
-  Value residual;
-  linalg::GenericOp unary;
+  linalg::GenericOp op;
+  std::vector<EpilogueInput> inputs;
   bool toF16 = false;
-  linalg::GenericOp op; // the CPU-path op it replaces
 };
 
 struct Epilogue {
+  /// The fused ops in program order: they form a DAG over the matmul's
+  /// result whose only value used outside it is `result`.
   std::vector<EpilogueStep> steps;
   /// The value the kernel's result replaces: the last fused op's result, or
   /// the matmul's when nothing is fused.
   Value result;
-  /// The residual operand, if a step adds one.
+  /// The bias vector (a module global in the kernel), if a step reads it.
+  std::vector<float> bias;
+  /// The residual operand, if a step reads one.
   Value residual;
   /// A pure op defining the residual after the matmul, that must move
   /// before it (its operands already dominate the matmul).
   Operation *hoist = nullptr;
-  /// The stores round to f16 (the chain ends with a cast).
+  /// The stores round to f16 (the DAG ends with a cast).
   bool toF16 = false;
 };
 
-/// The chain of single-use f32 elementwise linalg.generic ops after
-/// `anchor`'s result (a qsl.matmul or qsl.conv2d) that can run in the
-/// kernel: at most one bias add of a constant vector along `channelDim`
-/// (the last dimension when negative; 1 for an NCHW convolution), at most
-/// one residual add of a tensor of the result's shape that is available
-/// before `anchor` (or computed by one pure op from such values), any unary
-/// op whose body uses only arith and math ops and scalar constants, and,
-/// last, a rounding to f16.
+/// The elementwise ops after `anchor` (a qsl.matmul or qsl.conv2d) that can
+/// run in its kernel: all-parallel f32 linalg.generic ops with identity
+/// output maps whose bodies are arith/math ops and scalar constants, whose
+/// inputs are the result, earlier fused values, splat constants, one
+/// constant vector along `channelDim` (the bias: the last dimension when
+/// negative, 1 for an NCHW convolution; also ONNX's [C, 1, 1] broadcast
+/// form), and one f32 tensor of the result's shape available before
+/// `anchor` (the residual, or computed by one pure op from such values),
+/// and optionally a final cast to f16. The largest such set, in program
+/// order, in which only the last op's result is used elsewhere: single-use
+/// chains (bias, ReLU, SiLU) as well as DAGs such as the exported
+/// x * 0.5 * (1 + erf(x / sqrt 2)), which reads x twice.
 Epilogue matchEpilogue(Operation *anchor, int64_t channelDim = -1);
 
 /// Rewrites every store of `func` to its output (the last argument; the

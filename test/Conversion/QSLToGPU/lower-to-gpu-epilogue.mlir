@@ -34,6 +34,12 @@
 // CHECK: gpu.launch_func @qsl_kernels::@qsl_gemm_3 {{.*}} : memref<20x24xf16>)
 // CHECK-NOT: linalg.generic
 // CHECK: bufferization.to_tensor %{{.*}} : memref<20x24xf16> to tensor<20x24xf16>
+// The exported GELU DAG (x read by Div and by Mul) and the bias before it
+// leave no linalg.generic behind.
+// CHECK-LABEL: func.func @gemm_bias_gelu_dag
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_gemm_4
+// CHECK-NOT: linalg.generic
+// CHECK: return
 
 // CHECK-LABEL: gpu.module @qsl_kernels
 // CHECK-DAG: memref.global @qsl_gpu_bias_0 : memref<5xf32, #gpu.address_space<global>> = dense<
@@ -60,6 +66,19 @@
 // CHECK-LABEL: gpu.func @qsl_gemm_3(
 // CHECK-COUNT-16: arith.truncf %{{.*}} : f32 to f16
 // CHECK: gpu.return
+// Per stored value: bias, x / sqrt 2, erf, + 1, x * (.), * 0.5, with the
+// 0-D constants as scalars.
+// CHECK-LABEL: gpu.func @qsl_gemm_4(
+// CHECK: nvgpu.mma.sync
+// CHECK: %[[B:.*]] = memref.load %{{.*}} : memref<24xf32>
+// CHECK: %[[XB:.*]] = arith.addf %{{.*}}, %[[B]] : f32
+// CHECK: %[[S2:.*]] = arith.constant 1.41421354 : f32
+// CHECK: %[[D:.*]] = arith.divf %[[XB]], %[[S2]] : f32
+// CHECK: %[[E:.*]] = math.erf %[[D]] : f32
+// CHECK: %[[A:.*]] = arith.addf %[[E]], %{{.*}} : f32
+// CHECK: %[[M:.*]] = arith.mulf %[[XB]], %[[A]] : f32
+// CHECK: %[[H:.*]] = arith.mulf %[[M]], %{{.*}} : f32
+// CHECK: memref.store %[[H]]
 
 // OFF-LABEL: func.func @gemv_bias_relu
 // OFF: gpu.launch_func
