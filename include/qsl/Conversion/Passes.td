@@ -140,6 +140,11 @@ def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
     function stays on the CPU path. Matmuls the kernel does not cover are
     left alone (and keep their `qsl-lower-to-linalg` lowering).
 
+    With `keep-on-device` (default), a kernel's result that a later kernel
+    reads as its activation or fused residual is handed over in device
+    memory: the copy back in goes, and so does the copy out when nothing on
+    the CPU reads the result.
+
     Example: `qsl-opt --qsl-lower-to-gpu x.mlir`, or
     `--qsl-gpu-pipeline="chip=sm_90 format=isa"` for PTX.
   }];
@@ -154,6 +159,9 @@ def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
     Option<"deviceWeights", "device-weights", "bool", "true",
            "Weight tables live in the kernel module (uploaded once, at module "
            "load); false copies them to the device at every call">,
+    Option<"keepOnDevice", "keep-on-device", "bool", "true",
+           "A kernel's result that is a later kernel's activation or "
+           "residual stays in device memory (no copy out and back in)">,
     Option<"tensorCores", "tensor-cores", "bool", "true",
            "Inputs of more than max-batch rows use the mma.sync GEMM "
            "(false: they stay on the CPU path)">,

@@ -15,6 +15,7 @@
 
 #include "qsl/Dialect/QSL/IR/QslOps.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -130,6 +131,12 @@ private:
   Location loc;
   SmallVector<Value> toFree;
 };
+
+/// Where a kernel's result is copied out only to be copied back in as a
+/// later kernel's activation or residual, the later kernel reads the
+/// device buffer itself (DeviceResidency.cpp). Returns how many copies in
+/// were removed.
+unsigned keepResultsOnDevice(func::FuncOp func);
 
 } // namespace gpu_kernels
 } // namespace qsl

@@ -341,9 +341,13 @@ struct QslLowerToGpuPass
       if (weight->use_empty())
         weight.erase();
     }
-    if (kernels)
-      module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
-                      UnitAttr::get(ctx));
+    if (!kernels)
+      return;
+    module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                    UnitAttr::get(ctx));
+    if (keepOnDevice)
+      for (auto func : module.getOps<func::FuncOp>())
+        keepResultsOnDevice(func);
   }
 
   /// Weight-only quantization: the GEMV up to max-batch rows, the
