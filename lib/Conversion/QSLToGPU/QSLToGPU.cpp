@@ -292,6 +292,17 @@ struct QslLowerToGpuPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    // A block is 32 * warps threads (at most 1024).
+    if (warps < 1 || warps > 32) {
+      module.emitError("qsl-lower-to-gpu: warps must be in [1, 32], got ")
+          << static_cast<int64_t>(warps);
+      return signalPassFailure();
+    }
+    if (maxBatch < 0) {
+      module.emitError("qsl-lower-to-gpu: max-batch must be >= 0, got ")
+          << static_cast<int64_t>(maxBatch);
+      return signalPassFailure();
+    }
     SmallVector<Operation *> ops;
     module.walk([&](Operation *op) {
       if (isa<MatmulOp, Conv2DOp>(op))

@@ -5,3 +5,10 @@
 func.func @empty() {
   return
 }
+// Bad kernel options are errors, not crashes.
+// RUN: not qsl-opt %s --qsl-lower-to-gpu="warps=0" 2>&1 | FileCheck %s --check-prefix=WARPS
+// RUN: not qsl-opt %s --qsl-gpu-pipeline="warps=33" 2>&1 | FileCheck %s --check-prefix=WARPS33
+// RUN: not qsl-opt %s --qsl-lower-to-gpu="max-batch=-1" 2>&1 | FileCheck %s --check-prefix=BATCH
+// WARPS: error: qsl-lower-to-gpu: warps must be in [1, 32], got 0
+// WARPS33: error: qsl-lower-to-gpu: warps must be in [1, 32], got 33
+// BATCH: error: qsl-lower-to-gpu: max-batch must be >= 0, got -1
