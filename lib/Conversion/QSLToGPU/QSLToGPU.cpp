@@ -238,6 +238,17 @@ std::string match(OpT op, int64_t warps, int64_t maxBatch, bool tensorCores,
     c.outliers = outliers.getCount();
   if (LowRankAttr lowrank = view->getLowRank())
     c.rank = lowrank.getRank();
+  if (c.sparseM) {
+    // The kernels add every kept value at its position; a run that keeps a
+    // position twice (which the format does not forbid, and whose later
+    // value the reference lowering keeps) stays on the CPU path.
+    auto meta = readIntElements(weight.getStorage(StorageRole::Meta),
+                                /*isUnsigned=*/true);
+    if (meta && ::qsl::compress::sparseRowOrder(*meta, s.n, c.keptK,
+                                                c.sparseN, transposed)
+                    .empty())
+      return "the N:M metadata repeats a position inside a run";
+  }
   return "";
 }
 

@@ -44,3 +44,16 @@ func.func @depthwise(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x2x2xf32> {
   %y = qsl.conv2d %x, %w {groups = 2} : tensor<1x2x4x4xf32>, tensor<2x1x3x3xf32, #d> -> tensor<1x2x2x2xf32>
   return %y : tensor<1x2x2x2xf32>
 }
+
+// -----
+
+// A run of 4 that keeps position 1 twice: the reference lowering keeps the
+// later value, the kernels would add both; it stays on the CPU path (for
+// the composed GEMV too, see unsupported.mlir).
+#r = #qsl.encoding<sparse = <2:4, axis = 1>>
+func.func @repeated_position(%x: tensor<5x4xf32>) -> tensor<5x2xf32> {
+  %w = qsl.constant values(dense<1.0> : tensor<2x2xf32>) meta(dense<[[1, 1], [0, 3]]> : tensor<2x2xi2>) : tensor<2x4xf32, #r>
+  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: the N:M metadata repeats a position inside a run}}
+  %y = qsl.matmul %x, %w transpose_w : tensor<5x4xf32>, tensor<2x4xf32, #r> -> tensor<5x2xf32>
+  return %y : tensor<5x2xf32>
+}

@@ -87,3 +87,15 @@ func.func @conv_no_tensor_cores(%x: tensor<1x2x4x4xf32>) -> tensor<1x4x4x4xf32> 
   %y = qsl.conv2d %x, %w : tensor<1x2x4x4xf32>, tensor<4x2x1x1xf32, #q> -> tensor<1x4x4x4xf32>
   return %y : tensor<1x4x4x4xf32>
 }
+
+// -----
+
+// A repeated N:M position (the reference keeps the later value) also stays
+// off the composed GEMV.
+#r = #qsl.encoding<sparse = <2:4, axis = 1>>
+func.func @repeated_position_gemv(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
+  %w = qsl.constant values(dense<1.0> : tensor<2x2xf32>) meta(dense<[[2, 2], [0, 3]]> : tensor<2x2xi2>) : tensor<2x4xf32, #r>
+  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: the N:M metadata repeats a position inside a run}}
+  %y = qsl.matmul %x, %w transpose_w : tensor<1x4xf32>, tensor<2x4xf32, #r> -> tensor<1x2xf32>
+  return %y : tensor<1x2xf32>
+}
