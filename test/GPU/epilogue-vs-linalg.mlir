@@ -191,6 +191,37 @@ func.func @gemm_bias_gelu_dag(%x: tensor<20x32xf32>) -> tensor<20x24xf32> {
   return %h : tensor<20x24xf32>
 }
 
+// An f16 model: the GEMM's result is f16, and so are the bias, the ReLU
+// and the residual add after it; the kernel rounds its f32 sum to f16 once
+// and runs the ops in f16, as the CPU path does.
+#mapb = affine_map<(d0, d1) -> (d1)>
+func.func @gemm_f16_bias_relu_residual(%x: tensor<20x32xf16>, %res: tensor<20x24xf16>) -> tensor<20x24xf16> {
+  %w = qsl.constant values(dense<6> : tensor<24x32xi4>) scales(dense<0.0625> : tensor<24x4xf32>) zeros(dense<8> : tensor<24x4xi8>) : tensor<24x32xf32, #g>
+  %y = qsl.matmul %x, %w transpose_w : tensor<20x32xf16>, tensor<24x32xf32, #g> -> tensor<20x24xf16>
+  %bias = arith.constant dense<[0.5,-0.25,0.125,1.0,-1.0,0.0,0.75,-0.5,0.25,0.5,-0.125,0.375,0.0,0.5,-0.75,1.0,0.25,-0.25,0.625,-0.5,0.125,0.0,-0.375,0.5]> : tensor<24xf16>
+  %e = tensor.empty() : tensor<20x24xf16>
+  %b = linalg.generic {indexing_maps = [#map, #mapb, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%y, %bias : tensor<20x24xf16>, tensor<24xf16>) outs(%e : tensor<20x24xf16>) {
+  ^bb0(%in: f16, %bv: f16, %out: f16):
+    %s = arith.addf %in, %bv : f16
+    linalg.yield %s : f16
+  } -> tensor<20x24xf16>
+  %r = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%b : tensor<20x24xf16>) outs(%e : tensor<20x24xf16>) {
+  ^bb0(%in: f16, %out: f16):
+    %z = arith.constant 0.0 : f16
+    %m = arith.maximumf %in, %z : f16
+    linalg.yield %m : f16
+  } -> tensor<20x24xf16>
+  %o = linalg.generic {indexing_maps = [#map, #map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%r, %res : tensor<20x24xf16>, tensor<20x24xf16>) outs(%e : tensor<20x24xf16>) {
+  ^bb0(%in: f16, %rv: f16, %out: f16):
+    %s = arith.addf %in, %rv : f16
+    linalg.yield %s : f16
+  } -> tensor<20x24xf16>
+  return %o : tensor<20x24xf16>
+}
+
 func.func @main() {
   %c3 = arith.constant 3 : index
   %c7 = arith.constant 7 : index
@@ -255,5 +286,23 @@ func.func @main() {
   %y4 = call @gemm_bias_gelu_dag(%x1) : (tensor<20x32xf32>) -> tensor<20x24xf32>
   %p4 = tensor.cast %y4 : tensor<20x24xf32> to tensor<*xf32>
   call @printMemrefF32(%p4) : (tensor<*xf32>) -> ()
+  %e5 = tensor.empty() : tensor<20x32xf16>
+  %x5 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%x1 : tensor<20x32xf32>) outs(%e5 : tensor<20x32xf16>) {
+  ^bb0(%in: f32, %out: f16):
+    %t = arith.truncf %in : f32 to f16
+    linalg.yield %t : f16
+  } -> tensor<20x32xf16>
+  %r5 = tensor.extract_slice %x5[0, 0] [20, 24] [1, 1] : tensor<20x32xf16> to tensor<20x24xf16>
+  %y5 = call @gemm_f16_bias_relu_residual(%x5, %r5) : (tensor<20x32xf16>, tensor<20x24xf16>) -> tensor<20x24xf16>
+  %e6 = tensor.empty() : tensor<20x24xf32>
+  %y5f = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%y5 : tensor<20x24xf16>) outs(%e6 : tensor<20x24xf32>) {
+  ^bb0(%in: f16, %out: f32):
+    %ext = arith.extf %in : f16 to f32
+    linalg.yield %ext : f32
+  } -> tensor<20x24xf32>
+  %p5 = tensor.cast %y5f : tensor<20x24xf32> to tensor<*xf32>
+  call @printMemrefF32(%p5) : (tensor<*xf32>) -> ()
   return
 }

@@ -25,10 +25,10 @@ bool isIdentity(AffineMap map, unsigned rank) {
   return map.isIdentity() && map.getNumDims() == rank;
 }
 
-/// A generic over tensors of rank `rank` (f32 results, or f16 when
-/// `allowF16`) with parallel iterators, one output whose initial value is
-/// not read, and an identity output map.
-bool isElementwiseShell(linalg::GenericOp g, unsigned rank,
+/// A generic over tensors of rank `rank` (results of type `elem`, or f16
+/// when `allowF16`) with parallel iterators, one output whose initial value
+/// is not read, and an identity output map.
+bool isElementwiseShell(linalg::GenericOp g, unsigned rank, Type elem,
                         bool allowF16 = false) {
   if (g.getNumDpsInits() != 1 || g.getNumResults() != 1)
     return false;
@@ -38,7 +38,7 @@ bool isElementwiseShell(linalg::GenericOp g, unsigned rank,
     return false;
   auto type = dyn_cast<RankedTensorType>(g.getResult(0).getType());
   if (!type || type.getRank() != rank ||
-      !(type.getElementType().isF32() ||
+      !(type.getElementType() == elem ||
         (allowF16 && type.getElementType().isF16())))
     return false;
   if (!isIdentity(g.getIndexingMapsArray().back(), rank))
@@ -142,13 +142,16 @@ public:
   /// source; false leaves the state unchanged.
   bool add(linalg::GenericOp g) {
     unsigned rank = type.getRank();
-    if (!isElementwiseShell(g, rank, /*allowF16=*/true) || !isScalarBody(g))
+    Type elem = type.getElementType();
+    // An f32 result may end in a cast to f16; an f16 result's ops are f16.
+    if (!isElementwiseShell(g, rank, elem, /*allowF16=*/elem.isF32()) ||
+        !isScalarBody(g))
       return false;
     EpilogueStep step;
     step.op = g;
-    step.toF16 = cast<RankedTensorType>(g.getResult(0).getType())
-                     .getElementType()
-                     .isF16();
+    step.toF16 = elem.isF32() && cast<RankedTensorType>(g.getResult(0).getType())
+                                     .getElementType()
+                                     .isF16();
     if (step.toF16 && !isCastToF16(g))
       return false;
     std::vector<float> bias = e.bias;
@@ -161,7 +164,7 @@ public:
       EpilogueInput src;
       auto it = llvm::find(values, in);
       auto inType = dyn_cast<RankedTensorType>(in.getType());
-      if (!inType || !inType.getElementType().isF32())
+      if (!inType || inType.getElementType() != elem)
         return false;
       if (it != values.end()) {
         if (!isIdentity(map, rank))
@@ -240,7 +243,7 @@ Epilogue matchEpilogue(Operation *anchor, int64_t channelDim) {
   Epilogue none;
   none.result = anchor->getResult(0);
   auto type = cast<RankedTensorType>(anchor->getResult(0).getType());
-  if (!type.getElementType().isF32())
+  if (!type.getElementType().isF32() && !type.getElementType().isF16())
     return none;
   unsigned channel = channelDim < 0 ? type.getRank() - 1 : channelDim;
   EpilogueMatcher m(anchor, channel);
@@ -261,6 +264,7 @@ Epilogue matchEpilogue(Operation *anchor, int64_t channelDim) {
     }
   }
   best.toF16 = !best.steps.empty() && best.steps.back().toF16;
+  best.elem = type.getElementType();
   if (!best.residual)
     best.hoist = nullptr;
   return best;
@@ -297,11 +301,15 @@ void applyEpilogue(gpu::GPUFuncOp func, gpu::GPUModuleOp kernels,
                                              MemRefType::get({n}, f32), g);
   }
 
-  // The residual: a new argument before y, y's shape in f32.
+  // The ops' element type: the matmul's result's (f16 ops when it is f16;
+  // f32 ones also when a fused cast makes the kernel store f16).
+  Type elem = epilogue.elem;
+
+  // The residual: a new argument before y, y's shape in the ops' type.
   Value residual;
   if (epilogue.residual) {
     auto yType = cast<MemRefType>(y.getType());
-    auto rType = MemRefType::get(yType.getShape(), f32);
+    auto rType = MemRefType::get(yType.getShape(), elem);
     unsigned at = entry.getNumArguments() - 1;
     (void)func.insertArgument(at, rType, DictionaryAttr(), loc);
     residual = entry.getArgument(at);
@@ -312,10 +320,14 @@ void applyEpilogue(gpu::GPUFuncOp func, gpu::GPUModuleOp kernels,
     if (s.getMemRef() == y)
       stores.push_back(s);
   });
+  bool f16Ops = elem.isF16();
   for (memref::StoreOp store : stores) {
-    // The f32 value: before the output cast when the output is f16.
+    // The value the fused ops start from: the f32 sum before the rounding
+    // to an f16 output, or, when the ops themselves are f16 (the matmul's
+    // result is f16), the rounded value, as on the CPU path.
     Value v = store.getValueToStore();
-    auto trunc = v.getDefiningOp<arith::TruncFOp>();
+    auto trunc = f16Ops ? arith::TruncFOp()
+                        : v.getDefiningOp<arith::TruncFOp>();
     OpBuilder b(trunc ? trunc.getOperation() : store.getOperation());
     // y[row, col] of a matmul, y[image, channel, pixel] of a convolution.
     Value col = store.getIndices()[1];
@@ -332,10 +344,13 @@ void applyEpilogue(gpu::GPUFuncOp func, gpu::GPUModuleOp kernels,
           in = values[src.value];
           break;
         case EpilogueInput::Kind::Scalar:
-          in = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(src.scalar));
+          in = arith::ConstantOp::create(
+              b, loc, b.getFloatAttr(elem, static_cast<double>(src.scalar)));
           break;
         case EpilogueInput::Kind::Bias:
           in = memref::LoadOp::create(b, loc, bias, ValueRange{col});
+          if (f16Ops) // the f16 constant's values, held in f32
+            in = arith::TruncFOp::create(b, loc, elem, in);
           break;
         case EpilogueInput::Kind::Residual:
           in = memref::LoadOp::create(b, loc, residual, store.getIndices());

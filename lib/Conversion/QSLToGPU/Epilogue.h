@@ -60,17 +60,20 @@ struct Epilogue {
   Operation *hoist = nullptr;
   /// The stores round to f16 (the DAG ends with a cast).
   bool toF16 = false;
+  /// The fused ops' element type: the matmul's result's (f32 or f16).
+  Type elem;
 };
 
 /// The elementwise ops after `anchor` (a qsl.matmul or qsl.conv2d) that can
-/// run in its kernel: all-parallel f32 linalg.generic ops with identity
+/// run in its kernel: all-parallel linalg.generic ops in the result's
+/// element type (f32, or f16 computed in f16 as on the CPU) with identity
 /// output maps whose bodies are arith/math ops and scalar constants, whose
 /// inputs are the result, earlier fused values, splat constants, one
 /// constant vector along `channelDim` (the bias: the last dimension when
 /// negative, 1 for an NCHW convolution; also ONNX's [C, 1, 1] broadcast
-/// form), and one f32 tensor of the result's shape available before
-/// `anchor` (the residual, or computed by one pure op from such values),
-/// and optionally a final cast to f16. The largest such set, in program
+/// form), and one tensor of the result's type available before `anchor`
+/// (the residual, or computed by one pure op from such values), and for an
+/// f32 result optionally a final cast to f16. The largest such set, in program
 /// order, in which only the last op's result is used elsewhere: single-use
 /// chains (bias, ReLU, SiLU) as well as DAGs such as the exported
 /// x * 0.5 * (1 + erf(x / sqrt 2)), which reads x twice.

@@ -228,10 +228,10 @@ KernelEmitter::outputReassociation(MemRefType yType) const {
 
 Value KernelEmitter::residual(Value r, MemRefType yType) {
   auto type = cast<RankedTensorType>(r.getType());
-  Type f32 = Float32Type::get(op->getContext());
+  Type el = type.getElementType();
   Value full = bufferization::ToBufferOp::create(
-      b, loc, MemRefType::get(type.getShape(), f32), r, /*read_only=*/true);
-  auto flatType = MemRefType::get(yType.getShape(), f32);
+      b, loc, MemRefType::get(type.getShape(), el), r, /*read_only=*/true);
+  auto flatType = MemRefType::get(yType.getShape(), el);
   Value flat = memref::CollapseShapeOp::create(b, loc, flatType, full,
                                                outputReassociation(yType));
   return upload(flat, flatType);

@@ -92,8 +92,8 @@ public:
   /// as it is).
   Value activation(const KernelShape &s);
 
-  /// A fused residual (an f32 tensor of the result's shape) as a device
-  /// buffer of the output buffer's shape `yType` (f32).
+  /// A fused residual (a tensor of the result's shape and type) as a
+  /// device buffer of the output buffer's shape `yType`.
   Value residual(Value r, MemRefType yType);
 
   unsigned getIndex() const { return index; }

@@ -40,6 +40,10 @@
 // CHECK: gpu.launch_func @qsl_kernels::@qsl_gemm_4
 // CHECK-NOT: linalg.generic
 // CHECK: return
+// CHECK-LABEL: func.func @gemm_f16_bias_relu_residual
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_gemm_5
+// CHECK-NOT: linalg.generic
+// CHECK: return
 
 // CHECK-LABEL: gpu.module @qsl_kernels
 // CHECK-DAG: memref.global @qsl_gpu_bias_0 : memref<5xf32, #gpu.address_space<global>> = dense<
@@ -79,6 +83,20 @@
 // CHECK: %[[M:.*]] = arith.mulf %[[XB]], %[[A]] : f32
 // CHECK: %[[H:.*]] = arith.mulf %[[M]], %{{.*}} : f32
 // CHECK: memref.store %[[H]]
+// An f16 result: round once, then bias (the f16 constant held in f32,
+// truncated back), ReLU and residual in f16; the residual argument is f16.
+// CHECK-LABEL: gpu.func @qsl_gemm_5(
+// CHECK-SAME: %{{.*}}: memref<20x24xf16>, %{{.*}}: memref<20x24xf16>)
+// CHECK: nvgpu.mma.sync
+// CHECK: %[[ACC:.*]] = vector.extract
+// CHECK: %[[Y16:.*]] = arith.truncf %[[ACC]] : f32 to f16
+// CHECK: %[[B32:.*]] = memref.load %{{.*}} : memref<24xf32>
+// CHECK: %[[B16:.*]] = arith.truncf %[[B32]] : f32 to f16
+// CHECK: %[[S:.*]] = arith.addf %[[Y16]], %[[B16]] : f16
+// CHECK: %[[R:.*]] = arith.maximumf %[[S]], %{{.*}} : f16
+// CHECK: %[[RV:.*]] = memref.load %{{.*}} : memref<20x24xf16>
+// CHECK: %[[O:.*]] = arith.addf %[[R]], %[[RV]] : f16
+// CHECK: memref.store %[[O]]
 
 // OFF-LABEL: func.func @gemv_bias_relu
 // OFF: gpu.launch_func
