@@ -3,7 +3,9 @@
 // quantized filters, mma.sp for 2:4) on the GPU against the
 // qsl-lower-to-linalg reference on the CPU: stride 2 with padding on every
 // side, dilation 2 with uneven padding, a 1x1 convolution with a fused bias
-// and ReLU, int4 + 2:4 with 'same' padding. The module comes from
+// and ReLU, int4 + 2:4 with 'same' padding; and grouped convolutions on
+// CUDA cores (qsl_gconv): depthwise 3x3 with stride 2, bias and ReLU, and
+// two groups with uneven padding and strides. The module comes from
 // Inputs/gen_conv.py (fixed seed, data exact in f16); printMemref prints 6
 // digits, hence rtol 1e-4.
 // RUN: %python %S/Inputs/gen_conv.py > %t.mlir

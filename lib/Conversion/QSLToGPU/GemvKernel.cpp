@@ -139,52 +139,70 @@ std::string warpPerOutputPrologue(const std::string &out) {
          "      }\n";
 }
 
-/// The MLIR text of the kernel `name` (a gpu.module holding one gpu.func).
-std::string buildGemvKernelText(llvm::StringRef name, const KernelShape &s) {
-  int64_t perWord = 32 / s.bits;
+std::map<std::string, std::string> decodeVars(llvm::StringRef name,
+                                              const KernelShape &s) {
   std::map<std::string, std::string> v = shapeVars(name, s);
   v["GL"] = std::to_string(s.groupLen);
-  v["CPW"] = std::to_string(perWord);
+  v["CPW"] = std::to_string(32 / s.bits);
   v["BITS"] = std::to_string(s.bits);
   v["SHL"] = std::to_string(32 - s.bits);
   v["MASK"] = std::to_string((1u << s.bits) - 1u);
   v["E"] = std::to_string(std::max<int64_t>(s.codebook, 1));
   v["GE"] = std::to_string(s.groups * s.codebook);
+  return v;
+}
 
-  // Scale (and zero) of the group: once per word when a word never straddles
-  // two groups, else per element.
-  std::string groupLoad =
+std::string decodeConstants() {
+  return R"(      %cCPW = arith.constant @@CPW@@ : index
+      %cGL = arith.constant @@GL@@ : index
+      %cE = arith.constant @@E@@ : index
+      %cBITS = arith.constant @@BITS@@ : i32
+      %cSHL = arith.constant @@SHL@@ : i32
+      %cMASK = arith.constant @@MASK@@ : i32
+)";
+}
+
+std::string groupLoadText(const KernelShape &s, const std::string &k) {
+  std::string text =
       s.codebook ? R"(
-          %g = arith.divui %@@KE@@, %cGL : index
+          %g = arith.divui )" + k + R"(, %cGL : index
           %cbase = arith.muli %g, %cE : index)"
                  : R"(
-          %g = arith.divui %@@KE@@, %cGL : index
+          %g = arith.divui )" + k + R"(, %cGL : index
           %s = memref.load %scales[%n, %g] : memref<@@N@@x@@G@@xf32>)";
   if (!s.symmetric && !s.codebook)
-    groupLoad += R"(
+    text += R"(
           %z = memref.load %zeros[%n, %g] : memref<@@N@@x@@G@@xf32>)";
-  bool perWordGroup = s.groupLen % perWord == 0;
-  std::string wordGroup =
-      perWordGroup ? substitute(groupLoad, {{"KE", "k0"}}) : "";
-  std::string elemGroup =
-      perWordGroup ? "" : substitute(groupLoad, {{"KE", "k"}});
+  return text;
+}
 
-  // Code -> float: a codebook entry; symmetric codes are sign-extended
-  // from `bits` bits.
-  std::string decode =
-      s.codebook ? R"(
+std::string decodeText(const KernelShape &s) {
+  return s.codebook ? R"(
               %qi = arith.index_cast %q : i32 to index
               %ci = arith.addi %cbase, %qi : index
               %wv = memref.load %cb[%n, %ci] : memref<@@N@@x@@GE@@xf32>)"
-      : s.symmetric ? R"(
+         : s.symmetric ? R"(
               %qs = arith.shli %q, %cSHL : i32
               %qx = arith.shrsi %qs, %cSHL : i32
               %qf = arith.sitofp %qx : i32 to f32
               %wv = arith.mulf %qf, %s : f32)"
-                  : R"(
+                       : R"(
               %qf = arith.uitofp %q : i32 to f32
               %d = arith.subf %qf, %z : f32
               %wv = arith.mulf %d, %s : f32)";
+}
+
+/// The MLIR text of the kernel `name` (a gpu.module holding one gpu.func).
+std::string buildGemvKernelText(llvm::StringRef name, const KernelShape &s) {
+  int64_t perWord = 32 / s.bits;
+  std::map<std::string, std::string> v = decodeVars(name, s);
+
+  // Scale (and zero) of the group: once per word when a word never straddles
+  // two groups, else per element.
+  bool perWordGroup = s.groupLen % perWord == 0;
+  std::string wordGroup = perWordGroup ? groupLoadText(s, "%k0") : "";
+  std::string elemGroup = perWordGroup ? "" : groupLoadText(s, "%k");
+  std::string decode = decodeText(s);
   std::string loadX = s.inType.isF16() ? R"(
                 %xh = memref.load %x[%m, %k] : memref<@@M@@x@@K@@xf16>
                 %xv = arith.extf %xh : f16 to f32)"
@@ -219,14 +237,8 @@ std::string buildGemvKernelText(llvm::StringRef name, const KernelShape &s) {
       %cN = arith.constant @@N@@ : index
       %cK = arith.constant @@K@@ : index
       %cW = arith.constant @@W@@ : index
-      %cCPW = arith.constant @@CPW@@ : index
-      %cGL = arith.constant @@GL@@ : index
-      %cE = arith.constant @@E@@ : index
       %cWARPS = arith.constant @@WARPS@@ : index
-      %cBITS = arith.constant @@BITS@@ : i32
-      %cSHL = arith.constant @@SHL@@ : i32
-      %cMASK = arith.constant @@MASK@@ : i32
-)" + warpPerOutputPrologue("%n") + R"(      %inb = arith.cmpi ult, %n, %cN : index
+)" + decodeConstants() + warpPerOutputPrologue("%n") + R"(      %inb = arith.cmpi ult, %n, %cN : index
       scf.if %inb {
         scf.for %w = %lane to %cW step %c32 {
           %word = memref.load %codes[%n, %w] : memref<@@N@@x@@W@@xi32>

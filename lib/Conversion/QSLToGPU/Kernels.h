@@ -31,6 +31,7 @@ struct ConvGeometry {
   int64_t images, channels, height, width; // input NCHW
   int64_t kh, kw, outH, outW;
   int64_t strideH, strideW, dilH, dilW, padTop, padLeft;
+  int64_t groups = 1; // channel groups (depthwise: groups = channels)
 };
 
 /// What one kernel is specialised to.
@@ -70,6 +71,20 @@ std::map<std::string, std::string> shapeVars(llvm::StringRef name,
 /// zeros for a codebook weight; close it with kernelFooter().
 std::string plainKernelHeader(const KernelShape &s);
 std::string kernelFooter();
+
+/// shapeVars plus the code-decoding placeholders GL, CPW, BITS, SHL, MASK,
+/// E (codebook entries) and GE (groups * entries).
+std::map<std::string, std::string> decodeVars(llvm::StringRef name,
+                                              const KernelShape &s);
+/// The constants the decoding texts use: %cCPW, %cGL, %cE, %cBITS, %cSHL,
+/// %cMASK.
+std::string decodeConstants();
+/// Loads the scale (and zero point) of the group of K index `k` of output
+/// column %n into %s (%z), or the codebook base %cbase; defines %g.
+std::string groupLoadText(const KernelShape &s, const std::string &k);
+/// Turns the code %q (i32) into the weight %wv (f32) with %s/%z or the
+/// codebook.
+std::string decodeText(const KernelShape &s);
 
 /// The bandwidth-bound GEMV (batch 1-8): a warp per output column, lanes
 /// striding over code words, warp shuffle reduction. Grid: ceil(N / warps)
@@ -114,6 +129,14 @@ std::string buildLowRankInKernelText(llvm::StringRef name,
 /// ceil(N / warps).
 std::string buildComposedGemvKernelText(llvm::StringRef name,
                                         const ComposedShape &c);
+
+/// Grouped (e.g. depthwise) convolution on CUDA cores: a thread per output
+/// element sums its group's C/groups * kh * kw taps, each weight decoded
+/// from the code words of the filter's matrix view [O, C/groups*kh*kw].
+/// Grid: ceil(images * O * OH * OW / 128) blocks of 128 threads.
+std::string buildGroupedConvKernelText(llvm::StringRef name,
+                                       const KernelShape &s);
+constexpr int64_t kGroupedConvThreads = 128;
 
 /// Output columns one warp of the tensor-core GEMM covers (n-tiles of 8).
 constexpr int64_t kMmaTilesN = 4;

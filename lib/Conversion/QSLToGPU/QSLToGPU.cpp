@@ -82,10 +82,8 @@ std::string matchActivation(Conv2DOp op, Target &t, KernelShape &shape) {
   auto filter = cast<RankedTensorType>(op.getFilter().getType());
   if (!inType.hasStaticShape() || !t.resultType.hasStaticShape())
     return "convolution with dynamic shapes";
-  if (op.getGroups() != 1)
-    return "grouped convolution (groups = " +
-           std::to_string(op.getGroups()) + ") has no GPU kernel yet";
   ConvGeometry &g = t.conv;
+  g.groups = op.getGroups();
   g.images = inType.getDimSize(0);
   g.channels = inType.getDimSize(1);
   g.height = inType.getDimSize(2);
@@ -101,7 +99,7 @@ std::string matchActivation(Conv2DOp op, Target &t, KernelShape &shape) {
   g.padTop = op.getPads()[0];
   g.padLeft = op.getPads()[1];
   shape.m = g.images * g.outH * g.outW;
-  shape.k = g.channels * g.kh * g.kw;
+  shape.k = g.channels / g.groups * g.kh * g.kw;
   return matchTypes(inType.getElementType(),
                     t.resultType.getElementType(), shape);
 }
@@ -192,11 +190,15 @@ std::string match(OpT op, int64_t warps, int64_t maxBatch, bool tensorCores,
   if (!composed) {
     if (!quant)
       return "encoding has no facet";
-    if (s.m > maxBatch && !tensorCores)
+    bool grouped = t.isConv && t.conv.groups > 1; // on CUDA cores
+    if (s.m > maxBatch && !tensorCores && !grouped)
       return batch + " and tensor-cores=false";
     return "";
   }
 
+  if (t.isConv && t.conv.groups > 1)
+    return "grouped convolution (groups = " + std::to_string(t.conv.groups) +
+           ") with sparsity, outliers or low rank has no GPU kernel yet";
   if (quant && quant.hasCodebook())
     return "codebook quantization combined with sparsity, outliers or low "
            "rank has no GPU kernel yet";
@@ -389,11 +391,18 @@ struct QslLowerToGpuPass
     if (failed(q))
       return failure();
 
-    bool gemm = s.m > maxBatch || s.conv;
-    std::string name =
-        (gemm ? "qsl_gemm_" : "qsl_gemv_") + std::to_string(e.getIndex());
+    // Grouped convolutions on CUDA cores; other convolutions and batches
+    // above max-batch on the tensor cores; the GEMV below.
+    bool grouped = s.conv && s.conv->groups > 1;
+    bool gemm = !grouped && (s.m > maxBatch || s.conv);
+    std::string name = (grouped ? "qsl_gconv_"
+                        : gemm  ? "qsl_gemm_"
+                                : "qsl_gemv_") +
+                       std::to_string(e.getIndex());
     FailureOr<gpu::GPUFuncOp> func = e.addKernel(
-        gemm ? buildMmaGemmKernelText(name, s) : buildGemvKernelText(name, s));
+        grouped ? buildGroupedConvKernelText(name, s)
+        : gemm  ? buildMmaGemmKernelText(name, s)
+                : buildGemvKernelText(name, s));
     if (failed(func))
       return failure();
 
@@ -415,6 +424,13 @@ struct QslLowerToGpuPass
     bool corrected = c.outliers || c.rank;
     if (corrected && failed(addCorrectionTerms(t, weight, c, e, x, args)))
       return failure();
+    if (grouped) {
+      int64_t total = s.m * s.n; // images * OH * OW rows, N channels
+      launchAndFinish(*func, c, corrected, e, epilogue, args,
+                      (total + kGroupedConvThreads - 1) / kGroupedConvThreads,
+                      1, kGroupedConvThreads);
+      return success();
+    }
     int64_t colsPerBlock = gemm ? kMmaColsPerWarp * s.warps : s.warps;
     launchAndFinish(*func, c, corrected, e, epilogue, args,
                     (s.n + colsPerBlock - 1) / colsPerBlock,
@@ -429,7 +445,7 @@ struct QslLowerToGpuPass
                        bool addTerms, KernelEmitter &e,
                        const Epilogue &epilogue,
                        SmallVectorImpl<KernelArg> &args, int64_t gridX,
-                       int64_t gridY) {
+                       int64_t gridY, int64_t threads = 0) {
     const KernelShape &s = c.base;
     if (addTerms)
       applyCorrectionTerms(func, c);
@@ -440,7 +456,7 @@ struct QslLowerToGpuPass
       args.push_back(e.residual(epilogue.residual, yType));
     Value y = e.alloc(yType);
     args.push_back(y);
-    e.launch(func, gridX, gridY, 32 * s.warps, args);
+    e.launch(func, gridX, gridY, threads ? threads : 32 * s.warps, args);
     e.finish(y, yType, epilogue.result);
   }
 

@@ -24,9 +24,10 @@ func.func @four_eight_batch(%x: tensor<5x8xf32>) -> tensor<5x2xf32> {
 
 // -----
 
-// Convolutions take only the tensor-core kernels, without correction
-// terms: a quantized filter with a low-rank term stays on the CPU, and so
-// does a grouped (here depthwise) convolution.
+// Convolutions take the tensor-core kernels without correction terms: a
+// quantized filter with a low-rank term stays on the CPU, and so does a
+// grouped (here depthwise) one, whose CUDA-core kernel decodes only a
+// quantized filter.
 #c = #qsl.encoding<quant = <bits = 8, axis = 1, scale = f32>, lowrank = <rank = 1, type = f32>>
 func.func @conv_lowrank(%x: tensor<1x2x4x4xf32>) -> tensor<1x4x4x4xf32> {
   %w = qsl.constant values(dense<1> : tensor<4x2xi8>) scales(dense<1.0> : tensor<4x1xf32>) u(dense<1.0> : tensor<4x1xf32>) v(dense<1.0> : tensor<1x2xf32>) : tensor<4x2x1x1xf32, #c>
@@ -37,10 +38,10 @@ func.func @conv_lowrank(%x: tensor<1x2x4x4xf32>) -> tensor<1x4x4x4xf32> {
 
 // -----
 
-#d = #qsl.encoding<quant = <bits = 8, axis = 1, scale = f32>>
-func.func @depthwise(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x2x2xf32> {
-  %w = qsl.constant values(dense<1> : tensor<2x9xi8>) scales(dense<1.0> : tensor<2x1xf32>) : tensor<2x1x3x3xf32, #d>
-  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: grouped convolution (groups = 2) has no GPU kernel yet}}
+#d = #qsl.encoding<quant = <bits = 8, axis = 1, scale = f32>, lowrank = <rank = 1, type = f32>>
+func.func @depthwise_lowrank(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x2x2xf32> {
+  %w = qsl.constant values(dense<1> : tensor<2x9xi8>) scales(dense<1.0> : tensor<2x1xf32>) u(dense<1.0> : tensor<2x1xf32>) v(dense<1.0> : tensor<1x9xf32>) : tensor<2x1x3x3xf32, #d>
+  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: grouped convolution (groups = 2) with sparsity, outliers or low rank has no GPU kernel yet}}
   %y = qsl.conv2d %x, %w {groups = 2} : tensor<1x2x4x4xf32>, tensor<2x1x3x3xf32, #d> -> tensor<1x2x2x2xf32>
   return %y : tensor<1x2x2x2xf32>
 }

@@ -23,10 +23,11 @@ cases = []
 
 
 def case(name, x, o, k, strides, dil, pads, quant=None, sparse=False,
-         bias_relu=False, comment=""):
-    """x: (N, C, H, W); filter (o, C, k, k); quant: (bits, group, sym)."""
+         bias_relu=False, cgroups=1, comment=""):
+    """x: (N, C, H, W); filter (o, C/cgroups, k, k); quant: (bits, group,
+    sym)."""
     n, c, h, w = x
-    kk = c * k * k
+    kk = c // cgroups * k * k
     oh = (h + pads[0] + pads[2] - dil[0] * (k - 1) - 1) // strides[0] + 1
     ow = (w + pads[1] + pads[3] - dil[1] * (k - 1) - 1) // strides[1] + 1
     attrs, storage = [], []
@@ -58,13 +59,14 @@ def case(name, x, o, k, strides, dil, pads, quant=None, sparse=False,
             for g in range(kk // 4):
                 pos[r, 2 * g:2 * g + 2] = rng.choice(4, 2, replace=False)
         storage.append(f"meta(dense<{lit(pos)}> : tensor<{o}x{cols}xi2>)")
-    ftype = f"tensor<{o}x{c}x{k}x{k}x{wtype}, #{name}_e>"
+    ftype = f"tensor<{o}x{c // cgroups}x{k}x{k}x{wtype}, #{name}_e>"
     xt = f"tensor<{n}x{c}x{h}x{w}xf32>"
     yt = f"tensor<{n}x{o}x{oh}x{ow}xf32>"
     body = ["  %w = qsl.constant " + "\n         ".join(storage) + f" : {ftype}",
             f"  %y = qsl.conv2d %x, %w {{strides = array<i64: {strides[0]}, "
             f"{strides[1]}>, dilations = array<i64: {dil[0]}, {dil[1]}>, "
-            f"pads = array<i64: {', '.join(map(str, pads))}>}} : {xt}, "
+            f"pads = array<i64: {', '.join(map(str, pads))}>, "
+            f"groups = {cgroups} : i64}} : {xt}, "
             f"{ftype} -> {yt}"]
     ret = "%y"
     if bias_relu:
@@ -112,5 +114,13 @@ case("int4_24", (2, 8, 5, 5), 24, 3, (1, 1), (1, 1), (1, 1, 1, 1),
      quant=(4, 8, True), sparse=True,
      comment="int4 symmetric group 8 with 2:4 on mma.sp; 'same' padding.")
 
+case("depthwise_s2", (1, 6, 9, 9), 6, 3, (2, 2), (1, 1), (1, 1, 1, 1),
+     quant=(8, 0, True), bias_relu=True, cgroups=6,
+     comment="Depthwise 3x3, stride 2, padding 1, int8 per channel, bias and "
+     "ReLU fused: the CUDA-core grouped kernel.")
+case("grouped2", (2, 8, 7, 7), 6, 3, (1, 2), (1, 1), (1, 0, 2, 1),
+     quant=(4, 12, False), cgroups=2,
+     comment="Two groups of 4 channels, int4 asymmetric group 12, uneven "
+     "padding, strides (1, 2).")
 print_module([(name, x, "f32", y, "f32", text) for name, x, y, text in cases],
              "--ptx-only" in sys.argv, "gen_conv.py")
