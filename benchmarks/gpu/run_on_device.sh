@@ -92,6 +92,29 @@ cnn=(examples/onnx-cnn/cnn.onnx --input-shape image=2x3x32x32 --pipeline='qsl-qu
 cc -shared "$tmp/cnn_cuda.o" -L"$out" -lqsl_cuda_runtime -lm -Wl,-rpath,'$ORIGIN' -o "$out/cnn_cuda.so"
 cc -shared "$tmp/cnn_cpu.o" -lm -o "$out/cnn_cpu.so"
 cp "$build/bin/qsl-run-aot" "$root/examples/onnx-cnn/input.npz" "$out/"
+# A small transformer (models/minilm/build_onnx.py --tiny: MiniLM's graph
+# with 2 layers, hidden 128 and seeded random weights) with int4 matmuls:
+# on the GPU its FFN GELU and residual adds run in the kernels and the FFN's
+# two matmuls hand over in device memory; against the same compression
+# built for the CPU.
+python3 "$root/models/minilm/build_onnx.py" --tiny "$tmp/tiny" > /dev/null
+python3 - "$tmp/tiny/input.npz" <<'GEN'
+import sys
+import numpy as np
+rng = np.random.default_rng(1)
+ids = rng.integers(1, 512, (2, 32)).astype(np.int64)
+mask = np.ones((2, 32), np.int64)
+mask[1, 20:] = 0
+np.savez(sys.argv[1], input_ids=ids, attention_mask=mask,
+         token_type_ids=np.zeros_like(ids))
+GEN
+tiny=("$tmp/tiny/tiny.onnx" --input-shape input_ids=2x32 --input-shape attention_mask=2x32
+  --input-shape token_type_ids=2x32 --pipeline='qsl-quantize{bits=4 group=32}')
+"$build/bin/qslc" "${tiny[@]}" --target=cuda --gpu-chip="$chip" --emit=obj -o "$tmp/tiny_cuda.o" 2>/dev/null
+"$build/bin/qslc" "${tiny[@]}" --emit=obj -o "$tmp/tiny_cpu.o" 2>/dev/null
+cc -shared "$tmp/tiny_cuda.o" -L"$out" -lqsl_cuda_runtime -lm -Wl,-rpath,'$ORIGIN' -o "$out/tiny_cuda.so"
+cc -shared "$tmp/tiny_cpu.o" -lm -o "$out/tiny_cpu.so"
+cp "$tmp/tiny/input.npz" "$out/tiny_input.npz"
 cc -O2 "$root/benchmarks/gpu/gemv_bench.c" -L"$out" -lqsl_cuda_runtime -lm \
   -Wl,-rpath,'$ORIGIN' -o "$out/gemv_bench"
 cp "$root/test/GPU/Inputs/compare_printed.py" "$out/"
@@ -117,6 +140,10 @@ echo "== whole model: CNN with an int4 classifier kernel (qsl-run-aot) vs the CP
 "$here/qsl-run-aot" "$here/cnn_cpu.so" --input "$here/input.npz" --output "$here/cnn-cpu.npz" || status=1
 "$here/qsl-run-aot" "$here/cnn_cuda.so" --input "$here/input.npz" --compare "$here/cnn-cpu.npz" \
   --rtol 1e-5 --atol 1e-6 || status=1
+echo "== whole model: a 2-layer transformer, int4 matmuls on the tensor cores (f16 operands, hence the tolerance) vs the CPU build"
+"$here/qsl-run-aot" "$here/tiny_cpu.so" --input "$here/tiny_input.npz" --output "$here/tiny-cpu.npz" || status=1
+"$here/qsl-run-aot" "$here/tiny_cuda.so" --input "$here/tiny_input.npz" --compare "$here/tiny-cpu.npz" \
+  --rtol 2e-2 --atol 1e-2 || status=1
 echo "== gemv benchmark ($(date -u +%F), device: $(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null || echo unknown))"
 while read -r n k bits group; do
   "$here/gemv_bench" "$here/gemv_n${n}_k${k}_b${bits}_g${group}.cubin" qsl_gemv_0 \

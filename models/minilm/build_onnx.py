@@ -11,7 +11,9 @@ sentence-transformers' mean pooling and L2 normalization. PyTorch itself is
 not used: its Linux wheels pull gigabytes of CUDA packages. The weights stay
 out of git; run this to regenerate them.
 
-    build_onnx.py OUT_DIR     -> OUT_DIR/minilm.onnx, OUT_DIR/minilm.weights
+    build_onnx.py OUT_DIR          -> OUT_DIR/minilm.onnx, OUT_DIR/minilm.weights
+    build_onnx.py --tiny OUT_DIR   -> OUT_DIR/tiny.onnx: the same graph at toy
+                                      size with seeded random weights
 """
 import json
 import os
@@ -45,10 +47,49 @@ def load_safetensors(path):
     return out
 
 
-def build(out_dir):
-    src = model_dir()
-    w = load_safetensors(os.path.join(src, "model.safetensors"))
-    cfg = json.load(open(os.path.join(src, "config.json")))
+def tiny_random(seed=0):
+    """The same architecture at toy size with random weights (seeded): 2
+    layers, hidden 128, 4 heads, FFN 512, a 512-token vocabulary. For
+    whole-model checks where only the graph's structure matters (the GPU
+    device package), not what the model has learned."""
+    rng = np.random.default_rng(seed)
+    D, H, L, I, V, P = 128, 4, 2, 512, 512, 64
+    cfg = {"hidden_size": D, "num_attention_heads": H, "num_hidden_layers": L,
+           "layer_norm_eps": 1e-12}
+    f = np.float32
+    w = {"embeddings.word_embeddings.weight": rng.normal(0, 0.5, (V, D)).astype(f),
+         "embeddings.token_type_embeddings.weight": rng.normal(0, 0.1, (2, D)).astype(f),
+         "embeddings.position_embeddings.weight": rng.normal(0, 0.1, (P, D)).astype(f),
+         "embeddings.position_ids": np.arange(P, dtype=np.int64)[None, :]}
+
+    def ln(prefix):
+        w[prefix + ".weight"] = (1 + rng.normal(0, 0.1, D)).astype(f)
+        w[prefix + ".bias"] = rng.normal(0, 0.1, D).astype(f)
+
+    def dense(prefix, n_out, n_in):
+        w[prefix + ".weight"] = rng.normal(0, n_in ** -0.5, (n_out, n_in)).astype(f)
+        w[prefix + ".bias"] = rng.normal(0, 0.02, n_out).astype(f)
+
+    ln("embeddings.LayerNorm")
+    for i in range(L):
+        p = f"encoder.layer.{i}."
+        for name in ("query", "key", "value"):
+            dense(p + "attention.self." + name, D, D)
+        dense(p + "attention.output.dense", D, D)
+        ln(p + "attention.output.LayerNorm")
+        dense(p + "intermediate.dense", I, D)
+        dense(p + "output.dense", D, I)
+        ln(p + "output.LayerNorm")
+    return w, cfg
+
+
+def build(out_dir, w=None, cfg=None, model_name="minilm"):
+    """The ONNX graph of `w`/`cfg` (default: the trained MiniLM-L6 weights)
+    as OUT_DIR/<model_name>.onnx with external data <model_name>.weights."""
+    if w is None:
+        src = model_dir()
+        w = load_safetensors(os.path.join(src, "model.safetensors"))
+        cfg = json.load(open(os.path.join(src, "config.json")))
     D, H, L = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_hidden_layers"]
     eps = cfg["layer_norm_eps"]
     dh = D // H
@@ -150,8 +191,9 @@ def build(out_dir):
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
                               producer_name="qsl models/minilm/build_onnx.py")
     os.makedirs(out_dir, exist_ok=True)
-    convert_model_to_external_data(model, location="minilm.weights", size_threshold=1024)
-    path = os.path.join(out_dir, "minilm.onnx")
+    convert_model_to_external_data(model, location=model_name + ".weights",
+                                   size_threshold=1024)
+    path = os.path.join(out_dir, model_name + ".onnx")
     onnx.save(model, path)
     return path
 
@@ -182,4 +224,9 @@ def tokenize(sentences, seq):
 
 
 if __name__ == "__main__":
-    print(build(sys.argv[1] if len(sys.argv) > 1 else "build/models/minilm"))
+    if len(sys.argv) > 1 and sys.argv[1] == "--tiny":
+        w, cfg = tiny_random()
+        print(build(sys.argv[2] if len(sys.argv) > 2 else "build/models/tiny",
+                    w, cfg, model_name="tiny"))
+    else:
+        print(build(sys.argv[1] if len(sys.argv) > 1 else "build/models/minilm"))
