@@ -2,7 +2,8 @@
 //
 //   qslc MODEL.onnx [-o OUT] [--emit=mlir|llvm|obj|onnx] [--input-shape NAME=1x128]...
 //        [--calibrate=IN.npz|DIR,...] [--pipeline=PASSES] [--report=R.json]
-//        [--target=cpu|cuda [--gpu-chip=sm_80|sm_90] [--gpu-format=bin|isa|fatbin]]
+//        [--target=cpu|cuda [--gpu-chip=sm_80|sm_90] [--gpu-format=bin|isa|fatbin]
+//                           [--gpu-warps=N] [--gpu-max-batch=N]]
 //
 // Imports an ONNX model, optionally runs it over calibration inputs to
 // attach per-weight statistics, runs a compression pipeline
@@ -119,6 +120,15 @@ static cl::opt<mlir::qsl::GpuBinaryFormat> gpuFormat(
                    "PTX, compiled by the driver at load"),
         clEnumValN(mlir::qsl::GpuBinaryFormat::fatbin, "fatbin",
                    "cubin and PTX")));
+static cl::opt<int64_t> gpuWarps(
+    "gpu-warps",
+    cl::desc("--target=cuda: warps per thread block (1 to 32)"),
+    cl::init(4));
+static cl::opt<int64_t> gpuMaxBatch(
+    "gpu-max-batch",
+    cl::desc("--target=cuda: the largest batch (activation rows) the GEMV "
+             "kernels take; larger ones use the tensor-core kernels"),
+    cl::init(8));
 static cl::opt<int64_t> tileM("tile-m",
                               cl::desc("Rows of the register block of vectorized "
                                        "contractions"),
@@ -406,6 +416,8 @@ int main(int argc, char **argv) {
     mlir::qsl::GpuPipelineOptions gpu;
     gpu.chip = gpuChip;
     gpu.format = gpuFormat;
+    gpu.warps = gpuWarps;
+    gpu.maxBatch = gpuMaxBatch;
     if (mlir::failed(mlir::qsl::compileForExecution(
             *module, functionName, cpu,
             target == Target::CUDA ? &gpu : nullptr)))

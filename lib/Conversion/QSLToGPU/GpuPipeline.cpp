@@ -69,6 +69,8 @@ void mlir::qsl::buildGpuPipeline(OpPassManager &pm,
   lower.maxBatch = options.maxBatch;
   lower.tensorCores = options.tensorCores;
   lower.deviceWeights = options.deviceWeights;
+  lower.fuseEpilogue = options.fuseEpilogue;
+  lower.keepOnDevice = options.keepOnDevice;
   pm.addPass(createQslLowerToGpuPass(lower));
 
   GpuNVVMAttachTargetOptions target;
@@ -126,6 +128,14 @@ struct GpuPipelineCLOptions
       llvm::cl::desc("Weight tables in the kernel module (uploaded once); "
                      "false: copied at every call"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> fuseEpilogue{
+      *this, "fuse-epilogue",
+      llvm::cl::desc("Elementwise ops after a matmul run in its kernel"),
+      llvm::cl::init(true)};
+  PassOptions::Option<bool> keepOnDevice{
+      *this, "keep-on-device",
+      llvm::cl::desc("Results a later kernel reads stay in device memory"),
+      llvm::cl::init(true)};
 };
 } // namespace
 
@@ -142,6 +152,8 @@ void mlir::qsl::registerGpuPipeline() {
         options.maxBatch = cl.maxBatch;
         options.tensorCores = cl.tensorCores;
         options.deviceWeights = cl.deviceWeights;
+        options.fuseEpilogue = cl.fuseEpilogue;
+        options.keepOnDevice = cl.keepOnDevice;
         buildGpuPipeline(pm, options);
       });
 }

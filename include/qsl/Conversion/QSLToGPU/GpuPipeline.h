@@ -23,6 +23,10 @@ struct GpuPipelineOptions {
   /// Weight tables as globals of the kernel module (uploaded once, when the
   /// driver loads it) rather than copied to the device at every call.
   bool deviceWeights = true;
+  /// Elementwise ops after a matmul run in its kernel, before the store.
+  bool fuseEpilogue = true;
+  /// Results that a later kernel reads stay in device memory.
+  bool keepOnDevice = true;
 };
 
 /// qsl-lower-to-gpu, then the kernels through NVVM to a gpu.binary
