@@ -86,10 +86,11 @@ def case_mlir(kind, m, n, k, extra):
             storage = f"values(dense<1.0> : tensor<{n}x{kept}xf16>) {meta}"
             wt = f"tensor<{n}x{k}xf16, #e>"
     elif kind == "lowrank":
+        # f16 factors, like the fp16 peer's two matrices.
         r = extra["rank"]
-        enc = "lowrank = <rank = " + str(r) + ", type = f32>"
-        storage = (f"u(dense<1.0> : tensor<{n}x{r}xf32>) "
-                   f"v(dense<1.0> : tensor<{r}x{k}xf32>)")
+        enc = "lowrank = <rank = " + str(r) + ", type = f16>"
+        storage = (f"u(dense<1.0> : tensor<{n}x{r}xf16>) "
+                   f"v(dense<1.0> : tensor<{r}x{k}xf16>)")
         wt = f"tensor<{n}x{k}xf32, #e>"
     else:
         raise ValueError(kind)

@@ -62,7 +62,8 @@ def fill(buf, bits, rng):
         halves = rng.uniform(-1, 1, size=shape + (2,)).astype(np.float16)
         return halves.view(np.uint32).reshape(shape).view(np.int32)
     if role in ("values", "lowrank_in", "lowrank_out"):
-        return (rng.standard_normal(size=shape) * 0.05).astype(np.float32)
+        return (rng.standard_normal(size=shape) * 0.05).astype(
+            NP_DTYPES[buf["dtype"]])
     if role == "input":
         return rng.uniform(-1, 1, size=shape).astype(NP_DTYPES[buf["dtype"]])
     if role == "scratch":

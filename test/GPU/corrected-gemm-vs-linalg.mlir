@@ -4,7 +4,9 @@
 // the low-rank term t[row, :] . B_out[col, :] before the store, on the GPU
 // against the qsl-lower-to-linalg reference on the CPU: int4 + outliers +
 // rank 4 ([N, K]), 2:4 int4 + outliers + rank 3 with tile edges ([K, N]),
-// int8 + rank 8 with f16 activations and output. The module comes from
+// int8 + rank 8 with f16 activations and output; f16 low-rank factors on
+// the GEMM (batch 24) and on the composed GEMV (batch 3, with outliers).
+// The module comes from
 // Inputs/gen_corrected.py; printMemref prints 6 digits, hence rtol 1e-4.
 // RUN: %python %S/Inputs/gen_corrected.py > %t.mlir
 // RUN: qsl-opt %t.mlir --qsl-cpu-reference-pipeline | %run_cpu > %t.cpu

@@ -70,7 +70,7 @@ std::string buildLowRankInKernelText(llvm::StringRef name,
   std::string text = R"(
 module {
   gpu.module @qsl_kernels {
-    gpu.func @@@NAME@@(%x: memref<@@M@@x@@K@@x@@TI@@>, %ain: memref<@@R@@x@@K@@xf32>,
+    gpu.func @@@NAME@@(%x: memref<@@M@@x@@K@@x@@TI@@>, %ain: memref<@@R@@x@@K@@x@@LRT@@>,
         %t: memref<@@M@@x@@R@@xf32>)
         kernel attributes {known_block_size = array<i32: @@THREADS@@, 1, 1>} {
       %c0 = arith.constant 0 : index
@@ -83,8 +83,9 @@ module {
 )" + warpPerOutputPrologue("%j") + R"(      %inb = arith.cmpi ult, %j, %cR : index
       scf.if %inb {
         scf.for %k = %lane to %cK step %c32 {
-          %av = memref.load %ain[%j, %k] : memref<@@R@@x@@K@@xf32>
-          scf.for %m = %c0 to %cM step %c1 {
+)" + loadAsF32("%av", "%ain", "%j, %k", "@@R@@x@@K@@", c.lowRankF16,
+                               "          ") +
+                     R"(          scf.for %m = %c0 to %cM step %c1 {
 )" + load + R"(          %a = memref.load %acc[%m] : memref<@@M@@xf32, #gpu.address_space<private>>
             %p = arith.mulf %xv, %av : f32
             %s = arith.addf %a, %p : f32
@@ -101,6 +102,7 @@ module {
 )";
   std::map<std::string, std::string> v = shapeVars(name, s);
   v["R"] = std::to_string(c.rank);
+  v["LRT"] = c.lowRankF16 ? "f16" : "f32";
   return substitute(text, v);
 }
 
@@ -125,7 +127,7 @@ std::string buildComposedGemvKernelText(llvm::StringRef name,
     args += ", %colptr: memref<@@NP1@@xi32>, %rowidx: memref<@@NNZ@@xi32>, "
             "%ovals: memref<@@NNZ@@xf32>";
   if (c.rank)
-    args += ", %t: memref<@@M@@x@@R@@xf32>, %bout: memref<@@N@@x@@R@@xf32>";
+    args += ", %t: memref<@@M@@x@@R@@xf32>, %bout: memref<@@N@@x@@R@@x@@LRT@@>";
   args += ", %y: memref<@@M@@x@@N@@x@@TO@@>";
 
   // The dense K position %k of kept element %j of the column.
@@ -207,8 +209,9 @@ std::string buildComposedGemvKernelText(llvm::StringRef name,
   if (c.rank)
     body += R"(
         scf.for %jr = %lane to %cR step %c32 {
-          %bv = memref.load %bout[%n, %jr] : memref<@@N@@x@@R@@xf32>
-          scf.for %mr = %c0 to %cM step %c1 {
+)" + loadAsF32("%bv", "%bout", "%n, %jr", "@@N@@x@@R@@", c.lowRankF16,
+                       "          ") +
+            R"(          scf.for %mr = %c0 to %cM step %c1 {
             %tv = memref.load %t[%mr, %jr] : memref<@@M@@x@@R@@xf32>
             %ar = memref.load %acc[%mr] : memref<@@M@@xf32, #gpu.address_space<private>>
             %pr = arith.mulf %tv, %bv : f32
@@ -274,6 +277,7 @@ module {
   v["MW"] = std::to_string(
       c.sparseM ? ::qsl::compress::gpuWordsPerRow(c.keptK, c.metaBits) : 1);
   v["R"] = std::to_string(std::max<int64_t>(c.rank, 1));
+  v["LRT"] = c.lowRankF16 ? "f16" : "f32";
   v["NP1"] = std::to_string(s.n + 1);
   v["NNZ"] = std::to_string(std::max<int64_t>(c.outliers, 1));
   return substitute(text, v);

@@ -388,7 +388,8 @@ void applyCorrectionTerms(gpu::GPUFuncOp func, const ComposedShape &c) {
   }
   if (c.rank) {
     types.push_back(MemRefType::get({s.m, c.rank}, f32));
-    types.push_back(MemRefType::get({s.n, c.rank}, f32));
+    types.push_back(MemRefType::get(
+        {s.n, c.rank}, c.lowRankF16 ? Type(Float16Type::get(ctx)) : f32));
   }
   unsigned first = entry.getNumArguments() - 1;
   for (auto [i, type] : llvm::enumerate(types))
@@ -446,6 +447,8 @@ void applyCorrectionTerms(gpu::GPUFuncOp func, const ComposedShape &c) {
                                               ValueRange{row, j});
             Value bv = memref::LoadOp::create(lb, l, param(base + 1),
                                               ValueRange{col, j});
+            if (c.lowRankF16)
+              bv = arith::ExtFOp::create(lb, l, f32, bv);
             Value prod = arith::MulFOp::create(lb, l, tv, bv);
             scf::YieldOp::create(
                 lb, l, ValueRange{arith::AddFOp::create(lb, l, acc[0], prod)});

@@ -94,7 +94,8 @@ void applyEpilogue(gpu::GPUFuncOp func, gpu::GPUModuleOp kernels,
 /// x[row, rows[p]] * values[p], and the low-rank term t[row, :] .
 /// B_out[col, :]. Adds the parameters the composed GEMV takes, just before
 /// the output: colptr [N+1] i32, rows [nnz] i32, values [nnz] f32 (with
-/// outliers), then t [M, rank] f32 and B_out [N, rank] f32 (with low rank).
+/// outliers), then t [M, rank] f32 and B_out [N, rank] (f32, or f16 for f16
+/// factors, with low rank).
 /// `func`'s first argument is the [M, K] activation.
 void applyCorrectionTerms(gpu::GPUFuncOp func, const ComposedShape &c);
 

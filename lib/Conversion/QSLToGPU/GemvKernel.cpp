@@ -80,6 +80,17 @@ std::string kernelFooter() {
   return "      gpu.return\n    }\n  }\n}\n";
 }
 
+std::string loadAsF32(const std::string &dst, const std::string &memref,
+                      const std::string &idx, const std::string &shape,
+                      bool f16, const std::string &indent) {
+  if (!f16)
+    return indent + dst + " = memref.load " + memref + "[" + idx +
+           "] : memref<" + shape + "xf32>\n";
+  return indent + dst + "h = memref.load " + memref + "[" + idx +
+         "] : memref<" + shape + "xf16>\n" + indent + dst + " = arith.extf " +
+         dst + "h : f16 to f32\n";
+}
+
 std::string warpReduceAndStore(const std::string &y, const std::string &col,
                                const std::string &yType, bool f16,
                                const std::string &guard) {

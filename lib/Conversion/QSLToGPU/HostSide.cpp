@@ -110,11 +110,31 @@ KernelArg KernelEmitter::table(StringRef base, ArrayRef<int64_t> shape, ArrayRef
   Type el = std::is_same<T, float>::value
                 ? Type(Float32Type::get(op->getContext()))
                 : Type(IntegerType::get(op->getContext(), 32));
-  auto attr = DenseElementsAttr::get(RankedTensorType::get(shape, el), data);
+  return tableOf(base,
+                 DenseElementsAttr::get(RankedTensorType::get(shape, el), data));
+}
+
+KernelArg KernelEmitter::halfTable(StringRef base, ArrayRef<int64_t> shape,
+                                   const std::vector<float> &data) {
+  SmallVector<APFloat> halves;
+  halves.reserve(data.size());
+  for (float v : data) {
+    APFloat h(v);
+    bool lost;
+    h.convert(APFloat::IEEEhalf(), APFloat::rmNearestTiesToEven, &lost);
+    halves.push_back(h);
+  }
+  auto type = RankedTensorType::get(shape, Float16Type::get(op->getContext()));
+  return tableOf(base, DenseElementsAttr::get(type, halves));
+}
+
+KernelArg KernelEmitter::tableOf(StringRef base, DenseElementsAttr attr) {
   std::string name = (base + "_" + Twine(index)).str();
   if (resident)
     return KernelArg(attr, name);
-  auto type = MemRefType::get(shape, el);
+  auto tensorType = cast<RankedTensorType>(attr.getType());
+  auto type =
+      MemRefType::get(tensorType.getShape(), tensorType.getElementType());
   OpBuilder gb = OpBuilder::atBlockBegin(module.getBody());
   auto global = memref::GlobalOp::create(
       gb, loc, name, gb.getStringAttr("private"), type, attr,

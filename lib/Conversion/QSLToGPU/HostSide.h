@@ -80,6 +80,13 @@ public:
   template <typename T>
   KernelArg table(StringRef base, ArrayRef<int64_t> shape, ArrayRef<T> data);
 
+  /// A table of `attr`'s contents (any element type), named `base`_<index>.
+  KernelArg tableOf(StringRef base, DenseElementsAttr attr);
+
+  /// An f16 table of `data` (values rounded to nearest even).
+  KernelArg halfTable(StringRef base, ArrayRef<int64_t> shape,
+                      const std::vector<float> &data);
+
   /// Code words of Compress/GpuLayout.h for a [k, n] (or, `transposed`,
   /// [n, k]) matrix of `bits`-bit codes, as an [n, W] i32 table.
   KernelArg wordTable(StringRef base, const std::vector<int64_t> &codes,

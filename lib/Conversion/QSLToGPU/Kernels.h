@@ -91,6 +91,12 @@ std::string decodeText(const KernelShape &s);
 /// blocks of 32 * warps threads.
 std::string buildGemvKernelText(llvm::StringRef name, const KernelShape &s);
 
+/// Loads `memref[idx]` (of shape `shape`, elements f16 when `f16`) into the
+/// f32 SSA value `dst` (an MLIR text line or two).
+std::string loadAsF32(const std::string &dst, const std::string &memref,
+                      const std::string &idx, const std::string &shape,
+                      bool f16, const std::string &indent);
+
 /// Reduces the per-lane accumulators `%acc` (memref<Mxf32, private>) of
 /// every batch row across the warp (gpu.shuffle xor butterfly) and lets lane
 /// 0 store row m's sum to `y[m, col]` (`yType` the memref's shape and type,
@@ -116,9 +122,11 @@ struct ComposedShape {
   unsigned metaBits = 0; // bits of a meta entry in the GPU words (1/2/4/8)
   int64_t outliers = 0;  // outlier count
   int64_t rank = 0;      // low-rank rank
+  bool lowRankF16 = false; // the factors are f16 (tables in f16, math in f32)
 };
 
-/// t = x · A_in^T for the low-rank term (A_in: [rank, K] f32): a warp per
+/// t = x · A_in^T for the low-rank term (A_in: [rank, K], f32 or f16 as
+/// the factors are stored; t in f32): a warp per
 /// rank component, lanes over K, warp reduction. Grid ceil(rank / warps).
 std::string buildLowRankInKernelText(llvm::StringRef name,
                                      const ComposedShape &c);

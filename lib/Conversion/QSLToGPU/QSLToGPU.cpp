@@ -238,8 +238,10 @@ std::string match(OpT op, int64_t warps, int64_t maxBatch, bool tensorCores,
                     : ComposedShape::Main::None;
   if (OutliersAttr outliers = view->getOutliers())
     c.outliers = outliers.getCount();
-  if (LowRankAttr lowrank = view->getLowRank())
+  if (LowRankAttr lowrank = view->getLowRank()) {
     c.rank = lowrank.getRank();
+    c.lowRankF16 = lowrank.getType().isF16();
+  }
   if (c.sparseM) {
     // The kernels add every kept value at its position; a run that keeps a
     // position twice (which the format does not forbid, and whose later
@@ -522,15 +524,19 @@ struct QslLowerToGpuPass
           "qsl_lrin_" + std::to_string(index), c));
       if (failed(lrin))
         return failure();
-      KernelArg ain =
-          e.table<float>("qsl_gpu_lowrank_in", {c.rank, s.k}, aIn);
+      // f16 factors keep their f16 values (half the bytes to read).
+      auto factorTable = [&](StringRef base, ArrayRef<int64_t> shape,
+                             const std::vector<float> &data) {
+        return c.lowRankF16 ? e.halfTable(base, shape, data)
+                            : e.table<float>(base, shape, data);
+      };
+      KernelArg ain = factorTable("qsl_gpu_lowrank_in", {c.rank, s.k}, aIn);
       Value tv = e.alloc(
           MemRefType::get({s.m, c.rank}, Float32Type::get(op->getContext())));
       e.launch(*lrin, (c.rank + s.warps - 1) / s.warps, 1, 32 * s.warps,
                {KernelArg(x), ain, KernelArg(tv)});
       args.push_back(tv);
-      args.push_back(
-          e.table<float>("qsl_gpu_lowrank_out", {s.n, c.rank}, bOut));
+      args.push_back(factorTable("qsl_gpu_lowrank_out", {s.n, c.rank}, bOut));
     }
 
     return success();

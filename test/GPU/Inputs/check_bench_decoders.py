@@ -38,7 +38,7 @@ def positions(n, runs):
     return p
 
 
-def case(kind, m, n, k, bits=None, rank=None, group=16):
+def case(kind, m, n, k, bits=None, rank=None, group=16, lr_type="f32"):
     """MLIR of the case and its dense [n, k] weight."""
     x, y = f"tensor<{m}x{k}xf16>", f"tensor<{m}x{n}xf16>"
     kept = k // 2
@@ -81,9 +81,9 @@ def case(kind, m, n, k, bits=None, rank=None, group=16):
     else:
         u = rng.integers(-8, 9, (n, rank)) / 8.0
         v = rng.integers(-8, 9, (rank, k)) / 8.0
-        enc = f"lowrank = <rank = {rank}, type = f32>"
-        storage = (f"u(dense<{lit(u)}> : tensor<{n}x{rank}xf32>) "
-                   f"v(dense<{lit(v)}> : tensor<{rank}x{k}xf32>)")
+        enc = f"lowrank = <rank = {rank}, type = {lr_type}>"
+        storage = (f"u(dense<{lit(u)}> : tensor<{n}x{rank}x{lr_type}>) "
+                   f"v(dense<{lit(v)}> : tensor<{rank}x{k}x{lr_type}>)")
         w = u @ v
         wt = f"tensor<{n}x{k}xf32, #e>"
     text = f"""#e = #qsl.encoding<{enc}>
@@ -113,7 +113,9 @@ def main():
     cases = [("quant int4", "quant", 2, 24, 64, {"bits": 4}),
              ("mma.sp f16", "sparse", 40, 20, 64, {}),
              ("composed int4 2:4", "sparse", 2, 20, 64, {"bits": 4}),
-             ("low rank", "lowrank", 2, 24, 64, {"rank": 4})]
+             ("low rank", "lowrank", 2, 24, 64, {"rank": 4}),
+             ("low rank f16", "lowrank", 2, 24, 64,
+              {"rank": 4, "lr_type": "f16"})]
     failed = 0
     for label, kind, m, n, k, extra in cases:
         text, w = case(kind, m, n, k, **extra)

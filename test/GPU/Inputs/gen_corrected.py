@@ -22,7 +22,8 @@ cases = []
 
 
 def case(name, m, k, n, transposed, bits, group, sym, sparse=False,
-         outliers=0, rank=0, tin="f32", tout="f32", comment=""):
+         outliers=0, rank=0, tin="f32", tout="f32", lr_type="f32",
+         comment=""):
     kept = k // 2 if sparse else k
     lo, hi = ((-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if sym
               else (0, (1 << bits) - 1))
@@ -57,12 +58,12 @@ def case(name, m, k, n, transposed, bits, group, sym, sparse=False,
         storage.append(f"outlier_indices(dense<{lit(idx)}> : tensor<{outliers}xi32>)")
         storage.append(f"outlier_values(dense<{lit(vals)}> : tensor<{outliers}xf32>)")
     if rank:
-        attrs.append(f"lowrank = <rank = {rank}, type = f32>")
+        attrs.append(f"lowrank = <rank = {rank}, type = {lr_type}>")
         rows, cols = (n, k) if transposed else (k, n)
         u = rng.randint(-4, 5, size=(rows, rank)) / 8.0
         v = rng.randint(-4, 5, size=(rank, cols)) / 8.0
-        storage.append(f"u(dense<{lit(u)}> : tensor<{rows}x{rank}xf32>)")
-        storage.append(f"v(dense<{lit(v)}> : tensor<{rank}x{cols}xf32>)")
+        storage.append(f"u(dense<{lit(u)}> : tensor<{rows}x{rank}x{lr_type}>)")
+        storage.append(f"v(dense<{lit(v)}> : tensor<{rank}x{cols}x{lr_type}>)")
     wshape = f"{n}x{k}" if transposed else f"{k}x{n}"
     enc = f"#{name}_e"
     text = "\n".join([
@@ -88,6 +89,14 @@ case("int4_24_outl_lr", 33, 64, 24, False, 4, 16, True, sparse=True,
 case("int8_lr_f16", 16, 32, 70, True, 8, 32, True, rank=8, tin="f16",
      tout="f16",
      comment="int8 + rank 8 (LQER-style), f16 activations and output.")
+
+case("int4_lr16_t", 24, 64, 40, True, 4, 16, False, rank=6, lr_type="f16",
+     comment="f16 low-rank factors (read as f16 tables) with int4 on the "
+     "mma.sync GEMM, batch 24.")
+case("int4_lr16_gemv", 3, 64, 40, False, 4, 32, True, outliers=4, rank=5,
+     lr_type="f16",
+     comment="The same at batch 3: the composed GEMV after qsl_lrin, both "
+     "reading f16 factors; [K, N].")
 
 print_module([(name, (m, k), tin, (m, n), tout, text)
               for name, m, k, n, tin, tout, text in cases],
