@@ -55,7 +55,7 @@ def meta_hex(n, kept):
     return "0x" + ("0002" * (n * kept // 2))
 
 
-def int4_g128(n, k, cols, bits):
+def quant_g128(n, k, cols, bits):
     """Encoding and storage of an asymmetric group-128 quant facet over
     [n, cols] stored codes (cols = k, or k / 2 under 2:4)."""
     g = k // 128
@@ -71,13 +71,13 @@ def case_mlir(kind, m, n, k, extra):
     x = f"tensor<{m}x{k}xf16>"
     y = f"tensor<{m}x{n}xf16>"
     if kind == "quant":
-        enc, storage = int4_g128(n, k, k, extra["bits"])
+        enc, storage = quant_g128(n, k, k, extra["bits"])
         wt = f"tensor<{n}x{k}xf32, #e>"
     elif kind == "sparse":
         kept = k // 2
         meta = f'meta(dense<"{meta_hex(n, kept)}"> : tensor<{n}x{kept}xi2>)'
         if "bits" in extra:
-            enc, storage = int4_g128(n, k, kept, extra["bits"])
+            enc, storage = quant_g128(n, k, kept, extra["bits"])
             enc += ", sparse = <2:4, axis = 1>"
             storage += " " + meta
             wt = f"tensor<{n}x{k}xf32, #e>"

@@ -165,19 +165,25 @@ def run(args, plan):
     l2 = getattr(dev, "L2_cache_size", 50 << 20)
     rng = np.random.default_rng(0)
 
-    def time_graph(step, count, capture, replay_stream):
-        """Seconds per step: `count` steps captured in a graph, replayed."""
-        reps = 3
-        start, end = cp.cuda.Event(), cp.cuda.Event()
-        graph = capture(count)
-        graph.launch(replay_stream) if hasattr(graph, "launch") else graph.replay()
-        replay_stream.synchronize()
-        start.record(replay_stream)
-        for _ in range(reps):
-            graph.launch(replay_stream) if hasattr(graph, "launch") else graph.replay()
-        end.record(replay_stream)
-        end.synchronize()
-        return cp.cuda.get_elapsed_time(start, end) * 1e-3 / (reps * count)
+    def time_per_step(capture, stream):
+        """Seconds per step. `capture(count)` records `count` steps as a
+        CUDA graph and returns its replay; a 1-step graph sizes one of
+        enough steps (about 0.2 s, 3 to 200), replayed 3 times between
+        events on `stream`."""
+        def run(count):
+            replay = capture(count)
+            replay()
+            stream.synchronize()
+            start, end = cp.cuda.Event(), cp.cuda.Event()
+            start.record(stream)
+            for _ in range(3):
+                replay()
+            end.record(stream)
+            end.synchronize()
+            return cp.cuda.get_elapsed_time(start, end) * 1e-3 / (3 * count)
+
+        one = run(1)
+        return run(int(min(200, max(3, 0.2 / max(one, 1e-7)))))
 
     # Device copy bandwidth (bytes read + written).
     a = torch.empty(1 << 29, dtype=torch.float16, device="cuda")
@@ -240,11 +246,10 @@ def run(args, plan):
                 s.begin_capture()
                 for i in range(count):
                     step(i)
-                return s.end_capture()
+                graph = s.end_capture()
+            return lambda: graph.launch(s)
 
-        one = time_graph(step, 1, capture_ours, s)
-        count = int(min(200, max(3, 0.2 / max(one, 1e-7))))
-        ours = time_graph(step, count, capture_ours, s)
+        ours = time_per_step(capture_ours, s)
 
         # cuBLAS fp16 peer.
         m, n, k = case["m"], case["n"], case["k"]
@@ -275,26 +280,22 @@ def run(args, plan):
 
         ts = torch.cuda.Stream()
 
-        class TorchGraph:
-            def __init__(self, count):
-                ts.wait_stream(torch.cuda.current_stream())
-                with torch.cuda.stream(ts):
-                    for i in range(3):
-                        peer(i)
-                torch.cuda.current_stream().wait_stream(ts)
-                torch.cuda.synchronize()
-                self.g = torch.cuda.CUDAGraph()
-                with torch.cuda.graph(self.g):
-                    for i in range(count):
-                        peer(i)
+        def capture_peer(count):
+            ts.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(ts):  # warm-up: cuBLAS workspaces
+                for i in range(3):
+                    peer(i)
+            torch.cuda.current_stream().wait_stream(ts)
+            torch.cuda.synchronize()
+            graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(graph):
+                for i in range(count):
+                    peer(i)
+            return graph.replay  # on torch's current stream
 
-            def replay(self):
-                self.g.replay()
-
-        tstream = cp.cuda.ExternalStream(torch.cuda.current_stream().cuda_stream)
-        one = time_graph(peer, 1, TorchGraph, tstream)
-        count = int(min(200, max(3, 0.2 / max(one, 1e-7))))
-        cublas = time_graph(peer, count, TorchGraph, tstream)
+        cublas = time_per_step(
+            capture_peer,
+            cp.cuda.ExternalStream(torch.cuda.current_stream().cuda_stream))
 
         moved = wbytes + sum(host[n].nbytes for n, b in case["buffers"].items()
                              if b["role"] == "input") + 2 * m * n

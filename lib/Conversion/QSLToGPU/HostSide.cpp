@@ -164,21 +164,34 @@ Value KernelEmitter::alloc(MemRefType type) {
 }
 
 /// The activation as a device [M, K] buffer.
+/// {{0, ..., rank - 2}, {rank - 1}}: all leading dimensions into one.
+static SmallVector<ReassociationIndices> leadingDimsTogether(int64_t rank) {
+  SmallVector<ReassociationIndices> r(2);
+  for (int64_t d = 0; d + 1 < rank; ++d)
+    r[0].push_back(d);
+  r[1].push_back(rank - 1);
+  return r;
+}
+
+Value KernelEmitter::uploadTensor(
+    Value t, ArrayRef<int64_t> deviceShape,
+    ArrayRef<ReassociationIndices> collapse) {
+  auto type = cast<RankedTensorType>(t.getType());
+  Type el = type.getElementType();
+  Value full = bufferization::ToBufferOp::create(
+      b, loc, MemRefType::get(type.getShape(), el), t, /*read_only=*/true);
+  auto deviceType = MemRefType::get(deviceShape, el);
+  Value host = full;
+  if (!collapse.empty())
+    host = memref::CollapseShapeOp::create(b, loc, deviceType, full, collapse);
+  return upload(host, deviceType);
+}
+
 Value KernelEmitter::activation(const KernelShape &s) {
   auto inType = cast<RankedTensorType>(input.getType());
-  Value xFull = bufferization::ToBufferOp::create(
-      b, loc, MemRefType::get(inType.getShape(), s.inType), input,
-      /*read_only=*/true);
   if (s.conv) // the kernel reads the NCHW image itself
-    return upload(xFull, cast<MemRefType>(xFull.getType()));
-  auto xType = MemRefType::get({s.m, s.k}, s.inType);
-  SmallVector<ReassociationIndices> collapse(2);
-  for (int64_t d = 0; d + 1 < inType.getRank(); ++d)
-    collapse[0].push_back(d);
-  collapse[1].push_back(inType.getRank() - 1);
-  Value xHost =
-      memref::CollapseShapeOp::create(b, loc, xType, xFull, collapse);
-  return upload(xHost, xType);
+    return uploadTensor(input, inType.getShape(), {});
+  return uploadTensor(input, {s.m, s.k}, leadingDimsTogether(inType.getRank()));
 }
 
 Value KernelEmitter::idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
@@ -239,22 +252,11 @@ KernelEmitter::outputReassociation(MemRefType yType) const {
   // from NCHW.
   if (yType.getRank() == 3)
     return {{0}, {1}, {2, 3}};
-  SmallVector<ReassociationIndices> r(2);
-  for (int64_t d = 0; d + 1 < resultType.getRank(); ++d)
-    r[0].push_back(d);
-  r[1].push_back(resultType.getRank() - 1);
-  return r;
+  return leadingDimsTogether(resultType.getRank());
 }
 
 Value KernelEmitter::residual(Value r, MemRefType yType) {
-  auto type = cast<RankedTensorType>(r.getType());
-  Type el = type.getElementType();
-  Value full = bufferization::ToBufferOp::create(
-      b, loc, MemRefType::get(type.getShape(), el), r, /*read_only=*/true);
-  auto flatType = MemRefType::get(yType.getShape(), el);
-  Value flat = memref::CollapseShapeOp::create(b, loc, flatType, full,
-                                               outputReassociation(yType));
-  return upload(flat, flatType);
+  return uploadTensor(r, yType.getShape(), outputReassociation(yType));
 }
 
 void KernelEmitter::finish(Value yDev, MemRefType yType, Value replaced) {

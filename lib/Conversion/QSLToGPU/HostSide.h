@@ -93,6 +93,10 @@ public:
                       int64_t n, int64_t k, unsigned bits, bool transposed);
 
   Value upload(Value host, MemRefType type);
+  /// Tensor `t` in device memory, reshaped to `deviceShape` by `collapse`
+  /// (none: as it is).
+  Value uploadTensor(Value t, ArrayRef<int64_t> deviceShape,
+                     ArrayRef<ReassociationIndices> collapse);
   Value alloc(MemRefType type);
 
   /// The activation as a device [M, K] buffer (a convolution's NCHW image

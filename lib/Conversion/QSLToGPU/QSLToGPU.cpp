@@ -619,9 +619,9 @@ struct QslLowerToGpuPass
       return unavailable(op, "N:M metadata");
     std::vector<int64_t> order =
         ::qsl::compress::sparseRowOrder(*meta, s.n, c.keptK, 2, transposed);
-    if (order.empty())
-      return op->emitError("qsl-lower-to-gpu: 2:4 metadata repeats a "
-                          "position inside a run of 4");
+    if (order.empty()) // match() keeps such weights on the CPU path
+      return op->emitError("qsl-lower-to-gpu: internal error: repeated 2:4 "
+                          "position reached the sparse GEMM");
     auto inRowOrder = [&](const auto &stored) {
       std::vector<std::decay_t<decltype(stored[0])>> rows(order.size());
       for (size_t i = 0; i < order.size(); ++i)

@@ -38,19 +38,26 @@ def positions(n, runs):
     return p
 
 
+def asym_quant(n, cols, k, bits, group):
+    """Random asymmetric codes [n, cols] with [n, k / group] power-of-two
+    scales and zero points: (codes, scales, zeros, encoding, storage)."""
+    q = rng.integers(0, 2**bits, (n, cols))
+    s = 2.0 ** rng.integers(-4, 0, (n, k // group))
+    z = rng.integers(0, 2**bits, (n, k // group))
+    enc = (f"quant = <bits = {bits}, axis = 1, group = {group}, scale = f32, "
+           "zero = i8>")
+    storage = (f"values(dense<{lit(q)}> : tensor<{n}x{cols}xi{bits}>) "
+               f"scales(dense<{lit(s)}> : tensor<{n}x{k // group}xf32>) "
+               f"zeros(dense<{lit(z)}> : tensor<{n}x{k // group}xi8>)")
+    return q, s, z, enc, storage
+
+
 def case(kind, m, n, k, bits=None, rank=None, group=16, lr_type="f32"):
     """MLIR of the case and its dense [n, k] weight."""
     x, y = f"tensor<{m}x{k}xf16>", f"tensor<{m}x{n}xf16>"
     kept = k // 2
     if kind == "quant":
-        q = rng.integers(0, 2**bits, (n, k))
-        s = 2.0 ** rng.integers(-4, 0, (n, k // group))
-        z = rng.integers(0, 2**bits, (n, k // group))
-        enc = (f"quant = <bits = {bits}, axis = 1, group = {group}, scale = "
-               "f32, zero = i8>")
-        storage = (f"values(dense<{lit(q)}> : tensor<{n}x{k}xi{bits}>) "
-                   f"scales(dense<{lit(s)}> : tensor<{n}x{k // group}xf32>) "
-                   f"zeros(dense<{lit(z)}> : tensor<{n}x{k // group}xi8>)")
+        q, s, z, enc, storage = asym_quant(n, k, k, bits, group)
         g = np.arange(k) // group
         w = (q - z[:, g]) * s[:, g]
         wt = f"tensor<{n}x{k}xf32, #e>"
@@ -60,14 +67,9 @@ def case(kind, m, n, k, bits=None, rank=None, group=16, lr_type="f32"):
         w = np.zeros((n, k))
         meta = f"meta(dense<{lit(pos)}> : tensor<{n}x{kept}xi2>)"
         if bits:
-            q = rng.integers(0, 2**bits, (n, kept))
-            s = 2.0 ** rng.integers(-4, 0, (n, k // group))
-            z = rng.integers(0, 2**bits, (n, k // group))
-            enc = (f"quant = <bits = {bits}, axis = 1, group = {group}, scale "
-                   "= f32, zero = i8>, sparse = <2:4, axis = 1>")
-            storage = (f"values(dense<{lit(q)}> : tensor<{n}x{kept}xi{bits}>) "
-                       f"scales(dense<{lit(s)}> : tensor<{n}x{k // group}xf32>) "
-                       f"zeros(dense<{lit(z)}> : tensor<{n}x{k // group}xi8>) {meta}")
+            q, s, z, enc, storage = asym_quant(n, kept, k, bits, group)
+            enc += ", sparse = <2:4, axis = 1>"
+            storage += " " + meta
             g = dense_k // group
             rows = np.arange(n)[:, None]
             w[rows, dense_k] = (q - z[rows, g]) * s[rows, g]

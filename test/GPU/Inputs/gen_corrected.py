@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 
-from gen_common import lit, print_module
+from gen_common import dense, print_module
 
 rng = np.random.RandomState(11)
 
@@ -34,36 +34,32 @@ def case(name, m, k, n, transposed, bits, group, sym, sparse=False,
     axis = 1 if transposed else 0
     attrs = [f"quant = <bits = {bits}, axis = {axis}, group = {group}, "
              "scale = f32" + ("" if sym else ", zero = i8") + ">"]
-    storage = [f"values(dense<{lit(t(codes))}> : tensor<"
-               f"{'x'.join(map(str, t(codes).shape))}xi{bits}>)",
-               f"scales(dense<{lit(t(scales))}> : tensor<"
-               f"{'x'.join(map(str, t(scales).shape))}xf32>)"]
+    storage = [f"values({dense(t(codes), f'i{bits}')})",
+               f"scales({dense(t(scales), 'f32')})"]
     if not sym:
         zeros = rng.randint(0, 1 << bits, size=(n, groups))
-        storage.append(f"zeros(dense<{lit(t(zeros))}> : tensor<"
-                       f"{'x'.join(map(str, t(zeros).shape))}xi8>)")
+        storage.append(f"zeros({dense(t(zeros), 'i8')})")
     if sparse:
         attrs.append(f"sparse = <2:4, axis = {axis}>")
         pos = np.zeros((n, kept), dtype=np.int64)
         for r in range(n):
             for g in range(k // 4):
                 pos[r, 2 * g:2 * g + 2] = rng.choice(4, 2, replace=False)
-        storage.append(f"meta(dense<{lit(t(pos))}> : tensor<"
-                       f"{'x'.join(map(str, t(pos).shape))}xi2>)")
+        storage.append(f"meta({dense(t(pos), 'i2')})")
     if outliers:
         attrs.append(f"outliers = <count = {outliers}, type = f32>")
         rows, cols = (n, k) if transposed else (k, n)
         idx = np.sort(rng.choice(rows * cols, size=outliers, replace=False))
         vals = rng.randint(-16, 17, size=outliers) / 8.0
-        storage.append(f"outlier_indices(dense<{lit(idx)}> : tensor<{outliers}xi32>)")
-        storage.append(f"outlier_values(dense<{lit(vals)}> : tensor<{outliers}xf32>)")
+        storage.append(f"outlier_indices({dense(idx, 'i32')})")
+        storage.append(f"outlier_values({dense(vals, 'f32')})")
     if rank:
         attrs.append(f"lowrank = <rank = {rank}, type = {lr_type}>")
         rows, cols = (n, k) if transposed else (k, n)
         u = rng.randint(-4, 5, size=(rows, rank)) / 8.0
         v = rng.randint(-4, 5, size=(rank, cols)) / 8.0
-        storage.append(f"u(dense<{lit(u)}> : tensor<{rows}x{rank}x{lr_type}>)")
-        storage.append(f"v(dense<{lit(v)}> : tensor<{rank}x{cols}x{lr_type}>)")
+        storage.append(f"u({dense(u, lr_type)})")
+        storage.append(f"v({dense(v, lr_type)})")
     wshape = f"{n}x{k}" if transposed else f"{k}x{n}"
     enc = f"#{name}_e"
     text = "\n".join([

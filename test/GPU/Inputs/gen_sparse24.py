@@ -15,24 +15,9 @@ import sys
 
 import numpy as np
 
-from gen_common import print_module
+from gen_common import dense, print_module
 
 rng = np.random.RandomState(24)
-
-
-def dense(a, ty):
-    def fmt(v):
-        if np.issubdtype(a.dtype, np.floating):
-            return repr(float(v))
-        return str(int(v))
-
-    def rec(x):
-        if x.ndim == 1:
-            return "[" + ",".join(fmt(v) for v in x) + "]"
-        return "[" + ",".join(rec(r) for r in x) + "]"
-
-    shape = "x".join(str(d) for d in a.shape)
-    return f"dense<{rec(a)}> : tensor<{shape}x{ty}>"
 
 
 def positions(rows, runs):
