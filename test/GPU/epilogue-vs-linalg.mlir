@@ -1,20 +1,14 @@
-// REQUIRES: cuda-runtime
 // Epilogue fusion: bias adds, activations, residual adds and a final cast
 // to f16 after a matmul run inside the GPU kernels (GEMV, mma.sync GEMM,
 // composed GEMV); results against the
 // qsl-lower-to-linalg reference on the CPU. The activations' math (erf, exp)
 // is libdevice on the GPU and libm on the CPU; printMemref prints 6 digits,
 // hence rtol 1e-4.
+// Runs on the GPU where lit finds one, else on the SIMT emulator
+// (qsl-gpu-emulate; docs/codegen/gpu-emulator.md).
 // RUN: qsl-opt %s --qsl-cpu-reference-pipeline | %run_cpu > %t.cpu
-// RUN: qsl-opt %s --qsl-gpu-pipeline="chip=sm_90 format=bin" \
-// RUN:   --one-shot-bufferize="bufferize-function-boundaries" --gpu-async-region \
-// RUN:   --convert-linalg-to-loops --convert-scf-to-cf --gpu-to-llvm \
-// RUN:   --expand-strided-metadata --finalize-memref-to-llvm --lower-affine \
-// RUN:   --convert-math-to-llvm --convert-math-to-libm \
-// RUN:   --convert-arith-to-llvm --convert-func-to-llvm --convert-cf-to-llvm \
-// RUN:   --reconcile-unrealized-casts \
-// RUN: | mlir-runner -e main -entry-point-result=void \
-// RUN:   -shared-libs=%qsl_cuda_runtime,%mlir_runner_libs > %t.gpu
+// RUN: qsl-opt %s --qsl-gpu-pipeline="chip=sm_90 format=%gpu_format" \
+// RUN:   %gpu_host_lowering | %run_gpu > %t.gpu
 // RUN: %python %S/Inputs/compare_printed.py %t.cpu %t.gpu --rtol 1e-4 --atol 1e-5
 
 func.func private @printMemrefF32(tensor<*xf32>)

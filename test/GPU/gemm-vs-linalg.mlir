@@ -1,19 +1,14 @@
-// REQUIRES: cuda-runtime
 // Every shape class of the tensor-core GEMM of qsl-lower-to-gpu (batch >
 // max-batch) on the GPU against the qsl-lower-to-linalg reference on the
 // CPU: tile edges in M, N and K, N = 1, batch 512, int2/3/4/8, sym/asym,
 // f16 activations. Activations are multiples of 1/8 in [-1, 1] and scales
 // powers of two, so the f16 operands of mma.sync are exact and both sides
 // agree to f32 summation order; printMemref prints 6 digits, hence rtol 1e-4.
+// Runs on the GPU where lit finds one, else on the SIMT emulator
+// (qsl-gpu-emulate; docs/codegen/gpu-emulator.md).
 // RUN: qsl-opt %s --qsl-cpu-reference-pipeline | %run_cpu > %t.cpu
-// RUN: qsl-opt %s --qsl-gpu-pipeline="chip=sm_90 format=bin" \
-// RUN:   --one-shot-bufferize="bufferize-function-boundaries" --gpu-async-region \
-// RUN:   --convert-linalg-to-loops --convert-scf-to-cf --gpu-to-llvm \
-// RUN:   --expand-strided-metadata --finalize-memref-to-llvm --lower-affine \
-// RUN:   --convert-arith-to-llvm --convert-func-to-llvm --convert-cf-to-llvm \
-// RUN:   --reconcile-unrealized-casts \
-// RUN: | mlir-runner -e main -entry-point-result=void \
-// RUN:   -shared-libs=%qsl_cuda_runtime,%mlir_runner_libs > %t.gpu
+// RUN: qsl-opt %s --qsl-gpu-pipeline="chip=sm_90 format=%gpu_format" \
+// RUN:   %gpu_host_lowering | %run_gpu > %t.gpu
 // RUN: %python %S/Inputs/compare_printed.py %t.cpu %t.gpu --rtol 1e-4 --atol 1e-5
 
 func.func private @printMemrefF32(tensor<*xf32>)

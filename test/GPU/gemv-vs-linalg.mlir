@@ -1,17 +1,12 @@
-// REQUIRES: cuda-runtime
 // Every GEMV variant of qsl-lower-to-gpu on the GPU against the
 // qsl-lower-to-linalg reference on the CPU (odd K, N = 1, batch 1..8, 3-bit
 // codes that leave word padding).
 // printMemref prints 6 significant digits, hence rtol 1e-4.
+// Runs on the GPU where lit finds one, else on the SIMT emulator
+// (qsl-gpu-emulate; docs/codegen/gpu-emulator.md).
 // RUN: qsl-opt %s --qsl-cpu-reference-pipeline | %run_cpu > %t.cpu
-// RUN: qsl-opt %s --qsl-gpu-pipeline="chip=sm_90 format=bin" \
-// RUN:   --one-shot-bufferize="bufferize-function-boundaries" --gpu-async-region \
-// RUN:   --convert-linalg-to-loops --convert-scf-to-cf --gpu-to-llvm \
-// RUN:   --expand-strided-metadata --finalize-memref-to-llvm --lower-affine \
-// RUN:   --convert-arith-to-llvm --convert-func-to-llvm --convert-cf-to-llvm \
-// RUN:   --reconcile-unrealized-casts \
-// RUN: | mlir-runner -e main -entry-point-result=void \
-// RUN:   -shared-libs=%qsl_cuda_runtime,%mlir_runner_libs > %t.gpu
+// RUN: qsl-opt %s --qsl-gpu-pipeline="chip=sm_90 format=%gpu_format" \
+// RUN:   %gpu_host_lowering | %run_gpu > %t.gpu
 // RUN: %python %S/Inputs/compare_printed.py %t.cpu %t.gpu --rtol 1e-4 --atol 1e-5
 
 func.func private @printMemrefF32(tensor<*xf32>)

@@ -179,4 +179,40 @@ def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
   ];
 }
 
+def QslGpuEmulatePass : Pass<"qsl-gpu-emulate", "ModuleOp"> {
+  let summary = "Runs the module's GPU kernels on the CPU through "
+                "libqsl_gpu_emulator (testing kernels where no GPU is)";
+  let description = [{
+    Takes a module whose kernels were lowered to NVVM but not serialized
+    (`qsl-gpu-pipeline{format=emulator}`) and whose host side was lowered to
+    the LLVM dialect (`gpu-to-llvm` and the usual host passes), and makes it
+    a plain host module for `mlir-runner` with `libqsl_gpu_emulator.so`:
+
+    * the kernels and globals of every `gpu.module` move into the host
+      module (`__qsl_emu_<module>_<name>`); pointers lose their address
+      space;
+    * NVVM special registers, `nvvm.shfl.sync`, `nvvm.mma.sync`
+      (m16n8k16.row.col, f16 operands, f32 accumulators), the inline-asm
+      `mma.sp.sync ... m16n8k32 ... f16 ... f32` that `nvgpu.mma.sp.sync`
+      lowers to, and `nvvm.barrier0` become calls into the emulator, which
+      runs a block's threads as fibers and performs each warp collective
+      once all 32 lanes have reached it (as the PTX ISA defines it);
+    * every `gpu.launch_func` becomes `qsl_emu_launch` with CUDA's
+      kernel-parameter array.
+
+    Any other NVVM op or inline asm is an error naming it. The emulator
+    checks what kernels compute (indexing, guards, decoding, fragment
+    layouts, collectives that every lane must reach), not their speed; see
+    docs/codegen/gpu-emulator.md.
+
+    ```
+    qsl-opt m.mlir --qsl-gpu-pipeline="format=emulator" <host lowering> \
+        --qsl-gpu-emulate --reconcile-unrealized-casts \
+      | mlir-runner -e main -entry-point-result=void \
+          -shared-libs=libqsl_gpu_emulator.so,...
+    ```
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // QSL_CONVERSION_PASSES_TD

@@ -88,6 +88,8 @@ void mlir::qsl::buildGpuPipeline(OpPassManager &pm,
   kernels.addPass(createCanonicalizerPass());
   kernels.addPass(createReconcileUnrealizedCastsPass());
 
+  if (options.format == GpuBinaryFormat::emulator)
+    return;
   GpuModuleToBinaryPassOptions binary;
   binary.toolkitPath = cudaToolkitPath();
   binary.compilationTarget = options.format == GpuBinaryFormat::isa ? "isa"
@@ -111,7 +113,10 @@ struct GpuPipelineCLOptions
       llvm::cl::values(
           clEnumValN(GpuBinaryFormat::isa, "isa", "PTX text"),
           clEnumValN(GpuBinaryFormat::bin, "bin", "cubin (runs ptxas)"),
-          clEnumValN(GpuBinaryFormat::fatbin, "fatbin", "PTX and cubin"))};
+          clEnumValN(GpuBinaryFormat::fatbin, "fatbin", "PTX and cubin"),
+          clEnumValN(GpuBinaryFormat::emulator, "emulator",
+                     "no binary: the kernels stay in the LLVM dialect for "
+                     "qsl-gpu-emulate (CPU execution)"))};
   PassOptions::Option<int64_t> warps{
       *this, "warps", llvm::cl::desc("Warps (output columns) per block"),
       llvm::cl::init(4)};

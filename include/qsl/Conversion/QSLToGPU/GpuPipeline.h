@@ -10,11 +10,12 @@ namespace mlir {
 namespace qsl {
 
 enum class GpuChip { sm_80, sm_90 };
-enum class GpuBinaryFormat { isa, bin, fatbin };
+enum class GpuBinaryFormat { isa, bin, fatbin, emulator };
 
 struct GpuPipelineOptions {
   GpuChip chip = GpuChip::sm_90;
-  /// isa: PTX text; bin: cubin (runs ptxas); fatbin: both.
+  /// isa: PTX text; bin: cubin (runs ptxas); fatbin: both; emulator: no
+  /// binary, the kernels stay NVVM-dialect LLVM for qsl-gpu-emulate.
   GpuBinaryFormat format = GpuBinaryFormat::isa;
   int64_t warps = 4;
   int64_t maxBatch = 8;

@@ -1,0 +1,512 @@
+//===- GpuToEmulator.cpp - qsl-gpu-emulate --------------------------------===//
+//
+// Makes a module whose kernels were lowered to NVVM (qsl-gpu-pipeline
+// format=emulator) and whose host side was lowered to LLVM (gpu-to-llvm and
+// the rest) run on the CPU with libqsl_gpu_emulator:
+//   * every llvm.func and global of each gpu.module moves into the host
+//     module under a `__qsl_emu_<module>_` name; pointers lose their address
+//     space (shared, global and local memory are all host memory);
+//   * the NVVM special registers, shfl.sync, mma.sync (m16n8k16 f16 -> f32)
+//     and the inline-asm mma.sp (m16n8k32 f16 -> f32) that nvgpu lowers to
+//     become calls into the emulator, which runs the threads of a block as
+//     fibers and performs each warp collective once every lane reached it;
+//   * each kernel gets a `<name>_packed(void **params)` entry taking CUDA's
+//     kernel-parameter array, and each gpu.launch_func becomes a call to
+//     qsl_emu_launch with that array.
+// Any NVVM op or inline asm the emulator does not model is an error naming
+// it, never a silently different kernel.
+//
+//===----------------------------------------------------------------------===//
+#include "qsl/Conversion/Passes.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/IR/AttrTypeSubElements.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+namespace mlir {
+namespace qsl {
+#define GEN_PASS_DEF_QSLGPUEMULATEPASS
+#include "qsl/Conversion/Passes.h.inc"
+} // namespace qsl
+} // namespace mlir
+
+using namespace mlir;
+
+namespace {
+
+constexpr llvm::StringLiteral kMmaSpAsm =
+    "mma.sp.sync.aligned.m16n8k32.row.col.f32.f16.f16.f32 ";
+
+/// The runtime function `name` of type `type`, declared once in `module`.
+LLVM::LLVMFuncOp runtimeFunc(ModuleOp module, StringRef name, Type result,
+                             ArrayRef<Type> args) {
+  if (auto f = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
+    return f;
+  OpBuilder b(module.getContext());
+  b.setInsertionPointToEnd(module.getBody());
+  return LLVM::LLVMFuncOp::create(
+      b, module.getLoc(), name, LLVM::LLVMFunctionType::get(result, args));
+}
+
+Value i32Const(OpBuilder &b, Location loc, int64_t v) {
+  return LLVM::ConstantOp::create(b, loc, b.getI32Type(),
+                                  b.getI32IntegerAttr(v));
+}
+
+/// `v` (an f16x2 vector, i32 or f32) as the i32 register it occupies.
+Value asI32(OpBuilder &b, Location loc, Value v) {
+  if (v.getType().isInteger(32))
+    return v;
+  return LLVM::BitcastOp::create(b, loc, b.getI32Type(), v);
+}
+
+/// An f32 x 4 slot at the entry of `func` for a collective's result.
+Value resultSlot(OpBuilder &b, LLVM::LLVMFuncOp func, Location loc) {
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&func.getBody().front());
+  Value four = LLVM::ConstantOp::create(b, loc, b.getI64Type(),
+                                        b.getI64IntegerAttr(4));
+  return LLVM::AllocaOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext()),
+                                b.getF32Type(), four);
+}
+
+/// Replaces `op` (result: struct of four f32) by the call `callee(slot,
+/// leading..., operands...)` and the four loads of `slot`.
+void replaceWithMmaCall(OpBuilder &b, Operation *op, LLVM::LLVMFuncOp callee,
+                        LLVM::LLVMFuncOp func, ArrayRef<Value> args) {
+  Location loc = op->getLoc();
+  Value slot = resultSlot(b, func, loc);
+  b.setInsertionPoint(op);
+  SmallVector<Value> callArgs{slot};
+  callArgs.append(args.begin(), args.end());
+  LLVM::CallOp::create(b, loc, callee, callArgs);
+  Value result = LLVM::PoisonOp::create(b, loc, op->getResult(0).getType());
+  for (int64_t i = 0; i < 4; ++i) {
+    Value p = LLVM::GEPOp::create(b, loc, slot.getType(), b.getF32Type(), slot,
+                                  ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
+    Value v = LLVM::LoadOp::create(b, loc, b.getF32Type(), p);
+    result = LLVM::InsertValueOp::create(b, loc, result, v,
+                                         ArrayRef<int64_t>{i});
+  }
+  op->getResult(0).replaceAllUsesWith(result);
+  op->erase();
+}
+
+struct QslGpuEmulatePass
+    : public qsl::impl::QslGpuEmulatePassBase<QslGpuEmulatePass> {
+  void runOnOperation() override;
+
+  LogicalResult moveKernels(gpu::GPUModuleOp gpuModule);
+  LogicalResult rewriteDeviceOps(LLVM::LLVMFuncOp func);
+  LLVM::LLVMFuncOp packedEntry(LLVM::LLVMFuncOp kernel);
+  LogicalResult rewriteLaunch(gpu::LaunchFuncOp launch);
+
+  /// "module::kernel" -> the moved kernel.
+  llvm::StringMap<LLVM::LLVMFuncOp> kernels;
+};
+
+LogicalResult QslGpuEmulatePass::moveKernels(gpu::GPUModuleOp gpuModule) {
+  ModuleOp module = getOperation();
+  MLIRContext *ctx = &getContext();
+  std::string prefix =
+      ("__qsl_emu_" + gpuModule.getName() + "_").str();
+  SymbolTable hostSymbols(module);
+
+  // Rename the definitions first, so that uses inside the module follow.
+  SmallVector<Operation *> ops;
+  for (Operation &op : gpuModule.getBody()->getOperations())
+    ops.push_back(&op);
+  for (Operation *op : ops) {
+    if (!isa<LLVM::LLVMFuncOp, LLVM::GlobalOp>(op))
+      return op->emitError("qsl-gpu-emulate: the kernel module must be in "
+                           "the LLVM dialect (run qsl-gpu-pipeline with "
+                           "format=emulator first); found ")
+             << op->getName();
+    auto func = dyn_cast<LLVM::LLVMFuncOp>(op);
+    if (func && func.isExternal())
+      continue; // libdevice and the like: the emulator defines them
+    StringAttr name = SymbolTable::getSymbolName(op);
+    auto newName = StringAttr::get(ctx, prefix + name.getValue());
+    if (failed(SymbolTable::replaceAllSymbolUses(op, newName, gpuModule)))
+      return op->emitError("qsl-gpu-emulate: cannot rename ") << name;
+    SymbolTable::setSymbolName(op, newName);
+  }
+
+  AttrTypeReplacer flatten;
+  flatten.addReplacement(
+      [&](LLVM::LLVMPointerType t) -> std::optional<Type> {
+        if (t.getAddressSpace() == 0)
+          return std::nullopt;
+        return LLVM::LLVMPointerType::get(ctx);
+      });
+
+  for (Operation *op : ops) {
+    auto func = dyn_cast<LLVM::LLVMFuncOp>(op);
+    if (func && func.isExternal() &&
+        hostSymbols.lookup(func.getSymName())) {
+      op->erase();
+      continue;
+    }
+    op->moveBefore(module.getBody(), module.getBody()->end());
+    flatten.recursivelyReplaceElementsIn(op, /*replaceAttrs=*/true,
+                                         /*replaceLocs=*/false,
+                                         /*replaceTypes=*/true);
+    if (auto global = dyn_cast<LLVM::GlobalOp>(op)) {
+      global.setAddrSpace(0);
+      global.setLinkage(LLVM::Linkage::Internal);
+      continue;
+    }
+    // Keep only what means the same on the host.
+    bool isKernel = func->hasAttr("nvvm.kernel") ||
+                    func->hasAttr(gpu::GPUDialect::getKernelFuncAttrName());
+    SmallVector<StringAttr> drop;
+    for (NamedAttribute a : func->getDiscardableAttrs())
+      if (a.getName().getValue().starts_with("nvvm.") ||
+          a.getName().getValue().starts_with("gpu."))
+        drop.push_back(a.getName());
+    for (StringAttr a : drop)
+      func->removeAttr(a);
+    if (func.isExternal())
+      continue; // a libdevice function, defined by the emulator
+    func.setVisibility(SymbolTable::Visibility::Private);
+    func.setLinkage(LLVM::Linkage::Internal);
+    if (failed(rewriteDeviceOps(func)))
+      return failure();
+    if (isKernel) {
+      StringRef original =
+          func.getSymName().drop_front(prefix.size());
+      kernels[(gpuModule.getName() + "::" + original).str()] = func;
+    }
+  }
+  return success();
+}
+
+LogicalResult QslGpuEmulatePass::rewriteDeviceOps(LLVM::LLVMFuncOp func) {
+  ModuleOp module = getOperation();
+  OpBuilder b(&getContext());
+  Type i32 = b.getI32Type(), i64 = b.getI64Type(), f32 = b.getF32Type();
+  Type ptr = LLVM::LLVMPointerType::get(&getContext());
+  Type voidType = LLVM::LLVMVoidType::get(&getContext());
+
+  SmallVector<Operation *> device;
+  func.walk([&](Operation *op) {
+    if (isa<NVVM::NVVMDialect>(op->getDialect()) || isa<LLVM::InlineAsmOp>(op))
+      device.push_back(op);
+  });
+
+  for (Operation *op : device) {
+    Location loc = op->getLoc();
+    b.setInsertionPoint(op);
+    // Special registers.
+    std::optional<int> sreg =
+        llvm::TypeSwitch<Operation *, std::optional<int>>(op)
+            .Case([](NVVM::ThreadIdXOp) { return 0; })
+            .Case([](NVVM::ThreadIdYOp) { return 1; })
+            .Case([](NVVM::ThreadIdZOp) { return 2; })
+            .Case([](NVVM::BlockDimXOp) { return 3; })
+            .Case([](NVVM::BlockDimYOp) { return 4; })
+            .Case([](NVVM::BlockDimZOp) { return 5; })
+            .Case([](NVVM::BlockIdXOp) { return 6; })
+            .Case([](NVVM::BlockIdYOp) { return 7; })
+            .Case([](NVVM::BlockIdZOp) { return 8; })
+            .Case([](NVVM::GridDimXOp) { return 9; })
+            .Case([](NVVM::GridDimYOp) { return 10; })
+            .Case([](NVVM::GridDimZOp) { return 11; })
+            .Case([](NVVM::LaneIdOp) { return 12; })
+            .Case([](NVVM::WarpSizeOp) { return 13; })
+            .Default([](Operation *) { return std::nullopt; });
+    if (sreg) {
+      if (!op->getResult(0).getType().isInteger(32))
+        return op->emitError("qsl-gpu-emulate: special register of type ")
+               << op->getResult(0).getType();
+      auto callee = runtimeFunc(module, "qsl_emu_sreg", i32, {i32});
+      Value v = LLVM::CallOp::create(b, loc, callee,
+                                     ValueRange{i32Const(b, loc, *sreg)})
+                    .getResult();
+      op->getResult(0).replaceAllUsesWith(v);
+      op->erase();
+      continue;
+    }
+    if (auto shfl = dyn_cast<NVVM::ShflOp>(op)) {
+      Type valueType = shfl.getVal().getType();
+      if (!valueType.isInteger(32) && !valueType.isF32())
+        return op->emitError("qsl-gpu-emulate: shfl.sync of ") << valueType;
+      // Modes as the emulator numbers them: bfly 0, up 1, down 2, idx 3.
+      int mode = 0;
+      switch (shfl.getKind()) {
+      case NVVM::ShflKind::bfly:
+        mode = 0;
+        break;
+      case NVVM::ShflKind::up:
+        mode = 1;
+        break;
+      case NVVM::ShflKind::down:
+        mode = 2;
+        break;
+      case NVVM::ShflKind::idx:
+        mode = 3;
+        break;
+      }
+      auto callee = runtimeFunc(module, "qsl_emu_shfl", i64,
+                                {i32, i32, i32, i32, i32});
+      Value packed =
+          LLVM::CallOp::create(
+              b, loc, callee,
+              ValueRange{i32Const(b, loc, mode), shfl.getThreadMask(),
+                         asI32(b, loc, shfl.getVal()), shfl.getOffset(),
+                         shfl.getMaskAndClamp()})
+              .getResult();
+      Value low = LLVM::TruncOp::create(b, loc, i32, packed);
+      Value value = valueType.isF32()
+                        ? LLVM::BitcastOp::create(b, loc, f32, low).getResult()
+                        : low;
+      Value result = value;
+      if (shfl.getReturnValueAndIsValid()) {
+        Value shift = LLVM::ConstantOp::create(b, loc, i64,
+                                               b.getI64IntegerAttr(32));
+        Value hi = LLVM::LShrOp::create(b, loc, packed, shift);
+        Value pred = LLVM::TruncOp::create(b, loc, b.getI1Type(), hi);
+        Type structType = shfl.getResult().getType();
+        result = LLVM::PoisonOp::create(b, loc, structType);
+        result = LLVM::InsertValueOp::create(b, loc, result, value,
+                                             ArrayRef<int64_t>{0});
+        result = LLVM::InsertValueOp::create(b, loc, result, pred,
+                                             ArrayRef<int64_t>{1});
+      }
+      shfl.getResult().replaceAllUsesWith(result);
+      op->erase();
+      continue;
+    }
+    if (auto mma = dyn_cast<NVVM::MmaOp>(op)) {
+      NVVM::MMAShapeAttr shape = mma.getShape();
+      bool supported =
+          shape.getM() == 16 && shape.getN() == 8 && shape.getK() == 16 &&
+          mma.getLayoutA() == NVVM::MMALayout::row &&
+          mma.getLayoutB() == NVVM::MMALayout::col &&
+          mma.getOperandA().size() == 4 && mma.getOperandB().size() == 2 &&
+          mma.getOperandC().size() == 4 &&
+          llvm::all_of(mma.getOperandC(),
+                       [](Value v) { return v.getType().isF32(); }) &&
+          llvm::all_of(llvm::concat<Value>(mma.getOperandA(),
+                                           mma.getOperandB()),
+                       [](Value v) {
+                         auto vt = dyn_cast<VectorType>(v.getType());
+                         return vt && vt.getNumElements() == 2 &&
+                                vt.getElementType().isF16();
+                       });
+      if (!supported)
+        return op->emitError("qsl-gpu-emulate: only mma.sync "
+                             "m16n8k16.row.col with f16 operands and f32 "
+                             "accumulators is emulated");
+      SmallVector<Type> args{ptr, i32, i32, i32, i32, i32, i32,
+                             f32, f32, f32, f32};
+      auto callee = runtimeFunc(module, "qsl_emu_mma_m16n8k16_f16_f32",
+                                voidType, args);
+      SmallVector<Value> operands;
+      for (Value v : llvm::concat<Value>(mma.getOperandA(), mma.getOperandB()))
+        operands.push_back(asI32(b, loc, v));
+      for (Value v : mma.getOperandC())
+        operands.push_back(v);
+      replaceWithMmaCall(b, op, callee, func, operands);
+      continue;
+    }
+    if (auto asmOp = dyn_cast<LLVM::InlineAsmOp>(op)) {
+      StringRef text = asmOp.getAsmString();
+      // ..., $16,0x<selector>;
+      size_t sel = text.rfind(",0x");
+      unsigned selector = 0;
+      bool supported = text.starts_with(kMmaSpAsm) &&
+                       asmOp.getOperands().size() == 13 &&
+                       asmOp.getNumResults() == 1 && sel != StringRef::npos &&
+                       !text.substr(sel + 3).rtrim(';').getAsInteger(16,
+                                                                   selector);
+      if (!supported)
+        return op->emitError("qsl-gpu-emulate: inline asm the emulator does "
+                             "not model: ")
+               << text;
+      SmallVector<Type> args{ptr, i32, i32, i32, i32, i32, i32, i32,
+                             i32, i32, f32, f32, f32, f32, i32};
+      auto callee = runtimeFunc(module, "qsl_emu_mma_sp_m16n8k32_f16_f32",
+                                voidType, args);
+      SmallVector<Value> operands{i32Const(b, loc, selector)};
+      ValueRange in = asmOp.getOperands();
+      for (unsigned i = 0; i < 8; ++i) // A (4) and B (4) f16x2 registers
+        operands.push_back(asI32(b, loc, in[i]));
+      for (unsigned i = 8; i < 12; ++i) // C
+        operands.push_back(in[i]);
+      operands.push_back(asI32(b, loc, in[12])); // metadata
+      replaceWithMmaCall(b, op, callee, func, operands);
+      continue;
+    }
+    if (isa<NVVM::Barrier0Op>(op) ||
+        (isa<NVVM::BarrierOp>(op) && op->getNumOperands() == 0)) {
+      auto callee = runtimeFunc(module, "qsl_emu_barrier", voidType, {});
+      LLVM::CallOp::create(b, loc, callee, ValueRange{});
+      op->erase();
+      continue;
+    }
+    return op->emitError("qsl-gpu-emulate: the emulator does not model ")
+           << op->getName();
+  }
+  return success();
+}
+
+/// `void <kernel>_packed(void **params)`: loads argument i from the pointer
+/// params[i] (CUDA's kernel-parameter convention) and calls the kernel.
+LLVM::LLVMFuncOp QslGpuEmulatePass::packedEntry(LLVM::LLVMFuncOp kernel) {
+  ModuleOp module = getOperation();
+  std::string name = (kernel.getSymName() + "_packed").str();
+  if (auto f = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
+    return f;
+  MLIRContext *ctx = &getContext();
+  Type ptr = LLVM::LLVMPointerType::get(ctx);
+  OpBuilder b(ctx);
+  b.setInsertionPointAfter(kernel);
+  Location loc = kernel.getLoc();
+  auto entry = LLVM::LLVMFuncOp::create(
+      b, loc, name,
+      LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx), {ptr}),
+      LLVM::Linkage::Internal);
+  Block *body = entry.addEntryBlock(b);
+  b.setInsertionPointToStart(body);
+  SmallVector<Value> args;
+  for (auto [i, type] :
+       llvm::enumerate(kernel.getFunctionType().getParams())) {
+    Value slot = LLVM::GEPOp::create(b, loc, ptr, ptr, body->getArgument(0),
+                                     ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
+    Value argPtr = LLVM::LoadOp::create(b, loc, ptr, slot);
+    args.push_back(LLVM::LoadOp::create(b, loc, type, argPtr));
+  }
+  LLVM::CallOp::create(b, loc, kernel, args);
+  LLVM::ReturnOp::create(b, loc, ValueRange{});
+  return entry;
+}
+
+LogicalResult QslGpuEmulatePass::rewriteLaunch(gpu::LaunchFuncOp launch) {
+  ModuleOp module = getOperation();
+  MLIRContext *ctx = &getContext();
+  std::string key = (launch.getKernelModuleName().getValue() + "::" +
+                     launch.getKernelName().getValue())
+                        .str();
+  auto it = kernels.find(key);
+  if (it == kernels.end())
+    return launch.emitError("qsl-gpu-emulate: no kernel ") << key;
+  LLVM::LLVMFuncOp kernel = it->second;
+  if (launch.hasClusterSize())
+    return launch.emitError("qsl-gpu-emulate: clusters are not emulated");
+  for (Value v : launch.getKernelOperands())
+    if (!LLVM::isCompatibleType(v.getType()))
+      return launch.emitError("qsl-gpu-emulate: run gpu-to-llvm first "
+                              "(kernel operand of type ")
+             << v.getType() << ")";
+  if (launch.getKernelOperands().size() !=
+      kernel.getFunctionType().getNumParams())
+    return launch.emitError("qsl-gpu-emulate: ")
+           << launch.getKernelOperands().size() << " operands for kernel "
+           << key << " of " << kernel.getFunctionType().getNumParams()
+           << " parameters";
+  auto hostFunc = launch->getParentOfType<LLVM::LLVMFuncOp>();
+  if (!hostFunc)
+    return launch.emitError("qsl-gpu-emulate: launch outside an llvm.func");
+
+  Type ptr = LLVM::LLVMPointerType::get(ctx);
+  Type i64 = IntegerType::get(ctx, 64), i32 = IntegerType::get(ctx, 32);
+  Location loc = launch.getLoc();
+  OpBuilder b(ctx);
+
+  // Argument slots and the params array, at the host function's entry.
+  b.setInsertionPointToStart(&hostFunc.getBody().front());
+  Value one = LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(1));
+  int64_t count = launch.getKernelOperands().size();
+  Value params = LLVM::AllocaOp::create(
+      b, loc, ptr, ptr,
+      LLVM::ConstantOp::create(b, loc, i64,
+                               b.getI64IntegerAttr(std::max<int64_t>(count, 1))));
+  SmallVector<Value> slots;
+  for (Value v : launch.getKernelOperands())
+    slots.push_back(LLVM::AllocaOp::create(b, loc, ptr, v.getType(), one));
+
+  b.setInsertionPoint(launch);
+  for (auto [i, v] : llvm::enumerate(launch.getKernelOperands())) {
+    LLVM::StoreOp::create(b, loc, v, slots[i]);
+    Value p = LLVM::GEPOp::create(b, loc, ptr, ptr, params,
+                                  ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
+    LLVM::StoreOp::create(b, loc, slots[i], p);
+  }
+  auto toI64 = [&](Value v) -> Value {
+    if (v.getType() == i64)
+      return v;
+    return LLVM::ZExtOp::create(b, loc, i64, v);
+  };
+  // The kernel's name, for the emulator's messages.
+  std::string nameSym = (kernel.getSymName() + "_name").str();
+  auto nameGlobal = module.lookupSymbol<LLVM::GlobalOp>(nameSym);
+  if (!nameGlobal) {
+    OpBuilder gb(ctx);
+    gb.setInsertionPointToStart(module.getBody());
+    std::string text = key + '\0';
+    nameGlobal = LLVM::GlobalOp::create(
+        gb, loc, LLVM::LLVMArrayType::get(IntegerType::get(ctx, 8),
+                                          text.size()),
+        /*isConstant=*/true, LLVM::Linkage::Internal, nameSym,
+        gb.getStringAttr(text));
+  }
+  Value nameAddr = LLVM::AddressOfOp::create(b, loc, nameGlobal);
+  Value entryAddr = LLVM::AddressOfOp::create(b, loc, packedEntry(kernel));
+  Value smem = launch.getDynamicSharedMemorySize()
+                   ? launch.getDynamicSharedMemorySize()
+                   : LLVM::ConstantOp::create(b, loc, i32,
+                                              b.getI32IntegerAttr(0))
+                         .getResult();
+  Value stream = launch.getAsyncObject()
+                     ? launch.getAsyncObject()
+                     : LLVM::ZeroOp::create(b, loc, ptr).getResult();
+  gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
+  gpu::KernelDim3 blockDims = launch.getBlockSizeOperandValues();
+  auto callee = runtimeFunc(module, "qsl_emu_launch",
+                            LLVM::LLVMVoidType::get(ctx),
+                            {ptr, ptr, ptr, i64, i64, i64, i64, i64, i64, i32,
+                             ptr});
+  LLVM::CallOp::create(
+      b, loc, callee,
+      ValueRange{entryAddr, params, nameAddr, toI64(grid.x), toI64(grid.y),
+                 toI64(grid.z), toI64(blockDims.x), toI64(blockDims.y),
+                 toI64(blockDims.z), smem, stream});
+  if (launch.getAsyncToken()) {
+    if (!launch.getAsyncToken().use_empty())
+      return launch.emitError("qsl-gpu-emulate: launches with async tokens "
+                              "must be lowered by gpu-to-llvm first");
+  }
+  launch.erase();
+  return success();
+}
+
+void QslGpuEmulatePass::runOnOperation() {
+  ModuleOp module = getOperation();
+  auto binaries = module.getOps<gpu::BinaryOp>();
+  if (!binaries.empty()) {
+    (*binaries.begin()).emitError("qsl-gpu-emulate: this kernel module is already a GPU "
+                     "binary; build it with qsl-gpu-pipeline{format=emulator}");
+    return signalPassFailure();
+  }
+  for (gpu::GPUModuleOp m :
+       llvm::make_early_inc_range(module.getOps<gpu::GPUModuleOp>())) {
+    if (failed(moveKernels(m)))
+      return signalPassFailure();
+  }
+  SmallVector<gpu::LaunchFuncOp> launches;
+  module.walk([&](gpu::LaunchFuncOp l) { launches.push_back(l); });
+  for (gpu::LaunchFuncOp l : launches)
+    if (failed(rewriteLaunch(l)))
+      return signalPassFailure();
+  for (gpu::GPUModuleOp m :
+       llvm::make_early_inc_range(module.getOps<gpu::GPUModuleOp>()))
+    m.erase();
+  module->removeAttr(gpu::GPUDialect::getContainerModuleAttrName());
+}
+
+} // namespace

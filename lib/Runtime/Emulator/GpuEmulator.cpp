@@ -1,0 +1,663 @@
+//===- GpuEmulator.cpp - Runs qsl-gpu-emulate'd kernels on the CPU --------===//
+//
+// The SIMT half of `qsl-gpu-emulate` (docs/codegen/gpu-emulator.md). That
+// pass turns every kernel of a module into a host function whose thread
+// registers, warp shuffles, barriers and tensor-core instructions are calls
+// into this library; here each GPU thread of a block runs as a fiber
+// (ucontext) and a scheduler executes the warp-collective operations once
+// all 32 lanes of a warp have reached them, following the PTX ISA's
+// definitions:
+//   * shfl.sync (up/down/bfly/idx, with the clamp and segment mask);
+//   * mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32;
+//   * mma.sp.sync.aligned.m16n8k32.row.col.f32.f16.f16.f32 (metadata as
+//     2-bit positions, two lanes per thread group as picked by the sparsity
+//     selector);
+//   * bar.sync 0.
+// A warp whose lanes disagree (one exits or reaches another collective)
+// is reported as an error, as is an undefined metadata pattern: such code
+// hangs or is undefined on a GPU.
+//
+// It also provides the host side of MLIR's GPU runtime ABI (mgpuMemAlloc,
+// mgpuMemcpy, streams) over host memory. Allocations end at a guard page,
+// so a kernel reading or writing past the end of a buffer stops with an
+// error naming the kernel instead of reading a neighbour (exactly at the
+// end unless the size needs padding for alignment); fresh
+// allocations are filled with 0xFF bytes (NaN as floats), so an output
+// element a kernel never writes shows up in the comparison.
+//
+// What it does not model: timing, memory coalescing, shared-memory bank
+// conflicts, or any concurrency between blocks (they run one after
+// another). It checks what a kernel computes, not how fast.
+//
+//===----------------------------------------------------------------------===//
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace {
+
+[[noreturn]] void fatal(const std::string &message) {
+  std::fprintf(stderr, "qsl-gpu-emulator: %s\n", message.c_str());
+  std::fflush(stderr);
+  std::_Exit(1);
+}
+
+//===----------------------------------------------------------------------===//
+// Memory
+//===----------------------------------------------------------------------===//
+
+constexpr size_t kAlign = 256; // cudaMalloc's alignment
+
+struct Allocation {
+  char *mapping; // mmap base
+  size_t mappingBytes;
+  size_t bytes; // requested
+};
+std::map<char *, Allocation> allocations; // by the pointer handed out
+const char *currentKernel = nullptr;
+
+size_t pageSize() {
+  static size_t size = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  return size;
+}
+
+void onSegv(int, siginfo_t *info, void *) {
+  char *addr = static_cast<char *>(info->si_addr);
+  for (auto &[start, a] : allocations) {
+    char *guard = a.mapping + a.mappingBytes - pageSize();
+    if (addr >= guard && addr < guard + pageSize()) {
+      char buf[256];
+      std::snprintf(buf, sizeof(buf),
+                    "qsl-gpu-emulator: kernel %s accessed byte %zu of a "
+                    "%zu-byte device buffer (past its end)\n",
+                    currentKernel ? currentKernel : "(host)",
+                    static_cast<size_t>(addr - start), a.bytes);
+      ssize_t ignored = write(2, buf, std::strlen(buf));
+      (void)ignored;
+      std::_Exit(1);
+    }
+  }
+  char buf[160];
+  std::snprintf(buf, sizeof(buf),
+                "qsl-gpu-emulator: invalid memory access at %p in kernel %s\n",
+                static_cast<void *>(addr),
+                currentKernel ? currentKernel : "(host)");
+  ssize_t ignored = write(2, buf, std::strlen(buf));
+  (void)ignored;
+  std::_Exit(1);
+}
+
+void installSegvHandler() {
+  static bool done = false;
+  if (done)
+    return;
+  done = true;
+  static std::vector<char> altStack(1 << 16);
+  stack_t ss{};
+  ss.ss_sp = altStack.data();
+  ss.ss_size = altStack.size();
+  sigaltstack(&ss, nullptr);
+  struct sigaction sa{};
+  sa.sa_sigaction = onSegv;
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+  sigaction(SIGSEGV, &sa, nullptr);
+  sigaction(SIGBUS, &sa, nullptr);
+}
+
+/// The buffer ends where the guard page begins, so the first byte past it
+/// faults; its start is aligned to the largest power of two (up to
+/// cudaMalloc's 256) that divides its size, a multiple of its element size.
+void *allocate(size_t bytes) {
+  installSegvHandler();
+  size_t page = pageSize();
+  size_t align = std::min(kAlign, bytes & (~bytes + 1));
+  size_t body = (bytes + align - 1) / align * align;
+  size_t mappingBytes = (body + page - 1) / page * page + page;
+  void *m = mmap(nullptr, mappingBytes, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED)
+    fatal("out of memory allocating " + std::to_string(bytes) + " bytes");
+  char *mapping = static_cast<char *>(m);
+  char *guard = mapping + mappingBytes - page;
+  mprotect(guard, page, PROT_NONE);
+  char *start = guard - body;
+  std::memset(start, 0xFF, body);
+  allocations[start] = {mapping, mappingBytes, bytes};
+  return start;
+}
+
+void release(void *ptr) {
+  auto it = allocations.find(static_cast<char *>(ptr));
+  if (it == allocations.end())
+    fatal("mgpuMemFree of a pointer mgpuMemAlloc did not return");
+  munmap(it->second.mapping, it->second.mappingBytes);
+  allocations.erase(it);
+}
+
+//===----------------------------------------------------------------------===//
+// Threads and warps
+//===----------------------------------------------------------------------===//
+
+enum class Wait { None, Shuffle, Mma, MmaSp, Barrier };
+
+const char *waitName(Wait w) {
+  switch (w) {
+  case Wait::None:
+    return "running";
+  case Wait::Shuffle:
+    return "shfl.sync";
+  case Wait::Mma:
+    return "mma.sync";
+  case Wait::MmaSp:
+    return "mma.sp.sync";
+  case Wait::Barrier:
+    return "bar.sync";
+  }
+  return "?";
+}
+
+struct Thread {
+  ucontext_t context;
+  std::unique_ptr<char[]> stack;
+  bool done = false;
+  Wait wait = Wait::None;
+  unsigned tid[3] = {0, 0, 0};
+  // shfl.sync
+  uint32_t shflMode = 0, shflMask = 0, shflValue = 0, shflB = 0, shflC = 0;
+  uint64_t shflResult = 0;
+  // mma: A, B registers (f16x2), C, metadata, selector, where D goes
+  uint32_t a[4] = {}, b[4] = {};
+  float c[4] = {};
+  uint32_t meta = 0, selector = 0;
+  float *d = nullptr;
+};
+
+constexpr size_t kStackBytes = 256 * 1024;
+
+struct Launch {
+  void (*entry)(void **) = nullptr;
+  void **params = nullptr;
+  unsigned grid[3] = {1, 1, 1}, block[3] = {1, 1, 1}, ctaid[3] = {0, 0, 0};
+  std::vector<Thread> threads;
+  ucontext_t scheduler;
+  Thread *current = nullptr;
+};
+Launch *launch = nullptr;
+
+Thread &self() {
+  if (!launch || !launch->current)
+    fatal("a GPU thread intrinsic was called outside a kernel launch");
+  return *launch->current;
+}
+
+/// Hands control back to the scheduler until the collective `w` is done.
+void block(Wait w) {
+  Thread &t = self();
+  t.wait = w;
+  swapcontext(&t.context, &launch->scheduler);
+}
+
+void threadEntry() {
+  launch->entry(launch->params);
+  Thread &t = self();
+  t.done = true;
+  swapcontext(&t.context, &launch->scheduler);
+}
+
+float halfToFloat(uint16_t h) {
+  uint32_t sign = (h >> 15) & 1, exp = (h >> 10) & 0x1F, mant = h & 0x3FF;
+  float v;
+  if (exp == 0)
+    v = std::ldexp(static_cast<float>(mant), -24);
+  else if (exp == 31)
+    v = mant ? NAN : INFINITY;
+  else
+    v = std::ldexp(static_cast<float>(mant | 0x400), static_cast<int>(exp) - 25);
+  return sign ? -v : v;
+}
+
+/// Element e (0: low 16 bits) of an f16x2 register.
+float halfOf(uint32_t reg, unsigned e) {
+  return halfToFloat(static_cast<uint16_t>(reg >> (16 * e)));
+}
+
+std::string kernelName() { return currentKernel ? currentKernel : "?"; }
+
+void doShuffle(Thread *lanes) {
+  uint32_t mode = lanes[0].shflMode, mask = lanes[0].shflMask;
+  if (mask != 0xFFFFFFFFu)
+    fatal("kernel " + kernelName() +
+          ": shfl.sync with a member mask other than all 32 lanes");
+  for (unsigned l = 0; l < 32; ++l)
+    if (lanes[l].shflMode != mode || lanes[l].shflMask != mask)
+      fatal("kernel " + kernelName() +
+            ": the lanes of a warp reached different shfl.sync forms");
+  for (unsigned lane = 0; lane < 32; ++lane) {
+    Thread &t = lanes[lane];
+    uint32_t bval = t.shflB & 0x1F, cval = t.shflC & 0x1F;
+    uint32_t segmask = (t.shflC >> 8) & 0x1F;
+    uint32_t maxLane = (lane & segmask) | (cval & ~segmask);
+    uint32_t minLane = lane & segmask;
+    int64_t j = lane;
+    bool pval = false;
+    switch (mode) {
+    case 1: // up
+      j = static_cast<int64_t>(lane) - bval;
+      pval = j >= static_cast<int64_t>(maxLane);
+      break;
+    case 2: // down
+      j = lane + bval;
+      pval = j <= static_cast<int64_t>(maxLane);
+      break;
+    case 0: // bfly
+      j = lane ^ bval;
+      pval = j <= static_cast<int64_t>(maxLane);
+      break;
+    case 3: // idx
+      j = minLane | (bval & ~segmask);
+      pval = j <= static_cast<int64_t>(maxLane);
+      break;
+    default:
+      fatal("unknown shfl.sync mode " + std::to_string(mode));
+    }
+    if (!pval)
+      j = lane;
+    t.shflResult = static_cast<uint64_t>(lanes[j].shflValue) |
+                   (static_cast<uint64_t>(pval) << 32);
+  }
+}
+
+/// D = A * B + C for the warp: A 16 x kDense (given as its kept values and
+/// the dense column of each), B kDense x 8, f32 accumulation.
+void storeD(Thread *lanes, const float acc[16][8]) {
+  for (unsigned lane = 0; lane < 32; ++lane) {
+    unsigned g = lane >> 2, t = lane & 3;
+    for (unsigned i = 0; i < 4; ++i)
+      lanes[lane].d[i] = acc[g + 8 * (i >> 1)][2 * t + (i & 1)];
+  }
+}
+
+void loadC(Thread *lanes, float acc[16][8]) {
+  for (unsigned lane = 0; lane < 32; ++lane) {
+    unsigned g = lane >> 2, t = lane & 3;
+    for (unsigned i = 0; i < 4; ++i)
+      acc[g + 8 * (i >> 1)][2 * t + (i & 1)] = lanes[lane].c[i];
+  }
+}
+
+/// The 16 x 16 A fragment of m16n8k16 (also the compressed A of the sparse
+/// m16n8k32): element i of lane (g, t) is row g + 8 * ((i / 2) % 2),
+/// column 2t + i % 2 + 8 * (i / 4).
+void loadA(Thread *lanes, float a[16][16]) {
+  for (unsigned lane = 0; lane < 32; ++lane) {
+    unsigned g = lane >> 2, t = lane & 3;
+    for (unsigned i = 0; i < 8; ++i)
+      a[g + 8 * ((i >> 1) & 1)][2 * t + (i & 1) + 8 * (i >> 2)] =
+          halfOf(lanes[lane].a[i >> 1], i & 1);
+  }
+}
+
+/// B (k x 8, k = 8 * regs): element i of lane (g, t) is row
+/// 2t + i % 2 + 8 * (i / 2), column g.
+void loadB(Thread *lanes, unsigned regs, float b[32][8]) {
+  for (unsigned lane = 0; lane < 32; ++lane) {
+    unsigned g = lane >> 2, t = lane & 3;
+    for (unsigned i = 0; i < 2 * regs; ++i)
+      b[2 * t + (i & 1) + 8 * (i >> 1)][g] =
+          halfOf(lanes[lane].b[i >> 1], i & 1);
+  }
+}
+
+void doMma(Thread *lanes) {
+  float a[16][16], b[32][8], acc[16][8];
+  loadA(lanes, a);
+  loadB(lanes, 2, b);
+  loadC(lanes, acc);
+  for (unsigned r = 0; r < 16; ++r)
+    for (unsigned n = 0; n < 8; ++n) {
+      float s = acc[r][n];
+      for (unsigned k = 0; k < 16; ++k)
+        s += a[r][k] * b[k][n];
+      acc[r][n] = s;
+    }
+  storeD(lanes, acc);
+}
+
+/// mma.sp m16n8k32 (f16): A is 16 rows of 16 kept values, two per run of 4
+/// dense K; the position (0-3) of kept value c of row r is a 2-bit field
+/// of the metadata register of lane 4 (r % 8) + 2 * selector + c / 8, at
+/// bit 16 * (r / 8) + 2 * (c % 8).
+void doMmaSp(Thread *lanes) {
+  uint32_t selector = lanes[0].selector;
+  if (selector > 1)
+    fatal("kernel " + kernelName() +
+          ": mma.sp m16n8k32 f16 takes sparsity selector 0 or 1");
+  for (unsigned l = 0; l < 32; ++l)
+    if (lanes[l].selector != selector)
+      fatal("kernel " + kernelName() +
+            ": the lanes of a warp gave different sparsity selectors");
+  float a[16][16], b[32][8], acc[16][8];
+  loadA(lanes, a);
+  loadB(lanes, 4, b);
+  loadC(lanes, acc);
+  unsigned dense[16][16];
+  for (unsigned r = 0; r < 16; ++r)
+    for (unsigned c = 0; c < 16; ++c) {
+      uint32_t word = lanes[4 * (r % 8) + 2 * selector + c / 8].meta;
+      dense[r][c] = 4 * (c / 2) + ((word >> (16 * (r / 8) + 2 * (c % 8))) & 3);
+    }
+  for (unsigned r = 0; r < 16; ++r)
+    for (unsigned c = 0; c < 16; c += 2)
+      if (dense[r][c] >= dense[r][c + 1])
+        fatal("kernel " + kernelName() + ": mma.sp metadata of row " +
+              std::to_string(r) + " gives positions " +
+              std::to_string(dense[r][c] % 4) + ", " +
+              std::to_string(dense[r][c + 1] % 4) +
+              " in one run of 4 (must ascend; other patterns are undefined)");
+  for (unsigned r = 0; r < 16; ++r)
+    for (unsigned n = 0; n < 8; ++n) {
+      float s = acc[r][n];
+      for (unsigned c = 0; c < 16; ++c)
+        s += a[r][c] * b[dense[r][c]][n];
+      acc[r][n] = s;
+    }
+  storeD(lanes, acc);
+}
+
+/// Runs one block: every thread until it exits or waits on a collective,
+/// then the collectives that all their threads have reached, until all
+/// threads have exited.
+void runBlock(unsigned count) {
+  std::vector<Thread> &threads = launch->threads;
+  for (unsigned i = 0; i < count; ++i) {
+    Thread &t = threads[i];
+    t.done = false;
+    t.wait = Wait::None;
+    t.tid[0] = i % launch->block[0];
+    t.tid[1] = (i / launch->block[0]) % launch->block[1];
+    t.tid[2] = i / (launch->block[0] * launch->block[1]);
+    if (!t.stack)
+      t.stack.reset(new char[kStackBytes]);
+    getcontext(&t.context);
+    t.context.uc_stack.ss_sp = t.stack.get();
+    t.context.uc_stack.ss_size = kStackBytes;
+    t.context.uc_link = nullptr;
+    makecontext(&t.context, threadEntry, 0);
+  }
+  unsigned warps = (count + 31) / 32;
+  for (;;) {
+    for (unsigned i = 0; i < count; ++i) {
+      Thread &t = threads[i];
+      if (t.done || t.wait != Wait::None)
+        continue;
+      launch->current = &t;
+      swapcontext(&launch->scheduler, &t.context);
+      launch->current = nullptr;
+    }
+    unsigned exited = 0, atBarrier = 0;
+    for (unsigned i = 0; i < count; ++i) {
+      exited += threads[i].done;
+      atBarrier += threads[i].wait == Wait::Barrier;
+    }
+    if (exited == count)
+      return;
+    bool progress = false;
+    if (atBarrier && atBarrier + exited == count) {
+      for (unsigned i = 0; i < count; ++i)
+        threads[i].wait = Wait::None;
+      continue;
+    }
+    for (unsigned w = 0; w < warps; ++w) {
+      Thread *lanes = &threads[32 * w];
+      unsigned n = std::min(32u, count - 32 * w);
+      Wait kind = lanes[0].wait;
+      if (kind == Wait::None || kind == Wait::Barrier)
+        continue;
+      bool all = n == 32;
+      for (unsigned l = 0; l < n; ++l)
+        all = all && lanes[l].wait == kind;
+      if (!all) {
+        std::map<std::string, unsigned> counts;
+        for (unsigned l = 0; l < n; ++l)
+          ++counts[lanes[l].done ? "exited" : waitName(lanes[l].wait)];
+        std::string states;
+        for (auto &[state, lanesIn] : counts)
+          states += (states.empty() ? " " : ", ") + std::to_string(lanesIn) +
+                    " " + state;
+        fatal("kernel " + kernelName() + ": warp " + std::to_string(w) +
+              " of block (" + std::to_string(launch->ctaid[0]) + ", " +
+              std::to_string(launch->ctaid[1]) + ", " +
+              std::to_string(launch->ctaid[2]) +
+              ") diverged at a warp-collective operation (lanes:" +
+              states + ")");
+      }
+      if (kind == Wait::Shuffle)
+        doShuffle(lanes);
+      else if (kind == Wait::Mma)
+        doMma(lanes);
+      else
+        doMmaSp(lanes);
+      for (unsigned l = 0; l < 32; ++l)
+        lanes[l].wait = Wait::None;
+      progress = true;
+    }
+    if (!progress)
+      fatal("kernel " + kernelName() +
+            ": deadlock (some threads wait at bar.sync while others wait "
+            "at a warp collective)");
+  }
+}
+
+} // namespace
+
+extern "C" {
+
+//===----------------------------------------------------------------------===//
+// Called by the code qsl-gpu-emulate generates
+//===----------------------------------------------------------------------===//
+
+/// Special registers: 0-2 tid.xyz, 3-5 ntid.xyz, 6-8 ctaid.xyz,
+/// 9-11 nctaid.xyz, 12 laneid, 13 warpsize.
+int32_t qsl_emu_sreg(int32_t which) {
+  Thread &t = self();
+  unsigned linear = t.tid[0] + launch->block[0] *
+                                   (t.tid[1] + launch->block[1] * t.tid[2]);
+  switch (which) {
+  case 0:
+  case 1:
+  case 2:
+    return static_cast<int32_t>(t.tid[which]);
+  case 3:
+  case 4:
+  case 5:
+    return static_cast<int32_t>(launch->block[which - 3]);
+  case 6:
+  case 7:
+  case 8:
+    return static_cast<int32_t>(launch->ctaid[which - 6]);
+  case 9:
+  case 10:
+  case 11:
+    return static_cast<int32_t>(launch->grid[which - 9]);
+  case 12:
+    return static_cast<int32_t>(linear % 32);
+  case 13:
+    return 32;
+  }
+  fatal("unknown special register " + std::to_string(which));
+}
+
+/// shfl.sync: mode 0 bfly, 1 up, 2 down, 3 idx. Returns the value in the
+/// low 32 bits and the predicate in bit 32.
+int64_t qsl_emu_shfl(int32_t mode, int32_t mask, int32_t value, int32_t b,
+                     int32_t c) {
+  Thread &t = self();
+  t.shflMode = static_cast<uint32_t>(mode);
+  t.shflMask = static_cast<uint32_t>(mask);
+  t.shflValue = static_cast<uint32_t>(value);
+  t.shflB = static_cast<uint32_t>(b);
+  t.shflC = static_cast<uint32_t>(c);
+  block(Wait::Shuffle);
+  return static_cast<int64_t>(self().shflResult);
+}
+
+void qsl_emu_mma_m16n8k16_f16_f32(float *d, int32_t a0, int32_t a1,
+                                  int32_t a2, int32_t a3, int32_t b0,
+                                  int32_t b1, float c0, float c1, float c2,
+                                  float c3) {
+  Thread &t = self();
+  uint32_t a[4] = {uint32_t(a0), uint32_t(a1), uint32_t(a2), uint32_t(a3)};
+  std::memcpy(t.a, a, sizeof(a));
+  t.b[0] = uint32_t(b0);
+  t.b[1] = uint32_t(b1);
+  float c[4] = {c0, c1, c2, c3};
+  std::memcpy(t.c, c, sizeof(c));
+  t.d = d;
+  block(Wait::Mma);
+}
+
+void qsl_emu_mma_sp_m16n8k32_f16_f32(float *d, int32_t selector, int32_t a0,
+                                     int32_t a1, int32_t a2, int32_t a3,
+                                     int32_t b0, int32_t b1, int32_t b2,
+                                     int32_t b3, float c0, float c1, float c2,
+                                     float c3, int32_t meta) {
+  Thread &t = self();
+  uint32_t a[4] = {uint32_t(a0), uint32_t(a1), uint32_t(a2), uint32_t(a3)};
+  uint32_t b[4] = {uint32_t(b0), uint32_t(b1), uint32_t(b2), uint32_t(b3)};
+  std::memcpy(t.a, a, sizeof(a));
+  std::memcpy(t.b, b, sizeof(b));
+  float c[4] = {c0, c1, c2, c3};
+  std::memcpy(t.c, c, sizeof(c));
+  t.meta = uint32_t(meta);
+  t.selector = uint32_t(selector);
+  t.d = d;
+  block(Wait::MmaSp);
+}
+
+void qsl_emu_barrier(void) { block(Wait::Barrier); }
+
+/// Runs `entry(params)` for every thread of the grid; params is the CUDA
+/// kernel-parameter array (a pointer to each argument).
+void qsl_emu_launch(void (*entry)(void **), void **params, const char *name,
+                    int64_t gx, int64_t gy, int64_t gz, int64_t bx,
+                    int64_t by, int64_t bz, int32_t smem, void * /*stream*/) {
+  if (smem)
+    fatal(std::string("kernel ") + name +
+          ": dynamic shared memory is not emulated");
+  int64_t threads = bx * by * bz;
+  if (gx < 1 || gy < 1 || gz < 1 || bx < 1 || by < 1 || bz < 1 ||
+      threads > 1024)
+    fatal(std::string("kernel ") + name + ": invalid launch (grid " +
+          std::to_string(gx) + "x" + std::to_string(gy) + "x" +
+          std::to_string(gz) + ", block " + std::to_string(bx) + "x" +
+          std::to_string(by) + "x" + std::to_string(bz) + ")");
+  if (launch)
+    fatal("nested kernel launch");
+  Launch l;
+  l.entry = entry;
+  l.params = params;
+  l.grid[0] = unsigned(gx), l.grid[1] = unsigned(gy), l.grid[2] = unsigned(gz);
+  l.block[0] = unsigned(bx), l.block[1] = unsigned(by),
+  l.block[2] = unsigned(bz);
+  l.threads.resize(static_cast<size_t>(threads));
+  launch = &l;
+  currentKernel = name;
+  for (unsigned z = 0; z < l.grid[2]; ++z)
+    for (unsigned y = 0; y < l.grid[1]; ++y)
+      for (unsigned x = 0; x < l.grid[0]; ++x) {
+        l.ctaid[0] = x, l.ctaid[1] = y, l.ctaid[2] = z;
+        runBlock(static_cast<unsigned>(threads));
+      }
+  launch = nullptr;
+  currentKernel = nullptr;
+}
+
+//===----------------------------------------------------------------------===//
+// MLIR's GPU runtime ABI over host memory
+//===----------------------------------------------------------------------===//
+
+void *mgpuStreamCreate(void) {
+  static int stream;
+  return &stream;
+}
+void mgpuStreamDestroy(void *) {}
+void mgpuStreamSynchronize(void *) {}
+
+void *mgpuMemAlloc(uint64_t sizeBytes, void *, bool) {
+  return sizeBytes ? allocate(static_cast<size_t>(sizeBytes)) : nullptr;
+}
+void mgpuMemFree(void *ptr, void *) {
+  if (ptr)
+    release(ptr);
+}
+void mgpuMemcpy(void *dst, void *src, size_t sizeBytes, void *) {
+  if (sizeBytes)
+    std::memmove(dst, src, sizeBytes);
+}
+void mgpuMemset32(void *dst, unsigned int value, size_t count, void *) {
+  auto *p = static_cast<uint32_t *>(dst);
+  for (size_t i = 0; i < count; ++i)
+    p[i] = value;
+}
+void mgpuSetDefaultDevice(int32_t) {}
+
+void *mgpuModuleLoad(void *, size_t) {
+  fatal("mgpuModuleLoad: this module holds a GPU binary; run it through "
+        "qsl-gpu-pipeline{format=emulator} and qsl-gpu-emulate instead");
+}
+void *mgpuModuleLoadJIT(void *data, int) { return mgpuModuleLoad(data, 0); }
+void mgpuModuleUnload(void *) {}
+void *mgpuModuleGetFunction(void *, const char *) {
+  fatal("mgpuModuleGetFunction: no GPU module is loaded by the emulator");
+}
+void mgpuLaunchKernel(void *, intptr_t, intptr_t, intptr_t, intptr_t, intptr_t,
+                      intptr_t, int32_t, void *, void **, void **, size_t) {
+  fatal("mgpuLaunchKernel: no GPU module is loaded by the emulator");
+}
+
+//===----------------------------------------------------------------------===//
+// libdevice functions that convert-gpu-to-nvvm calls for math ops
+//===----------------------------------------------------------------------===//
+
+#define QSL_EMU_UNARY(name, fn)                                                \
+  float __nv_##name##f(float x) { return std::fn(x); }                        \
+  double __nv_##name(double x) { return std::fn(x); }
+QSL_EMU_UNARY(exp, exp)
+QSL_EMU_UNARY(exp2, exp2)
+QSL_EMU_UNARY(expm1, expm1)
+QSL_EMU_UNARY(log, log)
+QSL_EMU_UNARY(log2, log2)
+QSL_EMU_UNARY(log1p, log1p)
+QSL_EMU_UNARY(log10, log10)
+QSL_EMU_UNARY(erf, erf)
+QSL_EMU_UNARY(tanh, tanh)
+QSL_EMU_UNARY(sqrt, sqrt)
+QSL_EMU_UNARY(fabs, fabs)
+QSL_EMU_UNARY(floor, floor)
+QSL_EMU_UNARY(ceil, ceil)
+QSL_EMU_UNARY(round, round)
+QSL_EMU_UNARY(trunc, trunc)
+QSL_EMU_UNARY(sin, sin)
+QSL_EMU_UNARY(cos, cos)
+QSL_EMU_UNARY(atan, atan)
+#undef QSL_EMU_UNARY
+float __nv_rsqrtf(float x) { return 1.0f / std::sqrt(x); }
+double __nv_rsqrt(double x) { return 1.0 / std::sqrt(x); }
+float __nv_powf(float x, float y) { return std::pow(x, y); }
+double __nv_pow(double x, double y) { return std::pow(x, y); }
+float __nv_atan2f(float x, float y) { return std::atan2(x, y); }
+double __nv_atan2(double x, double y) { return std::atan2(x, y); }
+
+} // extern "C"

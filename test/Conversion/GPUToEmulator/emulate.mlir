@@ -1,0 +1,50 @@
+// RUN: qsl-opt %S/../../GPU/Inputs/emulator/shuffles.mlir \
+// RUN:   --qsl-gpu-pipeline="format=emulator" --one-shot-bufferize="bufferize-function-boundaries" \
+// RUN:   --gpu-async-region --convert-scf-to-cf --gpu-to-llvm --finalize-memref-to-llvm \
+// RUN:   --convert-arith-to-llvm --convert-func-to-llvm --convert-cf-to-llvm \
+// RUN:   --qsl-gpu-emulate --reconcile-unrealized-casts | FileCheck %s
+// RUN: qsl-opt %S/../../GPU/gemm-vs-linalg.mlir \
+// RUN:   --qsl-gpu-pipeline="format=emulator" --one-shot-bufferize="bufferize-function-boundaries" \
+// RUN:   --gpu-async-region --convert-linalg-to-loops --convert-scf-to-cf --gpu-to-llvm \
+// RUN:   --expand-strided-metadata --finalize-memref-to-llvm --lower-affine \
+// RUN:   --convert-arith-to-llvm --convert-func-to-llvm --convert-cf-to-llvm \
+// RUN:   --qsl-gpu-emulate --reconcile-unrealized-casts | FileCheck %s --check-prefix=MMA
+
+// The kernel moves into the host module, private, its special registers
+// and shuffles calls into the emulator; a packed entry loads each argument
+// from CUDA's parameter array; the launch passes that array, the kernel's
+// name and the grid; no gpu op is left.
+// CHECK-NOT: gpu.module
+// CHECK: llvm.mlir.global internal constant @__qsl_emu_k_shuffles_name("k::shuffles\00")
+// CHECK-LABEL: llvm.func @main()
+// CHECK: %[[PARAMS:.*]] = llvm.alloca %{{.*}} x !llvm.ptr
+// CHECK: %[[ENTRY:.*]] = llvm.mlir.addressof @__qsl_emu_k_shuffles_packed
+// CHECK: llvm.call @qsl_emu_launch(%[[ENTRY]], %[[PARAMS]],
+// CHECK-LABEL: llvm.func internal @__qsl_emu_k_shuffles(
+// CHECK: %[[TID:.*]] = llvm.mlir.constant(0 : i32) : i32
+// CHECK: llvm.call @qsl_emu_sreg(%[[TID]])
+// CHECK: %[[BFLY:.*]] = llvm.mlir.constant(0 : i32) : i32
+// CHECK: llvm.call @qsl_emu_shfl(%[[BFLY]],
+// CHECK: %[[DOWN:.*]] = llvm.mlir.constant(2 : i32) : i32
+// CHECK: llvm.call @qsl_emu_shfl(%[[DOWN]],
+// CHECK: %[[UP:.*]] = llvm.mlir.constant(1 : i32) : i32
+// CHECK: llvm.call @qsl_emu_shfl(%[[UP]],
+// CHECK: %[[IDX:.*]] = llvm.mlir.constant(3 : i32) : i32
+// CHECK: llvm.call @qsl_emu_shfl(%[[IDX]],
+// CHECK-LABEL: llvm.func internal @__qsl_emu_k_shuffles_packed(%arg0: !llvm.ptr)
+// CHECK: llvm.getelementptr %arg0[0] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+// CHECK: llvm.call @__qsl_emu_k_shuffles(
+// CHECK-DAG: llvm.func @qsl_emu_sreg(i32) -> i32
+// CHECK-DAG: llvm.func @qsl_emu_shfl(i32, i32, i32, i32, i32) -> i64
+// CHECK-DAG: llvm.func @qsl_emu_launch(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, i32, !llvm.ptr)
+// CHECK-NOT: gpu.
+
+// The tensor-core GEMM: mma.sync m16n8k16 becomes a call whose D lands in
+// a four-float slot; the weight tables become host globals.
+// MMA-NOT: gpu.module
+// MMA: llvm.mlir.global internal @__qsl_emu_qsl_kernels_qsl_gpu_codes_0(
+// MMA: llvm.func internal @__qsl_emu_qsl_kernels_qsl_gemm_0(
+// MMA: %[[SLOT:.*]] = llvm.alloca %{{.*}} x f32 : (i64) -> !llvm.ptr
+// MMA: llvm.call @qsl_emu_mma_m16n8k16_f16_f32(%[[SLOT]],
+// MMA: llvm.func @qsl_emu_mma_m16n8k16_f16_f32(!llvm.ptr, i32, i32, i32, i32, i32, i32, f32, f32, f32, f32)
+// MMA-NOT: gpu.launch_func
