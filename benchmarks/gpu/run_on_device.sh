@@ -98,16 +98,7 @@ cp "$build/bin/qsl-run-aot" "$root/examples/onnx-cnn/input.npz" "$out/"
 # two matmuls hand over in device memory; against the same compression
 # built for the CPU.
 python3 "$root/models/minilm/build_onnx.py" --tiny "$tmp/tiny" > /dev/null
-python3 - "$tmp/tiny/input.npz" <<'GEN'
-import sys
-import numpy as np
-rng = np.random.default_rng(1)
-ids = rng.integers(1, 512, (2, 32)).astype(np.int64)
-mask = np.ones((2, 32), np.int64)
-mask[1, 20:] = 0
-np.savez(sys.argv[1], input_ids=ids, attention_mask=mask,
-         token_type_ids=np.zeros_like(ids))
-GEN
+python3 "$root/test/GPU/Inputs/tiny_inputs.py" "$tmp/tiny/input.npz"
 tiny=("$tmp/tiny/tiny.onnx" --input-shape input_ids=2x32 --input-shape attention_mask=2x32
   --input-shape token_type_ids=2x32 --pipeline='qsl-quantize{bits=4 group=32}')
 "$build/bin/qslc" "${tiny[@]}" --target=cuda --gpu-chip="$chip" --emit=obj -o "$tmp/tiny_cuda.o" 2>/dev/null
@@ -136,10 +127,10 @@ for name in gemv gemm composed epilogue sparse24 conv codebook corrected; do
   python3 "$here/compare_printed.py" "$here/$name-cpu.txt" "$here/$name-gpu.txt" \
     --rtol 1e-4 --atol 1e-5 || status=1
 done
-echo "== whole model: CNN with an int4 classifier kernel (qsl-run-aot) vs the CPU build"
+echo "== whole model: CNN with int4 conv (mma.sync, f16 operands) and classifier kernels (qsl-run-aot) vs the CPU build"
 "$here/qsl-run-aot" "$here/cnn_cpu.so" --input "$here/input.npz" --output "$here/cnn-cpu.npz" || status=1
 "$here/qsl-run-aot" "$here/cnn_cuda.so" --input "$here/input.npz" --compare "$here/cnn-cpu.npz" \
-  --rtol 1e-5 --atol 1e-6 || status=1
+  --rtol 1e-3 --atol 1e-5 || status=1
 echo "== whole model: a 2-layer transformer, int4 matmuls on the tensor cores (f16 operands, hence the tolerance) vs the CPU build"
 "$here/qsl-run-aot" "$here/tiny_cpu.so" --input "$here/tiny_input.npz" --output "$here/tiny-cpu.npz" || status=1
 "$here/qsl-run-aot" "$here/tiny_cuda.so" --input "$here/tiny_input.npz" --compare "$here/tiny-cpu.npz" \

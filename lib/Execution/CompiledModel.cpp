@@ -1,5 +1,7 @@
 //===- CompiledModel.cpp - JIT-run a module compiled for the CPU ----------===//
 #include "qsl/Execution/CompiledModel.h"
+#include "qsl/Conversion/Passes.h"
+#include "qsl/Conversion/QSLToGPU/GpuPipeline.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -52,13 +54,19 @@ LogicalResult mlir::qsl::compileForExecution(ModuleOp module, StringRef entry,
   if (failed(annotateEntryPoint(module, entry)))
     return failure();
   PassManager pm(module.getContext());
+  bool emulated = gpu && gpu->format == GpuBinaryFormat::emulator;
   if (gpu) {
     buildGpuPipeline(pm, *gpu);
-    module->setAttr("qsl.target", StringAttr::get(module.getContext(), "cuda"));
+    module->setAttr("qsl.target",
+                    StringAttr::get(module.getContext(),
+                                    emulated ? "cuda-emulator" : "cuda"));
   }
   cpu.resultsAsOutParams = true;
   cpu.gpuHost = gpu != nullptr;
   buildCpuPipeline(pm, cpu);
+  // The kernels become host code calling libqsl_gpu_emulator.
+  if (emulated)
+    pm.addPass(createQslGpuEmulatePass());
   if (failed(pm.run(module)))
     return failure();
   // The JIT and --emit=obj translate only the LLVM dialect, the kernels'
@@ -164,12 +172,23 @@ llvm::Error CompiledModel::checkDevice() const {
 
 bool CompiledModel::isCudaModule(ModuleOp module) {
   auto target = module->getAttrOfType<StringAttr>("qsl.target");
-  return target && target.getValue() == "cuda";
+  return target &&
+         (target.getValue() == "cuda" || target.getValue() == "cuda-emulator");
+}
+
+bool CompiledModel::isEmulatedModule(ModuleOp module) {
+  auto target = module->getAttrOfType<StringAttr>("qsl.target");
+  return target && target.getValue() == "cuda-emulator";
 }
 
 llvm::Expected<std::unique_ptr<CompiledModel>>
 CompiledModel::create(ModuleOp module, StringRef cudaRuntime) {
   bool cuda = isCudaModule(module);
+  bool emulated = isEmulatedModule(module);
+  if (emulated && cudaRuntime.empty())
+    return makeError("the module was compiled with qslc --target=cuda "
+                     "--gpu-format=emulator: run it on the emulator "
+                     "(qsl-run --device=emulator)");
   if (cuda && cudaRuntime.empty())
     return makeError("the module was compiled with qslc --target=cuda: run "
                      "it on the GPU (qsl-run --device=cuda)");
@@ -187,7 +206,11 @@ CompiledModel::create(ModuleOp module, StringRef cudaRuntime) {
   llvm::InitializeNativeTargetAsmPrinter();
   ExecutionEngineOptions options;
   SmallVector<StringRef> libs{QSL_C_RUNNER_UTILS};
-  if (cuda) {
+  if (emulated) {
+    // Kernels are host code calling libqsl_gpu_emulator; no device to
+    // initialise, no GPU binary to translate.
+    libs.push_back(cudaRuntime);
+  } else if (cuda) {
     // The same library the JIT-ed host code calls: its error state.
     std::string error;
     llvm::sys::DynamicLibrary lib = llvm::sys::DynamicLibrary::

@@ -38,6 +38,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <map>
 #include <cstring>
 
 using namespace llvm;
@@ -57,8 +58,9 @@ static cl::opt<unsigned> repeat("repeat",
 static cl::opt<bool> printOutputs("print", cl::desc("Print output summaries"));
 static cl::opt<std::string> device(
     "device",
-    cl::desc("cpu, or cuda for modules from qslc --target=cuda (default: "
-             "what the module was compiled for)"),
+    cl::desc("cpu, cuda for modules from qslc --target=cuda, or emulator "
+             "for those built with --gpu-format=emulator (default: what the "
+             "module was compiled for)"),
     cl::init(""));
 
 static int failWith(const Twine &message) {
@@ -66,22 +68,28 @@ static int failWith(const Twine &message) {
   return 1;
 }
 
-/// libqsl_cuda_runtime.so: $QSL_CUDA_RUNTIME, next to the installed tools
-/// (../lib), or the build tree's. "" when none exists.
-static std::string findCudaRuntime(const char *argv0) {
-  if (const char *env = std::getenv("QSL_CUDA_RUNTIME"))
+/// A runtime library: $<envVar>, next to the installed tools (../lib/<file>),
+/// or the build tree's (`buildPath`). "" when none exists.
+static std::string findRuntime(const char *argv0, const char *envVar,
+                               const char *file, const char *buildPath) {
+  if (const char *env = std::getenv(envVar))
     return env;
-  std::string exe = sys::fs::getMainExecutable(argv0, (void *)&findCudaRuntime);
+  std::string exe = sys::fs::getMainExecutable(argv0, (void *)&findRuntime);
   SmallString<256> path(sys::path::parent_path(sys::path::parent_path(exe)));
-  sys::path::append(path, "lib", "libqsl_cuda_runtime.so");
+  sys::path::append(path, "lib", file);
   if (sys::fs::exists(path))
     return std::string(path);
-#ifdef QSL_CUDA_RUNTIME_PATH
-  if (sys::fs::exists(QSL_CUDA_RUNTIME_PATH))
-    return QSL_CUDA_RUNTIME_PATH;
-#endif
+  if (buildPath && sys::fs::exists(buildPath))
+    return buildPath;
   return "";
 }
+
+#ifndef QSL_CUDA_RUNTIME_PATH
+#define QSL_CUDA_RUNTIME_PATH nullptr
+#endif
+#ifndef QSL_GPU_EMULATOR_PATH
+#define QSL_GPU_EMULATOR_PATH nullptr
+#endif
 
 int main(int argc, char **argv) {
   InitLLVM y(argc, argv);
@@ -110,22 +118,35 @@ int main(int argc, char **argv) {
                     "' has no qsl.entry signature; compile it with qslc");
 
   bool cudaModule = mlir::qsl::CompiledModel::isCudaModule(*module);
+  bool emulatedModule = mlir::qsl::CompiledModel::isEmulatedModule(*module);
+  std::string built = emulatedModule ? "emulator" : cudaModule ? "cuda" : "cpu";
   if (device.empty())
-    device = cudaModule ? "cuda" : "cpu";
-  if (device != "cpu" && device != "cuda")
-    return failWith("--device must be cpu or cuda, got '" + device + "'");
-  if (device == "cuda" && !cudaModule)
-    return failWith("'" + moduleFile + "' was compiled for the CPU: compile "
-                    "it with qslc --target=cuda to run it on the GPU");
-  if (device == "cpu" && cudaModule)
-    return failWith("'" + moduleFile + "' was compiled with qslc "
-                    "--target=cuda: it runs only with --device=cuda");
+    device = built;
+  if (device != "cpu" && device != "cuda" && device != "emulator")
+    return failWith("--device must be cpu, cuda or emulator, got '" + device +
+                    "'");
+  if (device != built) {
+    static const std::map<std::string, std::string> how = {
+        {"cpu", "qslc without --target"},
+        {"cuda", "qslc --target=cuda"},
+        {"emulator", "qslc --target=cuda --gpu-format=emulator"}};
+    return failWith("'" + moduleFile + "' was compiled with " + how.at(built) +
+                    ": it runs only with --device=" + built + " (compile it "
+                    "with " + how.at(device) + " for --device=" + device + ")");
+  }
   std::string cudaRuntime;
   if (device == "cuda") {
-    cudaRuntime = findCudaRuntime(argv[0]);
+    cudaRuntime = findRuntime(argv[0], "QSL_CUDA_RUNTIME",
+                              "libqsl_cuda_runtime.so", QSL_CUDA_RUNTIME_PATH);
     if (cudaRuntime.empty())
       return failWith("libqsl_cuda_runtime.so not found (set "
                       "QSL_CUDA_RUNTIME to its path)");
+  } else if (device == "emulator") {
+    cudaRuntime = findRuntime(argv[0], "QSL_GPU_EMULATOR",
+                              "libqsl_gpu_emulator.so", QSL_GPU_EMULATOR_PATH);
+    if (cudaRuntime.empty())
+      return failWith("libqsl_gpu_emulator.so not found (set "
+                      "QSL_GPU_EMULATOR to its path)");
   }
   auto compiled = mlir::qsl::CompiledModel::create(*module, cudaRuntime);
   if (!compiled)

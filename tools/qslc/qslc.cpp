@@ -119,7 +119,10 @@ static cl::opt<mlir::qsl::GpuBinaryFormat> gpuFormat(
         clEnumValN(mlir::qsl::GpuBinaryFormat::isa, "isa",
                    "PTX, compiled by the driver at load"),
         clEnumValN(mlir::qsl::GpuBinaryFormat::fatbin, "fatbin",
-                   "cubin and PTX")));
+                   "cubin and PTX"),
+        clEnumValN(mlir::qsl::GpuBinaryFormat::emulator, "emulator",
+                   "host code for the SIMT emulator (tests without a GPU; "
+                   "qsl-run --device=emulator)")));
 static cl::opt<int64_t> gpuWarps(
     "gpu-warps",
     cl::desc("--target=cuda: warps per thread block (1 to 32)"),

@@ -73,8 +73,13 @@ public:
   /// an error.
   llvm::Error initDevice();
 
-  /// Whether `module` was compiled with qslc --target=cuda.
+  /// Whether `module` was compiled with qslc --target=cuda (for a GPU or,
+  /// with --gpu-format=emulator, for the SIMT emulator).
   static bool isCudaModule(ModuleOp module);
+  /// Whether its kernels run on libqsl_gpu_emulator (qsl.target =
+  /// "cuda-emulator"); `create` then takes that library's path in place of
+  /// the CUDA runtime's.
+  static bool isEmulatedModule(ModuleOp module);
   ~CompiledModel();
 
   const std::vector<TensorSignature> &inputs() const { return inputSigs; }
