@@ -98,29 +98,34 @@ def case(name, x, o, k, strides, dil, pads, quant=None, sparse=False,
     cases.append((name, x, (n, o, oh, ow), text))
 
 
-case("int4_s2_p1", (2, 3, 9, 9), 8, 3, (2, 2), (1, 1), (1, 1, 1, 1),
-     quant=(4, 9, False),
-     comment="int4 asymmetric, group 9; stride 2, padding 1 on every side "
-     "(M = 50, K = 27, N = 8: every edge of the GEMM tile).")
-case("f16_24_dil", (1, 4, 8, 7), 20, 3, (1, 1), (2, 2), (2, 1, 0, 3),
-     sparse=True,
-     comment="Float 2:4 filter on mma.sp; dilation 2, uneven padding "
-     "(top 2, left 1, bottom 0, right 3).")
-case("int8_1x1_bias_relu", (1, 16, 6, 6), 32, 1, (1, 1), (1, 1),
-     (0, 0, 0, 0), quant=(8, 0, True), bias_relu=True,
-     comment="1x1 convolution, int8 per channel, with a bias along the "
-     "channels and ReLU fused into the kernel.")
-case("int4_24", (2, 8, 5, 5), 24, 3, (1, 1), (1, 1), (1, 1, 1, 1),
-     quant=(4, 8, True), sparse=True,
-     comment="int4 symmetric group 8 with 2:4 on mma.sp; 'same' padding.")
+def main():
+    case("int4_s2_p1", (2, 3, 9, 9), 8, 3, (2, 2), (1, 1), (1, 1, 1, 1),
+         quant=(4, 9, False),
+         comment="int4 asymmetric, group 9; stride 2, padding 1 on every side "
+         "(M = 50, K = 27, N = 8: every edge of the GEMM tile).")
+    case("f16_24_dil", (1, 4, 8, 7), 20, 3, (1, 1), (2, 2), (2, 1, 0, 3),
+         sparse=True,
+         comment="Float 2:4 filter on mma.sp; dilation 2, uneven padding "
+         "(top 2, left 1, bottom 0, right 3).")
+    case("int8_1x1_bias_relu", (1, 16, 6, 6), 32, 1, (1, 1), (1, 1),
+         (0, 0, 0, 0), quant=(8, 0, True), bias_relu=True,
+         comment="1x1 convolution, int8 per channel, with a bias along the "
+         "channels and ReLU fused into the kernel.")
+    case("int4_24", (2, 8, 5, 5), 24, 3, (1, 1), (1, 1), (1, 1, 1, 1),
+         quant=(4, 8, True), sparse=True,
+         comment="int4 symmetric group 8 with 2:4 on mma.sp; 'same' padding.")
 
-case("depthwise_s2", (1, 6, 9, 9), 6, 3, (2, 2), (1, 1), (1, 1, 1, 1),
-     quant=(8, 0, True), bias_relu=True, cgroups=6,
-     comment="Depthwise 3x3, stride 2, padding 1, int8 per channel, bias and "
-     "ReLU fused: the CUDA-core grouped kernel.")
-case("grouped2", (2, 8, 7, 7), 6, 3, (1, 2), (1, 1), (1, 0, 2, 1),
-     quant=(4, 12, False), cgroups=2,
-     comment="Two groups of 4 channels, int4 asymmetric group 12, uneven "
-     "padding, strides (1, 2).")
-print_module([(name, x, "f32", y, "f32", text) for name, x, y, text in cases],
-             "--ptx-only" in sys.argv, "gen_conv.py")
+    case("depthwise_s2", (1, 6, 9, 9), 6, 3, (2, 2), (1, 1), (1, 1, 1, 1),
+         quant=(8, 0, True), bias_relu=True, cgroups=6,
+         comment="Depthwise 3x3, stride 2, padding 1, int8 per channel, bias and "
+         "ReLU fused: the CUDA-core grouped kernel.")
+    case("grouped2", (2, 8, 7, 7), 6, 3, (1, 2), (1, 1), (1, 0, 2, 1),
+         quant=(4, 12, False), cgroups=2,
+         comment="Two groups of 4 channels, int4 asymmetric group 12, uneven "
+         "padding, strides (1, 2).")
+    print_module([(name, x, "f32", y, "f32", text) for name, x, y, text in cases],
+                 "--ptx-only" in sys.argv, "gen_conv.py")
+
+
+if __name__ == "__main__":
+    main()

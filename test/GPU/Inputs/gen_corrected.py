@@ -75,25 +75,30 @@ def case(name, m, k, n, transposed, bits, group, sym, sparse=False,
     cases.append((name, m, k, n, tin, tout, text))
 
 
-case("int4_outl_lr_t", 20, 48, 40, True, 4, 16, False, outliers=9, rank=4,
-     comment="mma.sync GEMM + outliers (CSC per column) + rank 4, [N, K], "
-     "batch 20.")
-case("int4_24_outl_lr", 33, 64, 24, False, 4, 16, True, sparse=True,
-     outliers=5, rank=3,
-     comment="mma.sp GEMM (2:4) + outliers + rank 3, [K, N], batch 33 (tile "
-     "edges in M and N).")
-case("int8_lr_f16", 16, 32, 70, True, 8, 32, True, rank=8, tin="f16",
-     tout="f16",
-     comment="int8 + rank 8 (LQER-style), f16 activations and output.")
+def main():
+    case("int4_outl_lr_t", 20, 48, 40, True, 4, 16, False, outliers=9, rank=4,
+         comment="mma.sync GEMM + outliers (CSC per column) + rank 4, [N, K], "
+         "batch 20.")
+    case("int4_24_outl_lr", 33, 64, 24, False, 4, 16, True, sparse=True,
+         outliers=5, rank=3,
+         comment="mma.sp GEMM (2:4) + outliers + rank 3, [K, N], batch 33 (tile "
+         "edges in M and N).")
+    case("int8_lr_f16", 16, 32, 70, True, 8, 32, True, rank=8, tin="f16",
+         tout="f16",
+         comment="int8 + rank 8 (LQER-style), f16 activations and output.")
 
-case("int4_lr16_t", 24, 64, 40, True, 4, 16, False, rank=6, lr_type="f16",
-     comment="f16 low-rank factors (read as f16 tables) with int4 on the "
-     "mma.sync GEMM, batch 24.")
-case("int4_lr16_gemv", 3, 64, 40, False, 4, 32, True, outliers=4, rank=5,
-     lr_type="f16",
-     comment="The same at batch 3: the composed GEMV after qsl_lrin, both "
-     "reading f16 factors; [K, N].")
+    case("int4_lr16_t", 24, 64, 40, True, 4, 16, False, rank=6, lr_type="f16",
+         comment="f16 low-rank factors (read as f16 tables) with int4 on the "
+         "mma.sync GEMM, batch 24.")
+    case("int4_lr16_gemv", 3, 64, 40, False, 4, 32, True, outliers=4, rank=5,
+         lr_type="f16",
+         comment="The same at batch 3: the composed GEMV after qsl_lrin, both "
+         "reading f16 factors; [K, N].")
 
-print_module([(name, (m, k), tin, (m, n), tout, text)
-              for name, m, k, n, tin, tout, text in cases],
-             "--ptx-only" in sys.argv, "gen_corrected.py")
+    print_module([(name, (m, k), tin, (m, n), tout, text)
+                  for name, m, k, n, tin, tout, text in cases],
+                 "--ptx-only" in sys.argv, "gen_corrected.py")
+
+
+if __name__ == "__main__":
+    main()

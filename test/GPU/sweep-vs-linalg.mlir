@@ -1,0 +1,12 @@
+// Seeded random matmuls (every GEMV and tensor-core family, each facet of
+// the composed encoding independently) and convolutions (implicit GEMMs on
+// mma.sync / mma.sp, grouped and depthwise on CUDA cores, fused bias and
+// ReLU) from Inputs/gen_sweep.py, against the qsl-lower-to-linalg
+// reference on the CPU. Runs on the GPU where lit finds one, else on the
+// SIMT emulator (qsl-gpu-emulate; docs/codegen/gpu-emulator.md).
+// printMemref prints 6 significant digits, hence rtol 1e-4.
+// RUN: %python %S/Inputs/gen_sweep.py 1 40 30 > %t.mlir
+// RUN: qsl-opt %t.mlir --qsl-cpu-reference-pipeline | %run_cpu > %t.cpu
+// RUN: qsl-opt %t.mlir --qsl-gpu-pipeline="chip=sm_90 format=%gpu_format" \
+// RUN:   %gpu_host_lowering | %run_gpu > %t.gpu
+// RUN: %python %S/Inputs/compare_printed.py %t.cpu %t.gpu --rtol 1e-4 --atol 1e-5
