@@ -34,8 +34,8 @@ struct Driver {
   decltype(&::cuMemAlloc) memAlloc = nullptr;
   decltype(&::cuMemAllocManaged) memAllocManaged = nullptr;
   decltype(&::cuMemFree) memFree = nullptr;
-  decltype(&::cuMemcpy) memcpy = nullptr;
-  decltype(&::cuMemsetD32) memsetD32 = nullptr;
+  decltype(&::cuMemcpyAsync) memcpyAsync = nullptr;
+  decltype(&::cuMemsetD32Async) memsetD32Async = nullptr;
 };
 
 Driver driver;
@@ -102,8 +102,8 @@ bool loadDriver() {
             lookup(driver.memAlloc, "cuMemAlloc_v2") &&
             lookup(driver.memAllocManaged, "cuMemAllocManaged") &&
             lookup(driver.memFree, "cuMemFree_v2") &&
-            lookup(driver.memcpy, "cuMemcpy") &&
-            lookup(driver.memsetD32, "cuMemsetD32_v2");
+            lookup(driver.memcpyAsync, "cuMemcpyAsync") &&
+            lookup(driver.memsetD32Async, "cuMemsetD32Async");
   if (!ok) {
     dlclose(handle);
     driver = Driver();
@@ -244,20 +244,28 @@ void mgpuMemFree(void *ptr, void * /*stream*/) {
     check(driver.memFree(reinterpret_cast<CUdeviceptr>(ptr)), "cuMemFree");
 }
 
-// Unified addressing: cuMemcpy works out the direction. It is synchronous
-// with respect to the host; ordering on `stream` follows from that.
-void mgpuMemcpy(void *dst, void *src, size_t sizeBytes, void * /*stream*/) {
-  if (sizeBytes && ensureContext())
-    check(driver.memcpy(reinterpret_cast<CUdeviceptr>(dst),
-                        reinterpret_cast<CUdeviceptr>(src), sizeBytes),
-          "cuMemcpy");
+// Copies and fills are ordered on `stream` with the launches around them
+// (the stream is non-blocking, so the legacy-stream cuMemcpy/cuMemsetD32
+// would not wait for a kernel still running on it), then waited for: the
+// host code reads or frees the buffers right after. Unified addressing:
+// cuMemcpyAsync works out the direction.
+void mgpuMemcpy(void *dst, void *src, size_t sizeBytes, void *stream) {
+  if (sizeBytes && ensureContext() &&
+      check(driver.memcpyAsync(reinterpret_cast<CUdeviceptr>(dst),
+                               reinterpret_cast<CUdeviceptr>(src), sizeBytes,
+                               static_cast<CUstream>(stream)),
+            "cuMemcpyAsync"))
+    check(driver.streamSynchronize(static_cast<CUstream>(stream)),
+          "cuStreamSynchronize");
 }
 
-void mgpuMemset32(void *dst, unsigned int value, size_t count,
-                  void * /*stream*/) {
-  if (count && ensureContext())
-    check(driver.memsetD32(reinterpret_cast<CUdeviceptr>(dst), value, count),
-          "cuMemsetD32");
+void mgpuMemset32(void *dst, unsigned int value, size_t count, void *stream) {
+  if (count && ensureContext() &&
+      check(driver.memsetD32Async(reinterpret_cast<CUdeviceptr>(dst), value,
+                                  count, static_cast<CUstream>(stream)),
+            "cuMemsetD32Async"))
+    check(driver.streamSynchronize(static_cast<CUstream>(stream)),
+          "cuStreamSynchronize");
 }
 
 void mgpuSetDefaultDevice(int32_t device) {
