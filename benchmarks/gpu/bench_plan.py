@@ -8,10 +8,11 @@ For every case it writes a qsl.matmul with the case's encoding (f16
 activations and output, weights as [N, K] with transpose_w), compiles it
 with qsl-gpu-pipeline{format=bin device-weights=false} so that every weight
 table is a kernel argument, writes the cubin, and reads from the host code
-that the same compile leaves (gpu.alloc / gpu.memcpy / gpu.launch_func) what
-each launch takes: kernel, grid, block, and per argument its memref shape,
-element type and role (the weight table it is filled from, the input, or a
-scratch buffer). plan.json lists the cases with their cuBLAS peer and the
+that the same compile leaves (gpu.alloc / gpu.memcpy / gpu.memset /
+gpu.launch_func) the steps in order: each launch with its kernel, grid,
+block, and per argument its memref shape, element type and role (the weight
+table it is filled from, the input, or a scratch buffer), and each zero fill
+({"zero": buffer}). plan.json lists the cases with their cuBLAS peer and the
 issue's target. The table contents do not matter for speed and are drawn on
 the GPU machine (compare_cublas.py), so the compile uses constant weights,
 except N:M metadata, which must be a valid 2:4 pattern to compile.
@@ -127,6 +128,9 @@ def parse_host(text):
             if dst in allocs:  # host -> device
                 copied[dst] = re.sub(r"^qsl_gpu_(\w+?)_\d+$", r"\1",
                                      globals_[src]) if src in globals_ else "input"
+        elif mm := re.search(r"gpu\.memset\s+(%\w+), (%\w+) :", line):
+            # Only zero fills are emitted (the fused low-rank chain's sum).
+            launches.append({"zero": mm.group(1), "args": [mm.group(1)]})
         elif mm := re.search(
                 r"gpu\.launch_func\s+@\w+::@(\w+) blocks in \((%\w+), (%\w+), "
                 r"(%\w+)\) threads in \((%\w+), (%\w+), (%\w+)\)\s+args\((.*)\)",
@@ -136,7 +140,7 @@ def parse_host(text):
                 "grid": [consts[v] for v in mm.group(2, 3, 4)],
                 "block": [consts[v] for v in mm.group(5, 6, 7)],
                 "args": re.findall(r"(%\w+) :", mm.group(8))})
-    if not launches:
+    if not any("kernel" in l for l in launches):
         raise RuntimeError("no gpu.launch_func in the compiled module")
     buffers = {}
     for launch in launches:
@@ -147,6 +151,8 @@ def parse_host(text):
     names = {a: f"b{i}" for i, a in enumerate(buffers)}
     for launch in launches:
         launch["args"] = [names[a] for a in launch["args"]]
+        if "zero" in launch:
+            launch["zero"] = names[launch["zero"]]
     return launches, {names[a]: b for a, b in buffers.items()}
 
 
@@ -193,7 +199,7 @@ def main():
             "bits": extra.get("bits"), "target": target, "what": what,
             "cubin": name + ".cubin", "launches": launches,
             "buffers": buffers, "peer": peer})
-        print(f"{name}: {len(launches)} launch(es), "
+        print(f"{name}: {len(launches)} step(s), "
               f"{sum(1 for b in buffers.values() if b['role'] != 'scratch')} "
               "filled buffers", file=sys.stderr)
     json.dump(plan, open(os.path.join(args.out, "plan.json"), "w"), indent=1)

@@ -61,7 +61,7 @@ def fill(buf, bits, rng):
     if role == "values" and buf["dtype"] == "i32":  # f16 pairs
         halves = rng.uniform(-1, 1, size=shape + (2,)).astype(np.float16)
         return halves.view(np.uint32).reshape(shape).view(np.int32)
-    if role in ("values", "lowrank_in", "lowrank_out"):
+    if role in ("values", "lowrank_in", "lowrank_out", "lowrank_out_t"):
         return (rng.standard_normal(size=shape) * 0.05).astype(
             NP_DTYPES[buf["dtype"]])
     if role == "input":
@@ -87,9 +87,9 @@ def reference(case, host, cols):
     x = by_role["input"][0].astype(np.float64)
     k, bits = case["k"], case["bits"]
     kind = case["kind"]
-    if kind == "lowrank":
-        a, b = by_role["lowrank_in"][0], by_role["lowrank_out"][0]
-        return (x @ a.astype(np.float64).T) @ b[cols].astype(np.float64).T
+    if kind == "lowrank":  # the fused chain: A_in [Rp, K], B_out^T [Rp, N]
+        a, bt = by_role["lowrank_in"][0], by_role["lowrank_out_t"][0]
+        return (x @ a.astype(np.float64).T) @ bt[:, cols].astype(np.float64)
     w = np.zeros((len(cols), k))
     if kind == "quant":
         q = codes_of(host_of(case, host, "codes")[cols], k, bits)
@@ -205,7 +205,6 @@ def run(args, plan):
         if args.only and case["name"] not in args.only:
             continue
         module = cp.RawModule(path=os.path.join(args.plan, case["cubin"]))
-        funcs = [module.get_function(l["kernel"]) for l in case["launches"]]
         host = {n: fill(b, case["bits"] or 8, rng)
                 for n, b in case["buffers"].items()}
         wbytes = sum(host[n].nbytes for n in weight_names(case))
@@ -219,18 +218,31 @@ def run(args, plan):
                     host[n] if c == 0 else fill(case["buffers"][n],
                                                 case["bits"] or 8, rng))
             devs.append(d)
-        launches = [[(f, tuple(l["grid"]), tuple(l["block"]),
-                      params_of(case, l, d))
-                     for f, l in zip(funcs, case["launches"])] for d in devs]
+
+        def steps_for(d):
+            """The plan's steps on buffers `d`: kernel launches and zero
+            fills, in order."""
+            out = []
+            for l in case["launches"]:
+                if "zero" in l:
+                    out.append(lambda buf=d[l["zero"]]: buf.fill(0))
+                else:
+                    f = module.get_function(l["kernel"])
+                    out.append(lambda f=f, g=tuple(l["grid"]),
+                               b=tuple(l["block"]),
+                               p=params_of(case, l, d): f(g, b, p))
+            return out
+
+        launches = [steps_for(d) for d in devs]
 
         def step(i):
-            for f, grid, block, params in launches[i % copies]:
-                f(grid, block, params)
+            for run_step in launches[i % copies]:
+                run_step()
 
         # Check one output against the decoded weights (copy 0).
         step(0)
         cp.cuda.runtime.deviceSynchronize()
-        out_name = case["launches"][-1]["args"][-1]
+        out_name = [l for l in case["launches"] if "kernel" in l][-1]["args"][-1]
         y = cp.asnumpy(devs[0][out_name]).astype(np.float64)
         cols = np.unique(np.linspace(0, case["n"] - 1, 64).astype(int))
         ref = reference(case, host, cols)
@@ -353,12 +365,13 @@ def dry_run(args, plan):
     for case in plan["cases"]:
         host = {n: fill(b, case["bits"] or 8, rng)
                 for n, b in case["buffers"].items()}
-        nparams = [len(params_of(case, l, host)) for l in case["launches"]]
+        nparams = [len(params_of(case, l, host)) if "kernel" in l else "zero"
+                   for l in case["launches"]]
         cols = np.arange(min(4, case["n"]))
         ref = reference(case, host, cols)
         assert ref.shape == (case["m"], len(cols)), ref.shape
         assert np.all(np.isfinite(ref))
-        print(f"{case['name']}: {len(case['launches'])} launch(es), params "
+        print(f"{case['name']}: {len(case['launches'])} step(s), params "
               f"{nparams}, weights {sum(host[n].nbytes for n in weight_names(case))} "
               f"bytes, reference {ref.shape}")
 

@@ -9,10 +9,10 @@
 //     position; or kept f32 values when the sparse main term is not
 //     quantized;
 //   * outliers: the column's (k, value) pairs, CSC-ordered at compile time;
-//   * low rank: t[m, :] · B_out[n, :], where t = x · A_in^T (M x rank) comes
-//     from the small qsl_lrin kernel launched just before (t stays in L2:
-//     computing it per block would repeat the K x rank product N / warps
-//     times).
+//   * low rank: the column's value of the fused low-rank chain's result
+//     (qsl_lrchain, launched just before: t = x · A_in^T stays in
+//     workgroup memory there, and B_out is read once for all columns),
+//     added after the reduction.
 //
 //===----------------------------------------------------------------------===//
 #include "Kernels.h"
@@ -106,6 +106,104 @@ module {
   return substitute(text, v);
 }
 
+LowRankChainSplit lowRankChainSplit(const ComposedShape &c) {
+  int64_t warps = c.base.warps;
+  int64_t perWarp = std::max<int64_t>(
+      1, (c.rank + warps * kLowRankChainBlocks - 1) /
+             (warps * kLowRankChainBlocks));
+  int64_t perBlock = warps * perWarp;
+  return {perWarp, perBlock, (c.rank + perBlock - 1) / perBlock};
+}
+
+std::string buildLowRankChainKernelText(llvm::StringRef name,
+                                        const ComposedShape &c) {
+  const KernelShape &s = c.base;
+  LowRankChainSplit split = lowRankChainSplit(c);
+  std::string load =
+      s.inType.isF16()
+          ? "            %xh = memref.load %x[%m, %k] : memref<@@M@@x@@K@@xf16>\n"
+            "            %xv = arith.extf %xh : f16 to f32\n"
+          : "            %xv = memref.load %x[%m, %k] : memref<@@M@@x@@K@@xf32>\n";
+  std::string text = R"(
+module {
+  gpu.module @qsl_kernels {
+    gpu.func @@@NAME@@(%x: memref<@@M@@x@@K@@x@@TI@@>, %ain: memref<@@RP@@x@@K@@x@@LRT@@>,
+        %bout: memref<@@RP@@x@@N@@x@@LRT@@>, %y: memref<@@M@@x@@N@@xf32>)
+        workgroup(%ts: memref<@@M@@x@@PB@@xf32, #gpu.address_space<workgroup>>)
+        kernel attributes {known_block_size = array<i32: @@THREADS@@, 1, 1>} {
+      %c0 = arith.constant 0 : index
+      %c1 = arith.constant 1 : index
+      %c32 = arith.constant 32 : index
+      %cM = arith.constant @@M@@ : index
+      %cK = arith.constant @@K@@ : index
+      %cN = arith.constant @@N@@ : index
+      %cWARPS = arith.constant @@WARPS@@ : index
+      %cPW = arith.constant @@PW@@ : index
+      %cPB = arith.constant @@PB@@ : index
+      %cTHREADS = arith.constant @@THREADS@@ : index
+      %zero = arith.constant 0.0 : f32
+      %tid = gpu.thread_id x
+      %bid = gpu.block_id x
+      %lane = arith.remui %tid, %c32 : index
+      %warp = arith.divui %tid, %c32 : index
+      %base = arith.muli %bid, %cPB : index
+      %acc = memref.alloca() : memref<@@M@@xf32, #gpu.address_space<private>>
+      scf.for %i = %c0 to %cPW step %c1 {
+        scf.for %m = %c0 to %cM step %c1 {
+          memref.store %zero, %acc[%m] : memref<@@M@@xf32, #gpu.address_space<private>>
+        }
+        %wi = arith.muli %i, %cWARPS : index
+        %col = arith.addi %wi, %warp : index
+        %j = arith.addi %base, %col : index
+        scf.for %k = %lane to %cK step %c32 {
+)" + loadAsF32("%av", "%ain", "%j, %k", "@@RP@@x@@K@@", c.lowRankF16,
+                 "          ") +
+                     R"(          scf.for %m = %c0 to %cM step %c1 {
+)" + load + R"(            %a = memref.load %acc[%m] : memref<@@M@@xf32, #gpu.address_space<private>>
+            %p = arith.mulf %xv, %av : f32
+            %s = arith.addf %a, %p : f32
+            memref.store %s, %acc[%m] : memref<@@M@@xf32, #gpu.address_space<private>>
+          }
+        }
+)" + warpReduceAndStore("%ts", "%col",
+                        "@@M@@x@@PB@@xf32, #gpu.address_space<workgroup>",
+                        /*f16=*/false) +
+                     R"(      }
+      gpu.barrier
+      scf.for %n = %tid to %cN step %cTHREADS {
+        scf.for %m = %c0 to %cM step %c1 {
+          memref.store %zero, %acc[%m] : memref<@@M@@xf32, #gpu.address_space<private>>
+        }
+        scf.for %q = %c0 to %cPB step %c1 {
+          %jq = arith.addi %base, %q : index
+)" + loadAsF32("%bv", "%bout", "%jq, %n", "@@RP@@x@@N@@", c.lowRankF16,
+                 "          ") +
+                     R"(          scf.for %m = %c0 to %cM step %c1 {
+            %tv = memref.load %ts[%m, %q] : memref<@@M@@x@@PB@@xf32, #gpu.address_space<workgroup>>
+            %a = memref.load %acc[%m] : memref<@@M@@xf32, #gpu.address_space<private>>
+            %p = arith.mulf %tv, %bv : f32
+            %s = arith.addf %a, %p : f32
+            memref.store %s, %acc[%m] : memref<@@M@@xf32, #gpu.address_space<private>>
+          }
+        }
+        scf.for %m = %c0 to %cM step %c1 {
+          %a = memref.load %acc[%m] : memref<@@M@@xf32, #gpu.address_space<private>>
+          %old = memref.atomic_rmw addf %a, %y[%m, %n] : (f32, memref<@@M@@x@@N@@xf32>) -> f32
+        }
+      }
+      gpu.return
+    }
+  }
+}
+)";
+  std::map<std::string, std::string> v = shapeVars(name, s);
+  v["RP"] = std::to_string(split.paddedRank());
+  v["PW"] = std::to_string(split.perWarp);
+  v["PB"] = std::to_string(split.perBlock);
+  v["LRT"] = c.lowRankF16 ? "f16" : "f32";
+  return substitute(text, v);
+}
+
 std::string buildComposedGemvKernelText(llvm::StringRef name,
                                         const ComposedShape &c) {
   const KernelShape &s = c.base;
@@ -127,7 +225,7 @@ std::string buildComposedGemvKernelText(llvm::StringRef name,
     args += ", %colptr: memref<@@NP1@@xi32>, %rowidx: memref<@@NNZ@@xi32>, "
             "%ovals: memref<@@NNZ@@xf32>";
   if (c.rank)
-    args += ", %t: memref<@@M@@x@@R@@xf32>, %bout: memref<@@N@@x@@R@@x@@LRT@@>";
+    args += ", %pre: memref<@@M@@x@@N@@xf32>";
   args += ", %y: memref<@@M@@x@@N@@x@@TO@@>";
 
   // The dense K position %k of kept element %j of the column.
@@ -206,19 +304,6 @@ std::string buildComposedGemvKernelText(llvm::StringRef name,
           %ov = memref.load %ovals[%pp] : memref<@@NNZ@@xf32>
 )" + accumulate("%ok", "%ov", "o", f16In) +
             R"(        })";
-  if (c.rank)
-    body += R"(
-        scf.for %jr = %lane to %cR step %c32 {
-)" + loadAsF32("%bv", "%bout", "%n, %jr", "@@N@@x@@R@@", c.lowRankF16,
-                       "          ") +
-            R"(          scf.for %mr = %c0 to %cM step %c1 {
-            %tv = memref.load %t[%mr, %jr] : memref<@@M@@x@@R@@xf32>
-            %ar = memref.load %acc[%mr] : memref<@@M@@xf32, #gpu.address_space<private>>
-            %pr = arith.mulf %tv, %bv : f32
-            %sr = arith.addf %ar, %pr : f32
-            memref.store %sr, %acc[%mr] : memref<@@M@@xf32, #gpu.address_space<private>>
-          }
-        })";
 
   int64_t perWord = 32 / s.bits;
   int64_t metaPerWord = c.sparseM ? 32 / c.metaBits : 1;
@@ -263,7 +348,7 @@ module {
                      body + R"(
       }
 )" + warpReduceAndStore("%y", "%n", "@@M@@x@@N@@x@@TO@@",
-                        s.outType.isF16(), "%inb") +
+                        s.outType.isF16(), "%inb", c.rank ? "%pre" : "") +
                      R"(      gpu.return
     }
   }

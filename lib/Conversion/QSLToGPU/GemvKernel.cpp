@@ -93,13 +93,22 @@ std::string loadAsF32(const std::string &dst, const std::string &memref,
 
 std::string warpReduceAndStore(const std::string &y, const std::string &col,
                                const std::string &yType, bool f16,
-                               const std::string &guard) {
+                               const std::string &guard,
+                               const std::string &addend) {
+  std::string sum = "%r5", add;
+  if (!addend.empty()) {
+    add = "          %radd = memref.load " + addend + "[%rm, " + col +
+          "] : memref<@@M@@x@@N@@xf32>\n"
+          "          %rsum = arith.addf %r5, %radd : f32\n";
+    sum = "%rsum";
+  }
   std::string store =
-      f16 ? "          %rh = arith.truncf %r5 : f32 to f16\n"
-            "          memref.store %rh, " +
-                y + "[%rm, " + col + "] : memref<" + yType + ">\n"
-          : "          memref.store %r5, " + y + "[%rm, " + col +
-                "] : memref<" + yType + ">\n";
+      add + (f16 ? "          %rh = arith.truncf " + sum +
+                       " : f32 to f16\n"
+                       "          memref.store %rh, " +
+                       y + "[%rm, " + col + "] : memref<" + yType + ">\n"
+                 : "          memref.store " + sum + ", " + y + "[%rm, " +
+                       col + "] : memref<" + yType + ">\n");
   std::string write = guard.empty()
                           ? "      %rwrite = arith.andi %rlane0, %rlane0 : i1\n"
                           : "      %rwrite = arith.andi %rlane0, " + guard +

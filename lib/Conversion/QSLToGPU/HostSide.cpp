@@ -163,6 +163,12 @@ Value KernelEmitter::alloc(MemRefType type) {
   return allocOp.getMemref();
 }
 
+void KernelEmitter::zero(Value buf) {
+  Value zeroF32 = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+  gpu::MemsetOp::create(b, loc, /*asyncToken=*/Type(), ValueRange(), buf,
+                        zeroF32);
+}
+
 /// The activation as a device [M, K] buffer.
 /// {{0, ..., rank - 2}, {rank - 1}}: all leading dimensions into one.
 static SmallVector<ReassociationIndices> leadingDimsTogether(int64_t rank) {

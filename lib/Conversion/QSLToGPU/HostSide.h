@@ -98,6 +98,8 @@ public:
   Value uploadTensor(Value t, ArrayRef<int64_t> deviceShape,
                      ArrayRef<ReassociationIndices> collapse);
   Value alloc(MemRefType type);
+  /// Fills the f32 device buffer `buf` with zeros (gpu.memset).
+  void zero(Value buf);
 
   /// The activation as a device [M, K] buffer (a convolution's NCHW image
   /// as it is).

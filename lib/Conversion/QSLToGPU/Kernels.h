@@ -101,10 +101,13 @@ std::string loadAsF32(const std::string &dst, const std::string &memref,
 /// every batch row across the warp (gpu.shuffle xor butterfly) and lets lane
 /// 0 store row m's sum to `y[m, col]` (`yType` the memref's shape and type,
 /// truncated when `f16`), only where `guard` (an i1 name, may be empty)
-/// holds. Emitted after the accumulation, at the kernel's top level.
+/// holds. With `addend` (an [M, N] f32 memref name), addend[m, col] is
+/// added to the sum before the store. Emitted after the accumulation, at
+/// the kernel's top level.
 std::string warpReduceAndStore(const std::string &y, const std::string &col,
                                const std::string &yType, bool f16,
-                               const std::string &guard = "");
+                               const std::string &guard = "",
+                               const std::string &addend = "");
 
 /// The start of a kernel that gives each warp one output index: `%zero`,
 /// `%tid`, `%bid`, `%lane`, `%warp`, `<out>` = block * warps + warp, and the
@@ -125,16 +128,40 @@ struct ComposedShape {
   bool lowRankF16 = false; // the factors are f16 (tables in f16, math in f32)
 };
 
-/// t = x · A_in^T for the low-rank term (A_in: [rank, K], f32 or f16 as
-/// the factors are stored; t in f32): a warp per
+/// t = x · A_in^T for the low-rank term of the tensor-core kernels (A_in:
+/// [rank, K], f32 or f16 as the factors are stored; t in f32): a warp per
 /// rank component, lanes over K, warp reduction. Grid ceil(rank / warps).
 std::string buildLowRankInKernelText(llvm::StringRef name,
                                      const ComposedShape &c);
 
+/// How the fused low-rank chain splits the rank: `perWarp` components per
+/// warp, `perBlock` = warps * perWarp per block, `blocks` blocks; the
+/// factor tables are padded with zero rows to blocks * perBlock.
+struct LowRankChainSplit {
+  int64_t perWarp, perBlock, blocks;
+  int64_t paddedRank() const { return blocks * perBlock; }
+};
+/// About kLowRankChainBlocks blocks (enough to keep every SM of an H100
+/// reading factors) unless the rank is smaller than that many warps.
+constexpr int64_t kLowRankChainBlocks = 128;
+LowRankChainSplit lowRankChainSplit(const ComposedShape &c);
+
+/// The fused low-rank chain y += (x · A_in^T) · B_out^T for batch <=
+/// max-batch, one kernel: block b takes rank components [b·P, (b+1)·P)
+/// (P = perBlock); its warps compute t[m, j] = x[m, :] · A_in[j, :] (lanes
+/// over K, warp reduction) into workgroup memory, the block synchronises,
+/// then its threads stride over the N outputs adding t[m, chunk] ·
+/// B_out^T[chunk, n] to y[m, n] with atomic f32 adds. t never leaves the
+/// chip; A_in and B_out^T ([Rp, K] and [Rp, N], zero-padded, f32 or f16)
+/// are each read once. y (f32 [M, N]) must be zeroed before. Grid: blocks.
+std::string buildLowRankChainKernelText(llvm::StringRef name,
+                                        const ComposedShape &c);
+
 /// The composed GEMV (batch <= max-batch): a warp per output column sums
-/// the main term (codes with optional N:M positions, or kept f32 values),
-/// the outliers (CSC) and t · B_out^T, then reduces once. Grid
-/// ceil(N / warps).
+/// the main term (codes with optional N:M positions, or kept f32 values)
+/// and the outliers (CSC), reduces once and, with a low-rank term, adds
+/// the column's value of the chain's [M, N] f32 result (argument %pre,
+/// just before the output). Grid ceil(N / warps).
 std::string buildComposedGemvKernelText(llvm::StringRef name,
                                         const ComposedShape &c);
 

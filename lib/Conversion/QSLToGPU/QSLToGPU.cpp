@@ -462,13 +462,75 @@ struct QslLowerToGpuPass
     e.finish(y, yType, epilogue.result);
   }
 
+  /// A low-rank factor table: f16 factors keep their f16 values (half the
+  /// bytes to read), f32 ones stay f32.
+  static KernelArg factorTable(KernelEmitter &e, const ComposedShape &c,
+                               StringRef base, ArrayRef<int64_t> shape,
+                               const std::vector<float> &data) {
+    return c.lowRankF16 ? e.halfTable(base, shape, data)
+                        : e.table<float>(base, shape, data);
+  }
+
+  /// The low-rank factors as A_in [rank, K] (t = x A_in^T) and B_out
+  /// [N, rank] (y += t B_out^T), row-major f32.
+  LogicalResult readLowRank(const Target &t, ConstantOp weight,
+                            const ComposedShape &c, std::vector<float> &aIn,
+                            std::vector<float> &bOut) {
+    const KernelShape &s = c.base;
+    auto u = readFloatElements(weight.getStorage(StorageRole::LowRankU));
+    auto v = readFloatElements(weight.getStorage(StorageRole::LowRankV));
+    if (!u || !v)
+      return unavailable(t.op, "low-rank factors");
+    // [K, N] weight: U [K, r], V [r, N]: A_in = U^T, B_out = V^T.
+    // [N, K] weight: U [N, r], V [r, K]: A_in = V, B_out = U.
+    aIn = t.transposed ? toF32(*v, c.rank, s.k, false)
+                       : toF32(*u, s.k, c.rank, true);
+    bOut = t.transposed ? toF32(*u, s.n, c.rank, false)
+                        : toF32(*v, c.rank, s.n, true);
+    return success();
+  }
+
+  /// The fused low-rank chain for batch <= max-batch (qsl_lrchain): a
+  /// zeroed f32 [M, N] device buffer receives (x A_in^T) B_out^T; returns
+  /// it.
+  FailureOr<Value> launchLowRankChain(const Target &t, ConstantOp weight,
+                                      const ComposedShape &c,
+                                      KernelEmitter &e, Value x) {
+    const KernelShape &s = c.base;
+    std::vector<float> aIn, bOut;
+    if (failed(readLowRank(t, weight, c, aIn, bOut)))
+      return failure();
+    LowRankChainSplit split = lowRankChainSplit(c);
+    int64_t rp = split.paddedRank();
+    // Zero rows past the rank: their t is 0 and so is their contribution.
+    std::vector<float> ain(rp * s.k, 0.0f), boutT(rp * s.n, 0.0f);
+    std::copy(aIn.begin(), aIn.end(), ain.begin());
+    for (int64_t n = 0; n < s.n; ++n)
+      for (int64_t j = 0; j < c.rank; ++j)
+        boutT[j * s.n + n] = bOut[n * c.rank + j];
+    FailureOr<gpu::GPUFuncOp> chain = e.addKernel(buildLowRankChainKernelText(
+        "qsl_lrchain_" + std::to_string(e.getIndex()), c));
+    if (failed(chain))
+      return failure();
+    Value pre = e.alloc(
+        MemRefType::get({s.m, s.n}, Float32Type::get(t.op->getContext())));
+    e.zero(pre);
+    e.launch(*chain, split.blocks, 1, 32 * s.warps,
+             {KernelArg(x),
+              factorTable(e, c, "qsl_gpu_lowrank_in", {rp, s.k}, ain),
+              factorTable(e, c, "qsl_gpu_lowrank_out_t", {rp, s.n}, boutT),
+              KernelArg(pre)});
+    return pre;
+  }
+
   /// The outlier tables (CSC by output column: colptr [N+1], rows,
   /// values) and the low-rank term (the qsl_lrin kernel computing
   /// t = x A_in^T, launched here, then t and B_out) of a composed weight,
   /// appended to `args` in that order.
   LogicalResult addCorrectionTerms(const Target &t, ConstantOp weight,
                                    const ComposedShape &c, KernelEmitter &e,
-                                   Value x, SmallVectorImpl<KernelArg> &args) {
+                                   Value x, SmallVectorImpl<KernelArg> &args,
+                                   bool lowRank = true) {
     const KernelShape &s = c.base;
     bool transposed = t.transposed;
     Operation *op = t.op;
@@ -508,43 +570,33 @@ struct QslLowerToGpuPass
           e.table<float>("qsl_gpu_outlier_values", {c.outliers}, vals));
     }
 
-    // Low rank: A_in [rank, K] for t = x A_in^T, B_out [N, rank].
-    if (c.rank) {
-      auto u = readFloatElements(weight.getStorage(StorageRole::LowRankU));
-      auto v = readFloatElements(weight.getStorage(StorageRole::LowRankV));
-      if (!u || !v)
-        return unavailable(op, "low-rank factors");
-      // [K, N] weight: U [K, r], V [r, N]: A_in = U^T, B_out = V^T.
-      // [N, K] weight: U [N, r], V [r, K]: A_in = V, B_out = U.
-      std::vector<float> aIn = transposed ? toF32(*v, c.rank, s.k, false)
-                                          : toF32(*u, s.k, c.rank, true);
-      std::vector<float> bOut = transposed ? toF32(*u, s.n, c.rank, false)
-                                           : toF32(*v, c.rank, s.n, true);
+    // Low rank (tensor-core kernels): A_in [rank, K] for t = x A_in^T,
+    // B_out [N, rank].
+    if (c.rank && lowRank) {
+      std::vector<float> aIn, bOut;
+      if (failed(readLowRank(t, weight, c, aIn, bOut)))
+        return failure();
       FailureOr<gpu::GPUFuncOp> lrin = e.addKernel(buildLowRankInKernelText(
           "qsl_lrin_" + std::to_string(index), c));
       if (failed(lrin))
         return failure();
-      // f16 factors keep their f16 values (half the bytes to read).
-      auto factorTable = [&](StringRef base, ArrayRef<int64_t> shape,
-                             const std::vector<float> &data) {
-        return c.lowRankF16 ? e.halfTable(base, shape, data)
-                            : e.table<float>(base, shape, data);
-      };
-      KernelArg ain = factorTable("qsl_gpu_lowrank_in", {c.rank, s.k}, aIn);
+      KernelArg ain =
+          factorTable(e, c, "qsl_gpu_lowrank_in", {c.rank, s.k}, aIn);
       Value tv = e.alloc(
           MemRefType::get({s.m, c.rank}, Float32Type::get(op->getContext())));
       e.launch(*lrin, (c.rank + s.warps - 1) / s.warps, 1, 32 * s.warps,
                {KernelArg(x), ain, KernelArg(tv)});
       args.push_back(tv);
-      args.push_back(factorTable("qsl_gpu_lowrank_out", {s.n, c.rank}, bOut));
+      args.push_back(
+          factorTable(e, c, "qsl_gpu_lowrank_out", {s.n, c.rank}, bOut));
     }
 
     return success();
   }
 
   /// Sparse, outlier and low-rank facets (with or without a quantized main
-  /// term): the composed GEMV, after the qsl_lrin kernel for a low-rank
-  /// term.
+  /// term): the composed GEMV, after the fused low-rank chain (qsl_lrchain)
+  /// for a low-rank term.
   LogicalResult rewriteComposed(const Target &t, ConstantOp weight,
                                 const ComposedShape &c, KernelEmitter &e,
                                 const Epilogue &epilogue) {
@@ -591,8 +643,25 @@ struct QslLowerToGpuPass
                                  c.metaBits, transposed));
     }
 
-    if (failed(addCorrectionTerms(t, weight, c, e, x, args)))
+    if (failed(addCorrectionTerms(t, weight, c, e, x, args,
+                                  /*lowRank=*/false)))
       return failure();
+
+    // Low rank: the fused chain first; the composed GEMV adds its result.
+    // A weight that is only low rank, with nothing fused after it and an
+    // f32 result, is the chain's result itself.
+    if (c.rank) {
+      FailureOr<Value> pre = launchLowRankChain(t, weight, c, e, x);
+      if (failed(pre))
+        return failure();
+      if (c.main == ComposedShape::Main::None && !c.outliers &&
+          epilogue.steps.empty() && !epilogue.residual &&
+          s.outType.isF32()) {
+        e.finish(*pre, outputType(s), epilogue.result);
+        return success();
+      }
+      args.push_back(*pre);
+    }
 
     FailureOr<gpu::GPUFuncOp> func = e.addKernel(buildComposedGemvKernelText(
         "qsl_gemv_" + std::to_string(index), c));

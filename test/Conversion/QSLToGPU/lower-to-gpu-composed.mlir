@@ -21,27 +21,51 @@
 // CHECK-LABEL: func.func @int4_24_asym
 // CHECK: gpu.launch_func @qsl_kernels::@qsl_gemv_0 {{.*}} args(%{{.*}} : memref<3x32xf32>, %{{.*}} : memref<5x2xi32>, %{{.*}} : memref<5x4xf32>, %{{.*}} : memref<5x4xf32>, %{{.*}} : memref<5x1xi32>, %{{.*}} : memref<3x5xf32>)
 
-// Low rank alone: t = x A_in^T first (a warp per rank component), then the
-// GEMV adds t B_out^T.
+// Low rank alone, f32 result, nothing fused: the fused chain is the whole
+// matmul. y is zeroed, then one block (rank 3, padded with a zero row to
+// its 4 warps) computes t = x A_in^T into workgroup memory and adds
+// t B_out^T to y atomically; A_in [4, 20] and B_out^T [4, 7] are the
+// tables. No GEMV follows.
 // CHECK-LABEL: func.func @lowrank_t
-// CHECK: %[[T:.*]] = gpu.alloc () {bufferization.manual_deallocation} : memref<2x3xf32>
-// CHECK: gpu.launch_func @qsl_kernels::@qsl_lrin_1 {{.*}} args(%{{.*}} : memref<2x20xf32>, %{{.*}} : memref<3x20xf32>, %[[T]] : memref<2x3xf32>)
-// CHECK: gpu.launch_func @qsl_kernels::@qsl_gemv_1 {{.*}} args(%{{.*}} : memref<2x20xf32>, %[[T]] : memref<2x3xf32>, %{{.*}} : memref<7x3xf32>, %{{.*}} : memref<2x7xf32>)
+// CHECK: %[[Y:.*]] = gpu.alloc () {bufferization.manual_deallocation} : memref<2x7xf32>
+// CHECK: gpu.memset %[[Y]], %{{.*}} : memref<2x7xf32>, f32
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_lrchain_1 blocks in (%[[ONE:.*]], %{{.*}}, %{{.*}}) threads in (%c128, {{.*}} args(%{{.*}} : memref<2x20xf32>, %{{.*}} : memref<4x20xf32>, %{{.*}} : memref<4x7xf32>, %[[Y]] : memref<2x7xf32>)
+// CHECK-NOT: gpu.launch_func
+// CHECK: gpu.memcpy %{{.*}}, %[[Y]] : memref<2x7xf32>, memref<2x7xf32>
 
-// int8 + outliers (CSC: column pointers, rows, values) + low rank.
+// int8 + outliers (CSC: column pointers, rows, values) + low rank: the
+// chain into a zeroed [1, 3] buffer, which the composed GEMV adds to each
+// column's sum.
 // CHECK-LABEL: func.func @int8_outl_lr
-// CHECK: gpu.launch_func @qsl_kernels::@qsl_lrin_2
-// CHECK: gpu.launch_func @qsl_kernels::@qsl_gemv_2 {{.*}} args(%{{.*}} : memref<1x12xf32>, %{{.*}} : memref<3x3xi32>, %{{.*}} : memref<3x1xf32>, %{{.*}} : memref<4xi32>, %{{.*}} : memref<4xi32>, %{{.*}} : memref<4xf32>, %{{.*}} : memref<1x2xf32>, %{{.*}} : memref<3x2xf32>, %{{.*}} : memref<1x3xf32>)
+// CHECK: %[[PRE:.*]] = gpu.alloc () {bufferization.manual_deallocation} : memref<1x3xf32>
+// CHECK: gpu.memset %[[PRE]]
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_lrchain_2 {{.*}} %[[PRE]] : memref<1x3xf32>)
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_gemv_2 {{.*}} args(%{{.*}} : memref<1x12xf32>, %{{.*}} : memref<3x3xi32>, %{{.*}} : memref<3x1xf32>, %{{.*}} : memref<4xi32>, %{{.*}} : memref<4xi32>, %{{.*}} : memref<4xf32>, %[[PRE]] : memref<1x3xf32>, %{{.*}} : memref<1x3xf32>)
 
 // Float kept values of a 2:4 weight, [N, K'] f32.
 // CHECK-LABEL: func.func @f32_24_t
 // CHECK: gpu.launch_func @qsl_kernels::@qsl_gemv_3 {{.*}} args(%{{.*}} : memref<4x8xf32>, %{{.*}} : memref<6x4xf32>, %{{.*}} : memref<6x1xi32>, %{{.*}} : memref<7xi32>, %{{.*}} : memref<2xi32>, %{{.*}} : memref<2xf32>, %{{.*}} : memref<4x6xf32>)
 
+// The fused chain's kernel: phase 1, each warp's rank component j of the
+// block's chunk, lanes over K, reduced into workgroup memory t[m, chunk];
+// a barrier; phase 2, threads over the N outputs, t[m, :] . B_out^T[:, n]
+// added atomically.
+// CHECK-LABEL: gpu.func @qsl_lrchain_1(
+// CHECK-SAME: %[[CX:[^:]*]]: memref<2x20xf32>, %[[AIN:[^:]*]]: memref<4x20xf32>, %[[BT:[^:]*]]: memref<4x7xf32>, %[[CY:[^:]*]]: memref<2x7xf32>) workgroup(%[[TS:.*]] : memref<2x4xf32, #gpu.address_space<workgroup>>)
+// CHECK: memref.load %[[AIN]]
+// CHECK: memref.load %[[CX]]
+// CHECK-COUNT-5: gpu.shuffle xor
+// CHECK: memref.store %{{.*}}, %[[TS]]
+// CHECK: gpu.barrier
+// CHECK: memref.load %[[BT]]
+// CHECK: memref.load %[[TS]]
+// CHECK: memref.atomic_rmw addf %{{.*}}, %[[CY]]
+
 // The kernel of every facet: one warp per column, kept codes, their dense K
 // position run * 4 + meta, the scale group of that position; then the
-// column's outliers; then t · B_out; one warp reduction.
+// column's outliers; one warp reduction, plus the chain's value.
 // CHECK-LABEL: gpu.func @qsl_gemv_4(
-// CHECK-SAME: %[[X:[^:]*]]: memref<8x24xf32>, %[[CODES:[^:]*]]: memref<40x1xi32>, %[[S:[^:]*]]: memref<40x6xf32>, %[[Z:[^:]*]]: memref<40x6xf32>, %[[META:[^:]*]]: memref<40x1xi32>, %[[CP:[^:]*]]: memref<41xi32>, %[[ROWS:[^:]*]]: memref<9xi32>, %[[OV:[^:]*]]: memref<9xf32>, %[[T:[^:]*]]: memref<8x4xf32>, %[[BOUT:[^:]*]]: memref<40x4xf32>, %[[Y:[^:]*]]: memref<8x40xf32>)
+// CHECK-SAME: %[[X:[^:]*]]: memref<8x24xf32>, %[[CODES:[^:]*]]: memref<40x1xi32>, %[[S:[^:]*]]: memref<40x6xf32>, %[[Z:[^:]*]]: memref<40x6xf32>, %[[META:[^:]*]]: memref<40x1xi32>, %[[CP:[^:]*]]: memref<41xi32>, %[[ROWS:[^:]*]]: memref<9xi32>, %[[OV:[^:]*]]: memref<9xf32>, %[[PRE:[^:]*]]: memref<8x40xf32>, %[[Y:[^:]*]]: memref<8x40xf32>)
 // CHECK: memref.load %[[CODES]]
 // 12 kept codes in a word of 16: guarded.
 // CHECK: arith.cmpi ult, %{{.*}}, %c12
@@ -58,15 +82,18 @@
 // CHECK: memref.load %[[CP]]
 // CHECK: memref.load %[[ROWS]]
 // CHECK: memref.load %[[OV]]
-// CHECK: memref.load %[[BOUT]]
-// CHECK: memref.load %[[T]]
 // CHECK-COUNT-5: gpu.shuffle xor
-// CHECK: memref.store %{{.*}}, %[[Y]]
+// CHECK: %[[P:.*]] = memref.load %[[PRE]]
+// CHECK: %[[SUM:.*]] = arith.addf %{{.*}}, %[[P]] : f32
+// CHECK: memref.store %[[SUM]], %[[Y]]
 
 // NODENSE: gpu.module @qsl_kernels
 
-// PTX-LABEL: .entry qsl_lrin_1(
+// PTX-LABEL: .entry qsl_lrchain_1(
+// PTX: .shared .align 4 .b8 __wg_qsl_lrchain_1_0[32];
 // PTX: shfl.sync.bfly.b32
+// PTX: bar.sync 0;
+// PTX: atom.global.add.f32
 // PTX-LABEL: .entry qsl_gemv_4(
 // PTX: ld.global.b32
 // PTX: shfl.sync.bfly.b32

@@ -47,14 +47,18 @@
 // ARGS-SAME: %{{.*}}: memref<20x48xf32>, %{{.*}}: memref<40x6xi32>, %{{.*}}: memref<40x3xf32>, %{{.*}}: memref<40x3xf32>, %{{.*}}: memref<41xi32>, %{{.*}}: memref<9xi32>, %{{.*}}: memref<9xf32>, %{{.*}}: memref<20x4xf32>, %{{.*}}: memref<40x4xf32>, %{{.*}}: memref<20x40xf32>)
 
 // f16 factors stay f16 in their tables (half the bytes) and widen to f32
-// at each read: A_in in qsl_lrin, B_out in the GEMM's correction terms and
-// in the composed GEMV.
+// at each read: A_in in qsl_lrin, B_out in the GEMM's correction terms,
+// and both (A_in [8, 64] and B_out^T [8, 40], rank 5 padded to two blocks
+// of 4 warps) in the fused chain the composed GEMV adds.
 // ARGS-LABEL: gpu.func @qsl_gemm_3(
 // ARGS-SAME: %{{.*}}: memref<24x6xf32>, %{{.*}}: memref<40x6xf16>, %{{.*}}: memref<24x40xf32>)
 // ARGS: arith.extf %{{.*}} : f16 to f32
 // ARGS-LABEL: gpu.func @qsl_lrin_3(
 // ARGS-SAME: %{{.*}}: memref<24x64xf32>, %{{.*}}: memref<6x64xf16>, %{{.*}}: memref<24x6xf32>)
 // ARGS: arith.extf %{{.*}} : f16 to f32
-// ARGS-LABEL: gpu.func @qsl_gemv_4(
-// ARGS-SAME: %{{.*}}: memref<3x5xf32>, %{{.*}}: memref<40x5xf16>, %{{.*}}: memref<3x40xf32>)
+// ARGS-LABEL: gpu.func @qsl_lrchain_4(
+// ARGS-SAME: %{{.*}}: memref<3x64xf32>, %{{.*}}: memref<8x64xf16>, %{{.*}}: memref<8x40xf16>, %{{.*}}: memref<3x40xf32>)
 // ARGS: arith.extf %{{.*}} : f16 to f32
+// ARGS: arith.extf %{{.*}} : f16 to f32
+// ARGS-LABEL: gpu.func @qsl_gemv_4(
+// ARGS-SAME: %{{.*}}: memref<41xi32>, %{{.*}}: memref<4xi32>, %{{.*}}: memref<4xf32>, %{{.*}}: memref<3x40xf32>, %{{.*}}: memref<3x40xf32>)

@@ -20,10 +20,12 @@
 // CHECK: return
 // The residual add reads another tensor, a slice of the input taken after
 // the matmul: the slice moves before it, the tensor is uploaded and passed
-// to the kernel before the output, and the add runs after the SiLU.
+// to the kernel before the output, and the add runs after the SiLU. The
+// low-rank chain runs first; the GEMV takes its [2, 6] result, then the
+// residual, then the output.
 // CHECK-LABEL: func.func @lowrank_silu_residual
 // CHECK: %[[RES:.*]] = tensor.extract_slice %{{.*}}[0, 0] [2, 6] [1, 1]
-// CHECK: gpu.launch_func @qsl_kernels::@qsl_lrin_2
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_lrchain_2
 // CHECK: bufferization.to_buffer %[[RES]]
 // CHECK: gpu.launch_func @qsl_kernels::@qsl_gemv_2 {{.*}} args({{.*}}, %{{.*}} : memref<2x6xf32>, %{{.*}} : memref<2x6xf32>)
 // CHECK-NOT: linalg.generic
@@ -61,7 +63,9 @@
 // CHECK: nvgpu.mma.sync
 // CHECK-COUNT-16: math.erf
 // CHECK-LABEL: gpu.func @qsl_gemv_2(
-// CHECK-SAME: %{{.*}}: memref<2x8xf32>, %{{.*}}: memref<2x2xf32>, %[[R:[^:]*]]: memref<2x6xf32>, %[[Y:[^:]*]]: memref<2x6xf32>)
+// CHECK-SAME: %{{.*}}: memref<2x8xf32>, %[[PRE:[^:]*]]: memref<2x6xf32>, %[[R:[^:]*]]: memref<2x6xf32>, %[[Y:[^:]*]]: memref<2x6xf32>)
+// The low-rank chain's value joins the sum before the epilogue.
+// CHECK: memref.load %[[PRE]]
 // CHECK: math.exp
 // CHECK: %[[S:.*]] = arith.divf
 // CHECK: %[[RV:.*]] = memref.load %[[R]][%[[I:.*]], %[[J:.*]]] : memref<2x6xf32>

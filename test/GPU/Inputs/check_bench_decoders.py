@@ -147,7 +147,7 @@ def main():
         err = np.max(np.abs(got - want)) / max(np.max(np.abs(want)), 1e-30)
         ok = err < 1e-6
         failed += not ok
-        print(f"{label}: {[l['kernel'] for l in launches]}, max rel err "
+        print(f"{label}: {[l.get('kernel', 'zero') for l in launches]}, max rel err "
               f"{err:.1e}: {'ok' if ok else 'MISMATCH'}")
     print(f"{len(cases) - failed} passed, {failed} failed")
     return 1 if failed else 0

@@ -92,8 +92,8 @@ def main():
          "mma.sync GEMM, batch 24.")
     case("int4_lr16_gemv", 3, 64, 40, False, 4, 32, True, outliers=4, rank=5,
          lr_type="f16",
-         comment="The same at batch 3: the composed GEMV after qsl_lrin, both "
-         "reading f16 factors; [K, N].")
+         comment="The same at batch 3: the composed GEMV after the fused "
+         "low-rank chain, which reads the f16 factors; [K, N].")
 
     print_module([(name, (m, k), tin, (m, n), tout, text)
                   for name, m, k, n, tin, tout, text in cases],
