@@ -61,6 +61,13 @@ std::map<std::string, std::string> shapeVars(llvm::StringRef name,
 }
 
 std::string plainKernelHeader(const KernelShape &s) {
+  if (s.halfValues)
+    return R"(
+module {
+  gpu.module @qsl_kernels {
+    gpu.func @@@NAME@@(%x: @@XT@@, %vals: memref<@@N@@x@@K@@xf16>, %y: @@YT@@)
+        kernel attributes {known_block_size = array<i32: @@THREADS@@, 1, 1>} {
+)";
   std::string tables =
       s.codebook ? "%cb: memref<@@N@@x" + std::to_string(s.groups * s.codebook) +
                        "xf32>"

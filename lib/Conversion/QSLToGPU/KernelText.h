@@ -199,6 +199,12 @@ public:
                          const std::string &groupK = "",
                          const char *codesType = "memref<@@N@@x@@W@@xi32>",
                          const char *groupType = "memref<@@N@@x@@G@@xf32>") {
+    if (s.halfValues) {
+      std::string h = fresh("wh");
+      line() << h << " = memref.load %vals[" << n << ", " << k
+             << "] : memref<@@N@@x@@K@@xf16>\n";
+      return h;
+    }
     std::string w = fresh("w"), j = fresh("j"), word = fresh("word"),
                 ji = fresh("ji"), sh = fresh("sh"), t = fresh("t"),
                 q = fresh("q"), g = fresh("grp"), sc = fresh("s"),

@@ -48,6 +48,9 @@ struct KernelShape {
   int64_t warps;        // warps per block
   /// Set for a convolution (implicit GEMM; tensor-core families only).
   const ConvGeometry *conv = nullptr;
+  /// The weight is an [N, K] f16 table `%vals` read as it is, not code
+  /// words (the tensor-core GEMM's factors of a low-rank weight).
+  bool halfValues = false;
 };
 
 /// Replaces every `@@NAME@@` in `text` by its value.
@@ -68,7 +71,8 @@ std::map<std::string, std::string> shapeVars(llvm::StringRef name,
 /// `module { gpu.module @qsl_kernels { gpu.func @NAME(x, codes, scales,
 /// [zeros,] y) kernel ... {` of the weight-only families (GEMV, GEMM), with
 /// `%cb: memref<N x (G*E) x f32>` (the codebooks) in place of scales and
-/// zeros for a codebook weight; close it with kernelFooter().
+/// zeros for a codebook weight, or `%vals: memref<N x K x f16>` in place of
+/// all the tables with halfValues; close it with kernelFooter().
 std::string plainKernelHeader(const KernelShape &s);
 std::string kernelFooter();
 

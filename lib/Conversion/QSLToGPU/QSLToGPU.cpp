@@ -140,6 +140,8 @@ enum class Family {
   Composed,  // sparse / outlier / low-rank facets, batch <= max-batch
   SparseMma, // 2:4 along K above max-batch: the mma.sp GEMM (+ outliers,
              // low rank)
+  LowRankMma, // a factorized weight (low rank alone) above max-batch: two
+              // mma.sync GEMMs on its f16 factors
 };
 
 /// Which kernel family takes `op` ("" and `family`), else why the op
@@ -207,13 +209,15 @@ std::string match(OpT op, int64_t warps, int64_t maxBatch, bool tensorCores,
     // are added to each result before its store.
     if (!tensorCores)
       return batch + " and tensor-cores=false";
-    if (!quant && !sparse)
-      return batch + " (outliers or low rank without a main term have only "
-                     "the GEMV kernel)";
     if (t.isConv && (view->getOutliers() || view->getLowRank()))
       return batch + " (outlier and low-rank terms of a convolution have no "
                      "GPU kernel)";
-    if (sparse) {
+    if (!quant && !sparse) {
+      if (view->getOutliers())
+        return batch + " (outliers without a main term have only the GEMV "
+                       "kernel)";
+      family = Family::LowRankMma;
+    } else if (sparse) {
       if (!sparse.isNM() || sparse.getN() != 2 || sparse.getM() != 4 ||
           sparse.getAxis() != reductionAxis)
         return batch + " (above it, sparsity has a kernel only as 2:4 "
@@ -359,6 +363,8 @@ struct QslLowerToGpuPass
               ? rewritePlain(target, weight, shape, emitter, epilogue)
           : family == Family::Composed
               ? rewriteComposed(target, weight, shape, emitter, epilogue)
+          : family == Family::LowRankMma
+              ? rewriteLowRankMma(target, weight, shape, emitter, epilogue)
               : rewriteSparseMma(target, weight, shape, emitter, epilogue);
       if (failed(done))
         return signalPassFailure();
@@ -669,6 +675,55 @@ struct QslLowerToGpuPass
       return failure();
     launchAndFinish(*func, c, /*addTerms=*/false, e, epilogue, args,
                     (s.n + s.warps - 1) / s.warps, 1);
+    return success();
+  }
+
+  /// A factorized weight W = U·V (low rank alone) above max-batch: the
+  /// mma.sync GEMM twice, on f16 factor tables read as they are: t = x A_in^T
+  /// ([M, rank], f32, device memory), then y = t B_out^T with the epilogue.
+  /// f32 factors become f16 tables: the tensor cores' operands are f16, as
+  /// the activations are.
+  LogicalResult rewriteLowRankMma(const Target &t, ConstantOp weight,
+                                  const ComposedShape &c, KernelEmitter &e,
+                                  const Epilogue &epilogue) {
+    const KernelShape &s = c.base;
+    std::vector<float> aIn, bOut;
+    if (failed(readLowRank(t, weight, c, aIn, bOut)))
+      return failure();
+    std::string index = std::to_string(e.getIndex());
+    Type f32 = Float32Type::get(t.op->getContext());
+
+    KernelShape in = s;
+    in.n = c.rank;
+    in.outType = f32;
+    in.halfValues = true;
+    FailureOr<gpu::GPUFuncOp> first =
+        e.addKernel(buildMmaGemmKernelText("qsl_lrgemm_" + index, in));
+    if (failed(first))
+      return failure();
+    Value x = e.activation(s);
+    Value tv = e.alloc(MemRefType::get({s.m, c.rank}, f32));
+    int64_t colsPerBlock = kMmaColsPerWarp * s.warps;
+    e.launch(*first, (c.rank + colsPerBlock - 1) / colsPerBlock,
+             (s.m + 15) / 16, 32 * s.warps,
+             {KernelArg(x), e.halfTable("qsl_gpu_lowrank_in", {c.rank, s.k}, aIn),
+              KernelArg(tv)});
+
+    ComposedShape out = c;
+    out.base.k = c.rank;
+    out.base.inType = f32;
+    out.base.halfValues = true;
+    out.base.groupLen = c.rank;
+    out.rank = 0;
+    FailureOr<gpu::GPUFuncOp> second =
+        e.addKernel(buildMmaGemmKernelText("qsl_gemm_" + index, out.base));
+    if (failed(second))
+      return failure();
+    SmallVector<KernelArg> args{
+        KernelArg(tv),
+        e.halfTable("qsl_gpu_lowrank_out", {s.n, c.rank}, bOut)};
+    launchAndFinish(*second, out, /*addTerms=*/false, e, epilogue, args,
+                    (s.n + colsPerBlock - 1) / colsPerBlock, (s.m + 15) / 16);
     return success();
   }
 

@@ -1,9 +1,10 @@
-"""Writes the module of lowrank-chain-vs-linalg.mlir: factorized weights
-W = U.V (no main term) at batch <= max-batch, which run as the fused
+"""Writes the module of lowrank-vs-linalg.mlir: factorized weights
+W = U.V (no main term). At batch <= max-batch they run as the fused
 low-rank chain (qsl_lrchain) alone or followed by the GEMV that rounds or
-extends its sum. Ranks large enough that the chain uses many blocks and,
-with warps=1, several components per warp. Factors are multiples of 1/8
-(exact in f16).
+extends its sum, with ranks large enough that the chain uses many blocks
+and, with warps=1, several components per warp; above max-batch as two
+mma.sync GEMMs on f16 factor tables. Factors are multiples of 1/8 (exact
+in f16).
 
 Usage: gen_lowrank.py"""
 import numpy as np
@@ -54,5 +55,13 @@ case("lr130_f16", 3, 192, 150, 130, False, lr_type="f16", t="f16",
 case("lr64_relu", 8, 96, 70, 64, True, relu=True,
      comment="Rank 64, batch 8, a fused ReLU: the chain, then the GEMV "
      "that applies it.")
+
+case("lr24_b20_t", 20, 64, 72, 24, True,
+     comment="Above max-batch: rank 24, batch 20, [N, K], f32 factors (exact "
+     "in f16): t = x A_in^T and y = t B_out^T on the mma.sync GEMM.")
+case("lr40_b33_f16_relu", 33, 80, 50, 40, False, lr_type="f16", t="f16",
+     relu=True,
+     comment="Above max-batch: rank 40, batch 33 (a partial row tile), "
+     "[K, N], f16 factors and I/O, a fused ReLU on the second GEMM.")
 
 print_module(cases, False, "gen_lowrank.py")
