@@ -28,32 +28,29 @@ namespace gpu_kernels {
 namespace {
 
 /// The multiply-add of one weight value `wv` (f32) at K position `k` into
-/// the per-lane accumulators of every batch row. `xName` is the activation
-/// memref, `xType` its element type name.
+/// the per-lane accumulators of every batch row. Its names end in `suffix`
+/// and start with %m (the decoding texts own %s, %z, %g).
 std::string accumulate(const std::string &k, const std::string &wv,
                        const std::string &suffix, bool f16) {
+  std::string m = "%m" + suffix, xv = "%mx" + suffix;
   std::string load =
-      f16 ? "%xh" + suffix + " = memref.load %x[%m" + suffix + ", " + k +
+      f16 ? "%mxh" + suffix + " = memref.load %x[" + m + ", " + k +
                 "] : memref<@@M@@x@@K@@xf16>\n"
-                "                %xv" +
-                suffix + " = arith.extf %xh" + suffix + " : f16 to f32\n"
-          : "%xv" + suffix + " = memref.load %x[%m" + suffix + ", " + k +
+                "                " + xv + " = arith.extf %mxh" + suffix +
+                " : f16 to f32\n"
+          : xv + " = memref.load %x[" + m + ", " + k +
                 "] : memref<@@M@@x@@K@@xf32>\n";
-  return "              scf.for %m" + suffix +
-         " = %c0 to %cM step %c1 {\n"
-         "                " +
-         load +
-         "                %a" + suffix + " = memref.load %acc[%m" + suffix +
-         "] : memref<@@M@@xf32, #gpu.address_space<private>>\n"
-         "                %p" +
-         suffix + " = arith.mulf %xv" + suffix + ", " + wv +
+  const std::string acc = "memref<@@M@@xf32, #gpu.address_space<private>>";
+  return "              scf.for " + m + " = %c0 to %cM step %c1 {\n"
+         "                " + load +
+         "                %ma" + suffix + " = memref.load %acc[" + m + "] : " +
+         acc + "\n"
+         "                %mp" + suffix + " = arith.mulf " + xv + ", " + wv +
          " : f32\n"
-         "                %s" +
-         suffix + " = arith.addf %a" + suffix + ", %p" + suffix +
-         " : f32\n"
-         "                memref.store %s" +
-         suffix + ", %acc[%m" + suffix +
-         "] : memref<@@M@@xf32, #gpu.address_space<private>>\n"
+         "                %ms" + suffix + " = arith.addf %ma" + suffix +
+         ", %mp" + suffix + " : f32\n"
+         "                memref.store %ms" + suffix + ", %acc[" + m + "] : " +
+         acc + "\n"
          "              }\n";
 }
 
@@ -212,9 +209,12 @@ std::string buildComposedGemvKernelText(llvm::StringRef name,
   std::string body;
 
   if (c.main == ComposedShape::Main::Codes) {
-    args += ", %codes: memref<@@N@@x@@W@@xi32>, %scales: "
-            "memref<@@N@@x@@G@@xf32>";
-    if (!s.symmetric)
+    args += ", %codes: memref<@@N@@x@@W@@xi32>";
+    if (s.codebook)
+      args += ", %cb: memref<@@N@@x@@GE@@xf32>";
+    else
+      args += ", %scales: memref<@@N@@x@@G@@xf32>";
+    if (!s.symmetric && !s.codebook)
       args += ", %zeros: memref<@@N@@x@@G@@xf32>";
   } else if (c.main == ComposedShape::Main::Floats) {
     args += ", %vals: memref<@@N@@x@@KK@@xf32>";
@@ -246,26 +246,16 @@ std::string buildComposedGemvKernelText(llvm::StringRef name,
               %k = arith.addi %j, %c0 : index)";
 
   if (c.main == ComposedShape::Main::Codes) {
-    std::string decode =
-        s.symmetric ? R"(
-              %qs = arith.shli %q, %cSHL : i32
-              %qx = arith.shrsi %qs, %cSHL : i32
-              %qf = arith.sitofp %qx : i32 to f32
-              %wv = arith.mulf %qf, %sc : f32)"
-                    : R"(
-              %z = memref.load %zeros[%n, %g] : memref<@@N@@x@@G@@xf32>
-              %qf = arith.uitofp %q : i32 to f32
-              %d = arith.subf %qf, %z : f32
-              %wv = arith.mulf %d, %sc : f32)";
+    // The scale group (or codebook) of the dense K position, then the
+    // GEMV's decoding (GemvKernel.cpp).
     std::string element = R"(
               %ei = arith.index_cast %e : index to i32
               %sh = arith.muli %ei, %cBITS : i32
               %tq = arith.shrui %word, %sh : i32
               %q = arith.andi %tq, %cMASK : i32)" +
-                          position + R"(
-              %g = arith.divui %k, %cGL : index
-              %sc = memref.load %scales[%n, %g] : memref<@@N@@x@@G@@xf32>)" +
-                          decode + "\n" + accumulate("%k", "%wv", "", f16In);
+                          position + groupLoadText(s, "%k") +
+                          decodeText(s) + "\n" +
+                          accumulate("%k", "%wv", "", f16In);
     if (c.keptK % (32 / s.bits) != 0)
       element = R"(
             %jin = arith.cmpi ult, %j, %cKK : index
@@ -343,6 +333,9 @@ module {
                      std::to_string(32 - s.bits) + R"( : i32
       %cMASK = arith.constant )" +
                      std::to_string((1ull << s.bits) - 1ull) + R"( : i32
+      %cE = arith.constant )" +
+                     std::to_string(std::max<int64_t>(s.codebook, 1)) +
+                     R"( : index
 )" + warpPerOutputPrologue("%n") + R"(      %inb = arith.cmpi ult, %n, %cN : index
       scf.if %inb {)" +
                      body + R"(
@@ -354,7 +347,7 @@ module {
   }
 }
 )";
-  std::map<std::string, std::string> v = shapeVars(name, s);
+  std::map<std::string, std::string> v = decodeVars(name, s);
   v["KK"] = std::to_string(c.keptK);
   v["W"] = std::to_string(c.main == ComposedShape::Main::Codes
                               ? ::qsl::compress::gpuWordsPerRow(c.keptK, s.bits)

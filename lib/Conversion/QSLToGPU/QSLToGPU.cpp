@@ -201,9 +201,6 @@ std::string match(OpT op, int64_t warps, int64_t maxBatch, bool tensorCores,
   if (t.isConv && t.conv.groups > 1)
     return "grouped convolution (groups = " + std::to_string(t.conv.groups) +
            ") with sparsity, outliers or low rank has no GPU kernel yet";
-  if (quant && quant.hasCodebook())
-    return "codebook quantization combined with sparsity, outliers or low "
-           "rank has no GPU kernel yet";
   if (s.m > maxBatch) {
     // The tensor-core kernels take the main term; outliers and low rank
     // are added to each result before its store.
@@ -212,6 +209,9 @@ std::string match(OpT op, int64_t warps, int64_t maxBatch, bool tensorCores,
     if (t.isConv && (view->getOutliers() || view->getLowRank()))
       return batch + " (outlier and low-rank terms of a convolution have no "
                      "GPU kernel)";
+    if (sparse && quant && quant.hasCodebook())
+      return batch + " (codebook codes with sparsity have only the GEMV "
+                     "kernel)";
     if (!quant && !sparse) {
       if (view->getOutliers())
         return batch + " (outliers without a main term have only the GEMV "
@@ -624,9 +624,13 @@ struct QslLowerToGpuPass
         return failure();
       args.push_back(e.wordTable("qsl_gpu_codes", q->codes, s.n, c.keptK,
                                  s.bits, transposed));
-      args.push_back(
-          e.table<float>("qsl_gpu_scales", {s.n, s.groups}, q->scales));
-      if (!s.symmetric)
+      if (s.codebook)
+        args.push_back(e.table<float>(
+            "qsl_gpu_codebook", {s.n, s.groups * s.codebook}, q->codebooks));
+      else
+        args.push_back(
+            e.table<float>("qsl_gpu_scales", {s.n, s.groups}, q->scales));
+      if (!s.symmetric && !s.codebook)
         args.push_back(
             e.table<float>("qsl_gpu_zeros", {s.n, s.groups}, q->zeros));
     } else if (c.main == ComposedShape::Main::Floats) {

@@ -62,3 +62,17 @@
 // ARGS: arith.extf %{{.*}} : f16 to f32
 // ARGS-LABEL: gpu.func @qsl_gemv_4(
 // ARGS-SAME: %{{.*}}: memref<41xi32>, %{{.*}}: memref<4xi32>, %{{.*}}: memref<4xf32>, %{{.*}}: memref<3x40xf32>, %{{.*}}: memref<3x40xf32>)
+
+// Codebook codes on the composed GEMV: the [N, G*E] codebook table takes the
+// place of scales and zero points (3-bit, 8 entries x 3 groups; with 2:4,
+// 16 entries x 4 groups read at the dense K position's group), and on the
+// GEMM with a low-rank term.
+// ARGS-LABEL: gpu.func @qsl_gemv_5(
+// ARGS-SAME: %{{.*}}: memref<2x48xf32>, %{{.*}}: memref<36x5xi32>, %{{.*}}: memref<36x24xf32>, %{{.*}}: memref<37xi32>, %{{.*}}: memref<6xi32>, %{{.*}}: memref<6xf32>, %{{.*}}: memref<2x36xf32>, %{{.*}}: memref<2x36xf32>)
+// ARGS-LABEL: gpu.func @qsl_gemv_6(
+// ARGS-SAME: %{{.*}}: memref<4x64xf32>, %[[C6:[^:]*]]: memref<20x4xi32>, %[[CB6:[^:]*]]: memref<20x64xf32>, %[[M6:[^:]*]]: memref<20x2xi32>, %{{.*}}: memref<4x20xf32>)
+// ARGS: memref.load %[[C6]]
+// ARGS: memref.load %[[M6]]
+// ARGS: memref.load %[[CB6]]
+// ARGS-LABEL: gpu.func @qsl_gemm_7(
+// ARGS-SAME: %{{.*}}: memref<24x32xf32>, %{{.*}}: memref<40x4xi32>, %{{.*}}: memref<40x32xf32>, %{{.*}}: memref<24x4xf32>, %{{.*}}: memref<40x4xf32>, %{{.*}}: memref<24x40xf32>)

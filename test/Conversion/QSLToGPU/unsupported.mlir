@@ -39,16 +39,6 @@ func.func @sparse(%x: tensor<1x8xf32>, %w: tensor<4x8xf32, #q>) -> tensor<1x4xf3
 
 // -----
 
-#q = #qsl.encoding<quant = <bits = 2, axis = 1, scale = f32, codebook = 4>, sparse = <2:4, axis = 1>>
-func.func @codebook_sparse(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
-  %w = qsl.constant values(dense<1> : tensor<2x2xi2>) codebook(dense<1.0> : tensor<2x1x4xf32>) meta(dense<[[0, 1], [2, 3]]> : tensor<2x2xi2>) : tensor<2x4xf32, #q>
-  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: codebook quantization combined with sparsity, outliers or low rank has no GPU kernel yet}}
-  %y = qsl.matmul %x, %w transpose_w : tensor<1x4xf32>, tensor<2x4xf32, #q> -> tensor<1x2xf32>
-  return %y : tensor<1x2xf32>
-}
-
-// -----
-
 #e = #qsl.encoding<sparse = <unstructured, nnz = 8>>
 func.func @unstructured(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
   %w = qsl.constant values(dense<1.0> : tensor<8xf32>) mask(dense<true> : tensor<2x4xi1>) : tensor<2x4xf32, #e>

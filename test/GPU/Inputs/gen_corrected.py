@@ -23,19 +23,33 @@ cases = []
 
 def case(name, m, k, n, transposed, bits, group, sym, sparse=False,
          outliers=0, rank=0, tin="f32", tout="f32", lr_type="f32",
-         comment=""):
+         codebook=0, comment=""):
+    """codebook: entries per group (codes index sorted multiples of 1/16;
+    `sym` is then ignored)."""
     kept = k // 2 if sparse else k
     lo, hi = ((-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if sym
               else (0, (1 << bits) - 1))
+    if codebook:
+        lo, hi = 0, codebook - 1
     codes = rng.randint(lo, hi + 1, size=(n, kept))
     groups = k // group
-    scales = 2.0 ** rng.randint(-5, -1, size=(n, groups))
     t = (lambda a: a) if transposed else (lambda a: np.swapaxes(a, 0, 1).copy())
     axis = 1 if transposed else 0
-    attrs = [f"quant = <bits = {bits}, axis = {axis}, group = {group}, "
-             "scale = f32" + ("" if sym else ", zero = i8") + ">"]
-    storage = [f"values({dense(t(codes), f'i{bits}')})",
-               f"scales({dense(t(scales), 'f32')})"]
+    if codebook:
+        books = np.sort(rng.randint(-24, 25, size=(n, groups, codebook)) / 16.0,
+                        axis=-1)
+        attrs = [f"quant = <bits = {bits}, axis = {axis}, group = {group}, "
+                 f"scale = f32, codebook = {codebook}>"]
+        signed = np.where(codes >= 2 ** (bits - 1), codes - 2 ** bits, codes)
+        storage = [f"values({dense(t(signed), f'i{bits}')})",
+                   f"codebook({dense(t(books), 'f32')})"]
+        sym = True
+    else:
+        scales = 2.0 ** rng.randint(-5, -1, size=(n, groups))
+        attrs = [f"quant = <bits = {bits}, axis = {axis}, group = {group}, "
+                 "scale = f32" + ("" if sym else ", zero = i8") + ">"]
+        storage = [f"values({dense(t(codes), f'i{bits}')})",
+                   f"scales({dense(t(scales), 'f32')})"]
     if not sym:
         zeros = rng.randint(0, 1 << bits, size=(n, groups))
         storage.append(f"zeros({dense(t(zeros), 'i8')})")
@@ -95,6 +109,18 @@ def main():
          comment="The same at batch 3: the composed GEMV after the fused "
          "low-rank chain, which reads the f16 factors; [K, N].")
 
+    case("cb3_outl_lr_gemv", 2, 48, 36, True, 3, 16, True, outliers=6, rank=3,
+         codebook=8,
+         comment="SqueezeLLM-style: 3-bit codebook codes (8 entries per group "
+         "of 16) + outliers + rank 3 at batch 2: the composed GEMV decodes "
+         "the codebook; [N, K].")
+    case("cb4_24_gemv", 4, 64, 20, False, 4, 16, True, sparse=True,
+         codebook=16,
+         comment="4-bit codebook codes with 2:4 sparsity at batch 4 (composed "
+         "GEMV, group of the dense position); [K, N].")
+    case("cb4_lr_gemm", 24, 32, 40, True, 4, 16, True, rank=4, codebook=16,
+         comment="4-bit codebook + rank 4 at batch 24: the mma.sync GEMM "
+         "decodes the codebook and adds the low-rank term; [N, K].")
     print_module([(name, (m, k), tin, (m, n), tout, text)
                   for name, m, k, n, tin, tout, text in cases],
                  "--ptx-only" in sys.argv, "gen_corrected.py")
