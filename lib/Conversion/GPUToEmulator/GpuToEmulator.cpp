@@ -235,22 +235,14 @@ LogicalResult QslGpuEmulatePass::rewriteDeviceOps(LLVM::LLVMFuncOp func) {
       Type valueType = shfl.getVal().getType();
       if (!valueType.isInteger(32) && !valueType.isF32())
         return op->emitError("qsl-gpu-emulate: shfl.sync of ") << valueType;
-      // Modes as the emulator numbers them: bfly 0, up 1, down 2, idx 3.
-      int mode = 0;
-      switch (shfl.getKind()) {
-      case NVVM::ShflKind::bfly:
-        mode = 0;
-        break;
-      case NVVM::ShflKind::up:
-        mode = 1;
-        break;
-      case NVVM::ShflKind::down:
-        mode = 2;
-        break;
-      case NVVM::ShflKind::idx:
-        mode = 3;
-        break;
-      }
+      // The emulator numbers the modes as NVVM::ShflKind does: bfly 0,
+      // up 1, down 2, idx 3.
+      static_assert(static_cast<int>(NVVM::ShflKind::bfly) == 0 &&
+                        static_cast<int>(NVVM::ShflKind::up) == 1 &&
+                        static_cast<int>(NVVM::ShflKind::down) == 2 &&
+                        static_cast<int>(NVVM::ShflKind::idx) == 3,
+                    "qsl_emu_shfl's mode numbers");
+      int mode = static_cast<int>(shfl.getKind());
       auto callee = runtimeFunc(module, "qsl_emu_shfl", i64,
                                 {i32, i32, i32, i32, i32});
       Value packed =

@@ -54,16 +54,21 @@ std::string accumulate(const std::string &k, const std::string &wv,
          "              }\n";
 }
 
+/// Each lane's share of x[m, :] · A_in[%j, :] for every batch row, into
+/// %acc: lanes stride over K, reading A_in (`ainShape`, f32 or f16) once
+/// per k.
+std::string factorRowDot(const ComposedShape &c, const std::string &ainShape) {
+  return "        scf.for %k = %lane to %cK step %c32 {\n" +
+         loadAsF32("%av", "%ain", "%j, %k", ainShape, c.lowRankF16,
+                   "          ") +
+         accumulate("%k", "%av", "", c.base.inType.isF16()) + "        }\n";
+}
+
 } // namespace
 
 std::string buildLowRankInKernelText(llvm::StringRef name,
                                      const ComposedShape &c) {
   const KernelShape &s = c.base;
-  std::string load =
-      s.inType.isF16()
-          ? "          %xh = memref.load %x[%m, %k] : memref<@@M@@x@@K@@xf16>\n"
-            "          %xv = arith.extf %xh : f16 to f32\n"
-          : "          %xv = memref.load %x[%m, %k] : memref<@@M@@x@@K@@xf32>\n";
   std::string text = R"(
 module {
   gpu.module @qsl_kernels {
@@ -79,17 +84,7 @@ module {
       %cWARPS = arith.constant @@WARPS@@ : index
 )" + warpPerOutputPrologue("%j") + R"(      %inb = arith.cmpi ult, %j, %cR : index
       scf.if %inb {
-        scf.for %k = %lane to %cK step %c32 {
-)" + loadAsF32("%av", "%ain", "%j, %k", "@@R@@x@@K@@", c.lowRankF16,
-                               "          ") +
-                     R"(          scf.for %m = %c0 to %cM step %c1 {
-)" + load + R"(          %a = memref.load %acc[%m] : memref<@@M@@xf32, #gpu.address_space<private>>
-            %p = arith.mulf %xv, %av : f32
-            %s = arith.addf %a, %p : f32
-            memref.store %s, %acc[%m] : memref<@@M@@xf32, #gpu.address_space<private>>
-          }
-        }
-      }
+)" + factorRowDot(c, "@@R@@x@@K@@") + R"(      }
 )" + warpReduceAndStore("%t", "%j", "@@M@@x@@R@@xf32", /*f16=*/false,
                                         "%inb") +
                      R"(      gpu.return
@@ -116,11 +111,6 @@ std::string buildLowRankChainKernelText(llvm::StringRef name,
                                         const ComposedShape &c) {
   const KernelShape &s = c.base;
   LowRankChainSplit split = lowRankChainSplit(c);
-  std::string load =
-      s.inType.isF16()
-          ? "            %xh = memref.load %x[%m, %k] : memref<@@M@@x@@K@@xf16>\n"
-            "            %xv = arith.extf %xh : f16 to f32\n"
-          : "            %xv = memref.load %x[%m, %k] : memref<@@M@@x@@K@@xf32>\n";
   std::string text = R"(
 module {
   gpu.module @qsl_kernels {
@@ -152,17 +142,8 @@ module {
         %wi = arith.muli %i, %cWARPS : index
         %col = arith.addi %wi, %warp : index
         %j = arith.addi %base, %col : index
-        scf.for %k = %lane to %cK step %c32 {
-)" + loadAsF32("%av", "%ain", "%j, %k", "@@RP@@x@@K@@", c.lowRankF16,
-                 "          ") +
-                     R"(          scf.for %m = %c0 to %cM step %c1 {
-)" + load + R"(            %a = memref.load %acc[%m] : memref<@@M@@xf32, #gpu.address_space<private>>
-            %p = arith.mulf %xv, %av : f32
-            %s = arith.addf %a, %p : f32
-            memref.store %s, %acc[%m] : memref<@@M@@xf32, #gpu.address_space<private>>
-          }
-        }
-)" + warpReduceAndStore("%ts", "%col",
+)" + factorRowDot(c, "@@RP@@x@@K@@") +
+                     warpReduceAndStore("%ts", "%col",
                         "@@M@@x@@PB@@xf32, #gpu.address_space<workgroup>",
                         /*f16=*/false) +
                      R"(      }

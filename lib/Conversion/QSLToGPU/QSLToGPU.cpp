@@ -305,6 +305,25 @@ FailureOr<QuantTables> readQuantTables(Operation *op, ConstantOp weight,
   return q;
 }
 
+/// The quant facet's kernel arguments, in the order every family takes
+/// them: the code words of `codes` [N, kept] (kept = K, or the kept codes of
+/// N:M), then the [N, G*E] codebooks, or the [N, G] scales and (asymmetric)
+/// zero points.
+void addQuantTables(const QuantTables &q, const KernelShape &s, int64_t kept,
+                    bool transposed, KernelEmitter &e,
+                    SmallVectorImpl<KernelArg> &args) {
+  args.push_back(
+      e.wordTable("qsl_gpu_codes", q.codes, s.n, kept, s.bits, transposed));
+  if (s.codebook) {
+    args.push_back(e.table<float>(
+        "qsl_gpu_codebook", {s.n, s.groups * s.codebook}, q.codebooks));
+    return;
+  }
+  args.push_back(e.table<float>("qsl_gpu_scales", {s.n, s.groups}, q.scales));
+  if (!s.symmetric)
+    args.push_back(e.table<float>("qsl_gpu_zeros", {s.n, s.groups}, q.zeros));
+}
+
 struct QslLowerToGpuPass
     : public mlir::qsl::impl::QslLowerToGpuPassBase<QslLowerToGpuPass> {
   using QslLowerToGpuPassBase::QslLowerToGpuPassBase;
@@ -418,17 +437,7 @@ struct QslLowerToGpuPass
     SmallVector<KernelArg> args;
     Value x = e.activation(s);
     args.push_back(x);
-    args.push_back(
-        e.wordTable("qsl_gpu_codes", q->codes, s.n, s.k, s.bits, transposed));
-    if (s.codebook)
-      args.push_back(e.table<float>(
-          "qsl_gpu_codebook", {s.n, s.groups * s.codebook}, q->codebooks));
-    else
-      args.push_back(
-          e.table<float>("qsl_gpu_scales", {s.n, s.groups}, q->scales));
-    if (!s.symmetric)
-      args.push_back(
-          e.table<float>("qsl_gpu_zeros", {s.n, s.groups}, q->zeros));
+    addQuantTables(*q, s, s.k, transposed, e, args);
     bool corrected = c.outliers || c.rank;
     if (corrected && failed(addCorrectionTerms(t, weight, c, e, x, args)))
       return failure();
@@ -622,17 +631,7 @@ struct QslLowerToGpuPass
           readQuantTables(op, weight, view.getQuant(), s, transposed);
       if (failed(q))
         return failure();
-      args.push_back(e.wordTable("qsl_gpu_codes", q->codes, s.n, c.keptK,
-                                 s.bits, transposed));
-      if (s.codebook)
-        args.push_back(e.table<float>(
-            "qsl_gpu_codebook", {s.n, s.groups * s.codebook}, q->codebooks));
-      else
-        args.push_back(
-            e.table<float>("qsl_gpu_scales", {s.n, s.groups}, q->scales));
-      if (!s.symmetric && !s.codebook)
-        args.push_back(
-            e.table<float>("qsl_gpu_zeros", {s.n, s.groups}, q->zeros));
+      addQuantTables(*q, s, c.keptK, transposed, e, args);
     } else if (c.main == ComposedShape::Main::Floats) {
       auto vals = readFloatElements(weight.getStorage(StorageRole::Values));
       if (!vals)
