@@ -90,9 +90,12 @@ std::string groupLoadText(const KernelShape &s, const std::string &k);
 /// codebook.
 std::string decodeText(const KernelShape &s);
 
+/// Code words each GEMV lane loads before decoding any of them.
+constexpr int64_t kGemvWordsInFlight = 4;
+
 /// The bandwidth-bound GEMV (batch 1-8): a warp per output column, lanes
-/// striding over code words, warp shuffle reduction. Grid: ceil(N / warps)
-/// blocks of 32 * warps threads.
+/// striding over code words (kGemvWordsInFlight loads at a time), warp
+/// shuffle reduction. Grid: ceil(N / warps) blocks of 32 * warps threads.
 std::string buildGemvKernelText(llvm::StringRef name, const KernelShape &s);
 
 /// Loads `memref[idx]` (of shape `shape`, elements f16 when `f16`) into the

@@ -63,8 +63,12 @@
 // CHECK: arith.sitofp
 // CHECK: gpu.func @qsl_gemv_2
 // Group of 8 = codes per word: the scale is loaded once per word, and K = 16
-// fills whole words, so no K guard.
-// CHECK: %[[W2:.*]] = memref.load %{{.*}} : memref<2x2xi32>
+// fills whole words, so no K guard. Each lane first loads its 4 code words
+// (32 apart) into a private array, guarded as 2 words per row are less than
+// a round, then decodes them one by one.
+// CHECK: %[[WL:.*]] = memref.load %{{.*}} : memref<2x2xi32>
+// CHECK-NEXT: memref.store %[[WL]], %[[WORDS:.*]][%{{.*}}] : memref<4xi32, #gpu.address_space<private>>
+// CHECK: memref.load %[[WORDS]]
 // CHECK-NEXT: arith.muli
 // CHECK-NEXT: arith.divui
 // CHECK-NEXT: memref.load %{{.*}} : memref<2x2xf32>
