@@ -243,15 +243,13 @@ std::string buildComposedGemvKernelText(llvm::StringRef name,
             scf.if %jin {)" +
                 element + R"(
             })";
-    body += R"(
-        scf.for %w = %lane to %cW step %c32 {
-          %word = memref.load %codes[%n, %w] : memref<@@N@@x@@W@@xi32>
-          %j0 = arith.muli %w, %cCPW : index
-          scf.for %e = %c0 to %cCPW step %c1 {
-            %j = arith.addi %j0, %e : index)" +
-            element + R"(
-          }
-        })";
+    body += wordRounds(::qsl::compress::gpuWordsPerRow(c.keptK, s.bits),
+                       R"(
+            %j0 = arith.muli %w, %cCPW : index
+            scf.for %e = %c0 to %cCPW step %c1 {
+              %j = arith.addi %j0, %e : index)" +
+                           element + R"(
+            })");
   } else if (c.main == ComposedShape::Main::Floats) {
     body += R"(
         scf.for %j = %lane to %cKK step %c32 {)" +

@@ -219,6 +219,44 @@ std::string decodeText(const KernelShape &s) {
               %wv = arith.mulf %d, %s : f32)";
 }
 
+std::string wordRounds(int64_t words, const std::string &body) {
+  const int64_t u = kGemvWordsInFlight;
+  bool guard = words % (32 * u) != 0;
+  std::string open = guard ? R"(
+            %win = arith.cmpi ult, %w, %cW : index
+            scf.if %win {)"
+                           : "";
+  std::string close = guard ? R"(
+            })"
+                            : "";
+  std::string slots = "memref<" + std::to_string(u) +
+                      "xi32, #gpu.address_space<private>>";
+  return R"(
+        %cU = arith.constant )" +
+         std::to_string(u) + R"( : index
+        %cSTRIDE = arith.constant )" +
+         std::to_string(32 * u) + R"( : index
+        %words = memref.alloca() : )" +
+         slots + R"(
+        scf.for %w0 = %lane to %cW step %cSTRIDE {
+          scf.for %u = %c0 to %cU step %c1 {
+            %wu = arith.muli %u, %c32 : index
+            %w = arith.addi %w0, %wu : index)" +
+         open + R"(
+            %wl = memref.load %codes[%n, %w] : memref<@@N@@x@@W@@xi32>
+            memref.store %wl, %words[%u] : )" +
+         slots + close + R"(
+          }
+          scf.for %u = %c0 to %cU step %c1 {
+            %wu = arith.muli %u, %c32 : index
+            %w = arith.addi %w0, %wu : index)" +
+         open + R"(
+            %word = memref.load %words[%u] : )" +
+         slots + body + close + R"(
+          }
+        })";
+}
+
 /// The MLIR text of the kernel `name` (a gpu.module holding one gpu.func).
 std::string buildGemvKernelText(llvm::StringRef name, const KernelShape &s) {
   int64_t perWord = 32 / s.bits;
@@ -257,57 +295,25 @@ std::string buildGemvKernelText(llvm::StringRef name, const KernelShape &s) {
               element + R"(
             })";
 
-  // Each lane loads kGemvWordsInFlight code words (32 apart, each load
-  // coalesced across the warp) before decoding any: independent loads in
-  // flight per lane, which a bandwidth-bound kernel needs. The last round is
-  // guarded only when the words per row are not a whole number of rounds.
-  int64_t words = ::qsl::compress::gpuWordsPerRow(s.k, s.bits);
-  bool guardWords = words % (32 * kGemvWordsInFlight) != 0;
-  std::string guardOpen = guardWords ? R"(
-            %win = arith.cmpi ult, %w, %cW : index
-            scf.if %win {)"
-                                     : "";
-  std::string guardClose = guardWords ? R"(
-            })"
-                                      : "";
-  v["U"] = std::to_string(kGemvWordsInFlight);
-  v["STRIDE"] = std::to_string(32 * kGemvWordsInFlight);
-
   std::string text = plainKernelHeader(s) + R"(      %c0 = arith.constant 0 : index
       %c1 = arith.constant 1 : index
       %c32 = arith.constant 32 : index
-      %cU = arith.constant @@U@@ : index
-      %cSTRIDE = arith.constant @@STRIDE@@ : index
       %cM = arith.constant @@M@@ : index
       %cN = arith.constant @@N@@ : index
       %cK = arith.constant @@K@@ : index
       %cW = arith.constant @@W@@ : index
       %cWARPS = arith.constant @@WARPS@@ : index
 )" + decodeConstants() + warpPerOutputPrologue("%n") + R"(      %inb = arith.cmpi ult, %n, %cN : index
-      scf.if %inb {
-        %words = memref.alloca() : memref<@@U@@xi32, #gpu.address_space<private>>
-        scf.for %w0 = %lane to %cW step %cSTRIDE {
-          scf.for %u = %c0 to %cU step %c1 {
-            %wu = arith.muli %u, %c32 : index
-            %w = arith.addi %w0, %wu : index)" +
-                     guardOpen + R"(
-            %wl = memref.load %codes[%n, %w] : memref<@@N@@x@@W@@xi32>
-            memref.store %wl, %words[%u] : memref<@@U@@xi32, #gpu.address_space<private>>)" +
-                     guardClose + R"(
-          }
-          scf.for %u = %c0 to %cU step %c1 {
-            %wu = arith.muli %u, %c32 : index
-            %w = arith.addi %w0, %wu : index)" +
-                     guardOpen + R"(
-            %word = memref.load %words[%u] : memref<@@U@@xi32, #gpu.address_space<private>>
+      scf.if %inb {)" +
+                     wordRounds(::qsl::compress::gpuWordsPerRow(s.k, s.bits),
+                                R"(
             %k0 = arith.muli %w, %cCPW : index)" +
-                     wordGroup + R"(
+                                    wordGroup + R"(
             scf.for %j = %c0 to %cCPW step %c1 {
               %k = arith.addi %k0, %j : index)" +
-                     element + R"(
-            })" + guardClose + R"(
-          }
-        }
+                                    element + R"(
+            })") +
+                     R"(
       }
 )" + warpReduceAndStore("%y", "%n", "@@M@@x@@N@@x@@TO@@",
                           s.outType.isF16(), "%inb") +
