@@ -6,7 +6,10 @@
 # activations; test/GPU/sparse24-vs-linalg.mlir: the mma.sp GEMM;
 # test/GPU/conv-vs-linalg.mlir: convolutions as implicit GEMMs;
 # test/GPU/codebook-vs-linalg.mlir: codebook weights;
-# test/GPU/corrected-gemm-vs-linalg.mlir: composed weights above max-batch)
+# test/GPU/corrected-gemm-vs-linalg.mlir: composed weights above max-batch;
+# test/GPU/lowrank-vs-linalg.mlir: factorized weights, the fused chain and
+# the f16-factor GEMMs; test/GPU/sweep-vs-linalg.mlir: seeded random
+# matmuls and convolutions)
 # and, on
 # the GPU machine, runs them; then times the GEMV on the issue's shapes
 # (benchmarks/gpu/gemv_bench.c: time per launch, bytes/s and its ratio to
@@ -40,11 +43,15 @@ host_passes=(--one-shot-bufferize="bufferize-function-boundaries" --gpu-async-re
   --convert-math-to-llvm --convert-math-to-libm --convert-arith-to-llvm --convert-func-to-llvm --convert-cf-to-llvm
   --reconcile-unrealized-casts)
 cp "$build/lib/Runtime/libqsl_cuda_runtime.so" "$out/"
-checks=(gemv gemm composed epilogue sparse24 conv codebook corrected)
+checks=(gemv gemm composed epilogue sparse24 conv codebook corrected lowrank sweep)
 for name in "${checks[@]}"; do
-  src="$root/test/GPU/$name-vs-linalg.mlir"
+  test=$(ls "$root"/test/GPU/"$name"*-vs-linalg.mlir | head -n 1)
+  src=$test
   if [ -f "$root/test/GPU/Inputs/gen_$name.py" ]; then # a generated module
-    python3 "$root/test/GPU/Inputs/gen_$name.py" > "$tmp/$name-src.mlir"
+    # The generator's arguments as the lit test passes them (the sweep's
+    # seed and case counts).
+    args=$(sed -n 's|^// RUN: %python %S/Inputs/gen_[a-z0-9]*\.py\(.*\) > %t.mlir$|\1|p' "$test")
+    python3 "$root/test/GPU/Inputs/gen_$name.py" $args > "$tmp/$name-src.mlir"
     src="$tmp/$name-src.mlir"
   fi
   sed 's/func.func @main()/func.func @qsl_main()/' "$src" > "$tmp/$name.mlir"
@@ -120,7 +127,7 @@ cat > "$out/run.sh" <<'RUN'
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 status=0
-for name in gemv gemm composed epilogue sparse24 conv codebook corrected; do
+for name in gemv gemm composed epilogue sparse24 conv codebook corrected lowrank sweep; do
   echo "== $name"
   "$here/${name}_cpu" > "$here/$name-cpu.txt" || status=1
   "$here/${name}_gpu" > "$here/$name-gpu.txt" || status=1
