@@ -62,6 +62,13 @@ MLIR_CAPI_EXPORTED MlirLogicalResult
 mlirQslCompileForCUDA(MlirModule module, MlirStringRef entry,
                       MlirStringRef chip);
 
+/* The same kernels as host code for the SIMT emulator (`qslc --target=cuda
+ * --gpu-format=emulator`, docs/codegen/gpu-emulator.md): checks the GPU path
+ * on a machine without a GPU. Run it with mlirQslExecutableCreateForCUDA
+ * given the path of libqsl_gpu_emulator.so. */
+MLIR_CAPI_EXPORTED MlirLogicalResult
+mlirQslCompileForCUDAEmulator(MlirModule module, MlirStringRef entry);
+
 #ifdef __cplusplus
 }
 #endif

@@ -66,7 +66,9 @@ mlirQslExecutableCreate(MlirModule compiled);
 /* The same for a module from mlirQslCompileForCUDA: its host code calls
  * `cudaRuntime` (the path of libqsl_cuda_runtime.so), which must find a
  * GPU ("no GPU to run on: ..." otherwise, as a diagnostic). Runs report a
- * CUDA error of the runtime as a failure. */
+ * CUDA error of the runtime as a failure. For a module from
+ * mlirQslCompileForCUDAEmulator, `cudaRuntime` is the path of
+ * libqsl_gpu_emulator.so and no GPU is needed. */
 MLIR_CAPI_EXPORTED MlirQslExecutable
 mlirQslExecutableCreateForCUDA(MlirModule compiled, MlirStringRef cudaRuntime);
 

@@ -87,8 +87,10 @@ MlirLogicalResult mlirQslRunPassPipeline(MlirModule module,
   return wrap(pm.run(op));
 }
 
-static MlirLogicalResult compile(MlirModule module, MlirStringRef entry,
-                                 bool vectorize, const char *chip) {
+static MlirLogicalResult
+compile(MlirModule module, MlirStringRef entry, bool vectorize,
+        const char *chip,
+        mlir::qsl::GpuBinaryFormat format = mlir::qsl::GpuBinaryFormat::bin) {
   ModuleOp op = unwrap(module);
   mlir::qsl::capi::registerPassesOnce();
   registerOn(op.getContext());
@@ -100,7 +102,7 @@ static MlirLogicalResult compile(MlirModule module, MlirStringRef entry,
   mlir::qsl::GpuPipelineOptions gpu;
   gpu.chip = chip && StringRef(chip) == "sm_80" ? mlir::qsl::GpuChip::sm_80
                                                 : mlir::qsl::GpuChip::sm_90;
-  gpu.format = mlir::qsl::GpuBinaryFormat::bin;
+  gpu.format = format;
   return wrap(mlir::qsl::compileForExecution(op, unwrap(entry), cpu,
                                              chip ? &gpu : nullptr));
 }
@@ -120,4 +122,10 @@ MlirLogicalResult mlirQslCompileForCUDA(MlirModule module, MlirStringRef entry,
   }
   return compile(module, entry, /*vectorize=*/true,
                  c == "sm_80" ? "sm_80" : "sm_90");
+}
+
+MlirLogicalResult mlirQslCompileForCUDAEmulator(MlirModule module,
+                                                MlirStringRef entry) {
+  return compile(module, entry, /*vectorize=*/true, "sm_90",
+                 mlir::qsl::GpuBinaryFormat::emulator);
 }

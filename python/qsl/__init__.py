@@ -362,27 +362,35 @@ class Module:
         runs the compressed matmuls as CUDA kernels for `chip` ("sm_80" or
         "sm_90") and the rest on the CPU, through libqsl_cuda_runtime.so
         (next to this package, or $QSL_CUDA_RUNTIME); without a GPU it raises
-        QslError "no GPU to run on: ...". A module that is compiled already
-        (qslc's output, loaded with qsl.load) is only JIT-loaded."""
-        if target not in ("cpu", "cuda"):
-            raise InputValueError(f"unknown target {target!r}; expected 'cpu' "
-                                  "or 'cuda'")
-        if target == "cuda":
+        QslError "no GPU to run on: ...". target="cuda-emulator" runs the same
+        kernels on the CPU through the SIMT emulator (libqsl_gpu_emulator.so,
+        next to this package or $QSL_GPU_EMULATOR): the GPU path's numbers
+        on any machine, slowly. A module that is compiled already (qslc's
+        output, loaded with qsl.load) is only JIT-loaded."""
+        if target not in ("cpu", "cuda", "cuda-emulator"):
+            raise InputValueError(f"unknown target {target!r}; expected 'cpu', "
+                                  "'cuda' or 'cuda-emulator'")
+        if target in ("cuda", "cuda-emulator"):
             if chip not in ("sm_80", "sm_90"):
                 raise InputValueError(f"unknown chip {chip!r}; expected 'sm_80' "
                                       "or 'sm_90'")
-            runtime = os.environ.get("QSL_CUDA_RUNTIME") or os.path.join(
-                os.path.dirname(os.path.abspath(__file__)), "libqsl_cuda_runtime.so")
+            emulate = target == "cuda-emulator"
+            env, lib = (("QSL_GPU_EMULATOR", "libqsl_gpu_emulator.so") if emulate
+                        else ("QSL_CUDA_RUNTIME", "libqsl_cuda_runtime.so"))
+            runtime = os.environ.get(env) or os.path.join(
+                os.path.dirname(os.path.abspath(__file__)), lib)
             if not os.path.exists(runtime):
+                why = ("" if emulate else
+                       "QSL was built without the CUDA toolkit's cuda.h, or ")
                 raise NotBuiltError(
-                    f"target='cuda': {runtime} does not exist (QSL was built "
-                    "without the CUDA toolkit's cuda.h, or set QSL_CUDA_RUNTIME)")
+                    f"target={target!r}: {runtime} does not exist ({why}set "
+                    f"{env})")
             if self._m.is_compiled():
-                raise InputValueError("target='cuda' compiles from the imported "
-                                      "module; this one is compiled already")
+                raise InputValueError(f"target={target!r} compiles from the "
+                                      "imported module; this one is compiled already")
             work = self._m.clone()
-            compiled = CompiledModule(work.compile_cuda(self.entry, chip, runtime),
-                                      self._context)
+            compiled = CompiledModule(
+                work.compile_cuda(self.entry, chip, runtime, emulate), self._context)
             _warn(self._context)
             return compiled
         if self._m.is_compiled():

@@ -409,9 +409,12 @@ NB_MODULE(_qsl, m) {
            nb::arg("entry") = "main_graph", nb::arg("vectorize") = true)
       .def("compile_cuda",
            [](Module &self, const std::string &entry, const std::string &chip,
-              const std::string &runtime) {
-             if (mlirLogicalResultIsFailure(mlirQslCompileForCUDA(
-                     self.module, ref(entry), ref(chip))))
+              const std::string &runtime, bool emulate) {
+             MlirLogicalResult done =
+                 emulate ? mlirQslCompileForCUDAEmulator(self.module, ref(entry))
+                         : mlirQslCompileForCUDA(self.module, ref(entry),
+                                                 ref(chip));
+             if (mlirLogicalResultIsFailure(done))
                self.context->fail("cannot compile '" + entry + "' for CUDA");
              MlirQslExecutable exe =
                  mlirQslExecutableCreateForCUDA(self.module, ref(runtime));
@@ -419,7 +422,8 @@ NB_MODULE(_qsl, m) {
                self.context->fail("cannot load the CUDA module");
              return std::make_shared<Executable>(self.context, exe);
            },
-           nb::arg("entry"), nb::arg("chip"), nb::arg("runtime"));
+           nb::arg("entry"), nb::arg("chip"), nb::arg("runtime"),
+           nb::arg("emulate") = false);
 
   nb::class_<Executable>(m, "_Executable")
       .def_prop_ro("inputs",

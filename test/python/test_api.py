@@ -323,6 +323,18 @@ def test_targets(data, tmp_path, monkeypatch):
     assert isinstance(e, qsl.NotBuiltError)
 
 
+def test_cuda_emulator_matches_cpu(data):
+    """target="cuda-emulator" runs the GPU kernels (here the int4 tensor-core
+    GEMM: 32 rows exceed max-batch) on the SIMT emulator: the same numbers
+    as the CPU build up to the f16 rounding of the tensor cores' operands."""
+    model = qsl.import_onnx(data.path, input_shapes=SHAPES)
+    model.compress("qsl-quantize{bits=4 group=64}")
+    cpu = model.compile(target="cpu")(x=data.x)["y"]
+    emulated = model.compile(target="cuda-emulator")(x=data.x)["y"]
+    assert relative_error(emulated, cpu) < 1e-2
+    assert not np.array_equal(emulated, cpu)  # f16 operands, not the CPU code
+
+
 def test_export_onnx_runs_in_onnxruntime(data, tmp_path):
     """export_onnx writes a standard ONNX model (DequantizeLinear on int4
     codes) that onnxruntime runs to the same numbers QSL's compiled module

@@ -499,6 +499,22 @@ void QslGpuEmulatePass::runOnOperation() {
        llvm::make_early_inc_range(module.getOps<gpu::GPUModuleOp>()))
     m.erase();
   module->removeAttr(gpu::GPUDialect::getContainerModuleAttrName());
+
+  // The host ABI calls (mgpuMemAlloc, mgpuMemcpy, streams) go to the
+  // emulator's qsl_emu_mgpu* versions: a process that also loaded
+  // libqsl_cuda_runtime (whose mgpu* a JIT would find first) still runs
+  // this module on the emulator.
+  for (auto func : llvm::make_early_inc_range(module.getOps<LLVM::LLVMFuncOp>())) {
+    if (!func.isExternal() || !func.getSymName().starts_with("mgpu"))
+      continue;
+    auto renamed =
+        StringAttr::get(&getContext(), "qsl_emu_" + func.getSymName().str());
+    if (failed(SymbolTable::replaceAllSymbolUses(func, renamed, module))) {
+      func.emitError("qsl-gpu-emulate: cannot rename ") << func.getSymName();
+      return signalPassFailure();
+    }
+    SymbolTable::setSymbolName(func, renamed);
+  }
 }
 
 } // namespace

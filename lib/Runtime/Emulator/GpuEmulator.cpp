@@ -17,8 +17,10 @@
 // is reported as an error, as is an undefined metadata pattern: such code
 // hangs or is undefined on a GPU.
 //
-// It also provides the host side of MLIR's GPU runtime ABI (mgpuMemAlloc,
-// mgpuMemcpy, streams) over host memory. Allocations end at a guard page,
+// It also provides the host side of MLIR's GPU runtime ABI over host memory,
+// as qsl_emu_mgpuMemAlloc, qsl_emu_mgpuMemcpy, ... (the pass renames the
+// module's mgpu* calls, so libqsl_cuda_runtime in the same process does not
+// take them). Allocations end at a guard page,
 // so a kernel reading or writing past the end of a buffer stops with an
 // error naming the kernel instead of reading a neighbour (exactly at the
 // end unless the size needs padding for alignment); fresh
@@ -585,47 +587,35 @@ void qsl_emu_launch(void (*entry)(void **), void **params, const char *name,
 }
 
 //===----------------------------------------------------------------------===//
-// MLIR's GPU runtime ABI over host memory
+// MLIR's GPU runtime ABI over host memory, as qsl_emu_mgpu* (qsl-gpu-emulate
+// renames the module's calls, so that libqsl_cuda_runtime's mgpu* in the
+// same process cannot take them)
 //===----------------------------------------------------------------------===//
 
-void *mgpuStreamCreate(void) {
+void *qsl_emu_mgpuStreamCreate(void) {
   static int stream;
   return &stream;
 }
-void mgpuStreamDestroy(void *) {}
-void mgpuStreamSynchronize(void *) {}
+void qsl_emu_mgpuStreamDestroy(void *) {}
+void qsl_emu_mgpuStreamSynchronize(void *) {}
 
-void *mgpuMemAlloc(uint64_t sizeBytes, void *, bool) {
+void *qsl_emu_mgpuMemAlloc(uint64_t sizeBytes, void *, bool) {
   return sizeBytes ? allocate(static_cast<size_t>(sizeBytes)) : nullptr;
 }
-void mgpuMemFree(void *ptr, void *) {
+void qsl_emu_mgpuMemFree(void *ptr, void *) {
   if (ptr)
     release(ptr);
 }
-void mgpuMemcpy(void *dst, void *src, size_t sizeBytes, void *) {
+void qsl_emu_mgpuMemcpy(void *dst, void *src, size_t sizeBytes, void *) {
   if (sizeBytes)
     std::memmove(dst, src, sizeBytes);
 }
-void mgpuMemset32(void *dst, unsigned int value, size_t count, void *) {
+void qsl_emu_mgpuMemset32(void *dst, unsigned int value, size_t count, void *) {
   auto *p = static_cast<uint32_t *>(dst);
   for (size_t i = 0; i < count; ++i)
     p[i] = value;
 }
-void mgpuSetDefaultDevice(int32_t) {}
-
-void *mgpuModuleLoad(void *, size_t) {
-  fatal("mgpuModuleLoad: this module holds a GPU binary; run it through "
-        "qsl-gpu-pipeline{format=emulator} and qsl-gpu-emulate instead");
-}
-void *mgpuModuleLoadJIT(void *data, int) { return mgpuModuleLoad(data, 0); }
-void mgpuModuleUnload(void *) {}
-void *mgpuModuleGetFunction(void *, const char *) {
-  fatal("mgpuModuleGetFunction: no GPU module is loaded by the emulator");
-}
-void mgpuLaunchKernel(void *, intptr_t, intptr_t, intptr_t, intptr_t, intptr_t,
-                      intptr_t, int32_t, void *, void **, void **, size_t) {
-  fatal("mgpuLaunchKernel: no GPU module is loaded by the emulator");
-}
+void qsl_emu_mgpuSetDefaultDevice(int32_t) {}
 
 //===----------------------------------------------------------------------===//
 // libdevice functions that convert-gpu-to-nvvm calls for math ops

@@ -2,7 +2,9 @@
 // RUN:   --qsl-gpu-pipeline="format=emulator" --one-shot-bufferize="bufferize-function-boundaries" \
 // RUN:   --gpu-async-region --convert-scf-to-cf --gpu-to-llvm --finalize-memref-to-llvm \
 // RUN:   --convert-arith-to-llvm --convert-func-to-llvm --convert-cf-to-llvm \
-// RUN:   --qsl-gpu-emulate --reconcile-unrealized-casts | FileCheck %s
+// RUN:   --qsl-gpu-emulate --reconcile-unrealized-casts -o %t.mlir
+// RUN: FileCheck %s < %t.mlir
+// RUN: FileCheck %s --check-prefix=ABI < %t.mlir
 // RUN: qsl-opt %S/../../GPU/gemm-vs-linalg.mlir \
 // RUN:   --qsl-gpu-pipeline="format=emulator" --one-shot-bufferize="bufferize-function-boundaries" \
 // RUN:   --gpu-async-region --convert-linalg-to-loops --convert-scf-to-cf --gpu-to-llvm \
@@ -38,6 +40,13 @@
 // CHECK-DAG: llvm.func @qsl_emu_shfl(i32, i32, i32, i32, i32) -> i64
 // CHECK-DAG: llvm.func @qsl_emu_launch(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, i32, !llvm.ptr)
 // CHECK-NOT: gpu.
+
+// The host ABI calls go to the emulator's own names (libqsl_cuda_runtime's
+// mgpu* in the same process must not take them).
+// ABI-NOT: @mgpu
+// ABI: llvm.call @qsl_emu_mgpuStreamCreate()
+// ABI: llvm.call @qsl_emu_mgpuMemAlloc(
+// ABI-NOT: @mgpu
 
 // The tensor-core GEMM: mma.sync m16n8k16 becomes a call whose D lands in
 // a four-float slot; the weight tables become host globals.
