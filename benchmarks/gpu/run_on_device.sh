@@ -8,7 +8,8 @@
 # test/GPU/codebook-vs-linalg.mlir: codebook weights;
 # test/GPU/corrected-gemm-vs-linalg.mlir: composed weights above max-batch;
 # test/GPU/lowrank-vs-linalg.mlir: factorized weights, the fused chain and
-# the f16-factor GEMMs; test/GPU/sweep-vs-linalg.mlir: seeded random
+# the f16-factor GEMMs; test/GPU/unstructured-vs-linalg.mlir: the CSC
+# kernel; test/GPU/sweep-vs-linalg.mlir: seeded random
 # matmuls and convolutions)
 # and, on
 # the GPU machine, runs them; then times the GEMV on the issue's shapes
@@ -43,7 +44,7 @@ host_passes=(--one-shot-bufferize="bufferize-function-boundaries" --gpu-async-re
   --convert-math-to-llvm --convert-math-to-libm --convert-arith-to-llvm --convert-func-to-llvm --convert-cf-to-llvm
   --reconcile-unrealized-casts)
 cp "$build/lib/Runtime/libqsl_cuda_runtime.so" "$out/"
-checks=(gemv gemm composed epilogue sparse24 conv codebook corrected lowrank sweep)
+checks=(gemv gemm composed epilogue sparse24 conv codebook corrected lowrank unstructured sweep)
 for name in "${checks[@]}"; do
   test=$(ls "$root"/test/GPU/"$name"*-vs-linalg.mlir | head -n 1)
   src=$test
@@ -127,7 +128,7 @@ cat > "$out/run.sh" <<'RUN'
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 status=0
-for name in gemv gemm composed epilogue sparse24 conv codebook corrected lowrank sweep; do
+for name in gemv gemm composed epilogue sparse24 conv codebook corrected lowrank unstructured sweep; do
   echo "== $name"
   "$here/${name}_cpu" > "$here/$name-cpu.txt" || status=1
   "$here/${name}_gpu" > "$here/$name-gpu.txt" || status=1

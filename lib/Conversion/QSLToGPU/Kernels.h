@@ -188,6 +188,15 @@ std::string buildGroupedConvKernelText(llvm::StringRef name,
                                        const KernelShape &s);
 constexpr int64_t kGroupedConvThreads = 128;
 
+/// Unstructured sparsity and outliers alone, at any batch: a CSC table by
+/// output column (colptr [N+1], rows [nnz] i32, values [nnz] f32); one
+/// thread per output element y[m, n] sums x[m, rows[p]] * values[p] over
+/// column n's entries. Grid: ceil(M * N / kCscThreads) blocks of
+/// kCscThreads threads.
+std::string buildCscSparseKernelText(llvm::StringRef name,
+                                     const KernelShape &s, int64_t nnz);
+constexpr int64_t kCscThreads = 128;
+
 /// Output columns one warp of the tensor-core GEMM covers (n-tiles of 8).
 constexpr int64_t kMmaTilesN = 4;
 constexpr int64_t kMmaColsPerWarp = 8 * kMmaTilesN;

@@ -142,6 +142,9 @@ enum class Family {
              // low rank)
   LowRankMma, // a factorized weight (low rank alone) above max-batch: two
               // mma.sync GEMMs on its f16 factors
+  CscSparse,  // unstructured sparsity and/or outliers, no main term: the
+              // CSC kernel on CUDA cores (outliers alone only above
+              // max-batch; below it the composed GEMV takes them)
 };
 
 /// Which kernel family takes `op` ("" and `family`), else why the op
@@ -198,6 +201,15 @@ std::string match(OpT op, int64_t warps, int64_t maxBatch, bool tensorCores,
     return "";
   }
 
+  if (sparse && sparse.isUnstructured()) {
+    if (quant || view->getLowRank() || t.isConv)
+      return "unstructured sparsity with a quant or low-rank facet, or on a "
+             "convolution, has no GPU kernel yet";
+    family = Family::CscSparse;
+    if (OutliersAttr outliers = view->getOutliers())
+      c.outliers = outliers.getCount();
+    return "";
+  }
   if (t.isConv && t.conv.groups > 1)
     return "grouped convolution (groups = " + std::to_string(t.conv.groups) +
            ") with sparsity, outliers or low rank has no GPU kernel yet";
@@ -213,10 +225,10 @@ std::string match(OpT op, int64_t warps, int64_t maxBatch, bool tensorCores,
       return batch + " (codebook codes with sparsity have only the GEMV "
                      "kernel)";
     if (!quant && !sparse) {
-      if (view->getOutliers())
-        return batch + " (outliers without a main term have only the GEMV "
-                       "kernel)";
-      family = Family::LowRankMma;
+      if (view->getOutliers() && view->getLowRank())
+        return batch + " (outliers and low rank without a main term have "
+                       "only the GEMV kernel)";
+      family = view->getOutliers() ? Family::CscSparse : Family::LowRankMma;
     } else if (sparse) {
       if (!sparse.isNM() || sparse.getN() != 2 || sparse.getM() != 4 ||
           sparse.getAxis() != reductionAxis)
@@ -260,6 +272,37 @@ std::string match(OpT op, int64_t warps, int64_t maxBatch, bool tensorCores,
   return "";
 }
 
+
+/// Entries of a weight's matrix view, compressed by output column.
+struct CscTable {
+  std::vector<int32_t> colPtr, rows; // [N + 1], [nnz]
+  std::vector<float> values;         // [nnz]
+};
+
+/// The entries (linear indices into the [rows, cols] matrix view: k * N + n,
+/// or n * K + k with transpose_w) as CSC by output column n, each column's
+/// entries in the given order; repeated indices stay separate entries.
+CscTable cscByColumn(const std::vector<int64_t> &indices,
+                     const std::vector<double> &values, const KernelShape &s,
+                     bool transposed) {
+  auto column = [&](int64_t i) { return transposed ? i / s.k : i % s.n; };
+  auto row = [&](int64_t i) { return transposed ? i % s.k : i / s.n; };
+  CscTable t;
+  t.colPtr.assign(s.n + 1, 0);
+  t.rows.resize(indices.size());
+  t.values.resize(indices.size());
+  for (int64_t i : indices)
+    ++t.colPtr[column(i) + 1];
+  for (int64_t n = 0; n < s.n; ++n)
+    t.colPtr[n + 1] += t.colPtr[n];
+  std::vector<int32_t> next(t.colPtr.begin(), t.colPtr.end() - 1);
+  for (size_t p = 0; p < indices.size(); ++p) {
+    int32_t at = next[column(indices[p])]++;
+    t.rows[at] = static_cast<int32_t>(row(indices[p]));
+    t.values[at] = static_cast<float>(values[p]);
+  }
+  return t;
+}
 
 InFlightDiagnostic unavailable(Operation *op, StringRef what) {
   return op->emitError("qsl-lower-to-gpu: weight data unavailable: ") << what;
@@ -384,6 +427,8 @@ struct QslLowerToGpuPass
               ? rewriteComposed(target, weight, shape, emitter, epilogue)
           : family == Family::LowRankMma
               ? rewriteLowRankMma(target, weight, shape, emitter, epilogue)
+          : family == Family::CscSparse
+              ? rewriteCscSparse(target, weight, shape, emitter, epilogue)
               : rewriteSparseMma(target, weight, shape, emitter, epilogue);
       if (failed(done))
         return signalPassFailure();
@@ -558,31 +603,13 @@ struct QslLowerToGpuPass
           readFloatElements(weight.getStorage(StorageRole::OutlierValues));
       if (!indices || !values)
         return unavailable(op, "outliers");
-      // Linear index into the [rows, cols] matrix view: k * N + n, or
-      // n * K + k with transpose_w.
-      std::vector<int32_t> colPtr(s.n + 1, 0), rowIdx(c.outliers);
-      std::vector<float> vals(c.outliers);
-      auto column = [&](int64_t i) {
-        return transposed ? i / s.k : i % s.n;
-      };
-      auto row = [&](int64_t i) { return transposed ? i % s.k : i / s.n; };
-      for (int64_t i : *indices)
-        ++colPtr[column(i) + 1];
-      for (int64_t n = 0; n < s.n; ++n)
-        colPtr[n + 1] += colPtr[n];
-      std::vector<int32_t> next(colPtr.begin(), colPtr.end() - 1);
-      for (int64_t p = 0; p < c.outliers; ++p) {
-        int64_t i = (*indices)[p];
-        int32_t at = next[column(i)]++;
-        rowIdx[at] = static_cast<int32_t>(row(i));
-        vals[at] = static_cast<float>((*values)[p]);
-      }
+      CscTable csc = cscByColumn(*indices, *values, s, transposed);
       args.push_back(e.table<int32_t>("qsl_gpu_outlier_colptr", {s.n + 1},
-                                      colPtr));
+                                      csc.colPtr));
       args.push_back(e.table<int32_t>("qsl_gpu_outlier_rows",
-                                      {c.outliers}, rowIdx));
+                                      {c.outliers}, csc.rows));
       args.push_back(
-          e.table<float>("qsl_gpu_outlier_values", {c.outliers}, vals));
+          e.table<float>("qsl_gpu_outlier_values", {c.outliers}, csc.values));
     }
 
     // Low rank (tensor-core kernels): A_in [rank, K] for t = x A_in^T,
@@ -678,6 +705,63 @@ struct QslLowerToGpuPass
       return failure();
     launchAndFinish(*func, c, /*addTerms=*/false, e, epilogue, args,
                     (s.n + s.warps - 1) / s.warps, 1);
+    return success();
+  }
+
+  /// Unstructured sparsity (and/or outliers) without a main term: the
+  /// kept entries (mask order) and the outliers as one CSC table by output
+  /// column, a thread per output element (CscSparseKernel.cpp).
+  LogicalResult rewriteCscSparse(const Target &t, ConstantOp weight,
+                                 const ComposedShape &c, KernelEmitter &e,
+                                 const Epilogue &epilogue) {
+    const KernelShape &s = c.base;
+    auto view = *EncodedTensorType::get(t.weight.getType());
+    std::vector<int64_t> indices;
+    std::vector<double> values;
+    if (view.getSparse()) {
+      auto mask = readIntElements(weight.getStorage(StorageRole::Mask),
+                                  /*isUnsigned=*/true);
+      auto kept = readFloatElements(weight.getStorage(StorageRole::Values));
+      if (!mask || !kept)
+        return unavailable(t.op, "sparse mask and values");
+      // Values follow the mask's row-major order over the matrix view.
+      for (int64_t i = 0, j = 0; i < static_cast<int64_t>(mask->size()); ++i)
+        if ((*mask)[i]) {
+          if (j >= static_cast<int64_t>(kept->size()))
+            return unavailable(t.op, "as many values as the mask keeps");
+          indices.push_back(i);
+          values.push_back((*kept)[j++]);
+        }
+    }
+    if (c.outliers) {
+      auto oi = readIntElements(
+          weight.getStorage(StorageRole::OutlierIndices), false);
+      auto ov =
+          readFloatElements(weight.getStorage(StorageRole::OutlierValues));
+      if (!oi || !ov)
+        return unavailable(t.op, "outliers");
+      indices.insert(indices.end(), oi->begin(), oi->end());
+      values.insert(values.end(), ov->begin(), ov->end());
+    }
+    CscTable csc = cscByColumn(indices, values, s, t.transposed);
+    int64_t nnz = static_cast<int64_t>(csc.rows.size());
+    if (nnz == 0) { // never read (every column is empty), but typed
+      csc.rows.push_back(0);
+      csc.values.push_back(0.0f);
+    }
+    FailureOr<gpu::GPUFuncOp> func = e.addKernel(buildCscSparseKernelText(
+        "qsl_csc_" + std::to_string(e.getIndex()), s, nnz));
+    if (failed(func))
+      return failure();
+    int64_t entries = std::max<int64_t>(nnz, 1);
+    SmallVector<KernelArg> args{
+        KernelArg(e.activation(s)),
+        e.table<int32_t>("qsl_gpu_csc_colptr", {s.n + 1}, csc.colPtr),
+        e.table<int32_t>("qsl_gpu_csc_rows", {entries}, csc.rows),
+        e.table<float>("qsl_gpu_csc_values", {entries}, csc.values)};
+    launchAndFinish(*func, c, /*addTerms=*/false, e, epilogue, args,
+                    (s.m * s.n + kCscThreads - 1) / kCscThreads, 1,
+                    kCscThreads);
     return success();
   }
 

@@ -1,0 +1,76 @@
+"""Writes the module of unstructured-vs-linalg.mlir: weights kept as
+scattered entries (unstructured sparsity with a keep mask, outliers without
+a main term, or both), which run on the CSC kernel (qsl_csc) at any batch.
+Values are multiples of 1/8 (exact in f16), from a fixed seed; one case has
+empty columns.
+
+Usage: gen_unstructured.py"""
+import numpy as np
+
+from gen_common import dense, print_module
+
+rng = np.random.RandomState(9)
+cases = []
+
+
+def case(name, m, k, n, transposed, density=0.0, outliers=0, t="f32",
+         empty_cols=(), bias_relu=False, comment=""):
+    rows, cols = (n, k) if transposed else (k, n)
+    attrs, storage = [], []
+    if density:
+        mask = rng.rand(rows, cols) < density
+        for c in empty_cols:  # output column c keeps nothing
+            if transposed:
+                mask[c, :] = False
+            else:
+                mask[:, c] = False
+        vals = rng.randint(-16, 17, size=int(mask.sum())) / 8.0
+        attrs.append(f"sparse = <unstructured, nnz = {int(mask.sum())}>")
+        storage += [f"values({dense(vals, 'f32')})",
+                    f"mask({dense(mask, 'i1').replace('True', 'true').replace('False', 'false')})"]
+    if outliers:
+        idx = np.sort(rng.choice(rows * cols, size=outliers, replace=False))
+        ovals = rng.randint(-16, 17, size=outliers) / 8.0
+        attrs.append(f"outliers = <count = {outliers}, type = f32>")
+        storage += [f"outlier_indices({dense(idx, 'i32')})",
+                    f"outlier_values({dense(ovals, 'f32')})"]
+    wshape = f"{rows}x{cols}"
+    yt = f"tensor<{m}x{n}x{t}>"
+    body = [f"// {comment}",
+            f"#{name}_e = #qsl.encoding<{', '.join(attrs)}>",
+            f"func.func @{name}(%x: tensor<{m}x{k}x{t}>) -> {yt} {{",
+            "  %w = qsl.constant " + "\n         ".join(storage) +
+            f" : tensor<{wshape}xf32, #{name}_e>",
+            f"  %y = qsl.matmul %x, %w{' transpose_w' if transposed else ''} : "
+            f"tensor<{m}x{k}x{t}>, tensor<{wshape}xf32, #{name}_e> -> {yt}"]
+    ret = "%y"
+    if bias_relu:
+        bias = rng.randint(-8, 9, size=n) / 8.0
+        body += [f"  %b = arith.constant {dense(bias, t)}",
+                 f"  %e = tensor.empty() : {yt}",
+                 "  %r = linalg.generic {indexing_maps = [affine_map<(a, b) -> (a, b)>, "
+                 "affine_map<(a, b) -> (b)>, affine_map<(a, b) -> (a, b)>], "
+                 "iterator_types = [\"parallel\", \"parallel\"]} "
+                 f"ins(%y, %b : {yt}, tensor<{n}x{t}>) outs(%e : {yt}) {{",
+                 f"  ^bb0(%v: {t}, %bv: {t}, %out: {t}):",
+                 f"    %s = arith.addf %v, %bv : {t}",
+                 f"    %z = arith.constant 0.0 : {t}",
+                 f"    %mx = arith.maximumf %s, %z : {t}",
+                 f"    linalg.yield %mx : {t}",
+                 f"  }} -> {yt}"]
+        ret = "%r"
+    body += [f"  return {ret} : {yt}", "}"]
+    cases.append((name, (m, k), t, (m, n), t, "\n".join(body)))
+
+
+case("unstr40_t", 3, 40, 24, True, density=0.4, empty_cols=(5, 17),
+     comment="40% kept, [N, K], batch 3; output columns 5 and 17 keep "
+     "nothing.")
+case("unstr_outl_f16", 20, 64, 36, False, density=0.15, outliers=7, t="f16",
+     comment="15% kept plus 7 outliers in one CSC table, [K, N], batch 20, "
+     "f16 activations and output.")
+case("outl_batch12_relu", 12, 48, 30, False, outliers=25, bias_relu=True,
+     comment="Outliers alone above max-batch (batch 12), with a bias and "
+     "ReLU fused into the kernel's store.")
+
+print_module(cases, False, "gen_unstructured.py")
