@@ -1,7 +1,8 @@
 //===- CscSparseKernel.cpp - Unstructured sparse weights ------------------===//
 //
-// A weight kept as scattered entries, at any batch: unstructured sparsity
-// (SparseGPT / Wanda masks), outliers without a main term, or both. At
+// A weight kept as scattered entries, at any batch: unstructured or block
+// sparsity (SparseGPT / Wanda masks; blocks expand to their entries),
+// outliers without a main term, or both. At
 // compile time its entries become a CSC table by output column (colptr
 // [N+1], rows [nnz] i32, values [nnz] f32); one thread per output element
 // y[m, n] walks column n's entries and sums x[m, rows[p]] * values[p]. The

@@ -201,10 +201,10 @@ std::string match(OpT op, int64_t warps, int64_t maxBatch, bool tensorCores,
     return "";
   }
 
-  if (sparse && sparse.isUnstructured()) {
+  if (sparse && (sparse.isUnstructured() || sparse.isBlock())) {
     if (quant || view->getLowRank() || t.isConv)
-      return "unstructured sparsity with a quant or low-rank facet, or on a "
-             "convolution, has no GPU kernel yet";
+      return "unstructured or block sparsity with a quant or low-rank facet, "
+             "or on a convolution, has no GPU kernel yet";
     family = Family::CscSparse;
     if (OutliersAttr outliers = view->getOutliers())
       c.outliers = outliers.getCount();
@@ -718,20 +718,32 @@ struct QslLowerToGpuPass
     auto view = *EncodedTensorType::get(t.weight.getType());
     std::vector<int64_t> indices;
     std::vector<double> values;
-    if (view.getSparse()) {
+    if (SparseAttr sparse = view.getSparse()) {
       auto mask = readIntElements(weight.getStorage(StorageRole::Mask),
                                   /*isUnsigned=*/true);
       auto kept = readFloatElements(weight.getStorage(StorageRole::Values));
       if (!mask || !kept)
         return unavailable(t.op, "sparse mask and values");
-      // Values follow the mask's row-major order over the matrix view.
-      for (int64_t i = 0, j = 0; i < static_cast<int64_t>(mask->size()); ++i)
-        if ((*mask)[i]) {
-          if (j >= static_cast<int64_t>(kept->size()))
-            return unavailable(t.op, "as many values as the mask keeps");
-          indices.push_back(i);
-          values.push_back((*kept)[j++]);
-        }
+      // The mask has an entry per element (unstructured) or per R x C block
+      // of the matrix view; kept values (blocks) follow its row-major order.
+      int64_t viewCols = t.transposed ? s.k : s.n;
+      int64_t br = sparse.isBlock() ? sparse.getBlockRows() : 1;
+      int64_t bc = sparse.isBlock() ? sparse.getBlockCols() : 1;
+      int64_t maskCols = viewCols / bc;
+      int64_t j = 0;
+      for (int64_t i = 0; i < static_cast<int64_t>(mask->size()); ++i) {
+        if (!(*mask)[i])
+          continue;
+        if ((j + 1) * br * bc > static_cast<int64_t>(kept->size()))
+          return unavailable(t.op, "as many values as the mask keeps");
+        int64_t bi = i / maskCols, bj = i % maskCols;
+        for (int64_t r = 0; r < br; ++r)
+          for (int64_t c = 0; c < bc; ++c) {
+            indices.push_back((bi * br + r) * viewCols + bj * bc + c);
+            values.push_back((*kept)[(j * br + r) * bc + c]);
+          }
+        ++j;
+      }
     }
     if (c.outliers) {
       auto oi = readIntElements(

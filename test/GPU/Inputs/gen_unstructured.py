@@ -1,6 +1,7 @@
 """Writes the module of unstructured-vs-linalg.mlir: weights kept as
-scattered entries (unstructured sparsity with a keep mask, outliers without
-a main term, or both), which run on the CSC kernel (qsl_csc) at any batch.
+scattered entries (unstructured or block sparsity with a keep mask, outliers
+without a main term, or both), which run on the CSC kernel (qsl_csc) at any
+batch.
 Values are multiples of 1/8 (exact in f16), from a fixed seed; one case has
 empty columns.
 
@@ -14,10 +15,17 @@ cases = []
 
 
 def case(name, m, k, n, transposed, density=0.0, outliers=0, t="f32",
-         empty_cols=(), bias_relu=False, comment=""):
+         empty_cols=(), bias_relu=False, block=None, comment=""):
     rows, cols = (n, k) if transposed else (k, n)
     attrs, storage = [], []
-    if density:
+    if block:
+        br, bc = block
+        mask = rng.rand(rows // br, cols // bc) < density
+        vals = rng.randint(-16, 17, size=(int(mask.sum()), br, bc)) / 8.0
+        attrs.append(f"sparse = <block = {br}x{bc}, nnz = {int(mask.sum())}>")
+        storage += [f"values({dense(vals, 'f32')})",
+                    f"mask({dense(mask, 'i1').replace('True', 'true').replace('False', 'false')})"]
+    elif density:
         mask = rng.rand(rows, cols) < density
         for c in empty_cols:  # output column c keeps nothing
             if transposed:
@@ -72,5 +80,9 @@ case("unstr_outl_f16", 20, 64, 36, False, density=0.15, outliers=7, t="f16",
 case("outl_batch12_relu", 12, 48, 30, False, outliers=25, bias_relu=True,
      comment="Outliers alone above max-batch (batch 12), with a bias and "
      "ReLU fused into the kernel's store.")
+
+case("block4x2_b10", 10, 32, 24, True, density=0.3, block=(4, 2),
+     comment="Block sparsity, 4 x 2 blocks of the [N, K] view, 30% kept, "
+     "batch 10: the blocks expand to CSC entries.")
 
 print_module(cases, False, "gen_unstructured.py")
