@@ -53,7 +53,7 @@ def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
   let description = [{
     Rewrites every `qsl.matmul` (and `qsl.conv2d`, below) whose weight is a
     `qsl.constant` and whose input has a static shape into kernels in the
-    `gpu.module @qsl_kernels` and `gpu.launch_func`s on the host. Four
+    `gpu.module @qsl_kernels` and `gpu.launch_func`s on the host. The
     kernel families:
 
     * weight-only quantization (a `quant` facet alone: 2 to 8 bits,
@@ -64,9 +64,15 @@ def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
       those on the CPU path);
     * the composed encoding `deq(Q)⊙M + O + U·V` (N:M sparsity along K,
       outliers and/or a low-rank term, on a quantized main term, a float
-      N:M main term, or none) for inputs of at most `max-batch` rows: the
-      composed GEMV, after a small kernel computing `t = x·A_in` for the
-      low-rank term;
+      N:M main term, or none; the main term may also be codebook codes)
+      for inputs of at most `max-batch` rows: the composed GEMV, after the
+      fused low-rank chain (`qsl_lrchain_<i>`) for a low-rank term;
+    * a weight that is low rank alone above `max-batch`: two mma.sync
+      GEMMs on f16 factor tables (`qsl_lrgemm_<i>` for `t = x·A_inᵀ`, then
+      `qsl_gemm_<i>`);
+    * unstructured or block sparsity with float values, and outliers alone
+      above `max-batch`: the CSC kernel (`qsl_csc_<i>`, a thread per output
+      element over its column's entries) at any batch;
     * 2:4 sparsity along K (quantized or float main term, nothing else)
       above `max-batch`: the sparse tensor-core GEMM (`qsl_spmma_<i>`,
       `nvgpu.mma.sp.sync` m16n8k32 on `yᵀ = Wᵀ·xᵀ`, the weight being the
@@ -106,14 +112,16 @@ def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
     (16, 32 * `warps`, 16) are guarded; fragments are zero outside. The grid
     is `ceil(N / (32 * warps))` x `ceil(M / 16)` blocks.
 
-    The composed GEMV (`qsl_gemv_<i>`, after `qsl_lrin_<i>` when there is a
-    low-rank term) gives each output column one warp that sums, in
-    registers, the column's kept codes (with N:M sparsity, each kept code's
-    dense K position comes from packed meta words and picks the scale
-    group), the column's outliers (CSC-ordered at compile time) and
-    `t[m, :]·B_out[n, :]`, then reduces once and stores once. `t` (M x rank)
-    is computed by one warp per rank component; it stays in L2 between the
-    two launches.
+    The composed GEMV (`qsl_gemv_<i>`) gives each output column one warp
+    that sums, in registers, the column's kept codes (with N:M sparsity,
+    each kept code's dense K position comes from packed meta words and
+    picks the scale group) and the column's outliers (CSC-ordered at
+    compile time), reduces once, adds the low-rank chain's value and stores
+    once. The chain (`qsl_lrchain_<i>`) splits the rank across blocks: each
+    block's warps reduce its components of `t = x·A_inᵀ` into workgroup
+    memory, then its threads add `t·B_outᵀ` for every output to a zeroed f32
+    buffer with atomics, so `t` never leaves the chip and both factors are
+    read once.
 
     Weight tables (code words, scales, zeros, meta words, outlier lists,
     low-rank factors) are repacked at compile time. With `device-weights`
