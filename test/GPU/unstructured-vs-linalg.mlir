@@ -1,7 +1,8 @@
 // Weights kept as scattered entries on the CSC kernel (qsl_csc, a thread
 // per output element summing its column's entries): unstructured sparsity
 // with empty columns, unstructured + outliers with f16 I/O, outliers alone
-// above max-batch with a fused bias and ReLU, block sparsity, against the
+// above max-batch with a fused bias and ReLU, block sparsity, int4 and
+// codebook codes dequantized into the CSC table, against the
 // qsl-lower-to-linalg reference on the CPU. Module from
 // Inputs/gen_unstructured.py. Runs on the GPU where lit finds one, else on
 // the SIMT emulator (qsl-gpu-emulate; docs/codegen/gpu-emulator.md).

@@ -202,9 +202,9 @@ std::string match(OpT op, int64_t warps, int64_t maxBatch, bool tensorCores,
   }
 
   if (sparse && (sparse.isUnstructured() || sparse.isBlock())) {
-    if (quant || view->getLowRank() || t.isConv)
-      return "unstructured or block sparsity with a quant or low-rank facet, "
-             "or on a convolution, has no GPU kernel yet";
+    if (view->getLowRank() || t.isConv)
+      return "unstructured or block sparsity with a low-rank facet, or on a "
+             "convolution, has no GPU kernel yet";
     family = Family::CscSparse;
     if (OutliersAttr outliers = view->getOutliers())
       c.outliers = outliers.getCount();
@@ -721,9 +721,24 @@ struct QslLowerToGpuPass
     if (SparseAttr sparse = view.getSparse()) {
       auto mask = readIntElements(weight.getStorage(StorageRole::Mask),
                                   /*isUnsigned=*/true);
-      auto kept = readFloatElements(weight.getStorage(StorageRole::Values));
-      if (!mask || !kept)
-        return unavailable(t.op, "sparse mask and values");
+      if (!mask)
+        return unavailable(t.op, "sparse mask");
+      // Float kept values, or codes dequantized here (the CSC table holds
+      // f32 either way) with the group of their dense K position.
+      std::optional<std::vector<double>> kept;
+      std::optional<QuantTables> q;
+      if (QuantAttr quant = view.getQuant()) {
+        FailureOr<QuantTables> tables =
+            readQuantTables(t.op, weight, quant, s, t.transposed);
+        if (failed(tables))
+          return failure();
+        q = std::move(*tables);
+        kept.emplace(q->codes.begin(), q->codes.end());
+      } else {
+        kept = readFloatElements(weight.getStorage(StorageRole::Values));
+      }
+      if (!kept)
+        return unavailable(t.op, "sparse values");
       // The mask has an entry per element (unstructured) or per R x C block
       // of the matrix view; kept values (blocks) follow its row-major order.
       int64_t viewCols = t.transposed ? s.k : s.n;
@@ -739,8 +754,22 @@ struct QslLowerToGpuPass
         int64_t bi = i / maskCols, bj = i % maskCols;
         for (int64_t r = 0; r < br; ++r)
           for (int64_t c = 0; c < bc; ++c) {
-            indices.push_back((bi * br + r) * viewCols + bj * bc + c);
-            values.push_back((*kept)[(j * br + r) * bc + c]);
+            int64_t index = (bi * br + r) * viewCols + bj * bc + c;
+            double v = (*kept)[(j * br + r) * bc + c];
+            if (q) {
+              // Matrix view [K, N], or [N, K] with transpose_w.
+              int64_t k = t.transposed ? index % s.k : index / s.n;
+              int64_t n = t.transposed ? index / s.k : index % s.n;
+              int64_t g = k / s.groupLen;
+              if (s.codebook)
+                v = q->codebooks[(n * s.groups + g) * s.codebook +
+                                 static_cast<int64_t>(v)];
+              else
+                v = (v - (s.symmetric ? 0.0 : q->zeros[n * s.groups + g])) *
+                    q->scales[n * s.groups + g];
+            }
+            indices.push_back(index);
+            values.push_back(v);
           }
         ++j;
       }

@@ -14,8 +14,37 @@ rng = np.random.RandomState(9)
 cases = []
 
 
+def quant_values(count, n, k, quant):
+    """Codes for `count` kept values and the quant facet's attribute and
+    storage, [N, K] view (axis = 1): quant = (bits, group, sym) or
+    (bits, group, "codebook", entries)."""
+    bits, group = quant[0], quant[1]
+    groups = k // group
+    if quant[2] == "codebook":
+        entries = quant[3]
+        codes = rng.randint(0, entries, size=count)
+        books = np.sort(rng.randint(-24, 25, size=(n, groups, entries)) / 16.0,
+                        axis=-1)
+        signed = np.where(codes >= 2 ** (bits - 1), codes - 2 ** bits, codes)
+        return (f"quant = <bits = {bits}, axis = 1, group = {group}, scale = f32, "
+                f"codebook = {entries}>",
+                [f"values({dense(signed, f'i{bits}')})",
+                 f"codebook({dense(books, 'f32')})"])
+    sym = quant[2]
+    lo, hi = ((-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if sym
+              else (0, (1 << bits) - 1))
+    codes = rng.randint(lo, hi + 1, size=count)
+    scales = 2.0 ** rng.randint(-5, -1, size=(n, groups))
+    storage = [f"values({dense(codes, f'i{bits}')})",
+               f"scales({dense(scales, 'f32')})"]
+    if not sym:
+        storage.append(f"zeros({dense(rng.randint(0, 1 << bits, size=(n, groups)), 'i8')})")
+    return (f"quant = <bits = {bits}, axis = 1, group = {group}, scale = f32"
+            + ("" if sym else ", zero = i8") + ">", storage)
+
+
 def case(name, m, k, n, transposed, density=0.0, outliers=0, t="f32",
-         empty_cols=(), bias_relu=False, block=None, comment=""):
+         empty_cols=(), bias_relu=False, block=None, quant=None, comment=""):
     rows, cols = (n, k) if transposed else (k, n)
     attrs, storage = [], []
     if block:
@@ -33,8 +62,12 @@ def case(name, m, k, n, transposed, density=0.0, outliers=0, t="f32",
             else:
                 mask[:, c] = False
         vals = rng.randint(-16, 17, size=int(mask.sum())) / 8.0
+        side = [f"values({dense(vals, 'f32')})"]
+        if quant:  # codes for the kept values (transposed weights only)
+            qattr, side = quant_values(int(mask.sum()), n, k, quant)
+            attrs.append(qattr)
         attrs.append(f"sparse = <unstructured, nnz = {int(mask.sum())}>")
-        storage += [f"values({dense(vals, 'f32')})",
+        storage += side + [
                     f"mask({dense(mask, 'i1').replace('True', 'true').replace('False', 'false')})"]
     if outliers:
         idx = np.sort(rng.choice(rows * cols, size=outliers, replace=False))
@@ -84,5 +117,13 @@ case("outl_batch12_relu", 12, 48, 30, False, outliers=25, bias_relu=True,
 case("block4x2_b10", 10, 32, 24, True, density=0.3, block=(4, 2),
      comment="Block sparsity, 4 x 2 blocks of the [N, K] view, 30% kept, "
      "batch 10: the blocks expand to CSC entries.")
+
+case("int4_unstr_b5", 5, 64, 20, True, density=0.3, quant=(4, 16, False),
+     comment="int4 asymmetric group 16 codes for 30% kept, batch 5: the CSC "
+     "values are dequantized at compile time with their K position's group.")
+case("cb3_unstr_b12", 12, 48, 28, True, density=0.5,
+     quant=(3, 16, "codebook", 8),
+     comment="3-bit codebook codes (8 entries per group of 16) for 50% kept, "
+     "batch 12.")
 
 print_module(cases, False, "gen_unstructured.py")
