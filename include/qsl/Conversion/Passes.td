@@ -70,8 +70,9 @@ def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
     * a weight that is low rank alone above `max-batch`: two mma.sync
       GEMMs on f16 factor tables (`qsl_lrgemm_<i>` for `t = x·A_inᵀ`, then
       `qsl_gemm_<i>`);
-    * unstructured or block sparsity with float values, and outliers alone
-      above `max-batch`: the CSC kernel (`qsl_csc_<i>`, a thread per output
+    * unstructured or block sparsity (float values, or codes dequantized
+      into the table at compile time), and outliers alone above
+      `max-batch`: the CSC kernel (`qsl_csc_<i>`, a thread per output
       element over its column's entries) at any batch;
     * 2:4 sparsity along K (quantized or float main term, nothing else)
       above `max-batch`: the sparse tensor-core GEMM (`qsl_spmma_<i>`,
