@@ -9,7 +9,7 @@ in f16).
 Usage: gen_lowrank.py"""
 import numpy as np
 
-from gen_common import dense, print_module
+from gen_common import dense, print_module, relu_after
 
 rng = np.random.RandomState(5)
 cases = []
@@ -31,16 +31,8 @@ def case(name, m, k, n, rank, transposed, lr_type="f32", t="f32",
             f"tensor<{m}x{k}x{t}>, tensor<{wshape}xf32, #{name}_e> -> {yt}"]
     ret = "%y"
     if relu:
-        body += [f"  %e = tensor.empty() : {yt}",
-                 "  %r = linalg.generic {indexing_maps = [affine_map<(a, b) -> (a, b)>, "
-                 "affine_map<(a, b) -> (a, b)>], iterator_types = [\"parallel\", "
-                 f"\"parallel\"]}} ins(%y : {yt}) outs(%e : {yt}) {{",
-                 f"  ^bb0(%in: {t}, %out: {t}):",
-                 f"    %z = arith.constant 0.0 : {t}",
-                 f"    %mx = arith.maximumf %in, %z : {t}",
-                 f"    linalg.yield %mx : {t}",
-                 f"  }} -> {yt}"]
-        ret = "%r"
+        lines, ret = relu_after("%y", yt, t)
+        body += lines
     body += [f"  return {ret} : {yt}", "}"]
     cases.append((name, (m, k), t, (m, n), t, "\n".join(body)))
 

@@ -8,7 +8,7 @@ empty columns.
 Usage: gen_unstructured.py"""
 import numpy as np
 
-from gen_common import dense, print_module
+from gen_common import dense, print_module, relu_after
 
 rng = np.random.RandomState(9)
 cases = []
@@ -86,20 +86,8 @@ def case(name, m, k, n, transposed, density=0.0, outliers=0, t="f32",
             f"tensor<{m}x{k}x{t}>, tensor<{wshape}xf32, #{name}_e> -> {yt}"]
     ret = "%y"
     if bias_relu:
-        bias = rng.randint(-8, 9, size=n) / 8.0
-        body += [f"  %b = arith.constant {dense(bias, t)}",
-                 f"  %e = tensor.empty() : {yt}",
-                 "  %r = linalg.generic {indexing_maps = [affine_map<(a, b) -> (a, b)>, "
-                 "affine_map<(a, b) -> (b)>, affine_map<(a, b) -> (a, b)>], "
-                 "iterator_types = [\"parallel\", \"parallel\"]} "
-                 f"ins(%y, %b : {yt}, tensor<{n}x{t}>) outs(%e : {yt}) {{",
-                 f"  ^bb0(%v: {t}, %bv: {t}, %out: {t}):",
-                 f"    %s = arith.addf %v, %bv : {t}",
-                 f"    %z = arith.constant 0.0 : {t}",
-                 f"    %mx = arith.maximumf %s, %z : {t}",
-                 f"    linalg.yield %mx : {t}",
-                 f"  }} -> {yt}"]
-        ret = "%r"
+        lines, ret = relu_after("%y", yt, t, rng.randint(-8, 9, size=n) / 8.0)
+        body += lines
     body += [f"  return {ret} : {yt}", "}"]
     cases.append((name, (m, k), t, (m, n), t, "\n".join(body)))
 
