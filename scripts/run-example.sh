@@ -29,6 +29,21 @@ echo "== qsl-run cnn.mlir --input input.npz --output probs.npz"
 python3 "$root/scripts/compare_with_onnxruntime.py" "$cnn/cnn.onnx" "$cnn/input.npz" "$work/probs.npz"
 
 echo
+echo "== The GPU path without a GPU: the classifier with int4 weights, its"
+echo "   compressed layers as CUDA kernels run on the SIMT emulator"
+echo "   (qslc --target=cuda --gpu-format=emulator, qsl-run --device=emulator),"
+echo "   against the same compression built for the CPU"
+int4=(--input-shape image=2x3x32x32 --pipeline='qsl-quantize{bits=4 group=16}')
+"$build/bin/qslc" "$cnn/cnn.onnx" "${int4[@]}" --target=cuda --gpu-format=emulator \
+  -o "$work/cnn-gpu.mlir" 2>/dev/null
+"$build/bin/qslc" "$cnn/cnn.onnx" "${int4[@]}" -o "$work/cnn-int4.mlir" 2>/dev/null
+"$build/bin/qsl-run" "$work/cnn-gpu.mlir" --device=emulator --input "$cnn/input.npz" \
+  --output "$work/gpu.npz"
+"$build/bin/qsl-run" "$work/cnn-int4.mlir" --input "$cnn/input.npz" --output "$work/int4.npz"
+python3 "$root/test/GPU/Inputs/compare_npz.py" "$work/int4.npz" "$work/gpu.npz" \
+  --rtol 1e-3 --atol 1e-5
+
+echo
 echo "== The qsl dialect: $(basename "$example")"
 echo
 echo "== Storage of each compressed weight (qsl-storage-report)"
