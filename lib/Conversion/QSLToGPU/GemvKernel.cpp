@@ -229,30 +229,47 @@ std::string wordRounds(int64_t words, const std::string &body) {
   std::string close = guard ? R"(
             })"
                             : "";
-  std::string slots = "memref<" + std::to_string(u) +
-                      "xi32, #gpu.address_space<private>>";
+  // The round's loads as SSA values %wl<i> (zero past W when guarded), so
+  // that they stay in registers, then the word of iteration %u picked by a
+  // select chain.
+  std::string loads, pick;
+  for (int64_t i = 0; i < u; ++i) {
+    std::string n = std::to_string(i);
+    loads += "\n          %wo" + n + " = arith.constant " +
+             std::to_string(32 * i) + " : index\n          %wa" + n +
+             " = arith.addi %w0, %wo" + n + " : index";
+    if (guard)
+      loads += "\n          %wi" + n + " = arith.cmpi ult, %wa" + n +
+               ", %cW : index\n          %wl" + n + " = scf.if %wi" + n +
+               " -> (i32) {\n            %wv" + n +
+               " = memref.load %codes[%n, %wa" + n +
+               "] : memref<@@N@@x@@W@@xi32>\n            scf.yield %wv" +
+               n + " : i32\n          } else {\n            %wz" + n +
+               " = arith.constant 0 : i32\n            scf.yield %wz" + n +
+               " : i32\n          }";
+    else
+      loads += "\n          %wl" + n + " = memref.load %codes[%n, %wa" + n +
+               "] : memref<@@N@@x@@W@@xi32>";
+    if (i == 0)
+      continue;
+    std::string prev = i == 1 ? "%wl0" : "%ws" + std::to_string(i - 1);
+    std::string cur = i + 1 == u ? "%word" : "%ws" + n;
+    pick += "\n            %wc" + n + " = arith.constant " + n +
+            " : index\n            %we" + n + " = arith.cmpi eq, %u, %wc" +
+            n + " : index\n            " + cur + " = arith.select %we" + n +
+            ", %wl" + n + ", " + prev + " : i32";
+  }
   return R"(
         %cU = arith.constant )" +
          std::to_string(u) + R"( : index
         %cSTRIDE = arith.constant )" +
          std::to_string(32 * u) + R"( : index
-        %words = memref.alloca() : )" +
-         slots + R"(
-        scf.for %w0 = %lane to %cW step %cSTRIDE {
+        scf.for %w0 = %lane to %cW step %cSTRIDE {)" +
+         loads + R"(
           scf.for %u = %c0 to %cU step %c1 {
             %wu = arith.muli %u, %c32 : index
             %w = arith.addi %w0, %wu : index)" +
-         open + R"(
-            %wl = memref.load %codes[%n, %w] : memref<@@N@@x@@W@@xi32>
-            memref.store %wl, %words[%u] : )" +
-         slots + close + R"(
-          }
-          scf.for %u = %c0 to %cU step %c1 {
-            %wu = arith.muli %u, %c32 : index
-            %w = arith.addi %w0, %wu : index)" +
-         open + R"(
-            %word = memref.load %words[%u] : )" +
-         slots + body + close + R"(
+         open + pick + body + close + R"(
           }
         })";
 }

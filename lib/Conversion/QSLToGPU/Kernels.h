@@ -92,11 +92,13 @@ std::string decodeText(const KernelShape &s);
 
 /// Code words each GEMV lane loads before decoding any of them.
 constexpr int64_t kGemvWordsInFlight = 4;
+static_assert(kGemvWordsInFlight >= 2, "wordRounds picks a word by select");
 
 /// A warp's walk over the `words` code words of row %n of `%codes` ([N, W]
 /// i32, W = `words`), lane %lane taking words %lane, %lane + 32, ...: per
-/// round it loads kGemvWordsInFlight of them (back to back, into a private
-/// array) and then runs `body` for each with %word and its index %w
+/// round it loads kGemvWordsInFlight of them (back to back, as SSA values
+/// that stay in registers) and then runs `body` for each with %word and its
+/// index %w
 /// defined; rounds past W are guarded only when W is not a whole number of
 /// rounds. Needs %c0, %c1, %c32, %cW, %n, %lane.
 std::string wordRounds(int64_t words, const std::string &body);

@@ -1,6 +1,6 @@
 // The GEMV's lanes load their kGemvWordsInFlight (4) code words, 32 words
 // apart, back to back before decoding any: four independent 128-byte warp
-// loads in flight per round. K = 2048 int4 is 256 words per row, two whole
+// loads in flight per round, held in registers (no local memory). K = 2048 int4 is 256 words per row, two whole
 // rounds, so no guard.
 // RUN: qsl-opt %s --qsl-gpu-pipeline="chip=sm_90 format=isa device-weights=false" \
 // RUN:   | %python %S/Inputs/extract_ptx.py | FileCheck %s
@@ -13,8 +13,10 @@ func.func @gemv(%x: tensor<1x2048xf32>) -> tensor<1x4xf32> {
 }
 
 // CHECK-LABEL: .entry qsl_gemv_0(
+// CHECK-NOT: .local
 // CHECK: ld.global.b32 {{.*}}[[ADDR:%rd[0-9]+]]+-256];
 // CHECK-NEXT: ld.global.b32 {{.*}}[[ADDR]]+-128];
 // CHECK-NEXT: ld.global.b32 {{.*}}[[ADDR]]];
 // CHECK-NEXT: ld.global.b32 {{.*}}[[ADDR]]+128];
+// CHECK-NOT: ld.local
 // CHECK: bfe.u32

@@ -44,7 +44,11 @@
 // CHECK-LABEL: gpu.module @qsl_kernels
 // CHECK: gpu.func @qsl_gemv_0(%{{.*}}: memref<2x12xf32>, %[[CODES:.*]]: memref<3x2xi32>, %[[S:.*]]: memref<3x3xf32>, %[[Z:.*]]: memref<3x3xf32>, %{{.*}}: memref<2x3xf32>) kernel
 // CHECK: memref.alloca() : memref<2xf32, #gpu.address_space<private>>
-// CHECK: %[[WORD:.*]] = memref.load %[[CODES]]
+// CHECK: memref.load %[[CODES]]
+// The round's fourth word, picked from the 4 loaded ones by 3 selects.
+// CHECK: arith.select
+// CHECK: arith.select
+// CHECK: %[[WORD:.*]] = arith.select
 // K = 12 leaves a partial word: guarded.
 // CHECK: arith.cmpi ult, %{{.*}}, %c12
 // CHECK: arith.shrui %[[WORD]]
@@ -64,11 +68,15 @@
 // CHECK: gpu.func @qsl_gemv_2
 // Group of 8 = codes per word: the scale is loaded once per word, and K = 16
 // fills whole words, so no K guard. Each lane first loads its 4 code words
-// (32 apart) into a private array, guarded as 2 words per row are less than
-// a round, then decodes them one by one.
-// CHECK: %[[WL:.*]] = memref.load %{{.*}} : memref<2x2xi32>
-// CHECK-NEXT: memref.store %[[WL]], %[[WORDS:.*]][%{{.*}}] : memref<4xi32, #gpu.address_space<private>>
-// CHECK: memref.load %[[WORDS]]
+// (32 apart; guarded, as 2 words per row are less than a round), then
+// decodes them one by one, each picked by a select chain.
+// CHECK: memref.load %{{.*}} : memref<2x2xi32>
+// CHECK: memref.load %{{.*}} : memref<2x2xi32>
+// CHECK: memref.load %{{.*}} : memref<2x2xi32>
+// CHECK: memref.load %{{.*}} : memref<2x2xi32>
+// CHECK: arith.select
+// CHECK: arith.select
+// CHECK: arith.select
 // CHECK-NEXT: arith.muli
 // CHECK-NEXT: arith.divui
 // CHECK-NEXT: memref.load %{{.*}} : memref<2x2xf32>
