@@ -83,8 +83,8 @@ def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
 
     Above `max-batch`, outliers and a low-rank term next to a main term are
     added by the tensor-core kernels to each result before its store (the
-    column's outliers; `t[row, :]·B_out[col, :]` with `t` from
-    `qsl_lrin_<i>`).
+    column's outliers; `t[row, :]·B_out[col, :]` with `t = x·A_inᵀ` from
+    the tensor-core GEMM `qsl_lrgemm_<i>` on an f16 table of `A_in`).
 
     `qsl.conv2d` (groups = 1) on an encoded filter runs on the tensor-core
     families as an implicit GEMM over the filter's matrix view

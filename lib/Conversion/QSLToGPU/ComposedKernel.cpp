@@ -66,38 +66,6 @@ std::string factorRowDot(const ComposedShape &c, const std::string &ainShape) {
 
 } // namespace
 
-std::string buildLowRankInKernelText(llvm::StringRef name,
-                                     const ComposedShape &c) {
-  const KernelShape &s = c.base;
-  std::string text = R"(
-module {
-  gpu.module @qsl_kernels {
-    gpu.func @@@NAME@@(%x: memref<@@M@@x@@K@@x@@TI@@>, %ain: memref<@@R@@x@@K@@x@@LRT@@>,
-        %t: memref<@@M@@x@@R@@xf32>)
-        kernel attributes {known_block_size = array<i32: @@THREADS@@, 1, 1>} {
-      %c0 = arith.constant 0 : index
-      %c1 = arith.constant 1 : index
-      %c32 = arith.constant 32 : index
-      %cM = arith.constant @@M@@ : index
-      %cR = arith.constant @@R@@ : index
-      %cK = arith.constant @@K@@ : index
-      %cWARPS = arith.constant @@WARPS@@ : index
-)" + warpPerOutputPrologue("%j") + R"(      %inb = arith.cmpi ult, %j, %cR : index
-      scf.if %inb {
-)" + factorRowDot(c, "@@R@@x@@K@@") + R"(      }
-)" + warpReduceAndStore("%t", "%j", "@@M@@x@@R@@xf32", /*f16=*/false,
-                                        "%inb") +
-                     R"(      gpu.return
-    }
-  }
-}
-)";
-  std::map<std::string, std::string> v = shapeVars(name, s);
-  v["R"] = std::to_string(c.rank);
-  v["LRT"] = c.lowRankF16 ? "f16" : "f32";
-  return substitute(text, v);
-}
-
 LowRankChainSplit lowRankChainSplit(const ComposedShape &c) {
   int64_t warps = c.base.warps;
   int64_t perWarp = std::max<int64_t>(

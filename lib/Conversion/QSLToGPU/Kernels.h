@@ -145,12 +145,6 @@ struct ComposedShape {
   bool lowRankF16 = false; // the factors are f16 (tables in f16, math in f32)
 };
 
-/// t = x · A_in^T for the low-rank term of the tensor-core kernels (A_in:
-/// [rank, K], f32 or f16 as the factors are stored; t in f32): a warp per
-/// rank component, lanes over K, warp reduction. Grid ceil(rank / warps).
-std::string buildLowRankInKernelText(llvm::StringRef name,
-                                     const ComposedShape &c);
-
 /// How the fused low-rank chain splits the rank: `perWarp` components per
 /// warp, `perBlock` = warps * perWarp per block, `blocks` blocks; the
 /// factor tables are padded with zero rows to blocks * perBlock.

@@ -583,10 +583,34 @@ struct QslLowerToGpuPass
     return pre;
   }
 
+  /// t = x A_in^T ([M, rank] f32, device memory) on the tensor cores:
+  /// the mma.sync GEMM (qsl_lrgemm) on an f16 table of A_in [rank, K]
+  /// (f32 factors are rounded to f16 there, like the activations).
+  FailureOr<Value> launchFactorGemm(const ComposedShape &c, KernelEmitter &e,
+                                    Value x, const std::vector<float> &aIn) {
+    const KernelShape &s = c.base;
+    KernelShape in = s;
+    in.n = c.rank;
+    in.outType = Float32Type::get(x.getContext());
+    in.halfValues = true;
+    FailureOr<gpu::GPUFuncOp> func = e.addKernel(buildMmaGemmKernelText(
+        "qsl_lrgemm_" + std::to_string(e.getIndex()), in));
+    if (failed(func))
+      return failure();
+    Value tv = e.alloc(MemRefType::get({s.m, c.rank}, in.outType));
+    int64_t colsPerBlock = kMmaColsPerWarp * s.warps;
+    e.launch(*func, (c.rank + colsPerBlock - 1) / colsPerBlock,
+             (s.m + 15) / 16, 32 * s.warps,
+             {KernelArg(x),
+              e.halfTable("qsl_gpu_lowrank_in", {c.rank, s.k}, aIn),
+              KernelArg(tv)});
+    return tv;
+  }
+
   /// The outlier tables (CSC by output column: colptr [N+1], rows,
-  /// values) and the low-rank term (the qsl_lrin kernel computing
-  /// t = x A_in^T, launched here, then t and B_out) of a composed weight,
-  /// appended to `args` in that order.
+  /// values) and the low-rank term (t = x A_in^T from launchFactorGemm,
+  /// launched here, then t and B_out) of a composed weight, appended to
+  /// `args` in that order.
   LogicalResult addCorrectionTerms(const Target &t, ConstantOp weight,
                                    const ComposedShape &c, KernelEmitter &e,
                                    Value x, SmallVectorImpl<KernelArg> &args,
@@ -594,7 +618,6 @@ struct QslLowerToGpuPass
     const KernelShape &s = c.base;
     bool transposed = t.transposed;
     Operation *op = t.op;
-    unsigned index = e.getIndex();
     // Outliers: CSC by output column.
     if (c.outliers) {
       auto indices = readIntElements(
@@ -618,17 +641,10 @@ struct QslLowerToGpuPass
       std::vector<float> aIn, bOut;
       if (failed(readLowRank(t, weight, c, aIn, bOut)))
         return failure();
-      FailureOr<gpu::GPUFuncOp> lrin = e.addKernel(buildLowRankInKernelText(
-          "qsl_lrin_" + std::to_string(index), c));
-      if (failed(lrin))
+      FailureOr<Value> tv = launchFactorGemm(c, e, x, aIn);
+      if (failed(tv))
         return failure();
-      KernelArg ain =
-          factorTable(e, c, "qsl_gpu_lowrank_in", {c.rank, s.k}, aIn);
-      Value tv = e.alloc(
-          MemRefType::get({s.m, c.rank}, Float32Type::get(op->getContext())));
-      e.launch(*lrin, (c.rank + s.warps - 1) / s.warps, 1, 32 * s.warps,
-               {KernelArg(x), ain, KernelArg(tv)});
-      args.push_back(tv);
+      args.push_back(*tv);
       args.push_back(
           factorTable(e, c, "qsl_gpu_lowrank_out", {s.n, c.rank}, bOut));
     }
@@ -819,27 +835,13 @@ struct QslLowerToGpuPass
     if (failed(readLowRank(t, weight, c, aIn, bOut)))
       return failure();
     std::string index = std::to_string(e.getIndex());
-    Type f32 = Float32Type::get(t.op->getContext());
-
-    KernelShape in = s;
-    in.n = c.rank;
-    in.outType = f32;
-    in.halfValues = true;
-    FailureOr<gpu::GPUFuncOp> first =
-        e.addKernel(buildMmaGemmKernelText("qsl_lrgemm_" + index, in));
-    if (failed(first))
+    FailureOr<Value> tv = launchFactorGemm(c, e, e.activation(s), aIn);
+    if (failed(tv))
       return failure();
-    Value x = e.activation(s);
-    Value tv = e.alloc(MemRefType::get({s.m, c.rank}, f32));
-    int64_t colsPerBlock = kMmaColsPerWarp * s.warps;
-    e.launch(*first, (c.rank + colsPerBlock - 1) / colsPerBlock,
-             (s.m + 15) / 16, 32 * s.warps,
-             {KernelArg(x), e.halfTable("qsl_gpu_lowrank_in", {c.rank, s.k}, aIn),
-              KernelArg(tv)});
 
     ComposedShape out = c;
     out.base.k = c.rank;
-    out.base.inType = f32;
+    out.base.inType = Float32Type::get(t.op->getContext());
     out.base.halfValues = true;
     out.base.groupLen = c.rank;
     out.rank = 0;
@@ -848,8 +850,9 @@ struct QslLowerToGpuPass
     if (failed(second))
       return failure();
     SmallVector<KernelArg> args{
-        KernelArg(tv),
+        KernelArg(*tv),
         e.halfTable("qsl_gpu_lowrank_out", {s.n, c.rank}, bOut)};
+    int64_t colsPerBlock = kMmaColsPerWarp * s.warps;
     launchAndFinish(*second, out, /*addTerms=*/false, e, epilogue, args,
                     (s.n + colsPerBlock - 1) / colsPerBlock, (s.m + 15) / 16);
     return success();

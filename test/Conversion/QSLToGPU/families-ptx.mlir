@@ -48,13 +48,14 @@
 // CB: mma.sync.aligned.m16n8k16
 // CB: st.global.b16
 
-// Correction terms: the GEMMs take x, t and y (t from qsl_lrin).
+// Correction terms: the GEMMs take x, t and y (t from the qsl_lrgemm
+// tensor-core GEMM on the f16 table of A_in).
 // CR-LABEL: .entry qsl_gemm_0(
 // CR-COUNT-6: .param .u64 .ptr
 // CR-NOT: .param .u64 .ptr
 // CR: mma.sync.aligned.m16n8k16
-// CR-LABEL: .entry qsl_lrin_0(
-// CR: shfl.sync.bfly.b32
+// CR-LABEL: .entry qsl_lrgemm_0(
+// CR: mma.sync.aligned.m16n8k16
 // CR-LABEL: .entry qsl_spmma_1(
 // CR-COUNT-6: .param .u64 .ptr
 // CR-NOT: .param .u64 .ptr

@@ -2,18 +2,19 @@
 // RUN: qsl-opt %t.mlir --qsl-lower-to-gpu | FileCheck %s
 // RUN: qsl-opt %t.mlir --qsl-lower-to-gpu="device-weights=false" | FileCheck %s --check-prefix=ARGS
 // Composed weights above max-batch: the tensor-core kernel takes the main
-// term, qsl_lrin computes t = x A_in^T first, and every stored value gets
+// term, qsl_lrgemm computes t = x A_in^T first (the mma.sync GEMM on an
+// f16 table of A_in), and every stored value gets
 // the column's outliers and t[row, :] . B_out[col, :] added before its
 // store (the kernels come from the GPU execution test's generator).
 
 // CHECK-LABEL: func.func @int4_outl_lr_t(
-// CHECK: gpu.launch_func @qsl_kernels::@qsl_lrin_0
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_lrgemm_0
 // CHECK: gpu.launch_func @qsl_kernels::@qsl_gemm_0 {{.*}} args(%{{.*}} : memref<20x48xf32>, %{{.*}} : memref<20x4xf32>, %{{.*}} : memref<20x40xf32>)
 // CHECK-LABEL: func.func @int4_24_outl_lr(
-// CHECK: gpu.launch_func @qsl_kernels::@qsl_lrin_1
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_lrgemm_1
 // CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_1
 // CHECK-LABEL: func.func @int8_lr_f16(
-// CHECK: gpu.launch_func @qsl_kernels::@qsl_lrin_2
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_lrgemm_2
 // CHECK: gpu.launch_func @qsl_kernels::@qsl_gemm_2
 
 // In the GEMM, after the mma loop, each of the 16 stores of a lane first
@@ -46,16 +47,17 @@
 // ARGS-LABEL: gpu.func @qsl_gemm_0(
 // ARGS-SAME: %{{.*}}: memref<20x48xf32>, %{{.*}}: memref<40x6xi32>, %{{.*}}: memref<40x3xf32>, %{{.*}}: memref<40x3xf32>, %{{.*}}: memref<41xi32>, %{{.*}}: memref<9xi32>, %{{.*}}: memref<9xf32>, %{{.*}}: memref<20x4xf32>, %{{.*}}: memref<40x4xf32>, %{{.*}}: memref<20x40xf32>)
 
-// f16 factors stay f16 in their tables (half the bytes) and widen to f32
-// at each read: A_in in qsl_lrin, B_out in the GEMM's correction terms,
+// f16 factors stay f16 in their tables (half the bytes): A_in is the f16
+// operand of qsl_lrgemm's mma, B_out widens to f32 in the GEMM's correction
+// terms,
 // and both (A_in [8, 64] and B_out^T [8, 40], rank 5 padded to two blocks
 // of 4 warps) in the fused chain the composed GEMV adds.
 // ARGS-LABEL: gpu.func @qsl_gemm_3(
 // ARGS-SAME: %{{.*}}: memref<24x6xf32>, %{{.*}}: memref<40x6xf16>, %{{.*}}: memref<24x40xf32>)
 // ARGS: arith.extf %{{.*}} : f16 to f32
-// ARGS-LABEL: gpu.func @qsl_lrin_3(
+// ARGS-LABEL: gpu.func @qsl_lrgemm_3(
 // ARGS-SAME: %{{.*}}: memref<24x64xf32>, %{{.*}}: memref<6x64xf16>, %{{.*}}: memref<24x6xf32>)
-// ARGS: arith.extf %{{.*}} : f16 to f32
+// ARGS: nvgpu.mma.sync
 // ARGS-LABEL: gpu.func @qsl_lrchain_4(
 // ARGS-SAME: %{{.*}}: memref<3x64xf32>, %{{.*}}: memref<8x64xf16>, %{{.*}}: memref<8x40xf16>, %{{.*}}: memref<3x40xf32>)
 // ARGS: arith.extf %{{.*}} : f16 to f32
