@@ -62,7 +62,6 @@ if os.path.exists(_cuda_runtime):
     config.available_features.add("qsl-cuda-runtime-lib")
 if _has_cuda_device() and os.path.exists(_cuda_runtime):
     config.available_features.add("cuda-runtime")
-# ptxas from the CUDA toolkit: /usr/local/cuda/bin first, then PATH.
 # The kernel execution tests (test/GPU/*-vs-linalg.mlir) run on the GPU
 # where one is found and on the SIMT emulator (qsl-gpu-emulate +
 # libqsl_gpu_emulator) elsewhere; QSL_GPU_TESTS=emulator forces the
@@ -75,11 +74,13 @@ _host_lowering = (
     "--expand-strided-metadata --finalize-memref-to-llvm --lower-affine "
     "--convert-math-to-llvm --convert-math-to-libm --convert-arith-to-llvm "
     "--convert-func-to-llvm --convert-cf-to-llvm")
+_emulated_lowering = (_host_lowering +
+                      " --qsl-gpu-emulate --reconcile-unrealized-casts")
 if ("cuda-runtime" in config.available_features and
         os.environ.get("QSL_GPU_TESTS", "") != "emulator"):
     config.available_features.add("gpu-on-device")
     config.substitutions.append(("%gpu_format", "bin"))
-    config.substitutions.append(("%gpu_qslc_format", "bin"))
+    config.substitutions.append(("%gpu_format", "bin"))
     config.substitutions.append(("%gpu_device", "cuda"))
     config.substitutions.append(
         ("%gpu_host_lowering", _host_lowering + " --reconcile-unrealized-casts"))
@@ -87,23 +88,19 @@ if ("cuda-runtime" in config.available_features and
 else:
     config.available_features.add("gpu-on-emulator")
     config.substitutions.append(("%gpu_format", "emulator"))
-    config.substitutions.append(("%gpu_qslc_format", "emulator"))
+    config.substitutions.append(("%gpu_format", "emulator"))
     config.substitutions.append(("%gpu_device", "emulator"))
-    config.substitutions.append(
-        ("%gpu_host_lowering",
-         _host_lowering + " --qsl-gpu-emulate --reconcile-unrealized-casts"))
+    config.substitutions.append(("%gpu_host_lowering", _emulated_lowering))
     _gpu_runtime = _emulator
-config.substitutions.append(("%qsl_gpu_emulator", _emulator))
 # Always the emulator (its own tests).
-config.substitutions.append(
-    ("%emulator_host_lowering",
-     _host_lowering + " --qsl-gpu-emulate --reconcile-unrealized-casts"))
+config.substitutions.append(("%emulator_host_lowering", _emulated_lowering))
 config.substitutions.append(
     ("%run_emulator", "mlir-runner -e main -entry-point-result=void "
      "-shared-libs=" + _emulator + "," + runner_libs))
 config.substitutions.append(
     ("%run_gpu", "mlir-runner -e main -entry-point-result=void -shared-libs=" +
      _gpu_runtime + "," + runner_libs))
+# ptxas from the CUDA toolkit: /usr/local/cuda/bin first, then PATH.
 _ptxas = (shutil.which("ptxas", path="/usr/local/cuda/bin") or
           shutil.which("ptxas"))
 if _ptxas:

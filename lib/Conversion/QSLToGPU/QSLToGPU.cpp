@@ -308,6 +308,21 @@ InFlightDiagnostic unavailable(Operation *op, StringRef what) {
   return op->emitError("qsl-lower-to-gpu: weight data unavailable: ") << what;
 }
 
+/// Appends the outlier facet's linear indices (into the [rows, cols] matrix
+/// view) and values to `indices` and `values`.
+LogicalResult readOutliers(Operation *op, ConstantOp weight,
+                           std::vector<int64_t> &indices,
+                           std::vector<double> &values) {
+  auto oi = readIntElements(weight.getStorage(StorageRole::OutlierIndices),
+                            /*isUnsigned=*/false);
+  auto ov = readFloatElements(weight.getStorage(StorageRole::OutlierValues));
+  if (!oi || !ov)
+    return unavailable(op, "outliers");
+  indices.insert(indices.end(), oi->begin(), oi->end());
+  values.insert(values.end(), ov->begin(), ov->end());
+  return success();
+}
+
 /// The tables of a quant facet as the kernels read them (before any
 /// padding): codes in storage order, [N, G] scales and zero points, or
 /// [N, G*E] codebooks.
@@ -620,13 +635,11 @@ struct QslLowerToGpuPass
     Operation *op = t.op;
     // Outliers: CSC by output column.
     if (c.outliers) {
-      auto indices = readIntElements(
-          weight.getStorage(StorageRole::OutlierIndices), false);
-      auto values =
-          readFloatElements(weight.getStorage(StorageRole::OutlierValues));
-      if (!indices || !values)
-        return unavailable(op, "outliers");
-      CscTable csc = cscByColumn(*indices, *values, s, transposed);
+      std::vector<int64_t> indices;
+      std::vector<double> values;
+      if (failed(readOutliers(op, weight, indices, values)))
+        return failure();
+      CscTable csc = cscByColumn(indices, values, s, transposed);
       args.push_back(e.table<int32_t>("qsl_gpu_outlier_colptr", {s.n + 1},
                                       csc.colPtr));
       args.push_back(e.table<int32_t>("qsl_gpu_outlier_rows",
@@ -790,16 +803,8 @@ struct QslLowerToGpuPass
         ++j;
       }
     }
-    if (c.outliers) {
-      auto oi = readIntElements(
-          weight.getStorage(StorageRole::OutlierIndices), false);
-      auto ov =
-          readFloatElements(weight.getStorage(StorageRole::OutlierValues));
-      if (!oi || !ov)
-        return unavailable(t.op, "outliers");
-      indices.insert(indices.end(), oi->begin(), oi->end());
-      values.insert(values.end(), ov->begin(), ov->end());
-    }
+    if (c.outliers && failed(readOutliers(t.op, weight, indices, values)))
+      return failure();
     CscTable csc = cscByColumn(indices, values, s, t.transposed);
     int64_t nnz = static_cast<int64_t>(csc.rows.size());
     if (nnz == 0) { // never read (every column is empty), but typed
