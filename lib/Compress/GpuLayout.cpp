@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cassert>
 #include <numeric>
+#include <utility>
 
 namespace qsl {
 namespace compress {
@@ -112,6 +113,73 @@ std::vector<uint32_t> packHalfPairs(const std::vector<double> &values,
           static_cast<uint32_t>(toHalfBits(static_cast<float>(
               values[r * kept + e])))
           << (16 * (e % 2));
+  return out;
+}
+
+int64_t mmaChunkSteps(unsigned bits) {
+  assert(bits >= 1 && bits <= 8 && "pairs of codes in 16-bit halves");
+  return bits <= 2 ? 4 : bits <= 4 ? 2 : 1;
+}
+
+MmaFragmentShape mmaFragmentShape(int64_t n, int64_t k, unsigned bits) {
+  MmaFragmentShape f;
+  f.steps = mmaChunkSteps(bits);
+  f.tiles = (n + 31) / 32;
+  f.chunks = (k + 16 * f.steps - 1) / (16 * f.steps);
+  return f;
+}
+
+namespace {
+/// Where the code of weight row `kk`, column `col` lives: word index and
+/// bit shift.
+std::pair<int64_t, unsigned> mmaFragmentPlace(const MmaFragmentShape &f,
+                                              unsigned bits, int64_t col,
+                                              int64_t kk) {
+  int64_t tile = col / 32, t = (col % 32) / 8, g = col % 8;
+  int64_t chunk = kk / (16 * f.steps), step = (kk % (16 * f.steps)) / 16;
+  int64_t inStep = kk % 16, r = inStep / 8, i = (inStep % 8) / 2;
+  int64_t lane = 4 * g + i, pair = (step * 4 + t) * 2 + r;
+  int64_t perWord = 2 * f.steps;
+  int64_t word = ((tile * f.chunks + chunk) * 32 + lane) * 4 + pair / perWord;
+  unsigned shift = static_cast<unsigned>((pair % perWord) * bits +
+                                         16 * (inStep % 2));
+  return {word, shift};
+}
+} // namespace
+
+std::vector<uint32_t> packMmaFragmentWords(const int64_t *codes, int64_t n,
+                                           int64_t k, unsigned bits,
+                                           bool transposed, int64_t offset) {
+  MmaFragmentShape f = mmaFragmentShape(n, k, bits);
+  uint32_t mask = (1u << bits) - 1u;
+  std::vector<uint32_t> out(f.words(), 0);
+  for (int64_t c = 0; c < n; ++c)
+    for (int64_t kk = 0; kk < k; ++kk) {
+      int64_t code = transposed ? codes[c * k + kk] : codes[kk * n + c];
+      auto [word, shift] = mmaFragmentPlace(f, bits, c, kk);
+      out[word] |= (static_cast<uint32_t>(code + offset) & mask) << shift;
+    }
+  return out;
+}
+
+uint32_t readMmaFragmentCode(const std::vector<uint32_t> &words, int64_t n,
+                             int64_t k, unsigned bits, int64_t col,
+                             int64_t kk) {
+  auto [word, shift] =
+      mmaFragmentPlace(mmaFragmentShape(n, k, bits), bits, col, kk);
+  return (words[word] >> shift) & ((1u << bits) - 1u);
+}
+
+std::vector<uint32_t> packHalfSplats(const std::vector<float> &table,
+                                     int64_t n, int64_t groups, int64_t nPad,
+                                     int64_t gPad, float add) {
+  assert(nPad >= n && gPad >= groups);
+  std::vector<uint32_t> out(gPad * nPad, 0);
+  for (int64_t c = 0; c < n; ++c)
+    for (int64_t g = 0; g < groups; ++g) {
+      uint32_t h = toHalfBits(table[c * groups + g] + add);
+      out[g * nPad + c] = h | (h << 16);
+    }
   return out;
 }
 

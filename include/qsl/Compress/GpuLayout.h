@@ -79,6 +79,57 @@ std::vector<uint32_t> packHalfPairs(const std::vector<double> &values,
 /// IEEE binary16 bits of `v`, rounded to nearest even.
 uint16_t toHalfBits(float v);
 
+//===----------------------------------------------------------------------===//
+// Fragment-ordered code words for the packed tensor-core GEMM
+//===----------------------------------------------------------------------===//
+//
+// The packed GEMM (mma.sync m16n8k16, docs/codegen/gpu.md) gives each warp
+// 32 output columns (four n-tiles of 8) and walks K in chunks of S k-steps
+// of 16 (S = mmaChunkSteps(bits)). Per k-step and n-tile t, lane l = 4 g + i
+// holds the B fragment of column 8 t + g: K rows 2 i + {0, 1} (register
+// r = 0) and 2 i + 8 + {0, 1} (r = 1), two codes per register. That code
+// pair is pair p = (step * 4 + t) * 2 + r of the lane's chunk; a chunk's
+// 8 S pairs fill exactly four 32-bit words, one 16-byte load per lane:
+// pair p lies in word p / U at slot p % U (U = 2 S pairs per word), its
+// even-row code at bits [slot b, slot b + b) and its odd-row code at
+// [16 + slot b, 16 + slot b + b). So (word >> slot b) & (m | m << 16), with
+// 0x64006400 or'ed in, is the f16 pair (1024 + q0, 1024 + q1) that the
+// kernel turns into weights with two f16x2 operations.
+// Table: [ceil(N / 32) tiles][chunks][32 lanes][4 words]; codes are stored
+// unsigned, as (code + offset) & m; positions past N and K hold 0.
+
+/// K steps of 16 per chunk for `bits`-bit codes (1 to 8): 4 up to 2 bits,
+/// 2 up to 4 bits, else 1.
+int64_t mmaChunkSteps(unsigned bits);
+
+/// The extents of the fragment-ordered table of an [N, K] weight.
+struct MmaFragmentShape {
+  int64_t tiles;  // ceil(N / 32)
+  int64_t chunks; // ceil(K / (16 * steps))
+  int64_t steps;  // mmaChunkSteps(bits)
+  int64_t words() const { return tiles * chunks * 32 * 4; }
+};
+MmaFragmentShape mmaFragmentShape(int64_t n, int64_t k, unsigned bits);
+
+/// Packs codes ([K, N], or [N, K] when `transposed`) into the
+/// fragment-ordered words above, each stored as (code + offset) & m.
+std::vector<uint32_t> packMmaFragmentWords(const int64_t *codes, int64_t n,
+                                           int64_t k, unsigned bits,
+                                           bool transposed, int64_t offset);
+
+/// The stored (unsigned, offset) code of weight row `kk`, column `col`:
+/// the inverse of packMmaFragmentWords.
+uint32_t readMmaFragmentCode(const std::vector<uint32_t> &words, int64_t n,
+                             int64_t k, unsigned bits, int64_t col,
+                             int64_t kk);
+
+/// A [gPad, nPad] table of f16 splats: word [g, c] holds
+/// half(table[c, g] + add) in both halves (table is [n, groups]); 0 past
+/// the table.
+std::vector<uint32_t> packHalfSplats(const std::vector<float> &table,
+                                     int64_t n, int64_t groups, int64_t nPad,
+                                     int64_t gPad, float add);
+
 } // namespace compress
 } // namespace qsl
 

@@ -199,4 +199,92 @@ TEST(GpuLayout, HalfPairs) {
     EXPECT_EQ(w[i], 0u); // padding rows
 }
 
+// Literal example of the fragment-ordered words: 4-bit codes (c + k) % 16
+// of an [N = 9, K = 20] weight: one tile (columns 9..31 padding), one chunk
+// of two k-steps (rows 20..31 padding). Lane 0 (g = 0, i = 0), word 0 holds
+// pairs 0..3 of step 0: (n-tile 0, rows 0/1), (n-tile 0, rows 8/9), (n-tile
+// 1 = column 8, rows 0/1), (column 8, rows 8/9); even rows in the low half.
+TEST(GpuLayout, LiteralMmaFragmentWords) {
+  int64_t n = 9, k = 20;
+  std::vector<int64_t> codes(n * k);
+  for (int64_t c = 0; c < n; ++c)
+    for (int64_t kk = 0; kk < k; ++kk)
+      codes[c * k + kk] = (c + kk) % 16;
+  std::vector<uint32_t> w =
+      packMmaFragmentWords(codes.data(), n, k, 4, /*transposed=*/true, 0);
+  ASSERT_EQ(w.size(), 1u * 1u * 32u * 4u);
+  // Low half: 0 | 8 << 4 | 8 << 8 | 0 << 12; high: 1 | 9 << 4 | 9 << 8 | 1 << 12.
+  EXPECT_EQ(w[0], 0x19910880u);
+  EXPECT_EQ(w[1], 0u); // n-tiles 2 and 3: padding columns
+  // Word 2, step 1: (column 0, rows 16/17), (rows 24/25: padding),
+  // (column 8, rows 16/17), padding.
+  EXPECT_EQ(w[2], 0x09010800u);
+  // Lane 5 (g = 1, i = 1): column 1, rows 2/3 then 10/11; column 9 absent.
+  EXPECT_EQ(w[5 * 4 + 0], (4u << 16 | 3u) | ((12u << 16 | 11u) << 4));
+}
+
+// Every code comes back from its place, for 1..8 bits, both weight forms,
+// signed codes stored with an offset; and the kernel's decoding of a pair,
+// (word >> slot b) & (m | m << 16), gives the codes of rows k and k + 1 of
+// one column in its two halves, for every lane, pair and chunk.
+TEST(GpuLayout, MmaFragmentRoundTripAndPairs) {
+  std::mt19937 rng(11);
+  for (unsigned bits = 1; bits <= 8; ++bits)
+    for (bool transposed : {false, true}) {
+      int64_t n = 45, k = 70, offset = bits > 1 ? 1 << (bits - 1) : 0;
+      std::uniform_int_distribution<int64_t> dist(-offset,
+                                                  (1 << bits) - 1 - offset);
+      std::vector<int64_t> codes(n * k);
+      for (int64_t &c : codes)
+        c = dist(rng);
+      auto at = [&](int64_t c, int64_t kk) {
+        return transposed ? codes[c * k + kk] : codes[kk * n + c];
+      };
+      std::vector<uint32_t> w =
+          packMmaFragmentWords(codes.data(), n, k, bits, transposed, offset);
+      MmaFragmentShape f = mmaFragmentShape(n, k, bits);
+      ASSERT_EQ(static_cast<int64_t>(w.size()), f.words());
+      for (int64_t c = 0; c < n; ++c)
+        for (int64_t kk = 0; kk < k; ++kk)
+          ASSERT_EQ(readMmaFragmentCode(w, n, k, bits, c, kk),
+                    static_cast<uint32_t>(at(c, kk) + offset))
+              << "bits " << bits << " col " << c << " k " << kk;
+      uint32_t m = (1u << bits) - 1u, pairMask = m | (m << 16);
+      int64_t perWord = 2 * f.steps;
+      for (int64_t tile = 0; tile < f.tiles; ++tile)
+        for (int64_t chunk = 0; chunk < f.chunks; ++chunk)
+          for (int64_t lane = 0; lane < 32; ++lane)
+            for (int64_t p = 0; p < 8 * f.steps; ++p) {
+              uint32_t word =
+                  w[((tile * f.chunks + chunk) * 32 + lane) * 4 + p / perWord];
+              uint32_t pair = (word >> ((p % perWord) * bits)) & pairMask;
+              int64_t step = p / 8, t = (p % 8) / 2, r = p % 2;
+              int64_t col = tile * 32 + 8 * t + lane / 4;
+              int64_t row = chunk * 16 * f.steps + step * 16 + 8 * r +
+                            2 * (lane % 4);
+              for (int64_t h = 0; h < 2; ++h) {
+                uint32_t expect = col < n && row + h < k
+                                      ? static_cast<uint32_t>(
+                                            at(col, row + h) + offset) & m
+                                      : 0u;
+                ASSERT_EQ((pair >> (16 * h)) & m, expect)
+                    << "bits " << bits << " lane " << lane << " pair " << p;
+              }
+            }
+    }
+}
+
+TEST(GpuLayout, HalfSplats) {
+  // [n = 2, groups = 2] -> [gPad = 3, nPad = 4], transposed, + add.
+  std::vector<float> t = {1.0f, 2.0f, /*col 1*/ 0.5f, -1.0f};
+  std::vector<uint32_t> w = packHalfSplats(t, 2, 2, 4, 3, 1.0f);
+  ASSERT_EQ(w.size(), 12u);
+  EXPECT_EQ(w[0], 0x40004000u); // 1 + 1 = 2
+  EXPECT_EQ(w[1], 0x3E003E00u); // 0.5 + 1 = 1.5
+  EXPECT_EQ(w[4], 0x42004200u); // 2 + 1 = 3
+  EXPECT_EQ(w[5], 0u);          // -1 + 1 = 0
+  for (int i : {2, 3, 6, 7, 8, 9, 10, 11})
+    EXPECT_EQ(w[i], 0u);
+}
+
 } // namespace
