@@ -196,7 +196,8 @@ def main():
             peer["rank"] = extra["rank"]
         plan["cases"].append({
             "name": name, "kind": kind, "m": m, "n": n, "k": k,
-            "bits": extra.get("bits"), "target": target, "what": what,
+            "bits": extra.get("bits"), "group": 128,  # quant_g128
+            "target": target, "what": what,
             "cubin": name + ".cubin", "launches": launches,
             "buffers": buffers, "peer": peer})
         print(f"{name}: {len(launches)} step(s), "

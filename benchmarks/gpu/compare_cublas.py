@@ -47,6 +47,14 @@ def fill(buf, bits, rng):
     if role == "codes":
         return rng.integers(0, 2**32, size=shape, dtype=np.uint64).astype(
             np.uint32).view(np.int32)
+    if role == "mma_codes":  # fragment-ordered words: any bits
+        return rng.integers(0, 2**32, size=shape, dtype=np.uint64).astype(
+            np.uint32).view(np.int32)
+    if role in ("mma_scales", "mma_zeros"):  # f16 splats: s, or 1024 + z
+        v = (rng.uniform(0.5, 1.5, size=shape) / 64 if role == "mma_scales"
+             else 1024 + rng.integers(0, 2**bits, size=shape))
+        h = v.astype(np.float16).view(np.uint16).astype(np.uint32)
+        return (h | (h << 16)).view(np.int32)
     if role == "scales":
         return (rng.uniform(0.5, 1.5, size=shape) / 64).astype(np.float32)
     if role == "zeros":
@@ -79,6 +87,32 @@ def codes_of(words, count, bits):
     return (w[:, j // per] >> ((j % per) * bits)) & ((1 << bits) - 1)
 
 
+def mma_codes_of(words, cols, k, bits):
+    """[len(cols), k] stored codes of the packed GEMM's fragment-ordered
+    words (Compress/GpuLayout.h): column c, row kk is in lane 4 (c % 8) +
+    (kk % 8) // 2 of tile c // 32, chunk kk // (16 S), at pair (step * 4 +
+    n-tile) * 2 + (kk % 16) // 8, half kk % 2."""
+    steps = 4 if bits <= 2 else 2 if bits <= 4 else 1
+    w = words.view(np.uint32).reshape(words.shape[0], words.shape[1], 32,
+                                      4).astype(np.int64)
+    c = np.asarray(cols)[:, None]
+    kk = np.arange(k)[None, :]
+    inner = kk % 16
+    lane = 4 * (c % 8) + (inner % 8) // 2
+    pair = ((kk % (16 * steps)) // 16 * 4 + (c % 32) // 8) * 2 + inner // 8
+    per = 2 * steps
+    word = w[c // 32, kk // (16 * steps), lane, pair // per]
+    return (word >> ((pair % per) * bits + 16 * (inner % 2))) & (
+        (1 << bits) - 1)
+
+
+def splat_of(table, cols, k, group):
+    """[len(cols), k] values of an f16 splat table [groups, columns]."""
+    low = (table.view(np.uint32) & 0xFFFF).astype(np.uint16).view(np.float16)
+    return low.astype(np.float64)[np.arange(k)[None, :] // group,
+                                  np.asarray(cols)[:, None]]
+
+
 def reference(case, host, cols):
     """y[:, cols] of the case in float64 from the decoded tables."""
     by_role = {}
@@ -91,7 +125,13 @@ def reference(case, host, cols):
         a, bt = by_role["lowrank_in"][0], by_role["lowrank_out_t"][0]
         return (x @ a.astype(np.float64).T) @ bt[:, cols].astype(np.float64)
     w = np.zeros((len(cols), k))
-    if kind == "quant":
+    if kind == "quant" and "mma_codes" in by_role:  # the packed GEMM
+        q = mma_codes_of(by_role["mma_codes"][0], cols, k, bits)
+        s = splat_of(by_role["mma_scales"][0], cols, k, case["group"])
+        zz = (splat_of(by_role["mma_zeros"][0], cols, k, case["group"])
+              if "mma_zeros" in by_role else 1024 + 2 ** (bits - 1))
+        w = (q + 1024 - zz) * s
+    elif kind == "quant":
         q = codes_of(host_of(case, host, "codes")[cols], k, bits)
         g = np.arange(k) // (k // host_of(case, host, "scales").shape[1])
         s = host_of(case, host, "scales")[cols][:, g]

@@ -276,7 +276,9 @@ void applyEpilogue(gpu::GPUFuncOp func, gpu::GPUModuleOp kernels,
     return;
   MLIRContext *ctx = func.getContext();
   Block &entry = func.getBody().front();
-  BlockArgument y = entry.getArgument(entry.getNumArguments() - 1);
+  // The output is the last function argument (workgroup attributions
+  // follow the arguments in the entry block).
+  BlockArgument y = entry.getArgument(func.getNumArguments() - 1);
   Location loc = func.getLoc();
   Type f32 = Float32Type::get(ctx);
 
@@ -310,7 +312,7 @@ void applyEpilogue(gpu::GPUFuncOp func, gpu::GPUModuleOp kernels,
   if (epilogue.residual) {
     auto yType = cast<MemRefType>(y.getType());
     auto rType = MemRefType::get(yType.getShape(), elem);
-    unsigned at = entry.getNumArguments() - 1;
+    unsigned at = func.getNumArguments() - 1;
     (void)func.insertArgument(at, rType, DictionaryAttr(), loc);
     residual = entry.getArgument(at);
   }
@@ -391,12 +393,12 @@ void applyCorrectionTerms(gpu::GPUFuncOp func, const ComposedShape &c) {
     types.push_back(MemRefType::get(
         {s.n, c.rank}, c.lowRankF16 ? Type(Float16Type::get(ctx)) : f32));
   }
-  unsigned first = entry.getNumArguments() - 1;
+  unsigned first = func.getNumArguments() - 1; // the output's place
   for (auto [i, type] : llvm::enumerate(types))
     (void)func.insertArgument(first + i, type, DictionaryAttr(), loc);
   auto param = [&](unsigned i) { return entry.getArgument(first + i); };
   Value x = entry.getArgument(0);
-  Value y = entry.getArgument(entry.getNumArguments() - 1);
+  Value y = entry.getArgument(func.getNumArguments() - 1);
 
   SmallVector<memref::StoreOp> stores;
   func.walk([&](memref::StoreOp st) {

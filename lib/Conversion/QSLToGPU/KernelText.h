@@ -95,6 +95,13 @@ public:
     std::string v = fresh("v");
     line() << v << " = vector.extract %res#" << t << "[" << r << ", " << c
            << "] : f32 from vector<2x2xf32>\n";
+    storeValue(v, row, col, cond);
+  }
+
+  /// Stores the f32 value `v` at GEMM row `row`, column `col` when `cond`
+  /// (may be empty) holds, rounded to the output type.
+  void storeValue(const std::string &v, const std::string &row,
+                  const std::string &col, const std::string &cond) {
     auto store = [&]() {
       std::string stored = v;
       if (s.outType.isF16()) {
@@ -146,16 +153,22 @@ public:
   /// result name) when `cond` holds, else 0.
   template <typename Body>
   std::string guarded(const std::string &cond, Body body) {
+    return guardedOf(cond, "f16", "%zh", body);
+  }
+  /// The same for a value of type `type`, `zero` (an SSA name) otherwise.
+  template <typename Body>
+  std::string guardedOf(const std::string &cond, const std::string &type,
+                        const std::string &zero, Body body) {
     if (cond.empty())
       return body();
     std::string r = fresh("g");
-    line() << r << " = scf.if " << cond << " -> (f16) {\n";
+    line() << r << " = scf.if " << cond << " -> (" << type << ") {\n";
     indent += 2;
     std::string v = body();
-    line() << "scf.yield " << v << " : f16\n";
+    line() << "scf.yield " << v << " : " << type << "\n";
     indent -= 2;
     line() << "} else {\n";
-    line() << "  scf.yield %zh : f16\n";
+    line() << "  scf.yield " << zero << " : " << type << "\n";
     line() << "}\n";
     return r;
   }

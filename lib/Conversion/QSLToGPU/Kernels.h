@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace mlir {
 namespace qsl {
@@ -203,6 +204,56 @@ constexpr int64_t kMmaColsPerWarp = 8 * kMmaTilesN;
 /// straight into registers inside the K loop; no dense weight exists in any
 /// memory. Grid: (ceil(N / (kMmaColsPerWarp * warps)), ceil(M / 16)).
 std::string buildMmaGemmKernelText(llvm::StringRef name, const KernelShape &s);
+
+/// How the packed tensor-core GEMM covers the output: a block owns 32
+/// columns (one tile of the fragment-ordered words) by 16 * mTiles rows;
+/// its `warps` warps split the K chunks (warp w takes chunks w, w + warps,
+/// ...) and meet in workgroup memory for the sum. Grid: (tiles,
+/// ceil(M / (16 * mTiles))), 32 * warps threads.
+struct PackedGemmPlan {
+  int64_t mTiles, warps;
+  int64_t tiles, chunks, steps; // of mmaFragmentShape
+  int64_t groupsPad;            // scale rows over the padded K
+  int64_t rowsPerBlock() const { return 16 * mTiles; }
+};
+constexpr int64_t kPackedMaxMTiles = 4;
+constexpr int64_t kPackedMaxWarps = 8;
+PackedGemmPlan packedGemmPlan(const KernelShape &s);
+
+/// Why the packed GEMM cannot take a weight of shape `s` ("" when it can):
+/// it needs scale (and zero point) decoding of at most 8 bits with scale
+/// groups of whole k-steps.
+std::string packedGemmUnsupported(const KernelShape &s);
+
+/// The packed GEMM's tables (i32 words): the fragment-ordered codes
+/// [tiles, chunks, 128], the scale splats and, asymmetric, the 1024 + z
+/// splats ([groupsPad, 32 * tiles]).
+struct PackedGemmTables {
+  std::vector<uint32_t> words, scales, zeros;
+};
+/// Builds them from the quant facet's codes (storage order: [K, N], or
+/// [N, K] when `transposed`) and [N, G] scales and zero points; "" or why
+/// the weights are not exactly representable by that f16 decoding (a zero
+/// point that is not an integer in [-1024, 1024], a scale that is not 0 or
+/// a normal f16, or a weight past the f16 range).
+std::string packPackedGemmTables(const KernelShape &s,
+                                 const std::vector<int64_t> &codes,
+                                 bool transposed,
+                                 const std::vector<float> &scales,
+                                 const std::vector<float> &zeros,
+                                 PackedGemmTables &out);
+
+/// The packed tensor-core GEMM (batch > max-batch, and convolutions): the
+/// code words in the fragment order of Compress/GpuLayout.h (one 16-byte
+/// load per lane per chunk, the next chunk's prefetched), decoded two codes
+/// at a time with f16x2 arithmetic: (0x6400 | q) - (1024 + z), times the
+/// scale; scales and 1024 + z come as [groupsPad, 32 * tiles] f16 splat
+/// words (%sc, %zz; symmetric codes are stored offset by 2^(bits-1) and use
+/// a constant). Each B fragment feeds mTiles mma.sync, every activation
+/// pair is one 32-bit load (conv: gathered per element). The warps' partial
+/// sums meet in workgroup memory; warp 0 stores.
+std::string buildPackedGemmKernelText(llvm::StringRef name,
+                                      const KernelShape &s);
 
 /// The sparse tensor-core GEMM's warp tile: 16 output columns by kSpTilesM
 /// m-tiles of 8 batch rows.

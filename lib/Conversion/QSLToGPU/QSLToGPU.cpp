@@ -482,14 +482,23 @@ struct QslLowerToGpuPass
     // above max-batch on the tensor cores; the GEMV below.
     bool grouped = s.conv && s.conv->groups > 1;
     bool gemm = !grouped && (s.m > maxBatch || s.conv);
+    // The tensor-core GEMM on fragment-ordered codes where the weight
+    // decodes exactly in f16 (PackedMmaKernel.cpp), else on the [N, W]
+    // words.
+    PackedGemmTables packedTables;
+    bool packed = gemm && packedGemmUnsupported(s).empty() &&
+                  packPackedGemmTables(s, q->codes, transposed, q->scales,
+                                       q->zeros, packedTables)
+                      .empty();
     std::string name = (grouped ? "qsl_gconv_"
                         : gemm  ? "qsl_gemm_"
                                 : "qsl_gemv_") +
                        std::to_string(e.getIndex());
     FailureOr<gpu::GPUFuncOp> func = e.addKernel(
-        grouped ? buildGroupedConvKernelText(name, s)
-        : gemm  ? buildMmaGemmKernelText(name, s)
-                : buildGemvKernelText(name, s));
+        grouped  ? buildGroupedConvKernelText(name, s)
+        : packed ? buildPackedGemmKernelText(name, s)
+        : gemm   ? buildMmaGemmKernelText(name, s)
+                 : buildGemvKernelText(name, s));
     if (failed(func))
       return failure();
 
@@ -497,7 +506,24 @@ struct QslLowerToGpuPass
     SmallVector<KernelArg> args;
     Value x = e.activation(s);
     args.push_back(x);
-    addQuantTables(*q, s, s.k, transposed, e, args);
+    if (packed) {
+      PackedGemmPlan plan = packedGemmPlan(s);
+      auto asI32 = [](const std::vector<uint32_t> &w) {
+        return std::vector<int32_t>(w.begin(), w.end());
+      };
+      args.push_back(e.table<int32_t>("qsl_gpu_mma_codes",
+                                      {plan.tiles, plan.chunks, 128},
+                                      asI32(packedTables.words)));
+      args.push_back(e.table<int32_t>("qsl_gpu_mma_scales",
+                                      {plan.groupsPad, 32 * plan.tiles},
+                                      asI32(packedTables.scales)));
+      if (!s.symmetric)
+        args.push_back(e.table<int32_t>("qsl_gpu_mma_zeros",
+                                        {plan.groupsPad, 32 * plan.tiles},
+                                        asI32(packedTables.zeros)));
+    } else {
+      addQuantTables(*q, s, s.k, transposed, e, args);
+    }
     bool corrected = c.outliers || c.rank;
     if (corrected && failed(addCorrectionTerms(t, weight, c, e, x, args)))
       return failure();
@@ -506,6 +532,13 @@ struct QslLowerToGpuPass
       launchAndFinish(*func, c, corrected, e, epilogue, args,
                       (total + kGroupedConvThreads - 1) / kGroupedConvThreads,
                       1, kGroupedConvThreads);
+      return success();
+    }
+    if (packed) {
+      PackedGemmPlan plan = packedGemmPlan(s);
+      launchAndFinish(*func, c, corrected, e, epilogue, args, plan.tiles,
+                      (s.m + plan.rowsPerBlock() - 1) / plan.rowsPerBlock(),
+                      32 * plan.warps);
       return success();
     }
     int64_t colsPerBlock = gemm ? kMmaColsPerWarp * s.warps : s.warps;

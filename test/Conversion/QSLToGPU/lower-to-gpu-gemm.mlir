@@ -8,17 +8,25 @@
 // RUN: qsl-opt %S/Inputs/gemm.mlir --qsl-lower-to-gpu="tensor-cores=false" 2>&1 | FileCheck %s --check-prefix=NOTC
 
 // CHECK: module attributes {gpu.container_module}
-// The same [N, W] code words as the GEMV: K = 40 int4 codes are 5 words.
+// Scale groups of 8 (not whole k-steps of 16): the same [N, W] code words
+// as the GEMV: K = 40 int4 codes are 5 words.
 // CHECK-DAG: memref.global "private" constant @qsl_gpu_codes_0 : memref<70x5xi32>
-// CHECK-DAG: memref.global "private" constant @qsl_gpu_codes_1 : memref<128x8xi32>
-// CHECK-DAG: memref.global "private" constant @qsl_gpu_codes_2 : memref<1x1xi32>
+// The others take the packed GEMM's fragment-ordered words: [N/32 tiles,
+// chunks, 32 lanes x 4 words] (int8: chunks of one k-step, int2: of four),
+// f16 splats of the scales (and 1024 + z) by [padded group, column].
+// CHECK-DAG: memref.global "private" constant @qsl_gpu_mma_codes_1 : memref<4x2x128xi32>
+// CHECK-DAG: memref.global "private" constant @qsl_gpu_mma_scales_1 : memref<1x128xi32>
+// CHECK-DAG: memref.global "private" constant @qsl_gpu_mma_codes_2 : memref<1x1x128xi32>
+// CHECK-DAG: memref.global "private" constant @qsl_gpu_mma_scales_2 : memref<4x32xi32>
+// CHECK-DAG: memref.global "private" constant @qsl_gpu_mma_zeros_2 : memref<4x32xi32>
 
 // M = 33 rows in 16-row tiles: 3 blocks in y; N = 70 columns in one block of
 // 4 warps x 32 columns.
 // CHECK-LABEL: func.func @int4_asym_edges
 // CHECK: gpu.launch_func @qsl_kernels::@qsl_gemm_0 blocks in (%c1{{.*}}, %c3, %c1{{.*}}) threads in (%c128, %c1{{.*}}, %c1{{.*}}) args(%{{.*}} : memref<33x40xf32>, %{{.*}} : memref<70x5xi32>, %{{.*}} : memref<70x5xf32>, %{{.*}} : memref<70x5xf32>, %{{.*}} : memref<33x70xf32>)
 // CHECK-LABEL: func.func @int8_sym_f16
-// CHECK: gpu.launch_func @qsl_kernels::@qsl_gemm_1 {{.*}} args({{.*}} : memref<16x32xf16>, {{.*}} : memref<128x8xi32>, {{.*}} : memref<128x1xf32>, {{.*}} : memref<16x128xf16>)
+// A block per 32 columns; its two warps split the two K chunks.
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_gemm_1 blocks in (%c4{{.*}}, %c1{{.*}}, %c1{{.*}}) threads in (%c64, %c1{{.*}}, %c1{{.*}}) args({{.*}} : memref<16x32xf16>, {{.*}} : memref<4x2x128xi32>, {{.*}} : memref<1x128xi32>, {{.*}} : memref<16x128xf16>)
 // CHECK-LABEL: func.func @int2_n1
 // CHECK: memref.collapse_shape %{{.*}} {{\[}}[0, 1], [2]] : memref<2x9x16xf32> into memref<18x16xf32>
 // CHECK: gpu.launch_func @qsl_kernels::@qsl_gemm_2
@@ -57,17 +65,42 @@
 // CHECK: vector.extract %{{.*}}[0, 0] : f32 from vector<2x2xf32>
 // CHECK: scf.if
 // CHECK: memref.store %{{.*}}, %[[Y]]
-// The shape without edges has no guards at all; symmetric codes are
-// sign-extended; f16 activations need no conversion.
+// The packed GEMM on a shape without edges has no guards at all. Warp w
+// starts at chunk w with its words loaded and prefetches the next chunk's
+// (clamped to the last) before decoding the current one; scale splats per
+// chunk; f16 activation pairs as vector loads; code pairs masked, or'ed
+// with 0x64006400 (1024 in f16, twice), minus the symmetric 1024 + 128 and
+// times the scale, in f16x2.
 // CHECK-LABEL: gpu.func @qsl_gemm_1
+// CHECK-SAME: %[[X:[^:]*]]: memref<16x32xf16>, %[[CODES:[^:]*]]: memref<4x2x128xi32>, %{{[^:]*}}: memref<1x128xi32>, %{{[^:]*}}: memref<16x128xf16>)
+// CHECK-SAME: workgroup(%[[RED:.*]] : memref<1x16x32xf32, #gpu.address_space<workgroup>>)
 // CHECK-NOT: arith.cmpi
 // CHECK-NOT: scf.if
-// CHECK: scf.for %{{.*}} = %c0 to %c32{{.*}} step %c16
+// CHECK: %[[FIRST:.*]] = vector.load %[[CODES]][%{{.*}}, %[[WARP:.*]], %{{.*}}] {alignment = 16 : i64} : memref<4x2x128xi32>, vector<4xi32>
+// CHECK: scf.for %[[CH:.*]] = %[[WARP]] to %c2{{.*}} step %c2{{.*}} iter_args({{.*}}, %[[CUR:.*]] = %[[FIRST]])
+// CHECK: %[[AFTER:.*]] = arith.addi %[[CH]], %c2
+// CHECK: %[[NEXT:.*]] = arith.minui %[[AFTER]], %c1
+// CHECK: %[[NW:.*]] = vector.load %[[CODES]][%{{.*}}, %[[NEXT]], %{{.*}}]
+// CHECK: vector.extract %[[CUR]][0] : i32 from vector<4xi32>
+// CHECK: memref.load {{.*}} : memref<1x128xi32>
+// CHECK: vector.bitcast {{.*}} : vector<1xi32> to vector<2xf16>
+// CHECK: vector.load %[[X]][{{.*}}] {alignment = 4 : i64} : memref<16x32xf16>, vector<2xf16>
 // CHECK-NOT: arith.extf
-// CHECK: arith.shli %{{.*}}, %c24_i32
-// CHECK: arith.shrsi %{{.*}}, %c24_i32
-// CHECK: arith.sitofp
+// CHECK: arith.andi %{{.*}}, %c16711935_i32 : i32
+// CHECK: arith.ori %{{.*}}, %c1677747200_i32 : i32
+// CHECK: arith.subf {{.*}} : vector<2xf16>
+// CHECK: arith.mulf {{.*}} : vector<2xf16>
 // CHECK: nvgpu.mma.sync
+// CHECK: arith.shrui %{{.*}}, %c8_i32
+// CHECK-COUNT-3: nvgpu.mma.sync
+// CHECK: scf.yield {{.*}}, %[[NW]] :
+// Warp 1's tile to workgroup memory, the barrier, warp 0 adds and stores.
+// CHECK: scf.if
+// CHECK: memref.store {{.*}}, %[[RED]]
+// CHECK: gpu.barrier
+// CHECK: scf.if
+// CHECK: memref.load %[[RED]]
+// CHECK: arith.addf
 // CHECK: arith.truncf %{{.*}} : f32 to f16
 // CHECK: memref.store %{{.*}} : memref<16x128xf16>
 // CHECK: gpu.return

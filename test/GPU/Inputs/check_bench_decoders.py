@@ -113,6 +113,11 @@ def tables(text):
 def main():
     qsl_opt = sys.argv[1]
     cases = [("quant int4", "quant", 2, 24, 64, {"bits": 4}),
+             # above max-batch: the packed GEMM's fragment-ordered words
+             ("packed int4", "quant", 24, 40, 96, {"bits": 4}),
+             ("packed int3 g32", "quant", 17, 70, 64,
+              {"bits": 3, "group": 32}),
+             ("packed int8", "quant", 9, 33, 48, {"bits": 8}),
              ("mma.sp f16", "sparse", 40, 20, 64, {}),
              ("composed int4 2:4", "sparse", 2, 20, 64, {"bits": 4}),
              ("low rank", "lowrank", 2, 24, 64, {"rank": 4}),
@@ -140,7 +145,8 @@ def main():
             else:
                 host[name] = globals_[buf["role"]]
         plan_case = {"kind": kind, "m": m, "n": n, "k": k,
-                     "bits": extra.get("bits"), "buffers": buffers}
+                     "bits": extra.get("bits"),
+                     "group": extra.get("group", 16), "buffers": buffers}
         cols = np.arange(n)
         got = compare_cublas.reference(plan_case, host, cols)
         want = x.astype(np.float64) @ w.T

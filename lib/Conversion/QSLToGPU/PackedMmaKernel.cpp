@@ -1,0 +1,405 @@
+//===- PackedMmaKernel.cpp - Tensor-core GEMM on fragment-ordered codes ---===//
+//
+// The quantized GEMM above max-batch (and the convolutions' implicit GEMM)
+// when the weight's codes can be laid out for it (packedGemmUnsupported):
+//   * the code words come in the fragment order of Compress/GpuLayout.h, so
+//     each lane's B fragments of a chunk (S k-steps of 16, four n-tiles)
+//     are one 16-byte load, coalesced over the warp (512 bytes); the next
+//     chunk's load is issued before the current one is decoded;
+//   * a code pair becomes an f16 pair with integer operations only:
+//     (word >> slot*b) & (m | m << 16) | 0x64006400 is (1024 + q0, 1024 + q1);
+//     subtracting the splat 1024 + z and multiplying by the splat scale are
+//     two f16x2 instructions (q - z is exact in f16; the product is rounded
+//     once, from the f16-rounded scale);
+//   * each B fragment feeds every m-tile of the block (up to 4, 64 rows),
+//     each activation fragment register is one 32-bit load of a pair;
+//   * a block's warps split the chunks of K between them, which keeps
+//     several warps per 32 output columns reading at mid batch sizes, and
+//     add their partial tiles in workgroup memory before warp 0 stores
+//     (with the epilogue and correction terms applied to those stores).
+// Fragment layouts are those of MmaKernel.cpp (PTX ISA mma.m16n8k16).
+//
+//===----------------------------------------------------------------------===//
+#include "KernelText.h"
+
+#include "qsl/Compress/GpuLayout.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace mlir {
+namespace qsl {
+namespace gpu_kernels {
+
+std::string packedGemmUnsupported(const KernelShape &s) {
+  if (s.halfValues)
+    return "f16 values";
+  if (s.codebook)
+    return "codebook codes";
+  if (s.bits < 1 || s.bits > 8)
+    return std::to_string(s.bits) + "-bit codes";
+  if (s.groupLen % 16 != 0)
+    return "scale groups of " + std::to_string(s.groupLen) +
+           " (not whole k-steps of 16)";
+  return "";
+}
+
+PackedGemmPlan packedGemmPlan(const KernelShape &s) {
+  ::qsl::compress::MmaFragmentShape f =
+      ::qsl::compress::mmaFragmentShape(s.n, s.k, s.bits);
+  PackedGemmPlan p;
+  p.tiles = f.tiles;
+  p.chunks = f.chunks;
+  p.steps = f.steps;
+  p.mTiles = std::clamp<int64_t>((s.m + 15) / 16, 1, kPackedMaxMTiles);
+  p.warps = std::clamp<int64_t>(s.warps, 1,
+                                std::min(kPackedMaxWarps, p.chunks));
+  // The partial sums of warps 1.. in static workgroup memory (48 KiB).
+  while (p.mTiles > 1 && (p.warps - 1) * p.mTiles * 16 * 32 * 4 > 48 * 1024)
+    --p.mTiles;
+  int64_t kPadded = p.chunks * 16 * p.steps;
+  p.groupsPad = (kPadded + s.groupLen - 1) / s.groupLen;
+  return p;
+}
+
+std::string packPackedGemmTables(const KernelShape &s,
+                                 const std::vector<int64_t> &codes,
+                                 bool transposed,
+                                 const std::vector<float> &scales,
+                                 const std::vector<float> &zeros,
+                                 PackedGemmTables &out) {
+  const PackedGemmPlan p = packedGemmPlan(s);
+  const int64_t offset = s.symmetric ? int64_t(1) << (s.bits - 1) : 0;
+  const double top = double((int64_t(1) << s.bits) - 1);
+  for (int64_t i = 0; i < s.n * s.groups; ++i) {
+    double sc = std::fabs(double(scales[i]));
+    if (!std::isfinite(sc) || (sc != 0 && sc < 0x1p-14))
+      return "scale " + std::to_string(scales[i]) + " is not a normal f16";
+    double z = s.symmetric ? double(offset) : double(zeros[i]);
+    if (!s.symmetric && (z != std::floor(z) || std::fabs(z) > 1024))
+      return "zero point " + std::to_string(zeros[i]) +
+             " is not an integer in [-1024, 1024]";
+    // |q - z| * |s| for the stored codes q in [0, 2^bits - 1].
+    if (std::max(std::fabs(z), std::fabs(top - z)) * sc > 65504)
+      return "weights past the f16 range";
+  }
+  out.words = ::qsl::compress::packMmaFragmentWords(codes.data(), s.n, s.k,
+                                                    s.bits, transposed,
+                                                    offset);
+  out.scales = ::qsl::compress::packHalfSplats(scales, s.n, s.groups,
+                                               32 * p.tiles, p.groupsPad, 0);
+  if (!s.symmetric)
+    out.zeros = ::qsl::compress::packHalfSplats(
+        zeros, s.n, s.groups, 32 * p.tiles, p.groupsPad, 1024.0f);
+  return "";
+}
+
+namespace {
+
+/// An i32 holding two f16 as the vector<2xf16> it is.
+std::string halfPair(TextEmitter &e, const std::string &word) {
+  std::string v1 = e.fresh("p1_"), v = e.fresh("hp");
+  e.line() << v1 << " = vector.broadcast " << word
+           << " : i32 to vector<1xi32>\n";
+  e.line() << v << " = vector.bitcast " << v1
+           << " : vector<1xi32> to vector<2xf16>\n";
+  return v;
+}
+
+} // namespace
+
+std::string buildPackedGemmKernelText(llvm::StringRef name,
+                                      const KernelShape &shape) {
+  const PackedGemmPlan p = packedGemmPlan(shape);
+  KernelShape s = shape;
+  s.warps = p.warps; // THREADS and %cWARPS follow the plan
+  const int64_t chunkK = 16 * p.steps;
+  const int64_t perWord = 2 * p.steps; // pairs per word
+  const int64_t np = 32 * p.tiles;
+  const bool guardM = s.m % p.rowsPerBlock() != 0;
+  const bool guardN = s.n % 32 != 0;
+  const bool guardK = s.k % chunkK != 0;
+  // Activation pairs as one load: plain [M, K] rows of even length.
+  const bool pairLoads = !s.conv && s.k % 2 == 0;
+  // n-tiles that hold a column below N (all but for a narrow weight).
+  const int64_t liveTiles = p.tiles == 1 ? std::min<int64_t>(4, (s.n + 7) / 8)
+                                         : 4;
+  const std::string codesType = "memref<" + std::to_string(p.tiles) + "x" +
+                                std::to_string(p.chunks) + "x128xi32>";
+  const std::string splatType = "memref<" + std::to_string(p.groupsPad) +
+                                "x" + std::to_string(np) + "xi32>";
+  const int64_t partials = p.mTiles * 16; // accumulator values per lane
+  const std::string redType = "memref<" + std::to_string(p.warps - 1) + "x" +
+                              std::to_string(partials) +
+                              "x32xf32, #gpu.address_space<workgroup>>";
+
+  std::string header =
+      "\nmodule {\n  gpu.module @qsl_kernels {\n"
+      "    gpu.func @@@NAME@@(%x: @@XT@@, %codes: " +
+      codesType + ",\n        %sc: " + splatType +
+      (s.symmetric ? "" : ", %zz: " + splatType) + ", %y: @@YT@@)\n" +
+      (p.warps > 1 ? "        workgroup(%red: " + redType + ")\n" : "") +
+      "        kernel attributes {known_block_size = array<i32: "
+      "@@THREADS@@, 1, 1>} {\n";
+
+  TextEmitter e(s);
+  e.fragmentPrologue();
+  e.line() << "%cCH = arith.constant " << p.chunks << " : index\n";
+  e.line() << "%cCHL = arith.constant " << (p.chunks - 1) << " : index\n";
+  e.line() << "%l4 = arith.muli %lane, %c4 : index\n";
+  e.line() << "%n0 = arith.muli %bx, %c32 : index\n";
+  std::string rows = e.cst(p.rowsPerBlock());
+  e.line() << "%m0 = arith.muli %by, " << rows << " : index\n";
+  const uint32_t mask = (1u << s.bits) - 1u;
+  e.line() << "%magic = arith.constant " << int32_t(0x64006400)
+           << " : i32\n";
+  e.line() << "%pmask = arith.constant " << int32_t(mask | (mask << 16))
+           << " : i32\n";
+  e.line() << "%zpair = arith.constant dense<0.0> : vector<2xf16>\n";
+  e.line() << "%za = arith.constant dense<0.0> : vector<4x2xf16>\n";
+  e.line() << "%zb = arith.constant dense<0.0> : vector<2x2xf16>\n";
+  if (s.symmetric) // codes stored as q + 2^(bits-1)
+    e.line() << "%zzc = arith.constant dense<"
+             << (1024 + (1 << (s.bits - 1)))
+             << ".0> : vector<2xf16>\n";
+
+  // Rows of each m-tile's A fragment and of its accumulators.
+  std::vector<std::string> ra(p.mTiles), rb(p.mTiles), inA(p.mTiles),
+      inB(p.mTiles);
+  for (int64_t mt = 0; mt < p.mTiles; ++mt) {
+    std::string base = e.add("%m0", e.cst(16 * mt));
+    ra[mt] = e.add(base, "%grp");
+    rb[mt] = e.add(ra[mt], "%c8");
+    inA[mt] = e.below(ra[mt], "%cM", guardM);
+    inB[mt] = e.below(rb[mt], "%cM", guardM);
+  }
+  // Column of each n-tile's B fragment (for the splat tables; padded).
+  std::vector<std::string> nc(4);
+  for (int64_t t = 0; t < liveTiles; ++t)
+    nc[t] = e.add(e.add("%n0", e.cst(8 * t)), "%grp");
+
+  // The chunk loop: warp w takes chunks w, w + warps, ...; it carries the
+  // accumulators and the words of its next chunk.
+  const int64_t accs = p.mTiles * 4;
+  auto loadWords = [&](const std::string &chunk) {
+    std::string w = e.fresh("words");
+    e.line() << w << " = vector.load %codes[%bx, " << chunk
+             << ", %l4] {alignment = 16 : i64} : " << codesType
+             << ", vector<4xi32>\n";
+    return w;
+  };
+  std::string first = loadWords("%warp");
+  e.line() << "%res:" << (accs + 1) << " = scf.for %ch = %warp to %cCH step "
+           << "%cWARPS iter_args(";
+  for (int64_t i = 0; i < accs; ++i)
+    e.raw() << "%acc" << i << " = %zacc, ";
+  e.raw() << "%wcur = " << first << ") -> (";
+  for (int64_t i = 0; i < accs; ++i)
+    e.raw() << "vector<2x2xf32>, ";
+  e.raw() << "vector<4xi32>) {\n";
+  e.indent += 2;
+  // Prefetch: the next chunk of this warp (the last valid one again at the
+  // end, so the load needs no branch).
+  std::string after = e.add("%ch", "%cWARPS");
+  std::string next = e.fresh("nx");
+  e.line() << next << " = arith.minui " << after << ", %cCHL : index\n";
+  std::string nextWords = loadWords(next);
+  std::string word[4];
+  for (int j = 0; j < 4; ++j) {
+    word[j] = e.fresh("wd");
+    e.line() << word[j] << " = vector.extract %wcur[" << j
+             << "] : i32 from vector<4xi32>\n";
+  }
+  std::string chunkLen = e.cst(chunkK), kb = e.fresh("kb");
+  e.line() << kb << " = arith.muli %ch, " << chunkLen << " : index\n";
+
+  // Scales (and 1024 + z) of the four columns for the group of K index
+  // `k`, as f16 splat pairs.
+  std::vector<std::string> sc(4), zz(4);
+  auto loadSplats = [&](const std::string &k) {
+    std::string len = e.cst(s.groupLen), g = e.fresh("grp");
+    e.line() << g << " = arith.divui " << k << ", " << len << " : index\n";
+    for (int64_t t = 0; t < liveTiles; ++t) {
+      std::string si = e.fresh("si");
+      e.line() << si << " = memref.load %sc[" << g << ", " << nc[t]
+               << "] : " << splatType << "\n";
+      sc[t] = halfPair(e, si);
+      if (s.symmetric) {
+        zz[t] = "%zzc";
+        continue;
+      }
+      std::string zi = e.fresh("zi");
+      e.line() << zi << " = memref.load %zz[" << g << ", " << nc[t]
+               << "] : " << splatType << "\n";
+      zz[t] = halfPair(e, zi);
+    }
+  };
+  const bool groupPerChunk = s.groupLen % chunkK == 0;
+  if (groupPerChunk)
+    loadSplats(kb);
+
+  // The activation pair at `row`, K positions k and k + 1, as f16.
+  auto activationPair = [&](const std::string &row, const std::string &rowOk,
+                            const std::string &k) {
+    if (pairLoads) {
+      std::string ok = e.conj(rowOk, e.below(k, "%cK", guardK));
+      return e.guardedOf(ok, "vector<2xf16>", "%zpair", [&] {
+        std::string v = e.fresh("xp");
+        e.line() << v << " = vector.load %x[" << row << ", " << k
+                 << "] {alignment = " << (s.inType.isF16() ? 4 : 8)
+                 << " : i64} : @@XT@@, vector<2x@@TI@@>\n";
+        if (s.inType.isF16())
+          return v;
+        std::string h = e.fresh("xph");
+        e.line() << h << " = arith.truncf " << v
+                 << " : vector<2xf32> to vector<2xf16>\n";
+        return h;
+      });
+    }
+    std::string vals[2];
+    for (int c = 0; c < 2; ++c) {
+      std::string kc = c ? e.add(k, "%c1") : k;
+      std::string ok = e.conj(rowOk, e.below(kc, "%cK", guardK));
+      vals[c] = e.guarded(ok, [&] { return e.loadActivation(row, kc); });
+    }
+    std::string v = e.fresh("xp");
+    e.line() << v << " = vector.from_elements " << vals[0] << ", " << vals[1]
+             << " : vector<2xf16>\n";
+    return v;
+  };
+
+  std::vector<std::string> acc(accs);
+  for (int64_t i = 0; i < accs; ++i)
+    acc[i] = "%acc" + std::to_string(i);
+  for (int64_t step = 0; step < p.steps; ++step) {
+    std::string k0 = step ? e.add(kb, e.cst(16 * step)) : kb;
+    if (!groupPerChunk)
+      loadSplats(k0);
+    std::string kLo = e.add(k0, "%kc");
+    std::string kHi = e.add(kLo, "%c8");
+    // A per m-tile: register r holds row (r % 2 ? grp + 8 : grp), columns
+    // (r / 2) * 8 + 2 * tig + {0, 1}.
+    std::vector<std::string> a(p.mTiles);
+    for (int64_t mt = 0; mt < p.mTiles; ++mt) {
+      std::string frag = "%za";
+      for (int r = 0; r < 4; ++r) {
+        std::string pair =
+            activationPair(r % 2 ? rb[mt] : ra[mt], r % 2 ? inB[mt] : inA[mt],
+                           r / 2 ? kHi : kLo);
+        std::string nextFrag = e.fresh("a");
+        e.line() << nextFrag << " = vector.insert " << pair << ", " << frag
+                 << " [" << r << "] : vector<2xf16> into vector<4x2xf16>\n";
+        frag = nextFrag;
+      }
+      a[mt] = frag;
+    }
+    // B per n-tile from its two code pairs, then one mma per m-tile.
+    for (int64_t t = 0; t < liveTiles; ++t) {
+      std::string frag = "%zb";
+      for (int r = 0; r < 2; ++r) {
+        int64_t pair = (step * 4 + t) * 2 + r;
+        int64_t slot = pair % perWord;
+        std::string w = word[pair / perWord];
+        if (slot) {
+          std::string sh = e.fresh("sh");
+          e.line() << sh << " = arith.constant " << slot * s.bits
+                   << " : i32\n";
+          std::string shifted = e.fresh("ws");
+          e.line() << shifted << " = arith.shrui " << w << ", " << sh
+                   << " : i32\n";
+          w = shifted;
+        }
+        std::string masked = e.fresh("wm"), biased = e.fresh("wb");
+        e.line() << masked << " = arith.andi " << w << ", %pmask : i32\n";
+        e.line() << biased << " = arith.ori " << masked << ", %magic : i32\n";
+        std::string q = halfPair(e, biased);
+        std::string d = e.fresh("dq"), wv = e.fresh("wq");
+        e.line() << d << " = arith.subf " << q << ", " << zz[t]
+                 << " : vector<2xf16>\n";
+        e.line() << wv << " = arith.mulf " << d << ", " << sc[t]
+                 << " : vector<2xf16>\n";
+        std::string nextFrag = e.fresh("b");
+        e.line() << nextFrag << " = vector.insert " << wv << ", " << frag
+                 << " [" << r << "] : vector<2xf16> into vector<2x2xf16>\n";
+        frag = nextFrag;
+      }
+      for (int64_t mt = 0; mt < p.mTiles; ++mt) {
+        std::string &c = acc[mt * 4 + t];
+        std::string d = e.fresh("d");
+        e.line() << d << " = nvgpu.mma.sync (" << a[mt] << ", " << frag
+                 << ", " << c
+                 << ") {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, "
+                    "vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>\n";
+        c = d;
+      }
+    }
+  }
+  e.line() << "scf.yield ";
+  for (int64_t i = 0; i < accs; ++i)
+    e.raw() << acc[i] << ", ";
+  e.raw() << nextWords << " : ";
+  for (int64_t i = 0; i < accs; ++i)
+    e.raw() << "vector<2x2xf32>, ";
+  e.raw() << "vector<4xi32>\n";
+  e.indent -= 2;
+  e.line() << "}\n";
+
+  // Each lane's partial values, index (mt * 4 + t) * 4 + r * 2 + c.
+  auto partial = [&](int64_t mt, int64_t t, int r, int c) {
+    std::string v = e.fresh("v");
+    e.line() << v << " = vector.extract %res#" << (mt * 4 + t) << "[" << r
+             << ", " << c << "] : f32 from vector<2x2xf32>\n";
+    return v;
+  };
+  auto index = [](int64_t mt, int64_t t, int r, int c) {
+    return (mt * 4 + t) * 4 + r * 2 + c;
+  };
+  auto forEach = [&](auto body) {
+    for (int64_t mt = 0; mt < p.mTiles; ++mt)
+      for (int64_t t = 0; t < liveTiles; ++t)
+        for (int r = 0; r < 2; ++r)
+          for (int c = 0; c < 2; ++c)
+            body(mt, t, r, c);
+  };
+  if (p.warps > 1) {
+    e.line() << "%notw0 = arith.cmpi ne, %warp, %c0 : index\n";
+    e.line() << "scf.if %notw0 {\n";
+    e.indent += 2;
+    e.line() << "%slot = arith.subi %warp, %c1 : index\n";
+    forEach([&](int64_t mt, int64_t t, int r, int c) {
+      std::string v = partial(mt, t, r, c), at = e.cst(index(mt, t, r, c));
+      e.line() << "memref.store " << v << ", %red[%slot, " << at
+               << ", %lane] : " << redType << "\n";
+    });
+    e.indent -= 2;
+    e.line() << "}\n";
+    e.line() << "gpu.barrier\n";
+  }
+  e.line() << "%isw0 = arith.cmpi eq, %warp, %c0 : index\n";
+  e.line() << "scf.if %isw0 {\n";
+  e.indent += 2;
+  forEach([&](int64_t mt, int64_t t, int r, int c) {
+    std::string v = partial(mt, t, r, c);
+    for (int64_t w = 1; w < p.warps; ++w) {
+      std::string from = e.cst(w - 1), at = e.cst(index(mt, t, r, c));
+      std::string u = e.fresh("u"), sum = e.fresh("sum");
+      e.line() << u << " = memref.load %red[" << from << ", " << at
+               << ", %lane] : " << redType << "\n";
+      e.line() << sum << " = arith.addf " << v << ", " << u << " : f32\n";
+      v = sum;
+    }
+    std::string col =
+        e.add(e.add(e.add("%n0", e.cst(8 * t)), "%kc"), c ? "%c1" : "%c0");
+    const std::string &row = r ? rb[mt] : ra[mt];
+    e.storeValue(v, row, col,
+                 e.conj(r ? inB[mt] : inA[mt], e.below(col, "%cN", guardN)));
+  });
+  e.indent -= 2;
+  e.line() << "}\n";
+
+  return substitute(header + e.str() + kernelFooter(), shapeVars(name, s));
+}
+
+} // namespace gpu_kernels
+} // namespace qsl
+} // namespace mlir
