@@ -30,10 +30,16 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-# name, kind, m, n, k, extra, target ratio vs cuBLAS fp16 (and what it is)
+# name, kind, m, n, k, extra, target ratio vs cuBLAS fp16 (and what it is).
+# extra["options"] are added to the qsl-gpu-pipeline options. Batch 1 runs
+# on the packed tensor-core GEMM by default (mma-gemv); the *_simt row times
+# the CUDA-core GEMV on the same weight, so one GPU run says which is faster.
 CASES = [
     ("gemv_int4_g128_8192x8192", "quant", 1, 8192, 8192, {"bits": 4},
      3.5, "int4 g128 GEMV, batch 1: >= 3.5x cuBLAS fp16, >= 85% of copy bandwidth"),
+    ("gemv_int4_g128_8192x8192_simt", "quant", 1, 8192, 8192,
+     {"bits": 4, "options": "mma-gemv=false"},
+     3.5, "the same on the CUDA-core GEMV (mma-gemv=false)"),
     ("gemv_int4_g128_n14336_k4096", "quant", 1, 14336, 4096, {"bits": 4},
      3.5, "int4 g128 GEMV, batch 1, 4096 -> 14336: >= 3.5x"),
     ("gemv_int4_g128_n4096_k14336", "quant", 1, 4096, 14336, {"bits": 4},
@@ -180,7 +186,8 @@ def main():
             open(src, "w").write(case_mlir(kind, m, n, k, extra))
             res = subprocess.run(
                 [qsl_opt, src, "--qsl-gpu-pipeline=chip=" + args.chip +
-                 " format=bin device-weights=false",
+                 " format=bin device-weights=false " +
+                 extra.get("options", ""),
                  "--mlir-elide-elementsattrs-if-larger=16",
                  "-o", os.path.join(tmp, "out.mlir")],
                 capture_output=True, text=True)

@@ -9,7 +9,8 @@
 # test/GPU/corrected-gemm-vs-linalg.mlir: composed weights above max-batch;
 # test/GPU/lowrank-vs-linalg.mlir: factorized weights, the fused chain and
 # the f16-factor GEMMs; test/GPU/unstructured-vs-linalg.mlir: the CSC
-# kernel; test/GPU/sweep-vs-linalg.mlir: seeded random
+# kernel; test/GPU/packed-gemm-vs-linalg.mlir: the packed tensor-core
+# GEMM; test/GPU/sweep-vs-linalg.mlir: seeded random
 # matmuls and convolutions)
 # and, on
 # the GPU machine, runs them; then times the GEMV on the issue's shapes
@@ -44,7 +45,7 @@ host_passes=(--one-shot-bufferize="bufferize-function-boundaries" --gpu-async-re
   --convert-math-to-llvm --convert-math-to-libm --convert-arith-to-llvm --convert-func-to-llvm --convert-cf-to-llvm
   --reconcile-unrealized-casts)
 cp "$build/lib/Runtime/libqsl_cuda_runtime.so" "$out/"
-checks=(gemv gemm composed epilogue sparse24 conv codebook corrected lowrank unstructured sweep)
+checks=(gemv gemm packed composed epilogue sparse24 conv codebook corrected lowrank unstructured sweep)
 for name in "${checks[@]}"; do
   test=$(ls "$root"/test/GPU/"$name"*-vs-linalg.mlir | head -n 1)
   src=$test
@@ -67,8 +68,9 @@ for name in "${checks[@]}"; do
     -lm -Wl,-rpath,'$ORIGIN' -o "$out/${name}_gpu"
   cc -O2 "$tmp/$name-cpu.o" "$root/benchmarks/gpu/host_support.c" -lm -o "$out/${name}_cpu"
 done
-# The GEMV benchmark: kernels for the issue's shapes (int4 g128, batch 1,
-# f32 activations, tables as kernel arguments so the driver fills them).
+# The GEMV benchmark: CUDA-core GEMV kernels (mma-gemv=false) for the
+# issue's shapes (int4 g128, batch 1, f32 activations, tables as kernel
+# arguments so the driver fills them).
 bench_shapes=("8192 8192 4 128" "14336 4096 4 128" "8192 8192 8 128" "8192 8192 3 128")
 for shape in "${bench_shapes[@]}"; do
   read -r n k bits group <<<"$shape"
@@ -85,7 +87,8 @@ func.func @bench(%x: tensor<1x{k}xf32>) -> tensor<1x{n}xf32> {{
 }}""")
 GEN
   "$build/bin/qsl-opt" "$tmp/$tag.mlir" \
-    --qsl-gpu-pipeline="chip=$chip format=bin device-weights=false" -o "$tmp/$tag-out.mlir"
+    --qsl-gpu-pipeline="chip=$chip format=bin device-weights=false mma-gemv=false" \
+    -o "$tmp/$tag-out.mlir"
   python3 "$root/benchmarks/gpu/extract_binary.py" "$tmp/$tag-out.mlir" "$out/$tag.cubin"
 done
 printf '%s\n' "${bench_shapes[@]}" > "$out/bench_shapes.txt"
@@ -128,7 +131,7 @@ cat > "$out/run.sh" <<'RUN'
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 status=0
-for name in gemv gemm composed epilogue sparse24 conv codebook corrected lowrank unstructured sweep; do
+for name in gemv gemm packed composed epilogue sparse24 conv codebook corrected lowrank unstructured sweep; do
   echo "== $name"
   "$here/${name}_cpu" > "$here/$name-cpu.txt" || status=1
   "$here/${name}_gpu" > "$here/$name-gpu.txt" || status=1

@@ -10,3 +10,7 @@
 // RUN: qsl-opt %t.mlir --qsl-gpu-pipeline="chip=sm_90 format=%gpu_format" \
 // RUN:   %gpu_host_lowering | %run_gpu > %t.gpu
 // RUN: %python %S/Inputs/compare_printed.py %t.cpu %t.gpu --rtol 1e-4 --atol 1e-5
+// Batches up to max-batch on the CUDA-core GEMV instead of the packed GEMM.
+// RUN: qsl-opt %t.mlir --qsl-gpu-pipeline="chip=sm_90 format=%gpu_format mma-gemv=false" \
+// RUN:   %gpu_host_lowering | %run_gpu > %t.simt
+// RUN: %python %S/Inputs/compare_printed.py %t.cpu %t.simt --rtol 1e-4 --atol 1e-5

@@ -3,7 +3,8 @@
 //   qslc MODEL.onnx [-o OUT] [--emit=mlir|llvm|obj|onnx] [--input-shape NAME=1x128]...
 //        [--calibrate=IN.npz|DIR,...] [--pipeline=PASSES] [--report=R.json]
 //        [--target=cpu|cuda [--gpu-chip=sm_80|sm_90] [--gpu-format=bin|isa|fatbin]
-//                           [--gpu-warps=N] [--gpu-max-batch=N]]
+//                           [--gpu-warps=N] [--gpu-max-batch=N]
+//                           [--gpu-mma-gemv=true|false]]
 //
 // Imports an ONNX model, optionally runs it over calibration inputs to
 // attach per-weight statistics, runs a compression pipeline
@@ -132,6 +133,12 @@ static cl::opt<int64_t> gpuMaxBatch(
     cl::desc("--target=cuda: the largest batch (activation rows) the GEMV "
              "kernels take; larger ones use the tensor-core kernels"),
     cl::init(8));
+static cl::opt<bool> gpuMmaGemv(
+    "gpu-mma-gemv",
+    cl::desc("--target=cuda: batches up to --gpu-max-batch use the packed "
+             "tensor-core GEMM where the weight allows (false: the "
+             "CUDA-core GEMV)"),
+    cl::init(true));
 static cl::opt<int64_t> tileM("tile-m",
                               cl::desc("Rows of the register block of vectorized "
                                        "contractions"),
@@ -421,6 +428,7 @@ int main(int argc, char **argv) {
     gpu.format = gpuFormat;
     gpu.warps = gpuWarps;
     gpu.maxBatch = gpuMaxBatch;
+    gpu.mmaGemv = gpuMmaGemv;
     if (mlir::failed(mlir::qsl::compileForExecution(
             *module, functionName, cpu,
             target == Target::CUDA ? &gpu : nullptr)))

@@ -174,6 +174,10 @@ def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
     Option<"tensorCores", "tensor-cores", "bool", "true",
            "Inputs of more than max-batch rows use the mma.sync GEMM "
            "(false: they stay on the CPU path)">,
+    Option<"mmaGemv", "mma-gemv", "bool", "true",
+           "Up to max-batch rows, a quantized weight that the packed "
+           "tensor-core GEMM takes uses it (rows padded to a 16-row tile) "
+           "instead of the CUDA-core GEMV; needs tensor-cores">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -68,6 +68,7 @@ void mlir::qsl::buildGpuPipeline(OpPassManager &pm,
   lower.warps = options.warps;
   lower.maxBatch = options.maxBatch;
   lower.tensorCores = options.tensorCores;
+  lower.mmaGemv = options.mmaGemv;
   lower.deviceWeights = options.deviceWeights;
   lower.fuseEpilogue = options.fuseEpilogue;
   lower.keepOnDevice = options.keepOnDevice;
@@ -128,6 +129,12 @@ struct GpuPipelineCLOptions
       *this, "tensor-cores",
       llvm::cl::desc("Larger batches use the mma.sync GEMM (false: CPU)"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> mmaGemv{
+      *this, "mma-gemv",
+      llvm::cl::desc("Batches up to max-batch use the packed tensor-core "
+                     "GEMM where the weight allows (false: the CUDA-core "
+                     "GEMV)"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> deviceWeights{
       *this, "device-weights",
       llvm::cl::desc("Weight tables in the kernel module (uploaded once); "
@@ -156,6 +163,7 @@ void mlir::qsl::registerGpuPipeline() {
         options.warps = cl.warps;
         options.maxBatch = cl.maxBatch;
         options.tensorCores = cl.tensorCores;
+        options.mmaGemv = cl.mmaGemv;
         options.deviceWeights = cl.deviceWeights;
         options.fuseEpilogue = cl.fuseEpilogue;
         options.keepOnDevice = cl.keepOnDevice;

@@ -217,7 +217,12 @@ struct PackedGemmPlan {
   int64_t rowsPerBlock() const { return 16 * mTiles; }
 };
 constexpr int64_t kPackedMaxMTiles = 4;
-constexpr int64_t kPackedMaxWarps = 8;
+constexpr int64_t kPackedMaxWarps = 16;
+/// Warps the packed GEMM's grid should hold at least (about 32 per SM of
+/// an H100) before it stops adding warps per block.
+constexpr int64_t kPackedTargetWarps = 4096;
+/// Chunks of code words each warp has loaded ahead of the one it decodes.
+constexpr int64_t kPackedPrefetch = 2;
 PackedGemmPlan packedGemmPlan(const KernelShape &s);
 
 /// Why the packed GEMM cannot take a weight of shape `s` ("" when it can):

@@ -52,11 +52,17 @@ PackedGemmPlan packedGemmPlan(const KernelShape &s) {
   p.chunks = f.chunks;
   p.steps = f.steps;
   p.mTiles = std::clamp<int64_t>((s.m + 15) / 16, 1, kPackedMaxMTiles);
-  p.warps = std::clamp<int64_t>(s.warps, 1,
+  // At least `warps` warps per block, more (up to kPackedMaxWarps) while
+  // the grid has fewer than kPackedTargetWarps: at small batch the kernel
+  // streams weights, and the bytes in flight are what it has in warps.
+  int64_t blocks = p.tiles * ((s.m + 16 * p.mTiles - 1) / (16 * p.mTiles));
+  int64_t wanted = std::max<int64_t>(
+      s.warps, (kPackedTargetWarps + blocks - 1) / blocks);
+  p.warps = std::clamp<int64_t>(wanted, 1,
                                 std::min(kPackedMaxWarps, p.chunks));
   // The partial sums of warps 1.. in static workgroup memory (48 KiB).
-  while (p.mTiles > 1 && (p.warps - 1) * p.mTiles * 16 * 32 * 4 > 48 * 1024)
-    --p.mTiles;
+  p.warps = std::max<int64_t>(
+      1, std::min(p.warps, 1 + 48 * 1024 / (p.mTiles * 16 * 32 * 4)));
   int64_t kPadded = p.chunks * 16 * p.steps;
   p.groupsPad = (kPadded + s.groupLen - 1) / s.groupLen;
   return p;
@@ -188,26 +194,38 @@ std::string buildPackedGemmKernelText(llvm::StringRef name,
              << ", vector<4xi32>\n";
     return w;
   };
-  std::string first = loadWords("%warp");
-  e.line() << "%res:" << (accs + 1) << " = scf.for %ch = %warp to %cCH step "
-           << "%cWARPS iter_args(";
+  // Chunk `i` chunks of this warp after `from`, clamped to the last one
+  // (loads past the end repeat it, so they need no branch).
+  auto ahead = [&](const std::string &from, int64_t i) {
+    std::string times = e.cst(i), step = e.fresh("ah");
+    e.line() << step << " = arith.muli %cWARPS, " << times << " : index\n";
+    std::string at = e.add(from, step), clamped = e.fresh("nx");
+    e.line() << clamped << " = arith.minui " << at << ", %cCHL : index\n";
+    return clamped;
+  };
+  // The words of the warp's first kPackedPrefetch chunks; each iteration
+  // decodes the oldest and loads the one kPackedPrefetch ahead of it.
+  std::vector<std::string> inFlight;
+  for (int64_t i = 0; i < kPackedPrefetch; ++i)
+    inFlight.push_back(loadWords(i ? ahead("%warp", i) : "%warp"));
+  e.line() << "%res:" << (accs + kPackedPrefetch)
+           << " = scf.for %ch = %warp to %cCH step %cWARPS iter_args(";
   for (int64_t i = 0; i < accs; ++i)
     e.raw() << "%acc" << i << " = %zacc, ";
-  e.raw() << "%wcur = " << first << ") -> (";
+  for (int64_t i = 0; i < kPackedPrefetch; ++i)
+    e.raw() << (i ? ", " : "") << "%wq" << i << " = " << inFlight[i];
+  e.raw() << ") -> (";
   for (int64_t i = 0; i < accs; ++i)
     e.raw() << "vector<2x2xf32>, ";
-  e.raw() << "vector<4xi32>) {\n";
+  for (int64_t i = 0; i < kPackedPrefetch; ++i)
+    e.raw() << (i ? ", " : "") << "vector<4xi32>";
+  e.raw() << ") {\n";
   e.indent += 2;
-  // Prefetch: the next chunk of this warp (the last valid one again at the
-  // end, so the load needs no branch).
-  std::string after = e.add("%ch", "%cWARPS");
-  std::string next = e.fresh("nx");
-  e.line() << next << " = arith.minui " << after << ", %cCHL : index\n";
-  std::string nextWords = loadWords(next);
+  std::string nextWords = loadWords(ahead("%ch", kPackedPrefetch));
   std::string word[4];
   for (int j = 0; j < 4; ++j) {
     word[j] = e.fresh("wd");
-    e.line() << word[j] << " = vector.extract %wcur[" << j
+    e.line() << word[j] << " = vector.extract %wq0[" << j
              << "] : i32 from vector<4xi32>\n";
   }
   std::string chunkLen = e.cst(chunkK), kb = e.fresh("kb");
@@ -337,10 +355,14 @@ std::string buildPackedGemmKernelText(llvm::StringRef name,
   e.line() << "scf.yield ";
   for (int64_t i = 0; i < accs; ++i)
     e.raw() << acc[i] << ", ";
+  for (int64_t i = 1; i < kPackedPrefetch; ++i)
+    e.raw() << "%wq" << i << ", ";
   e.raw() << nextWords << " : ";
   for (int64_t i = 0; i < accs; ++i)
     e.raw() << "vector<2x2xf32>, ";
-  e.raw() << "vector<4xi32>\n";
+  for (int64_t i = 0; i < kPackedPrefetch; ++i)
+    e.raw() << (i ? ", " : "") << "vector<4xi32>";
+  e.raw() << "\n";
   e.indent -= 2;
   e.line() << "}\n";
 

@@ -1,15 +1,18 @@
-//===- QSLToGPU.cpp - Weight-only quantized matmul as a GPU GEMV ----------===//
+//===- QSLToGPU.cpp - qsl-lower-to-gpu ------------------------------------===//
 //
-// qsl-lower-to-gpu: a qsl.matmul on a quantized qsl.constant becomes a
-// gpu.func that reads 32-bit words of packed codes and dequantizes them in
-// registers inside the K loop (docs/codegen/gpu.md), plus the host code that
-// launches it. The kernel is written as MLIR text specialised to the shapes
-// and parsed, so that it reads like the kernel it is.
+// qsl-lower-to-gpu: a qsl.matmul or qsl.conv2d on an encoded qsl.constant
+// becomes the kernels of its family (Match.h) that read the weight's tables
+// (WeightTables.h) and decode them in registers (docs/codegen/gpu.md), plus
+// the host code that launches them (HostSide.h). Kernels are written as MLIR
+// text specialised to the shapes and parsed (Kernels.h), so that each reads
+// like the kernel it is.
 //
 //===----------------------------------------------------------------------===//
 #include "Epilogue.h"
 #include "HostSide.h"
 #include "Kernels.h"
+#include "Match.h"
+#include "WeightTables.h"
 
 #include "qsl/Conversion/Passes.h"
 #include "qsl/Compress/GpuLayout.h"
@@ -38,350 +41,6 @@ using namespace mlir::qsl;
 using namespace mlir::qsl::gpu_kernels;
 
 namespace {
-
-/// The op a kernel replaces, seen as a GEMM: a qsl.matmul, or a qsl.conv2d
-/// as an implicit GEMM over its filter's matrix view [O, C*kh*kw].
-struct Target {
-  Operation *op = nullptr;
-  Value input, weight;
-  RankedTensorType resultType;
-  bool transposed = false; // the weight (matrix view) is [N, K]
-  bool isConv = false;
-  ConvGeometry conv;
-};
-
-/// f32 or f16 in and out, or why not.
-std::string matchTypes(Type inEl, Type outEl, KernelShape &shape) {
-  if (!(inEl.isF32() || inEl.isF16()) || !(outEl.isF32() || outEl.isF16()))
-    return "element types other than f32/f16";
-  shape.inType = inEl;
-  shape.outType = outEl;
-  return "";
-}
-
-/// The statically shaped activation of `op` as (M, K, types), or why not.
-std::string matchActivation(MatmulOp op, Target &t, KernelShape &shape) {
-  t = Target{op, op.getInput(), op.getWeight(),
-             cast<RankedTensorType>(op.getType()), op.getTransposeW()};
-  auto inType = dyn_cast<RankedTensorType>(op.getInput().getType());
-  if (!inType || !inType.hasStaticShape() || inType.getRank() < 2)
-    return "input is not a statically shaped tensor of rank >= 2";
-  shape.k = inType.getShape().back();
-  shape.m = inType.getNumElements() / shape.k;
-  return matchTypes(inType.getElementType(),
-                    t.resultType.getElementType(), shape);
-}
-
-/// The convolution as an implicit GEMM: M = images * OH * OW,
-/// K = C * kh * kw, N = O; or why not.
-std::string matchActivation(Conv2DOp op, Target &t, KernelShape &shape) {
-  t = Target{op, op.getInput(), op.getFilter(),
-             cast<RankedTensorType>(op.getType()), /*transposed=*/true,
-             /*isConv=*/true};
-  auto inType = cast<RankedTensorType>(op.getInput().getType());
-  auto filter = cast<RankedTensorType>(op.getFilter().getType());
-  if (!inType.hasStaticShape() || !t.resultType.hasStaticShape())
-    return "convolution with dynamic shapes";
-  ConvGeometry &g = t.conv;
-  g.groups = op.getGroups();
-  g.images = inType.getDimSize(0);
-  g.channels = inType.getDimSize(1);
-  g.height = inType.getDimSize(2);
-  g.width = inType.getDimSize(3);
-  g.kh = filter.getDimSize(2);
-  g.kw = filter.getDimSize(3);
-  g.outH = t.resultType.getDimSize(2);
-  g.outW = t.resultType.getDimSize(3);
-  g.strideH = op.getStrides()[0];
-  g.strideW = op.getStrides()[1];
-  g.dilH = op.getDilations()[0];
-  g.dilW = op.getDilations()[1];
-  g.padTop = op.getPads()[0];
-  g.padLeft = op.getPads()[1];
-  shape.m = g.images * g.outH * g.outW;
-  shape.k = g.channels / g.groups * g.kh * g.kw;
-  return matchTypes(inType.getElementType(),
-                    t.resultType.getElementType(), shape);
-}
-
-/// The kernel's output buffer: [M, N], or [images, N, OH*OW] for a
-/// convolution (NCHW once expanded).
-MemRefType outputType(const KernelShape &s) {
-  if (s.conv)
-    return MemRefType::get(
-        {s.conv->images, s.n, s.conv->outH * s.conv->outW}, s.outType);
-  return MemRefType::get({s.m, s.n}, s.outType);
-}
-
-/// Fills the quantization fields of `shape` from `quant`, or says why the
-/// kernels cannot decode it.
-std::string matchQuant(QuantAttr quant, int64_t reductionAxis,
-                       KernelShape &shape) {
-  if (quant.hasQuantizedStats())
-    return "quantized statistics have no GPU kernel yet";
-  unsigned bits = quant.getBits();
-  if (quant.getAxis() != reductionAxis)
-    return "quantization groups do not run along K";
-  shape.groupLen = quant.getGroup() == 0 ? shape.k : quant.getGroup();
-  shape.groups = shape.k / shape.groupLen;
-  shape.bits = bits;
-  shape.symmetric = quant.isSymmetric();
-  if (quant.hasCodebook()) {
-    shape.codebook = quant.getCodebook();
-    shape.symmetric = true; // no zero points; the codes are unsigned
-  }
-  return "";
-}
-
-/// The kernel families of qsl-lower-to-gpu.
-enum class Family {
-  Plain,     // weight-only quantization: GEMV, or the mma.sync GEMM (which
-             // also adds outliers and low rank above max-batch)
-  Composed,  // sparse / outlier / low-rank facets, batch <= max-batch
-  SparseMma, // 2:4 along K above max-batch: the mma.sp GEMM (+ outliers,
-             // low rank)
-  LowRankMma, // a factorized weight (low rank alone) above max-batch: two
-              // mma.sync GEMMs on its f16 factors
-  CscSparse,  // unstructured sparsity and/or outliers, no main term: the
-              // CSC kernel on CUDA cores (outliers alone only above
-              // max-batch; below it the composed GEMV takes them)
-};
-
-/// Which kernel family takes `op` ("" and `family`), else why the op
-/// stays on the CPU path. A convolution has only the tensor-core families.
-template <typename OpT>
-std::string match(OpT op, int64_t warps, int64_t maxBatch, bool tensorCores,
-                  Target &t, ComposedShape &c, Family &family,
-                  ConstantOp &weight) {
-  KernelShape &s = c.base;
-  if (std::string why = matchActivation(op, t, s); !why.empty())
-    return why;
-  weight = t.weight.template getDefiningOp<ConstantOp>();
-  if (!weight)
-    return "weight is not a qsl.constant";
-  auto view = EncodedTensorType::get(t.weight.getType());
-  if (!view || (view->getRank() != 2 && !t.isConv))
-    return "weight is not a 2-D encoded tensor";
-  if (t.isConv) {
-    s.conv = &t.conv;
-    // Every convolution row count goes to the tensor-core kernels.
-    maxBatch = 0;
-  }
-  bool transposed = t.transposed;
-  int64_t reductionAxis = transposed ? 1 : 0;
-  s.n = t.isConv ? view->getMatrixRows()
-                 : view->getDimSize(transposed ? 0 : 1);
-  s.warps = warps;
-  // Defaults that keep the kernel text well-formed when a facet is absent.
-  s.bits = 8;
-  s.groupLen = s.k;
-  s.groups = 1;
-  s.symmetric = true;
-  if (view->getSmooth())
-    return "the smooth facet has no GPU kernel yet";
-
-  QuantAttr quant = view->getQuant();
-  SparseAttr sparse = view->getSparse();
-  bool composed = sparse || view->getOutliers() || view->getLowRank();
-  family = composed ? Family::Composed : Family::Plain;
-  if (quant)
-    if (std::string why = matchQuant(quant, reductionAxis, s); !why.empty())
-      return why;
-  // What sends the op to the tensor-core kernels, for the remarks.
-  std::string batch =
-      t.isConv ? "a convolution (implicit GEMM of " + std::to_string(s.m) +
-                     " rows: tensor-core kernels only)"
-               : "batch " + std::to_string(s.m) + " exceeds max-batch";
-  if (!composed) {
-    if (!quant)
-      return "encoding has no facet";
-    bool grouped = t.isConv && t.conv.groups > 1; // on CUDA cores
-    if (s.m > maxBatch && !tensorCores && !grouped)
-      return batch + " and tensor-cores=false";
-    return "";
-  }
-
-  if (sparse && (sparse.isUnstructured() || sparse.isBlock())) {
-    if (view->getLowRank() || t.isConv)
-      return "unstructured or block sparsity with a low-rank facet, or on a "
-             "convolution, has no GPU kernel yet";
-    family = Family::CscSparse;
-    if (OutliersAttr outliers = view->getOutliers())
-      c.outliers = outliers.getCount();
-    return "";
-  }
-  if (t.isConv && t.conv.groups > 1)
-    return "grouped convolution (groups = " + std::to_string(t.conv.groups) +
-           ") with sparsity, outliers or low rank has no GPU kernel yet";
-  if (s.m > maxBatch) {
-    // The tensor-core kernels take the main term; outliers and low rank
-    // are added to each result before its store.
-    if (!tensorCores)
-      return batch + " and tensor-cores=false";
-    if (t.isConv && (view->getOutliers() || view->getLowRank()))
-      return batch + " (outlier and low-rank terms of a convolution have no "
-                     "GPU kernel)";
-    if (sparse && quant && quant.hasCodebook())
-      return batch + " (codebook codes with sparsity have only the GEMV "
-                     "kernel)";
-    if (!quant && !sparse) {
-      if (view->getOutliers() && view->getLowRank())
-        return batch + " (outliers and low rank without a main term have "
-                       "only the GEMV kernel)";
-      family = view->getOutliers() ? Family::CscSparse : Family::LowRankMma;
-    } else if (sparse) {
-      if (!sparse.isNM() || sparse.getN() != 2 || sparse.getM() != 4 ||
-          sparse.getAxis() != reductionAxis)
-        return batch + " (above it, sparsity has a kernel only as 2:4 "
-                       "along K, on the sparse tensor cores)";
-      family = Family::SparseMma;
-    } else {
-      family = Family::Plain;
-    }
-  }
-  c.keptK = s.k;
-  if (sparse) {
-    if (!sparse.isNM() || sparse.getAxis() != reductionAxis)
-      return "sparsity other than N:M along K has no GPU kernel yet";
-    c.sparseN = sparse.getN();
-    c.sparseM = sparse.getM();
-    c.keptK = s.k / c.sparseM * c.sparseN;
-    unsigned bits = sparse.getMetaBits();
-    c.metaBits = bits <= 1 ? 1 : bits <= 2 ? 2 : bits <= 4 ? 4 : 8;
-  }
-  c.main = quant ? ComposedShape::Main::Codes
-           : sparse ? ComposedShape::Main::Floats
-                    : ComposedShape::Main::None;
-  if (OutliersAttr outliers = view->getOutliers())
-    c.outliers = outliers.getCount();
-  if (LowRankAttr lowrank = view->getLowRank()) {
-    c.rank = lowrank.getRank();
-    c.lowRankF16 = lowrank.getType().isF16();
-  }
-  if (c.sparseM) {
-    // The kernels add every kept value at its position; a run that keeps a
-    // position twice (which the format does not forbid, and whose later
-    // value the reference lowering keeps) stays on the CPU path.
-    auto meta = readIntElements(weight.getStorage(StorageRole::Meta),
-                                /*isUnsigned=*/true);
-    if (meta && ::qsl::compress::sparseRowOrder(*meta, s.n, c.keptK,
-                                                c.sparseN, transposed)
-                    .empty())
-      return "the N:M metadata repeats a position inside a run";
-  }
-  return "";
-}
-
-
-/// Entries of a weight's matrix view, compressed by output column.
-struct CscTable {
-  std::vector<int32_t> colPtr, rows; // [N + 1], [nnz]
-  std::vector<float> values;         // [nnz]
-};
-
-/// The entries (linear indices into the [rows, cols] matrix view: k * N + n,
-/// or n * K + k with transpose_w) as CSC by output column n, each column's
-/// entries in the given order; repeated indices stay separate entries.
-CscTable cscByColumn(const std::vector<int64_t> &indices,
-                     const std::vector<double> &values, const KernelShape &s,
-                     bool transposed) {
-  auto column = [&](int64_t i) { return transposed ? i / s.k : i % s.n; };
-  auto row = [&](int64_t i) { return transposed ? i % s.k : i / s.n; };
-  CscTable t;
-  t.colPtr.assign(s.n + 1, 0);
-  t.rows.resize(indices.size());
-  t.values.resize(indices.size());
-  for (int64_t i : indices)
-    ++t.colPtr[column(i) + 1];
-  for (int64_t n = 0; n < s.n; ++n)
-    t.colPtr[n + 1] += t.colPtr[n];
-  std::vector<int32_t> next(t.colPtr.begin(), t.colPtr.end() - 1);
-  for (size_t p = 0; p < indices.size(); ++p) {
-    int32_t at = next[column(indices[p])]++;
-    t.rows[at] = static_cast<int32_t>(row(indices[p]));
-    t.values[at] = static_cast<float>(values[p]);
-  }
-  return t;
-}
-
-InFlightDiagnostic unavailable(Operation *op, StringRef what) {
-  return op->emitError("qsl-lower-to-gpu: weight data unavailable: ") << what;
-}
-
-/// Appends the outlier facet's linear indices (into the [rows, cols] matrix
-/// view) and values to `indices` and `values`.
-LogicalResult readOutliers(Operation *op, ConstantOp weight,
-                           std::vector<int64_t> &indices,
-                           std::vector<double> &values) {
-  auto oi = readIntElements(weight.getStorage(StorageRole::OutlierIndices),
-                            /*isUnsigned=*/false);
-  auto ov = readFloatElements(weight.getStorage(StorageRole::OutlierValues));
-  if (!oi || !ov)
-    return unavailable(op, "outliers");
-  indices.insert(indices.end(), oi->begin(), oi->end());
-  values.insert(values.end(), ov->begin(), ov->end());
-  return success();
-}
-
-/// The tables of a quant facet as the kernels read them (before any
-/// padding): codes in storage order, [N, G] scales and zero points, or
-/// [N, G*E] codebooks.
-struct QuantTables {
-  std::vector<int64_t> codes;
-  std::vector<float> scales, zeros, codebooks;
-};
-
-FailureOr<QuantTables> readQuantTables(Operation *op, ConstantOp weight,
-                                       QuantAttr quant, const KernelShape &s,
-                                       bool transposed) {
-  QuantTables q;
-  auto codes = readIntElements(weight.getStorage(StorageRole::Values),
-                               /*isUnsigned=*/!s.symmetric || s.codebook);
-  if (!codes)
-    return unavailable(op, "codes");
-  q.codes = std::move(*codes);
-  if (s.codebook) {
-    auto books = codebookTable(weight.getStorage(StorageRole::Codebook), s,
-                               transposed);
-    if (!books)
-      return unavailable(op, "codebooks");
-    q.codebooks = std::move(*books);
-    return q;
-  }
-  auto scales = groupTable(weight.getStorage(StorageRole::Scales), false, s,
-                           transposed);
-  if (!scales)
-    return unavailable(op, "scales");
-  q.scales = std::move(*scales);
-  if (!s.symmetric) {
-    auto zeros = groupTable(weight.getStorage(StorageRole::Zeros),
-                            isa<IntegerType>(quant.getZero()), s, transposed);
-    if (!zeros)
-      return unavailable(op, "zero points");
-    q.zeros = std::move(*zeros);
-  }
-  return q;
-}
-
-/// The quant facet's kernel arguments, in the order every family takes
-/// them: the code words of `codes` [N, kept] (kept = K, or the kept codes of
-/// N:M), then the [N, G*E] codebooks, or the [N, G] scales and (asymmetric)
-/// zero points.
-void addQuantTables(const QuantTables &q, const KernelShape &s, int64_t kept,
-                    bool transposed, KernelEmitter &e,
-                    SmallVectorImpl<KernelArg> &args) {
-  args.push_back(
-      e.wordTable("qsl_gpu_codes", q.codes, s.n, kept, s.bits, transposed));
-  if (s.codebook) {
-    args.push_back(e.table<float>(
-        "qsl_gpu_codebook", {s.n, s.groups * s.codebook}, q.codebooks));
-    return;
-  }
-  args.push_back(e.table<float>("qsl_gpu_scales", {s.n, s.groups}, q.scales));
-  if (!s.symmetric)
-    args.push_back(e.table<float>("qsl_gpu_zeros", {s.n, s.groups}, q.zeros));
-}
-
 struct QslLowerToGpuPass
     : public mlir::qsl::impl::QslLowerToGpuPassBase<QslLowerToGpuPass> {
   using QslLowerToGpuPassBase::QslLowerToGpuPassBase;
@@ -415,12 +74,8 @@ struct QslLowerToGpuPass
       ComposedShape shape;
       ConstantOp weight;
       Family family = Family::Plain;
-      std::string why =
-          isa<MatmulOp>(op)
-              ? match(cast<MatmulOp>(op), warps, maxBatch, tensorCores,
-                      target, shape, family, weight)
-              : match(cast<Conv2DOp>(op), warps, maxBatch, tensorCores,
-                      target, shape, family, weight);
+      std::string why = match(op, warps, maxBatch, tensorCores, target,
+                              shape, family, weight);
       if (!why.empty()) {
         op->emitRemark("qsl-lower-to-gpu: left on the CPU path: ") << why;
         continue;
@@ -485,14 +140,18 @@ struct QslLowerToGpuPass
     // The tensor-core GEMM on fragment-ordered codes where the weight
     // decodes exactly in f16 (PackedMmaKernel.cpp), else on the [N, W]
     // words.
+    // With mma-gemv, batches up to max-batch too (rows padded to a
+    // 16-row tile: the decode costs a few f16x2 operations per code pair
+    // instead of the GEMV's conversions per code).
     PackedGemmTables packedTables;
-    bool packed = gemm && packedGemmUnsupported(s).empty() &&
+    bool packed = (gemm || (!grouped && mmaGemv && tensorCores)) &&
+                  packedGemmUnsupported(s).empty() &&
                   packPackedGemmTables(s, q->codes, transposed, q->scales,
                                        q->zeros, packedTables)
                       .empty();
-    std::string name = (grouped ? "qsl_gconv_"
-                        : gemm  ? "qsl_gemm_"
-                                : "qsl_gemv_") +
+    std::string name = (grouped          ? "qsl_gconv_"
+                        : gemm || packed ? "qsl_gemm_"
+                                         : "qsl_gemv_") +
                        std::to_string(e.getIndex());
     FailureOr<gpu::GPUFuncOp> func = e.addKernel(
         grouped  ? buildGroupedConvKernelText(name, s)

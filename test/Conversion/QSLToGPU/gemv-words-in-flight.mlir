@@ -2,7 +2,9 @@
 // apart, back to back before decoding any: four independent 128-byte warp
 // loads in flight per round, held in registers (no local memory). K = 2048 int4 is 256 words per row, two whole
 // rounds, so no guard.
-// RUN: qsl-opt %s --qsl-gpu-pipeline="chip=sm_90 format=isa device-weights=false" \
+// (mma-gemv=false: the CUDA-core GEMV rather than the packed tensor-core
+// GEMM this weight would take by default.)
+// RUN: qsl-opt %s --qsl-gpu-pipeline="chip=sm_90 format=isa device-weights=false mma-gemv=false" \
 // RUN:   | %python %S/Inputs/extract_ptx.py | FileCheck %s
 
 #q = #qsl.encoding<quant = <bits = 4, axis = 1, group = 128, scale = f32, zero = i8>>

@@ -2,9 +2,11 @@
 // No dense weight anywhere (neither [N, K] nor [K, N] float buffers).
 // RUN: qsl-opt %S/Inputs/gemm.mlir --qsl-lower-to-gpu \
 // RUN:   | FileCheck %s --check-prefix=NODENSE --implicit-check-not=70x40xf --implicit-check-not=40x70xf --implicit-check-not=32x128xf --implicit-check-not=128x32xf --implicit-check-not=1x16xf --implicit-check-not=qsl.
-// Up to max-batch rows the GEMV; above, the mma.sync GEMM, unless
-// tensor-cores=false.
+// Up to max-batch rows the packed GEMM where the weight allows it (int8
+// per channel), else the GEMV; with mma-gemv=false always the GEMV; above,
+// the mma.sync GEMM, unless tensor-cores=false.
 // RUN: qsl-opt %S/Inputs/gemm.mlir --qsl-lower-to-gpu="max-batch=16" | FileCheck %s --check-prefix=MAX16
+// RUN: qsl-opt %S/Inputs/gemm.mlir --qsl-lower-to-gpu="max-batch=16 mma-gemv=false" | FileCheck %s --check-prefix=SIMT
 // RUN: qsl-opt %S/Inputs/gemm.mlir --qsl-lower-to-gpu="tensor-cores=false" 2>&1 | FileCheck %s --check-prefix=NOTC
 
 // CHECK: module attributes {gpu.container_module}
@@ -66,8 +68,9 @@
 // CHECK: scf.if
 // CHECK: memref.store %{{.*}}, %[[Y]]
 // The packed GEMM on a shape without edges has no guards at all. Warp w
-// starts at chunk w with its words loaded and prefetches the next chunk's
-// (clamped to the last) before decoding the current one; scale splats per
+// starts with the words of its first two chunks (w and w + 2, clamped to
+// the last) loaded, and each iteration loads the chunk two ahead of the
+// one it decodes (kPackedPrefetch); scale splats per
 // chunk; f16 activation pairs as vector loads; code pairs masked, or'ed
 // with 0x64006400 (1024 in f16, twice), minus the symmetric 1024 + 128 and
 // times the scale, in f16x2.
@@ -77,8 +80,10 @@
 // CHECK-NOT: arith.cmpi
 // CHECK-NOT: scf.if
 // CHECK: %[[FIRST:.*]] = vector.load %[[CODES]][%{{.*}}, %[[WARP:.*]], %{{.*}}] {alignment = 16 : i64} : memref<4x2x128xi32>, vector<4xi32>
-// CHECK: scf.for %[[CH:.*]] = %[[WARP]] to %c2{{.*}} step %c2{{.*}} iter_args({{.*}}, %[[CUR:.*]] = %[[FIRST]])
-// CHECK: %[[AFTER:.*]] = arith.addi %[[CH]], %c2
+// CHECK: %[[NEXT0:.*]] = arith.minui %{{.*}}, %c1
+// CHECK: %[[SECOND:.*]] = vector.load %[[CODES]][%{{.*}}, %[[NEXT0]], %{{.*}}]
+// CHECK: scf.for %[[CH:.*]] = %[[WARP]] to %c2{{.*}} step %c2{{.*}} iter_args({{.*}}, %[[CUR:.*]] = %[[FIRST]], %[[AHEAD:.*]] = %[[SECOND]])
+// CHECK: %[[AFTER:.*]] = arith.addi %[[CH]],
 // CHECK: %[[NEXT:.*]] = arith.minui %[[AFTER]], %c1
 // CHECK: %[[NW:.*]] = vector.load %[[CODES]][%{{.*}}, %[[NEXT]], %{{.*}}]
 // CHECK: vector.extract %[[CUR]][0] : i32 from vector<4xi32>
@@ -93,7 +98,7 @@
 // CHECK: nvgpu.mma.sync
 // CHECK: arith.shrui %{{.*}}, %c8_i32
 // CHECK-COUNT-3: nvgpu.mma.sync
-// CHECK: scf.yield {{.*}}, %[[NW]] :
+// CHECK: scf.yield {{.*}}, %[[AHEAD]], %[[NW]] :
 // Warp 1's tile to workgroup memory, the barrier, warp 0 adds and stores.
 // CHECK: scf.if
 // CHECK: memref.store {{.*}}, %[[RED]]
@@ -108,8 +113,12 @@
 // NODENSE: gpu.module @qsl_kernels
 
 // MAX16: gpu.launch_func @qsl_kernels::@qsl_gemm_0
-// MAX16: gpu.launch_func @qsl_kernels::@qsl_gemv_1
+// MAX16: gpu.launch_func @qsl_kernels::@qsl_gemm_1 {{.*}} memref<16x32xf16>, {{.*}} memref<16x128xf16>
 // MAX16: gpu.launch_func @qsl_kernels::@qsl_gemm_2
+
+// SIMT: gpu.launch_func @qsl_kernels::@qsl_gemm_0
+// SIMT: gpu.launch_func @qsl_kernels::@qsl_gemv_1
+// SIMT: gpu.launch_func @qsl_kernels::@qsl_gemm_2
 
 // NOTC-COUNT-3: remark: qsl-lower-to-gpu: left on the CPU path: batch {{[0-9]+}} exceeds max-batch and tensor-cores=false
 // NOTC-NOT: gpu.launch_func

@@ -10,9 +10,9 @@
 // first one's output buffer; only the final result is copied out.
 // CHECK-LABEL: func.func @chain(
 // CHECK: %[[H:.*]] = gpu.alloc () {{.*}} : memref<2x16xf32>
-// CHECK: gpu.launch_func @qsl_kernels::@qsl_gemv_0 {{.*}} args(%{{.*}} : memref<2x8xf32>, %[[H]] : memref<2x16xf32>)
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_{{gemv|gemm}}_0 {{.*}} args(%{{.*}} : memref<2x8xf32>, %[[H]] : memref<2x16xf32>)
 // CHECK-NOT: gpu.memcpy
-// CHECK: gpu.launch_func @qsl_kernels::@qsl_gemv_1 {{.*}} args(%[[H]] : memref<2x16xf32>, %{{.*}} : memref<2x4xf32>)
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_{{gemv|gemm}}_1 {{.*}} args(%[[H]] : memref<2x16xf32>, %{{.*}} : memref<2x4xf32>)
 // CHECK: gpu.memcpy %{{.*}}, %{{.*}} : memref<2x4xf32>, memref<2x4xf32>
 // CHECK-NOT: gpu.memcpy
 // CHECK: gpu.dealloc %[[H]]
@@ -48,9 +48,9 @@ func.func @chain(%x: tensor<2x8xf32>) -> tensor<2x4xf32> {
 // CHECK-LABEL: func.func @residual_and_cpu(
 // CHECK: gpu.memcpy
 // CHECK: %[[A:.*]] = gpu.alloc () {{.*}} : memref<2x8xf32>
-// CHECK: gpu.launch_func @qsl_kernels::@qsl_gemv_0 {{.*}}, %[[A]] : memref<2x8xf32>)
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_{{gemv|gemm}}_0 {{.*}}, %[[A]] : memref<2x8xf32>)
 // CHECK: gpu.memcpy %{{.*}}, %[[A]] : memref<2x8xf32>, memref<2x8xf32>
-// CHECK: gpu.launch_func @qsl_kernels::@qsl_gemv_1 {{.*}} args(%{{.*}} : memref<2x8xf32>, %[[A]] : memref<2x8xf32>, %{{.*}} : memref<2x8xf32>)
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_{{gemv|gemm}}_1 {{.*}} args(%{{.*}} : memref<2x8xf32>, %[[A]] : memref<2x8xf32>, %{{.*}} : memref<2x8xf32>)
 // CHECK: gpu.dealloc %[[A]]
 func.func @residual_and_cpu(%x: tensor<2x8xf32>) -> (tensor<2x8xf32>, tensor<2x8xf32>) {
   %w1 = qsl.constant values(dense<1> : tensor<8x8xi8>) scales(dense<0.5> : tensor<8x1xf32>) : tensor<8x8xf32, #q>

@@ -21,6 +21,9 @@ struct GpuPipelineOptions {
   int64_t maxBatch = 8;
   /// Batches above maxBatch use the mma.sync GEMM (else stay on the CPU).
   bool tensorCores = true;
+  /// Batches up to maxBatch use the packed tensor-core GEMM where the
+  /// weight allows (else the CUDA-core GEMV).
+  bool mmaGemv = true;
   /// Weight tables as globals of the kernel module (uploaded once, when the
   /// driver loads it) rather than copied to the device at every call.
   bool deviceWeights = true;
