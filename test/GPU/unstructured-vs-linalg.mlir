@@ -2,7 +2,9 @@
 // per output element summing its column's entries): unstructured sparsity
 // with empty columns, unstructured + outliers with f16 I/O, outliers alone
 // above max-batch with a fused bias and ReLU, block sparsity, int4 and
-// codebook codes dequantized into the CSC table, against the
+// codebook codes dequantized into the CSC table; unstructured sparsity,
+// outliers alone and block sparsity also next to a low-rank facet (its term
+// added to the CSC kernel's stores); against the
 // qsl-lower-to-linalg reference on the CPU. Module from
 // Inputs/gen_unstructured.py. Runs on the GPU where lit finds one, else on
 // the SIMT emulator (qsl-gpu-emulate; docs/codegen/gpu-emulator.md).
@@ -25,5 +27,20 @@
 // CHECK-NOT: linalg.generic
 // 12 x 30 outputs: 3 blocks.
 // CHECK: gpu.launch_func @qsl_kernels::@qsl_csc_2 blocks in (%c3
+// CHECK-NOT: linalg.generic
+// CHECK: return
+// With a low-rank facet: t = x . A_in^T first (qsl_lrgemm, [M, rank] f32),
+// then the CSC kernel, which reads it (and B_out) to add t . B_out to each
+// store, before the fused bias and ReLU.
+// CHECK-LABEL: func.func @unstr_lr_b4
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_lrgemm_6 {{.*}} args(%[[X:.*]] : memref<4x48xf32>, %[[T:.*]] : memref<4x3xf32>)
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_csc_6 {{.*}} args(%[[X]] : memref<4x48xf32>, %[[T]] : memref<4x3xf32>
+// CHECK-LABEL: func.func @outl_lr_b16
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_lrgemm_7
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_csc_7
+// CHECK-LABEL: func.func @block_lr_relu
+// CHECK-NOT: linalg.generic
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_lrgemm_8
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_csc_8
 // CHECK-NOT: linalg.generic
 // CHECK: return

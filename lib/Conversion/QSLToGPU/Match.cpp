@@ -140,12 +140,20 @@ std::string matchOp(OpT op, int64_t warps, int64_t maxBatch, bool tensorCores,
   }
 
   if (sparse && (sparse.isUnstructured() || sparse.isBlock())) {
-    if (view->getLowRank() || t.isConv)
-      return "unstructured or block sparsity with a low-rank facet, or on a "
-             "convolution, has no GPU kernel yet";
+    if (t.isConv)
+      return "unstructured or block sparsity on a convolution has no GPU "
+             "kernel yet";
     family = Family::CscSparse;
     if (OutliersAttr outliers = view->getOutliers())
       c.outliers = outliers.getCount();
+    if (LowRankAttr lowrank = view->getLowRank()) {
+      // The CSC kernel adds t . B_out with t from the tensor-core GEMM.
+      if (!tensorCores)
+        return "a low-rank facet next to unstructured or block sparsity "
+               "needs tensor-cores (for t = x . A_in^T)";
+      c.rank = lowrank.getRank();
+      c.lowRankF16 = lowrank.getType().isF16();
+    }
     return "";
   }
   if (t.isConv && t.conv.groups > 1)
@@ -163,9 +171,8 @@ std::string matchOp(OpT op, int64_t warps, int64_t maxBatch, bool tensorCores,
       return batch + " (codebook codes with sparsity have only the GEMV "
                      "kernel)";
     if (!quant && !sparse) {
-      if (view->getOutliers() && view->getLowRank())
-        return batch + " (outliers and low rank without a main term have "
-                       "only the GEMV kernel)";
+      // Outliers (with or without low rank) on the CSC kernel, which adds
+      // the low-rank term to its stores; low rank alone as two GEMMs.
       family = view->getOutliers() ? Family::CscSparse : Family::LowRankMma;
     } else if (sparse) {
       if (!sparse.isNM() || sparse.getN() != 2 || sparse.getM() != 4 ||

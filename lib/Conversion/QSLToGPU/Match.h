@@ -41,8 +41,9 @@ enum class Family {
   LowRankMma, // a factorized weight (low rank alone) above max-batch: two
               // mma.sync GEMMs on its f16 factors
   CscSparse,  // unstructured sparsity and/or outliers, no main term: the
-              // CSC kernel on CUDA cores (outliers alone only above
-              // max-batch; below it the composed GEMV takes them)
+              // CSC kernel on CUDA cores (outliers without sparsity only
+              // above max-batch; below it the composed GEMV takes them),
+              // plus a low-rank term added to its stores
 };
 
 /// Which kernel family takes `op` (a qsl.matmul or qsl.conv2d): "" and

@@ -431,7 +431,8 @@ struct QslLowerToGpuPass
 
   /// Unstructured sparsity (and/or outliers) without a main term: the
   /// kept entries (mask order) and the outliers as one CSC table by output
-  /// column, a thread per output element (CscSparseKernel.cpp).
+  /// column, a thread per output element (CscSparseKernel.cpp); a low-rank
+  /// facet is added to each store from t = x . A_in^T (qsl_lrgemm).
   LogicalResult rewriteCscSparse(const Target &t, ConstantOp weight,
                                  const ComposedShape &c, KernelEmitter &e,
                                  const Epilogue &epilogue) {
@@ -508,13 +509,21 @@ struct QslLowerToGpuPass
     if (failed(func))
       return failure();
     int64_t entries = std::max<int64_t>(nnz, 1);
+    Value x = e.activation(s);
     SmallVector<KernelArg> args{
-        KernelArg(e.activation(s)),
+        KernelArg(x),
         e.table<int32_t>("qsl_gpu_csc_colptr", {s.n + 1}, csc.colPtr),
         e.table<int32_t>("qsl_gpu_csc_rows", {entries}, csc.rows),
         e.table<float>("qsl_gpu_csc_values", {entries}, csc.values)};
-    launchAndFinish(*func, c, /*addTerms=*/false, e, epilogue, args,
-                    (s.m * s.n + kCscThreads - 1) / kCscThreads, 1,
+    // A low-rank facet: t = x . A_in^T on the tensor cores, t . B_out added
+    // to each store as on the tensor-core kernels (the outliers are in the
+    // CSC table already).
+    ComposedShape terms = c;
+    terms.outliers = 0;
+    if (c.rank && failed(addCorrectionTerms(t, weight, terms, e, x, args)))
+      return failure();
+    launchAndFinish(*func, terms, /*addTerms=*/c.rank != 0, e, epilogue,
+                    args, (s.m * s.n + kCscThreads - 1) / kCscThreads, 1,
                     kCscThreads);
     return success();
   }

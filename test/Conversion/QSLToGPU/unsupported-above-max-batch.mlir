@@ -1,19 +1,9 @@
 // RUN: qsl-opt %s --qsl-lower-to-gpu="max-batch=4" -split-input-file -verify-diagnostics
 // Above max-batch the tensor-core kernels need a main term (quantized, or
 // 2:4 along K for mma.sp), to which they add outliers and low rank, or a
-// weight that is low rank alone (two GEMMs on its factors); outliers alone
-// take the CSC kernel; the rest stays on the CPU path with a remark that
-// says why.
-
-#o = #qsl.encoding<outliers = <count = 1, type = f32>, lowrank = <rank = 1, type = f32>>
-func.func @outliers_lowrank_batch(%x: tensor<5x4xf32>) -> tensor<5x2xf32> {
-  %w = qsl.constant outlier_indices(dense<[3]> : tensor<1xi32>) outlier_values(dense<[2.0]> : tensor<1xf32>) u(dense<1.0> : tensor<2x1xf32>) v(dense<1.0> : tensor<1x4xf32>) : tensor<2x4xf32, #o>
-  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: batch 5 exceeds max-batch (outliers and low rank without a main term have only the GEMV kernel)}}
-  %y = qsl.matmul %x, %w transpose_w : tensor<5x4xf32>, tensor<2x4xf32, #o> -> tensor<5x2xf32>
-  return %y : tensor<5x2xf32>
-}
-
-// -----
+// weight that is low rank alone (two GEMMs on its factors); outliers (with
+// or without low rank) take the CSC kernel; the rest stays on the CPU path
+// with a remark that says why.
 
 // Codebook codes with 2:4 sparsity run on the composed GEMV only: the
 // sparse tensor cores' kernel decodes scales and zero points.

@@ -40,11 +40,12 @@ func.func @sparse(%x: tensor<1x8xf32>, %w: tensor<4x8xf32, #q>) -> tensor<1x4xf3
 // -----
 
 // Unstructured and block sparsity run on the CSC kernel (float values or
-// codes dequantized into its table), but not next to a low-rank term.
+// codes dequantized into its table); a low-rank term next to them needs the
+// tensor cores (t = x . A_in^T), off here.
 #e = #qsl.encoding<sparse = <unstructured, nnz = 8>, lowrank = <rank = 1, type = f32>>
 func.func @unstructured_lowrank(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
   %w = qsl.constant values(dense<1.0> : tensor<8xf32>) mask(dense<true> : tensor<2x4xi1>) u(dense<1.0> : tensor<2x1xf32>) v(dense<1.0> : tensor<1x4xf32>) : tensor<2x4xf32, #e>
-  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: unstructured or block sparsity with a low-rank facet, or on a convolution, has no GPU kernel yet}}
+  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: a low-rank facet next to unstructured or block sparsity needs tensor-cores (for t = x . A_in^T)}}
   %y = qsl.matmul %x, %w transpose_w : tensor<1x4xf32>, tensor<2x4xf32, #e> -> tensor<1x2xf32>
   return %y : tensor<1x2xf32>
 }

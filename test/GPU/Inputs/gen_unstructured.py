@@ -44,7 +44,8 @@ def quant_values(count, n, k, quant):
 
 
 def case(name, m, k, n, transposed, density=0.0, outliers=0, t="f32",
-         empty_cols=(), bias_relu=False, block=None, quant=None, comment=""):
+         empty_cols=(), bias_relu=False, block=None, quant=None, rank=0,
+         lr_type="f32", comment=""):
     rows, cols = (n, k) if transposed else (k, n)
     attrs, storage = [], []
     if block:
@@ -75,6 +76,11 @@ def case(name, m, k, n, transposed, density=0.0, outliers=0, t="f32",
         attrs.append(f"outliers = <count = {outliers}, type = f32>")
         storage += [f"outlier_indices({dense(idx, 'i32')})",
                     f"outlier_values({dense(ovals, 'f32')})"]
+    if rank:  # U [rows, r] . V [r, cols] of the matrix view, exact in f16
+        u = rng.randint(-8, 9, size=(rows, rank)) / 8.0
+        v = rng.randint(-8, 9, size=(rank, cols)) / 8.0
+        attrs.append(f"lowrank = <rank = {rank}, type = {lr_type}>")
+        storage += [f"u({dense(u, lr_type)})", f"v({dense(v, lr_type)})"]
     wshape = f"{rows}x{cols}"
     yt = f"tensor<{m}x{n}x{t}>"
     body = [f"// {comment}",
@@ -113,5 +119,17 @@ case("cb3_unstr_b12", 12, 48, 28, True, density=0.5,
      quant=(3, 16, "codebook", 8),
      comment="3-bit codebook codes (8 entries per group of 16) for 50% kept, "
      "batch 12.")
+
+# With a low-rank facet: t = x . A_in^T on the tensor cores, t . B_out
+# added to the CSC kernel's stores.
+case("unstr_lr_b4", 4, 48, 26, True, density=0.3, rank=3,
+     comment="30% kept plus rank 3 (f32 factors), [N, K], batch 4.")
+case("outl_lr_b16", 16, 40, 33, False, outliers=9, rank=2, lr_type="f16",
+     comment="Outliers and rank 2 (f16 factors) without a main term above "
+     "max-batch (batch 16), [K, N].")
+case("block_lr_relu", 10, 32, 24, True, density=0.4, block=(2, 4), rank=4,
+     bias_relu=True,
+     comment="Block sparsity 2 x 4 plus rank 4, batch 10, bias and ReLU "
+     "fused after the low-rank term.")
 
 print_module(cases, False, "gen_unstructured.py")
