@@ -170,6 +170,56 @@ uint32_t readMmaFragmentCode(const std::vector<uint32_t> &words, int64_t n,
   return (words[word] >> shift) & ((1u << bits) - 1u);
 }
 
+int64_t mmaSparseChunkSteps(unsigned bits) { return 2 * mmaChunkSteps(bits); }
+
+MmaSparseShape mmaSparseShape(int64_t n, int64_t k, unsigned bits) {
+  MmaSparseShape f;
+  f.steps = mmaSparseChunkSteps(bits);
+  f.tiles = (n + 15) / 16;
+  f.chunks = ((k + 31) / 32 + f.steps - 1) / f.steps;
+  return f;
+}
+
+namespace {
+/// Word index and bit shift of kept entry `e` of row `row`.
+std::pair<int64_t, unsigned> mmaSparsePlace(const MmaSparseShape &f,
+                                            unsigned bits, int64_t row,
+                                            int64_t e) {
+  int64_t tile = row / 16, g = row % 8, hiRow = (row % 16) / 8;
+  int64_t step = e / 16, inStep = e % 16;
+  int64_t chunk = step / f.steps, s = step % f.steps;
+  int64_t r = hiRow + 2 * (inStep / 8), i = (inStep % 8) / 2;
+  int64_t lane = 4 * g + i, pair = 4 * s + r;
+  int64_t word = ((tile * f.chunks + chunk) * 32 + lane) * 4 + pair / f.steps;
+  unsigned shift = static_cast<unsigned>((pair % f.steps) * bits +
+                                         16 * (inStep % 2));
+  return {word, shift};
+}
+} // namespace
+
+std::vector<uint32_t> packMmaSparseWords(const std::vector<int64_t> &kept,
+                                         int64_t n, int64_t k, unsigned bits,
+                                         int64_t offset) {
+  MmaSparseShape f = mmaSparseShape(n, k, bits);
+  int64_t perRow = k / 2;
+  uint32_t mask = (1u << bits) - 1u;
+  std::vector<uint32_t> out(f.words(), 0);
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t e = 0; e < perRow; ++e) {
+      auto [word, shift] = mmaSparsePlace(f, bits, r, e);
+      out[word] |= (static_cast<uint32_t>(kept[r * perRow + e] + offset) &
+                    mask)
+                   << shift;
+    }
+  return out;
+}
+
+uint32_t readMmaSparseCode(const std::vector<uint32_t> &words, int64_t n,
+                           int64_t k, unsigned bits, int64_t row, int64_t e) {
+  auto [word, shift] = mmaSparsePlace(mmaSparseShape(n, k, bits), bits, row, e);
+  return (words[word] >> shift) & ((1u << bits) - 1u);
+}
+
 std::vector<uint32_t> packHalfSplats(const std::vector<float> &table,
                                      int64_t n, int64_t groups, int64_t nPad,
                                      int64_t gPad, float add) {

@@ -123,6 +123,31 @@ uint32_t readMmaFragmentCode(const std::vector<uint32_t> &words, int64_t n,
                              int64_t k, unsigned bits, int64_t col,
                              int64_t kk);
 
+/// The same for the packed 2:4 GEMM (mma.sp m16n8k32, the weight as the
+/// sparse operand A): a warp covers 16 weight rows and walks K in chunks of
+/// C = 2 * mmaChunkSteps(bits) steps of 32 dense (16 kept) entries. Lane
+/// l = 4 g + i holds, per step s of the chunk, A registers r = 0..3: row
+/// g + 8 (r % 2), kept entries 16 s + 8 (r / 2) + 2 i + {0, 1}; that pair is
+/// p = 4 s + r, in word p / C at slot p % C (halves 16 bits apart as above).
+/// Table: [ceil(N / 16) tiles][chunks][32 lanes][4 words]; kept entries in
+/// row order ([N, K / 2], each run's two entries by ascending position).
+int64_t mmaSparseChunkSteps(unsigned bits);
+struct MmaSparseShape {
+  int64_t tiles;  // ceil(N / 16)
+  int64_t chunks; // ceil(ceil(K / 32) / steps)
+  int64_t steps;  // mmaSparseChunkSteps(bits)
+  int64_t words() const { return tiles * chunks * 32 * 4; }
+};
+MmaSparseShape mmaSparseShape(int64_t n, int64_t k, unsigned bits);
+/// Packs `kept` ([n, k / 2] codes in row order) as above, each stored as
+/// (code + offset) & m; 0 past the weight.
+std::vector<uint32_t> packMmaSparseWords(const std::vector<int64_t> &kept,
+                                         int64_t n, int64_t k, unsigned bits,
+                                         int64_t offset);
+/// The stored code of kept entry `e` of row `row`: the inverse.
+uint32_t readMmaSparseCode(const std::vector<uint32_t> &words, int64_t n,
+                           int64_t k, unsigned bits, int64_t row, int64_t e);
+
 /// A [gPad, nPad] table of f16 splats: word [g, c] holds
 /// half(table[c, g] + add) in both halves (table is [n, groups]); 0 past
 /// the table.

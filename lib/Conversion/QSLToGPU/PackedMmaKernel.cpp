@@ -44,6 +44,25 @@ std::string packedGemmUnsupported(const KernelShape &s) {
   return "";
 }
 
+namespace {
+/// Warps per block: at least `s.warps`, more (up to kPackedMaxWarps) while
+/// a grid of `blocks` holds fewer than kPackedTargetWarps (at small batch
+/// the kernels stream weights, and the bytes in flight are what they have
+/// in warps); at most one per chunk and as many as `partialBytes` each fit
+/// in 48 KiB of static shared memory (warps 1.. keep their partial tiles
+/// there).
+int64_t packedWarps(const KernelShape &s, int64_t blocks, int64_t chunks,
+                    int64_t partialBytes) {
+  int64_t wanted = std::max<int64_t>(
+      s.warps, (kPackedTargetWarps + blocks - 1) / blocks);
+  int64_t warps =
+      std::clamp<int64_t>(wanted, 1, std::min(kPackedMaxWarps, chunks));
+  return std::max<int64_t>(1,
+                           std::min(warps, 1 + 48 * 1024 / partialBytes));
+}
+
+} // namespace
+
 PackedGemmPlan packedGemmPlan(const KernelShape &s) {
   ::qsl::compress::MmaFragmentShape f =
       ::qsl::compress::mmaFragmentShape(s.n, s.k, s.bits);
@@ -52,29 +71,20 @@ PackedGemmPlan packedGemmPlan(const KernelShape &s) {
   p.chunks = f.chunks;
   p.steps = f.steps;
   p.mTiles = std::clamp<int64_t>((s.m + 15) / 16, 1, kPackedMaxMTiles);
-  // At least `warps` warps per block, more (up to kPackedMaxWarps) while
-  // the grid has fewer than kPackedTargetWarps: at small batch the kernel
-  // streams weights, and the bytes in flight are what it has in warps.
   int64_t blocks = p.tiles * ((s.m + 16 * p.mTiles - 1) / (16 * p.mTiles));
-  int64_t wanted = std::max<int64_t>(
-      s.warps, (kPackedTargetWarps + blocks - 1) / blocks);
-  p.warps = std::clamp<int64_t>(wanted, 1,
-                                std::min(kPackedMaxWarps, p.chunks));
-  // The partial sums of warps 1.. in static workgroup memory (48 KiB).
-  p.warps = std::max<int64_t>(
-      1, std::min(p.warps, 1 + 48 * 1024 / (p.mTiles * 16 * 32 * 4)));
+  p.warps = packedWarps(s, blocks, p.chunks, p.mTiles * 16 * 32 * 4);
   int64_t kPadded = p.chunks * 16 * p.steps;
   p.groupsPad = (kPadded + s.groupLen - 1) / s.groupLen;
   return p;
 }
 
-std::string packPackedGemmTables(const KernelShape &s,
-                                 const std::vector<int64_t> &codes,
-                                 bool transposed,
-                                 const std::vector<float> &scales,
-                                 const std::vector<float> &zeros,
-                                 PackedGemmTables &out) {
-  const PackedGemmPlan p = packedGemmPlan(s);
+namespace {
+
+/// "" when every weight (q - z) * s of the [N, G] tables decodes exactly
+/// by the packed kernels' f16 arithmetic, else why not.
+std::string halfDecodable(const KernelShape &s,
+                          const std::vector<float> &scales,
+                          const std::vector<float> &zeros) {
   const int64_t offset = s.symmetric ? int64_t(1) << (s.bits - 1) : 0;
   const double top = double((int64_t(1) << s.bits) - 1);
   for (int64_t i = 0; i < s.n * s.groups; ++i) {
@@ -89,18 +99,23 @@ std::string packPackedGemmTables(const KernelShape &s,
     if (std::max(std::fabs(z), std::fabs(top - z)) * sc > 65504)
       return "weights past the f16 range";
   }
-  out.words = ::qsl::compress::packMmaFragmentWords(codes.data(), s.n, s.k,
-                                                    s.bits, transposed,
-                                                    offset);
-  out.scales = ::qsl::compress::packHalfSplats(scales, s.n, s.groups,
-                                               32 * p.tiles, p.groupsPad, 0);
-  if (!s.symmetric)
-    out.zeros = ::qsl::compress::packHalfSplats(
-        zeros, s.n, s.groups, 32 * p.tiles, p.groupsPad, 1024.0f);
   return "";
 }
 
-namespace {
+/// The scale and (asymmetric) 1024 + z splat tables, [gPad, nPad].
+void packSplats(const KernelShape &s, const std::vector<float> &scales,
+                const std::vector<float> &zeros, int64_t nPad, int64_t gPad,
+                PackedGemmTables &out) {
+  out.scales =
+      ::qsl::compress::packHalfSplats(scales, s.n, s.groups, nPad, gPad, 0);
+  if (!s.symmetric)
+    out.zeros = ::qsl::compress::packHalfSplats(zeros, s.n, s.groups, nPad,
+                                                gPad, 1024.0f);
+}
+
+int64_t codeOffset(const KernelShape &s) {
+  return s.symmetric ? int64_t(1) << (s.bits - 1) : 0;
+}
 
 /// An i32 holding two f16 as the vector<2xf16> it is.
 std::string halfPair(TextEmitter &e, const std::string &word) {
@@ -112,154 +127,144 @@ std::string halfPair(TextEmitter &e, const std::string &word) {
   return v;
 }
 
-} // namespace
+std::string memrefType(std::initializer_list<int64_t> shape,
+                       const char *elem, const char *space = nullptr) {
+  std::string t = "memref<";
+  for (int64_t d : shape)
+    t += std::to_string(d) + "x";
+  t += elem;
+  if (space)
+    t += std::string(", ") + space;
+  return t + ">";
+}
 
-std::string buildPackedGemmKernelText(llvm::StringRef name,
-                                      const KernelShape &shape) {
-  const PackedGemmPlan p = packedGemmPlan(shape);
-  KernelShape s = shape;
-  s.warps = p.warps; // THREADS and %cWARPS follow the plan
-  const int64_t chunkK = 16 * p.steps;
-  const int64_t perWord = 2 * p.steps; // pairs per word
-  const int64_t np = 32 * p.tiles;
-  const bool guardM = s.m % p.rowsPerBlock() != 0;
-  const bool guardN = s.n % 32 != 0;
-  const bool guardK = s.k % chunkK != 0;
-  // Activation pairs as one load: plain [M, K] rows of even length.
-  const bool pairLoads = !s.conv && s.k % 2 == 0;
-  // n-tiles that hold a column below N (all but for a narrow weight).
-  const int64_t liveTiles = p.tiles == 1 ? std::min<int64_t>(4, (s.n + 7) / 8)
-                                         : 4;
-  const std::string codesType = "memref<" + std::to_string(p.tiles) + "x" +
-                                std::to_string(p.chunks) + "x128xi32>";
-  const std::string splatType = "memref<" + std::to_string(p.groupsPad) +
-                                "x" + std::to_string(np) + "xi32>";
-  const int64_t partials = p.mTiles * 16; // accumulator values per lane
-  const std::string redType = "memref<" + std::to_string(p.warps - 1) + "x" +
-                              std::to_string(partials) +
-                              "x32xf32, #gpu.address_space<workgroup>>";
+/// What both packed kernels share: the header, the constants, the chunk
+/// loop with its prefetched words, the f16x2 decoding of a code pair, the
+/// activation pairs, and the warps' sum before warp 0 stores.
+class PackedEmitter {
+public:
+  PackedEmitter(TextEmitter &e, const KernelShape &s, int64_t chunks,
+                std::string codesType, std::string splatType)
+      : e(e), s(s), chunks(chunks), codesType(std::move(codesType)),
+        splatType(std::move(splatType)) {}
 
-  std::string header =
-      "\nmodule {\n  gpu.module @qsl_kernels {\n"
-      "    gpu.func @@@NAME@@(%x: @@XT@@, %codes: " +
-      codesType + ",\n        %sc: " + splatType +
-      (s.symmetric ? "" : ", %zz: " + splatType) + ", %y: @@YT@@)\n" +
-      (p.warps > 1 ? "        workgroup(%red: " + redType + ")\n" : "") +
-      "        kernel attributes {known_block_size = array<i32: "
-      "@@THREADS@@, 1, 1>} {\n";
-
-  TextEmitter e(s);
-  e.fragmentPrologue();
-  e.line() << "%cCH = arith.constant " << p.chunks << " : index\n";
-  e.line() << "%cCHL = arith.constant " << (p.chunks - 1) << " : index\n";
-  e.line() << "%l4 = arith.muli %lane, %c4 : index\n";
-  e.line() << "%n0 = arith.muli %bx, %c32 : index\n";
-  std::string rows = e.cst(p.rowsPerBlock());
-  e.line() << "%m0 = arith.muli %by, " << rows << " : index\n";
-  const uint32_t mask = (1u << s.bits) - 1u;
-  e.line() << "%magic = arith.constant " << int32_t(0x64006400)
-           << " : i32\n";
-  e.line() << "%pmask = arith.constant " << int32_t(mask | (mask << 16))
-           << " : i32\n";
-  e.line() << "%zpair = arith.constant dense<0.0> : vector<2xf16>\n";
-  e.line() << "%za = arith.constant dense<0.0> : vector<4x2xf16>\n";
-  e.line() << "%zb = arith.constant dense<0.0> : vector<2x2xf16>\n";
-  if (s.symmetric) // codes stored as q + 2^(bits-1)
-    e.line() << "%zzc = arith.constant dense<"
-             << (1024 + (1 << (s.bits - 1)))
-             << ".0> : vector<2xf16>\n";
-
-  // Rows of each m-tile's A fragment and of its accumulators.
-  std::vector<std::string> ra(p.mTiles), rb(p.mTiles), inA(p.mTiles),
-      inB(p.mTiles);
-  for (int64_t mt = 0; mt < p.mTiles; ++mt) {
-    std::string base = e.add("%m0", e.cst(16 * mt));
-    ra[mt] = e.add(base, "%grp");
-    rb[mt] = e.add(ra[mt], "%c8");
-    inA[mt] = e.below(ra[mt], "%cM", guardM);
-    inB[mt] = e.below(rb[mt], "%cM", guardM);
+  /// `gpu.func @NAME(%x, %codes, %sc, [%zz,] <extra>, %y)` with the
+  /// workgroup buffer of the warps' partial sums (`partials` f32 per lane)
+  /// when there is more than one warp.
+  std::string header(const std::string &extra, int64_t partials) {
+    if (s.warps > 1)
+      redType = memrefType({s.warps - 1, partials, 32}, "f32",
+                           "#gpu.address_space<workgroup>");
+    return "\nmodule {\n  gpu.module @qsl_kernels {\n"
+           "    gpu.func @@@NAME@@(%x: @@XT@@, %codes: " +
+           codesType + ",\n        %sc: " + splatType +
+           (s.symmetric ? "" : ", %zz: " + splatType) + extra +
+           ", %y: @@YT@@)\n" +
+           (s.warps > 1 ? "        workgroup(%red: " + redType + ")\n"
+                        : "") +
+           "        kernel attributes {known_block_size = array<i32: "
+           "@@THREADS@@, 1, 1>} {\n";
   }
-  // Column of each n-tile's B fragment (for the splat tables; padded).
-  std::vector<std::string> nc(4);
-  for (int64_t t = 0; t < liveTiles; ++t)
-    nc[t] = e.add(e.add("%n0", e.cst(8 * t)), "%grp");
 
-  // The chunk loop: warp w takes chunks w, w + warps, ...; it carries the
-  // accumulators and the words of its next chunk.
-  const int64_t accs = p.mTiles * 4;
-  auto loadWords = [&](const std::string &chunk) {
-    std::string w = e.fresh("words");
-    e.line() << w << " = vector.load %codes[%bx, " << chunk
-             << ", %l4] {alignment = 16 : i64} : " << codesType
-             << ", vector<4xi32>\n";
-    return w;
-  };
-  // Chunk `i` chunks of this warp after `from`, clamped to the last one
-  // (loads past the end repeat it, so they need no branch).
-  auto ahead = [&](const std::string &from, int64_t i) {
-    std::string times = e.cst(i), step = e.fresh("ah");
-    e.line() << step << " = arith.muli %cWARPS, " << times << " : index\n";
-    std::string at = e.add(from, step), clamped = e.fresh("nx");
-    e.line() << clamped << " = arith.minui " << at << ", %cCHL : index\n";
-    return clamped;
-  };
-  // The words of the warp's first kPackedPrefetch chunks; each iteration
-  // decodes the oldest and loads the one kPackedPrefetch ahead of it.
-  std::vector<std::string> inFlight;
-  for (int64_t i = 0; i < kPackedPrefetch; ++i)
-    inFlight.push_back(loadWords(i ? ahead("%warp", i) : "%warp"));
-  e.line() << "%res:" << (accs + kPackedPrefetch)
-           << " = scf.for %ch = %warp to %cCH step %cWARPS iter_args(";
-  for (int64_t i = 0; i < accs; ++i)
-    e.raw() << "%acc" << i << " = %zacc, ";
-  for (int64_t i = 0; i < kPackedPrefetch; ++i)
-    e.raw() << (i ? ", " : "") << "%wq" << i << " = " << inFlight[i];
-  e.raw() << ") -> (";
-  for (int64_t i = 0; i < accs; ++i)
-    e.raw() << "vector<2x2xf32>, ";
-  for (int64_t i = 0; i < kPackedPrefetch; ++i)
-    e.raw() << (i ? ", " : "") << "vector<4xi32>";
-  e.raw() << ") {\n";
-  e.indent += 2;
-  std::string nextWords = loadWords(ahead("%ch", kPackedPrefetch));
-  std::string word[4];
-  for (int j = 0; j < 4; ++j) {
-    word[j] = e.fresh("wd");
-    e.line() << word[j] << " = vector.extract %wq0[" << j
-             << "] : i32 from vector<4xi32>\n";
+  /// After fragmentPrologue(): %cCH, %cCHL, %l4, %magic, %pmask, %zpair and
+  /// (symmetric) %zzc.
+  void constants() {
+    e.line() << "%cCH = arith.constant " << chunks << " : index\n";
+    e.line() << "%cCHL = arith.constant " << (chunks - 1) << " : index\n";
+    e.line() << "%l4 = arith.muli %lane, %c4 : index\n";
+    const uint32_t mask = (1u << s.bits) - 1u;
+    e.line() << "%magic = arith.constant " << int32_t(0x64006400)
+             << " : i32\n";
+    e.line() << "%pmask = arith.constant " << int32_t(mask | (mask << 16))
+             << " : i32\n";
+    e.line() << "%zpair = arith.constant dense<0.0> : vector<2xf16>\n";
+    if (s.symmetric) // codes stored as q + 2^(bits-1)
+      e.line() << "%zzc = arith.constant dense<"
+               << (1024 + (1 << (s.bits - 1))) << ".0> : vector<2xf16>\n";
   }
-  std::string chunkLen = e.cst(chunkK), kb = e.fresh("kb");
-  e.line() << kb << " = arith.muli %ch, " << chunkLen << " : index\n";
 
-  // Scales (and 1024 + z) of the four columns for the group of K index
-  // `k`, as f16 splat pairs.
-  std::vector<std::string> sc(4), zz(4);
-  auto loadSplats = [&](const std::string &k) {
+  /// Opens the chunk loop: warp w takes chunks w, w + warps, ... of block
+  /// tile %bx; it carries `accs` accumulators (%acc<i>, from %zacc) and the
+  /// words of the next kPackedPrefetch chunks, decodes the oldest (word[j],
+  /// its chunk %ch) and loads the one kPackedPrefetch ahead of it.
+  void openLoop(int64_t accs) {
+    this->accs = accs;
+    std::vector<std::string> inFlight;
+    for (int64_t i = 0; i < kPackedPrefetch; ++i)
+      inFlight.push_back(loadWords(i ? ahead("%warp", i) : "%warp"));
+    e.line() << "%res:" << (accs + kPackedPrefetch)
+             << " = scf.for %ch = %warp to %cCH step %cWARPS iter_args(";
+    for (int64_t i = 0; i < accs; ++i)
+      e.raw() << "%acc" << i << " = %zacc, ";
+    for (int64_t i = 0; i < kPackedPrefetch; ++i)
+      e.raw() << (i ? ", " : "") << "%wq" << i << " = " << inFlight[i];
+    e.raw() << ") -> (" << loopTypes() << ") {\n";
+    e.indent += 2;
+    next = loadWords(ahead("%ch", kPackedPrefetch));
+    for (int j = 0; j < 4; ++j) {
+      word[j] = e.fresh("wd");
+      e.line() << word[j] << " = vector.extract %wq0[" << j
+               << "] : i32 from vector<4xi32>\n";
+    }
+  }
+
+  /// Yields the accumulators `acc` and the words in flight; closes the loop.
+  void closeLoop(const std::vector<std::string> &acc) {
+    e.line() << "scf.yield ";
+    for (const std::string &a : acc)
+      e.raw() << a << ", ";
+    for (int64_t i = 1; i < kPackedPrefetch; ++i)
+      e.raw() << "%wq" << i << ", ";
+    e.raw() << next << " : " << loopTypes() << "\n";
+    e.indent -= 2;
+    e.line() << "}\n";
+  }
+
+  /// The f16 weights of the code pair at `slot` of `w`: ((w >> slot*b) &
+  /// pmask | magic) - zz, times sc.
+  std::string decodePair(std::string w, int64_t slot, const std::string &zz,
+                         const std::string &sc) {
+    if (slot) {
+      std::string sh = e.fresh("sh"), shifted = e.fresh("ws");
+      e.line() << sh << " = arith.constant " << slot * s.bits << " : i32\n";
+      e.line() << shifted << " = arith.shrui " << w << ", " << sh
+               << " : i32\n";
+      w = shifted;
+    }
+    std::string masked = e.fresh("wm"), biased = e.fresh("wb");
+    e.line() << masked << " = arith.andi " << w << ", %pmask : i32\n";
+    e.line() << biased << " = arith.ori " << masked << ", %magic : i32\n";
+    std::string q = halfPair(e, biased);
+    std::string d = e.fresh("dq"), wv = e.fresh("wq");
+    e.line() << d << " = arith.subf " << q << ", " << zz
+             << " : vector<2xf16>\n";
+    e.line() << wv << " = arith.mulf " << d << ", " << sc
+             << " : vector<2xf16>\n";
+    return wv;
+  }
+
+  /// The splat of table `table` (%sc or %zz) at [g, col].
+  std::string splat(const char *table, const std::string &g,
+                    const std::string &col) {
+    std::string si = e.fresh("si");
+    e.line() << si << " = memref.load " << table << "[" << g << ", " << col
+             << "] : " << splatType << "\n";
+    return halfPair(e, si);
+  }
+  /// The scale group of K index `k`.
+  std::string group(const std::string &k) {
     std::string len = e.cst(s.groupLen), g = e.fresh("grp");
     e.line() << g << " = arith.divui " << k << ", " << len << " : index\n";
-    for (int64_t t = 0; t < liveTiles; ++t) {
-      std::string si = e.fresh("si");
-      e.line() << si << " = memref.load %sc[" << g << ", " << nc[t]
-               << "] : " << splatType << "\n";
-      sc[t] = halfPair(e, si);
-      if (s.symmetric) {
-        zz[t] = "%zzc";
-        continue;
-      }
-      std::string zi = e.fresh("zi");
-      e.line() << zi << " = memref.load %zz[" << g << ", " << nc[t]
-               << "] : " << splatType << "\n";
-      zz[t] = halfPair(e, zi);
-    }
-  };
-  const bool groupPerChunk = s.groupLen % chunkK == 0;
-  if (groupPerChunk)
-    loadSplats(kb);
+    return g;
+  }
 
-  // The activation pair at `row`, K positions k and k + 1, as f16.
-  auto activationPair = [&](const std::string &row, const std::string &rowOk,
-                            const std::string &k) {
-    if (pairLoads) {
+  /// The activations at `row`, K positions k and k + 1, as an f16 pair:
+  /// one 32-bit (f16) or 64-bit (f32, rounded with one conversion) load
+  /// where [M, K] rows have even length, else two gathered elements (a
+  /// convolution's implicit im2col); zero past M (rowOk) and K (guardK).
+  std::string activationPair(const std::string &row, const std::string &rowOk,
+                             const std::string &k, bool guardK) {
+    if (!s.conv && s.k % 2 == 0) {
       std::string ok = e.conj(rowOk, e.below(k, "%cK", guardK));
       return e.guardedOf(ok, "vector<2xf16>", "%zpair", [&] {
         std::string v = e.fresh("xp");
@@ -284,10 +289,174 @@ std::string buildPackedGemmKernelText(llvm::StringRef name,
     e.line() << v << " = vector.from_elements " << vals[0] << ", " << vals[1]
              << " : vector<2xf16>\n";
     return v;
-  };
+  }
 
-  std::vector<std::string> acc(accs);
-  for (int64_t i = 0; i < accs; ++i)
+  /// Element [r][c] of accumulator `t` of the loop.
+  std::string accumulator(int64_t t, int r, int c) {
+    std::string v = e.fresh("v");
+    e.line() << v << " = vector.extract %res#" << t << "[" << r << ", " << c
+             << "] : f32 from vector<2x2xf32>\n";
+    return v;
+  }
+
+  /// Warps 1.. write their accumulators to workgroup memory, the block
+  /// synchronises, warp 0 adds them and calls store(t, r, c, sum) for
+  /// every accumulator element.
+  template <typename Store> void sumWarpsAndStore(Store store) {
+    auto index = [](int64_t t, int r, int c) { return t * 4 + r * 2 + c; };
+    auto forEach = [&](auto body) {
+      for (int64_t t = 0; t < accs; ++t)
+        for (int r = 0; r < 2; ++r)
+          for (int c = 0; c < 2; ++c)
+            body(t, r, c);
+    };
+    if (s.warps > 1) {
+      e.line() << "%notw0 = arith.cmpi ne, %warp, %c0 : index\n";
+      e.line() << "scf.if %notw0 {\n";
+      e.indent += 2;
+      e.line() << "%slot = arith.subi %warp, %c1 : index\n";
+      forEach([&](int64_t t, int r, int c) {
+        std::string v = accumulator(t, r, c), at = e.cst(index(t, r, c));
+        e.line() << "memref.store " << v << ", %red[%slot, " << at
+                 << ", %lane] : " << redType << "\n";
+      });
+      e.indent -= 2;
+      e.line() << "}\n";
+      e.line() << "gpu.barrier\n";
+    }
+    e.line() << "%isw0 = arith.cmpi eq, %warp, %c0 : index\n";
+    e.line() << "scf.if %isw0 {\n";
+    e.indent += 2;
+    forEach([&](int64_t t, int r, int c) {
+      std::string v = accumulator(t, r, c);
+      for (int64_t w = 1; w < s.warps; ++w) {
+        std::string from = e.cst(w - 1), at = e.cst(index(t, r, c));
+        std::string u = e.fresh("u"), sum = e.fresh("sum");
+        e.line() << u << " = memref.load %red[" << from << ", " << at
+                 << ", %lane] : " << redType << "\n";
+        e.line() << sum << " = arith.addf " << v << ", " << u << " : f32\n";
+        v = sum;
+      }
+      store(t, r, c, v);
+    });
+    e.indent -= 2;
+    e.line() << "}\n";
+  }
+
+  std::string word[4]; // the words of chunk %ch, inside the loop
+
+private:
+  std::string loadWords(const std::string &chunk) {
+    std::string w = e.fresh("words");
+    e.line() << w << " = vector.load %codes[%bx, " << chunk
+             << ", %l4] {alignment = 16 : i64} : " << codesType
+             << ", vector<4xi32>\n";
+    return w;
+  }
+  /// Chunk `i` chunks of this warp after `from`, clamped to the last one
+  /// (loads past the end repeat it, so they need no branch).
+  std::string ahead(const std::string &from, int64_t i) {
+    std::string times = e.cst(i), step = e.fresh("ah");
+    e.line() << step << " = arith.muli %cWARPS, " << times << " : index\n";
+    std::string at = e.add(from, step), clamped = e.fresh("nx");
+    e.line() << clamped << " = arith.minui " << at << ", %cCHL : index\n";
+    return clamped;
+  }
+  std::string loopTypes() const {
+    std::string types;
+    for (int64_t i = 0; i < accs; ++i)
+      types += "vector<2x2xf32>, ";
+    for (int64_t i = 0; i < kPackedPrefetch; ++i)
+      types += std::string(i ? ", " : "") + "vector<4xi32>";
+    return types;
+  }
+
+  TextEmitter &e;
+  const KernelShape &s;
+  int64_t chunks;
+  std::string codesType, splatType, redType, next;
+  int64_t accs = 0;
+};
+
+} // namespace
+
+std::string packPackedGemmTables(const KernelShape &s,
+                                 const std::vector<int64_t> &codes,
+                                 bool transposed,
+                                 const std::vector<float> &scales,
+                                 const std::vector<float> &zeros,
+                                 PackedGemmTables &out) {
+  if (std::string why = halfDecodable(s, scales, zeros); !why.empty())
+    return why;
+  const PackedGemmPlan p = packedGemmPlan(s);
+  out.words = ::qsl::compress::packMmaFragmentWords(
+      codes.data(), s.n, s.k, s.bits, transposed, codeOffset(s));
+  packSplats(s, scales, zeros, 32 * p.tiles, p.groupsPad, out);
+  return "";
+}
+
+std::string buildPackedGemmKernelText(llvm::StringRef name,
+                                      const KernelShape &shape) {
+  const PackedGemmPlan p = packedGemmPlan(shape);
+  KernelShape s = shape;
+  s.warps = p.warps; // THREADS and %cWARPS follow the plan
+  const int64_t chunkK = 16 * p.steps;
+  const int64_t perWord = 2 * p.steps; // pairs per word
+  const bool guardM = s.m % p.rowsPerBlock() != 0;
+  const bool guardN = s.n % 32 != 0;
+  const bool guardK = s.k % chunkK != 0;
+  // n-tiles that hold a column below N (all but for a narrow weight).
+  const int64_t liveTiles = p.tiles == 1 ? std::min<int64_t>(4, (s.n + 7) / 8)
+                                         : 4;
+  TextEmitter e(s);
+  PackedEmitter pk(e, s, p.chunks,
+                   memrefType({p.tiles, p.chunks, 128}, "i32"),
+                   memrefType({p.groupsPad, 32 * p.tiles}, "i32"));
+  std::string header = pk.header("", p.mTiles * 16);
+  e.fragmentPrologue();
+  pk.constants();
+  e.line() << "%n0 = arith.muli %bx, %c32 : index\n";
+  std::string rows = e.cst(p.rowsPerBlock());
+  e.line() << "%m0 = arith.muli %by, " << rows << " : index\n";
+  e.line() << "%za = arith.constant dense<0.0> : vector<4x2xf16>\n";
+  e.line() << "%zb = arith.constant dense<0.0> : vector<2x2xf16>\n";
+
+  // Rows of each m-tile's A fragment and of its accumulators.
+  std::vector<std::string> ra(p.mTiles), rb(p.mTiles), inA(p.mTiles),
+      inB(p.mTiles);
+  for (int64_t mt = 0; mt < p.mTiles; ++mt) {
+    std::string base = e.add("%m0", e.cst(16 * mt));
+    ra[mt] = e.add(base, "%grp");
+    rb[mt] = e.add(ra[mt], "%c8");
+    inA[mt] = e.below(ra[mt], "%cM", guardM);
+    inB[mt] = e.below(rb[mt], "%cM", guardM);
+  }
+  // Column of each n-tile's B fragment (for the splat tables; padded).
+  std::vector<std::string> nc(4);
+  for (int64_t t = 0; t < liveTiles; ++t)
+    nc[t] = e.add(e.add("%n0", e.cst(8 * t)), "%grp");
+
+  // Accumulator mt * 4 + t: m-tile mt, n-tile t.
+  pk.openLoop(p.mTiles * 4);
+  std::string chunkLen = e.cst(chunkK), kb = e.fresh("kb");
+  e.line() << kb << " = arith.muli %ch, " << chunkLen << " : index\n";
+
+  // Scales (and 1024 + z) of the four columns for the group of K index
+  // `k`, as f16 splat pairs.
+  std::vector<std::string> sc(4), zz(4);
+  auto loadSplats = [&](const std::string &k) {
+    std::string g = pk.group(k);
+    for (int64_t t = 0; t < liveTiles; ++t) {
+      sc[t] = pk.splat("%sc", g, nc[t]);
+      zz[t] = s.symmetric ? "%zzc" : pk.splat("%zz", g, nc[t]);
+    }
+  };
+  const bool groupPerChunk = s.groupLen % chunkK == 0;
+  if (groupPerChunk)
+    loadSplats(kb);
+
+  std::vector<std::string> acc(p.mTiles * 4);
+  for (size_t i = 0; i < acc.size(); ++i)
     acc[i] = "%acc" + std::to_string(i);
   for (int64_t step = 0; step < p.steps; ++step) {
     std::string k0 = step ? e.add(kb, e.cst(16 * step)) : kb;
@@ -301,9 +470,9 @@ std::string buildPackedGemmKernelText(llvm::StringRef name,
     for (int64_t mt = 0; mt < p.mTiles; ++mt) {
       std::string frag = "%za";
       for (int r = 0; r < 4; ++r) {
-        std::string pair =
-            activationPair(r % 2 ? rb[mt] : ra[mt], r % 2 ? inB[mt] : inA[mt],
-                           r / 2 ? kHi : kLo);
+        std::string pair = pk.activationPair(
+            r % 2 ? rb[mt] : ra[mt], r % 2 ? inB[mt] : inA[mt],
+            r / 2 ? kHi : kLo, guardK);
         std::string nextFrag = e.fresh("a");
         e.line() << nextFrag << " = vector.insert " << pair << ", " << frag
                  << " [" << r << "] : vector<2xf16> into vector<4x2xf16>\n";
@@ -311,31 +480,15 @@ std::string buildPackedGemmKernelText(llvm::StringRef name,
       }
       a[mt] = frag;
     }
-    // B per n-tile from its two code pairs, then one mma per m-tile.
+    // B per n-tile from its two code pairs (pair (step * 4 + t) * 2 + r),
+    // then one mma per m-tile.
     for (int64_t t = 0; t < liveTiles; ++t) {
       std::string frag = "%zb";
       for (int r = 0; r < 2; ++r) {
         int64_t pair = (step * 4 + t) * 2 + r;
-        int64_t slot = pair % perWord;
-        std::string w = word[pair / perWord];
-        if (slot) {
-          std::string sh = e.fresh("sh");
-          e.line() << sh << " = arith.constant " << slot * s.bits
-                   << " : i32\n";
-          std::string shifted = e.fresh("ws");
-          e.line() << shifted << " = arith.shrui " << w << ", " << sh
-                   << " : i32\n";
-          w = shifted;
-        }
-        std::string masked = e.fresh("wm"), biased = e.fresh("wb");
-        e.line() << masked << " = arith.andi " << w << ", %pmask : i32\n";
-        e.line() << biased << " = arith.ori " << masked << ", %magic : i32\n";
-        std::string q = halfPair(e, biased);
-        std::string d = e.fresh("dq"), wv = e.fresh("wq");
-        e.line() << d << " = arith.subf " << q << ", " << zz[t]
-                 << " : vector<2xf16>\n";
-        e.line() << wv << " = arith.mulf " << d << ", " << sc[t]
-                 << " : vector<2xf16>\n";
+        std::string wv =
+            pk.decodePair(pk.word[pair / perWord], pair % perWord, zz[t],
+                          sc[t]);
         std::string nextFrag = e.fresh("b");
         e.line() << nextFrag << " = vector.insert " << wv << ", " << frag
                  << " [" << r << "] : vector<2xf16> into vector<2x2xf16>\n";
@@ -352,72 +505,19 @@ std::string buildPackedGemmKernelText(llvm::StringRef name,
       }
     }
   }
-  e.line() << "scf.yield ";
-  for (int64_t i = 0; i < accs; ++i)
-    e.raw() << acc[i] << ", ";
-  for (int64_t i = 1; i < kPackedPrefetch; ++i)
-    e.raw() << "%wq" << i << ", ";
-  e.raw() << nextWords << " : ";
-  for (int64_t i = 0; i < accs; ++i)
-    e.raw() << "vector<2x2xf32>, ";
-  for (int64_t i = 0; i < kPackedPrefetch; ++i)
-    e.raw() << (i ? ", " : "") << "vector<4xi32>";
-  e.raw() << "\n";
-  e.indent -= 2;
-  e.line() << "}\n";
+  pk.closeLoop(acc);
 
-  // Each lane's partial values, index (mt * 4 + t) * 4 + r * 2 + c.
-  auto partial = [&](int64_t mt, int64_t t, int r, int c) {
-    std::string v = e.fresh("v");
-    e.line() << v << " = vector.extract %res#" << (mt * 4 + t) << "[" << r
-             << ", " << c << "] : f32 from vector<2x2xf32>\n";
-    return v;
-  };
-  auto index = [](int64_t mt, int64_t t, int r, int c) {
-    return (mt * 4 + t) * 4 + r * 2 + c;
-  };
-  auto forEach = [&](auto body) {
-    for (int64_t mt = 0; mt < p.mTiles; ++mt)
-      for (int64_t t = 0; t < liveTiles; ++t)
-        for (int r = 0; r < 2; ++r)
-          for (int c = 0; c < 2; ++c)
-            body(mt, t, r, c);
-  };
-  if (p.warps > 1) {
-    e.line() << "%notw0 = arith.cmpi ne, %warp, %c0 : index\n";
-    e.line() << "scf.if %notw0 {\n";
-    e.indent += 2;
-    e.line() << "%slot = arith.subi %warp, %c1 : index\n";
-    forEach([&](int64_t mt, int64_t t, int r, int c) {
-      std::string v = partial(mt, t, r, c), at = e.cst(index(mt, t, r, c));
-      e.line() << "memref.store " << v << ", %red[%slot, " << at
-               << ", %lane] : " << redType << "\n";
-    });
-    e.indent -= 2;
-    e.line() << "}\n";
-    e.line() << "gpu.barrier\n";
-  }
-  e.line() << "%isw0 = arith.cmpi eq, %warp, %c0 : index\n";
-  e.line() << "scf.if %isw0 {\n";
-  e.indent += 2;
-  forEach([&](int64_t mt, int64_t t, int r, int c) {
-    std::string v = partial(mt, t, r, c);
-    for (int64_t w = 1; w < p.warps; ++w) {
-      std::string from = e.cst(w - 1), at = e.cst(index(mt, t, r, c));
-      std::string u = e.fresh("u"), sum = e.fresh("sum");
-      e.line() << u << " = memref.load %red[" << from << ", " << at
-               << ", %lane] : " << redType << "\n";
-      e.line() << sum << " = arith.addf " << v << ", " << u << " : f32\n";
-      v = sum;
-    }
+  // Accumulator [r][c] of (mt, t): row (r ? grp + 8 : grp) of m-tile mt,
+  // column n0 + 8t + 2 * tig + c; n-tiles past N are never stored.
+  pk.sumWarpsAndStore([&](int64_t i, int r, int c, const std::string &v) {
+    int64_t mt = i / 4, t = i % 4;
+    if (t >= liveTiles)
+      return;
     std::string col =
         e.add(e.add(e.add("%n0", e.cst(8 * t)), "%kc"), c ? "%c1" : "%c0");
-    const std::string &row = r ? rb[mt] : ra[mt];
-    e.storeValue(v, row, col,
+    e.storeValue(v, r ? rb[mt] : ra[mt], col,
                  e.conj(r ? inB[mt] : inA[mt], e.below(col, "%cN", guardN)));
   });
-  e.indent -= 2;
-  e.line() << "}\n";
 
   return substitute(header + e.str() + kernelFooter(), shapeVars(name, s));
 }

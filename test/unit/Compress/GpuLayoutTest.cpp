@@ -274,6 +274,51 @@ TEST(GpuLayout, MmaFragmentRoundTripAndPairs) {
     }
 }
 
+// The sparse variant: every kept code comes back, and the pair the kernel
+// decodes for (lane, step, register) holds kept entries 16 s + 8 (r / 2) +
+// 2 i + {0, 1} of row g + 8 (r % 2).
+TEST(GpuLayout, MmaSparseRoundTripAndPairs) {
+  std::mt19937 rng(13);
+  for (unsigned bits : {2u, 3u, 4u, 8u}) {
+    int64_t n = 37, k = 200, perRow = k / 2, offset = 1 << (bits - 1);
+    std::uniform_int_distribution<int64_t> dist(-offset,
+                                                (1 << bits) - 1 - offset);
+    std::vector<int64_t> kept(n * perRow);
+    for (int64_t &c : kept)
+      c = dist(rng);
+    std::vector<uint32_t> w = packMmaSparseWords(kept, n, k, bits, offset);
+    MmaSparseShape f = mmaSparseShape(n, k, bits);
+    ASSERT_EQ(static_cast<int64_t>(w.size()), f.words());
+    for (int64_t r = 0; r < n; ++r)
+      for (int64_t e = 0; e < perRow; ++e)
+        ASSERT_EQ(readMmaSparseCode(w, n, k, bits, r, e),
+                  static_cast<uint32_t>(kept[r * perRow + e] + offset))
+            << "bits " << bits << " row " << r << " entry " << e;
+    uint32_t m = (1u << bits) - 1u;
+    for (int64_t tile = 0; tile < f.tiles; ++tile)
+      for (int64_t chunk = 0; chunk < f.chunks; ++chunk)
+        for (int64_t lane = 0; lane < 32; ++lane)
+          for (int64_t p = 0; p < 4 * f.steps; ++p) {
+            uint32_t word =
+                w[((tile * f.chunks + chunk) * 32 + lane) * 4 + p / f.steps];
+            uint32_t pair = (word >> ((p % f.steps) * bits)) & (m | m << 16);
+            int64_t s = p / 4, reg = p % 4;
+            int64_t row = tile * 16 + lane / 4 + 8 * (reg % 2);
+            int64_t e = (chunk * f.steps + s) * 16 + 8 * (reg / 2) +
+                        2 * (lane % 4);
+            for (int64_t h = 0; h < 2; ++h) {
+              uint32_t expect =
+                  row < n && e + h < perRow
+                      ? static_cast<uint32_t>(kept[row * perRow + e + h] +
+                                              offset) & m
+                      : 0u;
+              ASSERT_EQ((pair >> (16 * h)) & m, expect)
+                  << "bits " << bits << " lane " << lane << " pair " << p;
+            }
+          }
+  }
+}
+
 TEST(GpuLayout, HalfSplats) {
   // [n = 2, groups = 2] -> [gPad = 3, nPad = 4], transposed, + add.
   std::vector<float> t = {1.0f, 2.0f, /*col 1*/ 0.5f, -1.0f};
