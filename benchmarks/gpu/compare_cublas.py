@@ -59,7 +59,7 @@ def fill(buf, bits, rng):
         return (rng.uniform(0.5, 1.5, size=shape) / 64).astype(np.float32)
     if role == "zeros":
         return rng.integers(0, 2**bits, size=shape).astype(np.float32)
-    if role == "meta" and len(shape) == 3:  # mma.sp registers
+    if role in ("meta", "mma_meta") and len(shape) == 3:  # mma.sp registers
         nib = rng.choice(VALID_NIBBLES, size=shape + (8,))
         return (nib << (4 * np.arange(8, dtype=np.uint32))).sum(
             axis=-1, dtype=np.uint64).astype(np.uint32).view(np.int32)
@@ -106,11 +106,48 @@ def mma_codes_of(words, cols, k, bits):
         (1 << bits) - 1)
 
 
+def mma_sparse_codes_of(words, cols, kept, bits):
+    """[len(cols), kept] stored codes of the packed 2:4 GEMM's words
+    (Compress/GpuLayout.h): kept entry e of row c is in lane 4 (c % 8) +
+    (e % 8) // 2 of tile c // 16, chunk (e // 16) // S, at pair 4 ((e // 16)
+    % S) + (c % 16) // 8 + 2 ((e % 16) // 8), half e % 2 (S = 2, 4 or 8
+    steps per chunk)."""
+    steps = 2 * (4 if bits <= 2 else 2 if bits <= 4 else 1)
+    w = words.view(np.uint32).reshape(words.shape[0], words.shape[1], 32,
+                                      4).astype(np.int64)
+    c = np.asarray(cols)[:, None]
+    e = np.arange(kept)[None, :]
+    step, inner = e // 16, e % 16
+    pair = 4 * (step % steps) + (c % 16) // 8 + 2 * (inner // 8)
+    lane = 4 * (c % 8) + (inner % 8) // 2
+    word = w[c // 16, step // steps, lane, pair // steps]
+    return (word >> ((pair % steps) * bits + 16 * (inner % 2))) & (
+        (1 << bits) - 1)
+
+
+def meta_positions(regs, c, kept):
+    """2-bit positions of row c's kept entries from the mma.sp metadata
+    registers [tiles, steps, 16] (lanes 4g + h: rows g / g + 8)."""
+    t, r = divmod(int(c), 16)
+    g, hi = r % 8, r // 8
+    pos = np.zeros(kept, dtype=np.int64)
+    for e in range(kept):
+        s, rem = divmod(e, 16)
+        h, i = divmod(rem, 8)
+        pos[e] = (int(regs[t, s, 2 * g + h]) >> (16 * hi + 2 * i)) & 3
+    return pos
+
+
+def half_low(table):
+    """The f16 in the low half of each word of a splat table, as float64."""
+    return (table.view(np.uint32) & 0xFFFF).astype(np.uint16).view(
+        np.float16).astype(np.float64)
+
+
 def splat_of(table, cols, k, group):
     """[len(cols), k] values of an f16 splat table [groups, columns]."""
-    low = (table.view(np.uint32) & 0xFFFF).astype(np.uint16).view(np.float16)
-    return low.astype(np.float64)[np.arange(k)[None, :] // group,
-                                  np.asarray(cols)[:, None]]
+    return half_low(table)[np.arange(k)[None, :] // group,
+                           np.asarray(cols)[:, None]]
 
 
 def reference(case, host, cols):
@@ -137,20 +174,27 @@ def reference(case, host, cols):
         s = host_of(case, host, "scales")[cols][:, g]
         z = host_of(case, host, "zeros")[cols][:, g]
         w = (q - z) * s
+    elif kind == "sparse" and "mma_codes" in by_role:  # packed 2:4 GEMM
+        kept = k // 2
+        q = mma_sparse_codes_of(by_role["mma_codes"][0], cols, kept, bits)
+        regs = by_role["mma_meta"][0].view(np.uint32)
+        for ci, c in enumerate(cols):
+            dense_k = 4 * (np.arange(kept) // 2) + meta_positions(regs, c,
+                                                                  kept)
+            g = dense_k // case["group"]
+            s = half_low(by_role["mma_scales"][0])[g, c]
+            zz = (half_low(by_role["mma_zeros"][0])[g, c]
+                  if "mma_zeros" in by_role else 1024 + 2 ** (bits - 1))
+            np.add.at(w[ci], dense_k, (q[ci] + 1024 - zz) * s)
     elif kind == "sparse" and bits is None:  # mma.sp: f16 pairs + registers
         vals = host_of(case, host, "values")[cols].view(np.float16).astype(
             np.float64)
         regs = host_of(case, host, "meta").view(np.uint32)
         kept = k // 2
         for ci, c in enumerate(cols):
-            t, r = divmod(int(c), 16)
-            g, hi = r % 8, r // 8
-            for e in range(kept):
-                s, rem = divmod(e, 16)
-                h, i = divmod(rem, 8)
-                reg = int(regs[t, s, 2 * g + h])
-                pos = (reg >> (16 * hi + 2 * i)) & 3
-                w[ci, 4 * (e // 2) + pos] += vals[ci, e]
+            dense_k = 4 * (np.arange(kept) // 2) + meta_positions(regs, c,
+                                                                  kept)
+            np.add.at(w[ci], dense_k, vals[ci])
     elif kind == "sparse":  # composed GEMV: codes + packed positions
         kept = k // 2
         q = codes_of(host_of(case, host, "codes")[cols], kept, bits)

@@ -1,8 +1,9 @@
-// The packed tensor-core GEMM (fragment-ordered code words decoded with
-// f16x2 arithmetic, warps splitting K; PackedMmaKernel.cpp) across its
-// shape classes (Inputs/gen_packed.py: 2 to 8 bits, groups shorter and
-// longer than a chunk, per-channel, 1 to 4 m-tiles, edges in M, N and K,
-// several chunks per warp), against the qsl-lower-to-linalg reference on
+// The packed tensor-core GEMMs (fragment-ordered code words decoded with
+// f16x2 arithmetic, warps splitting K; PackedMmaKernel.cpp), dense and
+// 2:4, across their shape classes (Inputs/gen_packed.py: 2 to 8 bits,
+// groups shorter and longer than a chunk, per-channel, 1 to 4 m-tiles,
+// edges in M, N and K, several chunks per warp, batch 1 to 100, 2:4 with
+// outliers and low rank), against the qsl-lower-to-linalg reference on
 // the CPU: with the default 4 warps per block, with 1 (no workgroup sum)
 // and with 8 (seven partial tiles; m-tiles capped at 3 by the 48 KiB of
 // static shared memory). Operands are exact in f16, so both sides agree to
@@ -21,5 +22,12 @@
 // RUN:   %gpu_host_lowering | %run_gpu > %t.gpu8
 // RUN: %python %S/Inputs/compare_printed.py %t.cpu %t.gpu8 --rtol 1e-4 --atol 1e-5
 
-// Every case takes the packed GEMM: [tiles, chunks, 128] words.
+// Every case takes a packed GEMM: [tiles, chunks, 128] words; the 2:4
+// ones with outliers and low rank after t = x . A_in^T (qsl_lrgemm).
 // CHECK-COUNT-7: gpu.launch_func @qsl_kernels::@qsl_gemm_{{[0-9]+}} {{.*}} memref<{{[0-9]+}}x{{[0-9]+}}x128xi32>
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_7 {{.*}} memref<3x4x128xi32>
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_8 {{.*}} memref<2x2x128xi32>
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_lrgemm_9
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_9 {{.*}} memref<3x2x128xi32>
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_10 {{.*}} memref<1x2x128xi32>
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_11 {{.*}} memref<3x1x128xi32>

@@ -260,6 +260,44 @@ std::string packPackedGemmTables(const KernelShape &s,
 std::string buildPackedGemmKernelText(llvm::StringRef name,
                                       const KernelShape &s);
 
+/// The packed 2:4 GEMM (mma.sp m16n8k32 on the transposed problem, the
+/// weight as operand A): a block owns 16 output columns by 8 * mTiles batch
+/// rows; its warps split the chunks of K (C steps of 32) and sum in
+/// workgroup memory. Grid: (tiles, ceil(M / (8 * mTiles))).
+struct PackedSparsePlan {
+  int64_t mTiles, warps;
+  int64_t tiles, chunks, steps; // of mmaSparseShape
+  int64_t groupsPad;
+  int64_t rowsPerBlock() const { return 8 * mTiles; }
+};
+PackedSparsePlan packedSparsePlan(const KernelShape &s);
+
+/// Why the packed 2:4 GEMM cannot take `c` ("" when it can): it needs a
+/// quantized main term (scales and zero points, at most 8 bits) with 2:4
+/// along K and scale groups of whole steps of 32.
+std::string packedSparseUnsupported(const ComposedShape &c);
+
+/// Its tables from the kept codes in row order ([N, K/2]), the [N, G]
+/// scales and zero points and the kept entries' positions in row order:
+/// fragment-ordered words [tiles, chunks, 128], splats [groupsPad, 16 *
+/// tiles] and mma.sp metadata [tiles, chunks * steps, 16] (in `meta`); ""
+/// or why the weights do not decode exactly in f16.
+std::string packPackedSparseTables(const KernelShape &s,
+                                   const std::vector<int64_t> &keptCodes,
+                                   const std::vector<int64_t> &positions,
+                                   const std::vector<float> &scales,
+                                   const std::vector<float> &zeros,
+                                   PackedGemmTables &out,
+                                   std::vector<uint32_t> &meta);
+
+/// The packed 2:4 GEMM at any batch: per chunk one 16-byte load per lane
+/// of fragment-ordered code pairs (prefetched as in the dense kernel),
+/// decoded with f16x2 arithmetic into the A fragment, the metadata
+/// register per step, activation pairs as B, one mma.sp per m-tile of 8
+/// batch rows.
+std::string buildPackedSparseGemmKernelText(llvm::StringRef name,
+                                            const ComposedShape &c);
+
 /// The sparse tensor-core GEMM's warp tile: 16 output columns by kSpTilesM
 /// m-tiles of 8 batch rows.
 constexpr int64_t kSpTilesM = 4;

@@ -522,6 +522,175 @@ std::string buildPackedGemmKernelText(llvm::StringRef name,
   return substitute(header + e.str() + kernelFooter(), shapeVars(name, s));
 }
 
+PackedSparsePlan packedSparsePlan(const KernelShape &s) {
+  ::qsl::compress::MmaSparseShape f =
+      ::qsl::compress::mmaSparseShape(s.n, s.k, s.bits);
+  PackedSparsePlan p;
+  p.tiles = f.tiles;
+  p.chunks = f.chunks;
+  p.steps = f.steps;
+  p.mTiles = std::clamp<int64_t>((s.m + 7) / 8, 1, kPackedMaxMTiles);
+  int64_t blocks = p.tiles * ((s.m + 8 * p.mTiles - 1) / (8 * p.mTiles));
+  p.warps = packedWarps(s, blocks, p.chunks, p.mTiles * 4 * 32 * 4);
+  p.groupsPad = (p.chunks * p.steps * 32 + s.groupLen - 1) / s.groupLen;
+  return p;
+}
+
+std::string packedSparseUnsupported(const ComposedShape &c) {
+  const KernelShape &s = c.base;
+  if (c.main != ComposedShape::Main::Codes)
+    return "no quantized main term";
+  if (c.sparseN != 2 || c.sparseM != 4)
+    return "sparsity other than 2:4";
+  if (s.codebook)
+    return "codebook codes";
+  if (s.bits < 1 || s.bits > 8)
+    return std::to_string(s.bits) + "-bit codes";
+  if (s.groupLen % 32 != 0)
+    return "scale groups of " + std::to_string(s.groupLen) +
+           " (not whole steps of 32)";
+  return "";
+}
+
+std::string packPackedSparseTables(const KernelShape &s,
+                                   const std::vector<int64_t> &keptCodes,
+                                   const std::vector<int64_t> &positions,
+                                   const std::vector<float> &scales,
+                                   const std::vector<float> &zeros,
+                                   PackedGemmTables &out,
+                                   std::vector<uint32_t> &meta) {
+  if (std::string why = halfDecodable(s, scales, zeros); !why.empty())
+    return why;
+  const PackedSparsePlan p = packedSparsePlan(s);
+  out.words = ::qsl::compress::packMmaSparseWords(keptCodes, s.n, s.k,
+                                                  s.bits, codeOffset(s));
+  packSplats(s, scales, zeros, 16 * p.tiles, p.groupsPad, out);
+  meta = ::qsl::compress::packSparseMmaMeta(positions, s.n, s.k / 2,
+                                            16 * p.tiles, p.chunks * p.steps);
+  return "";
+}
+
+std::string buildPackedSparseGemmKernelText(llvm::StringRef name,
+                                            const ComposedShape &c) {
+  const PackedSparsePlan p = packedSparsePlan(c.base);
+  KernelShape s = c.base;
+  s.warps = p.warps;
+  const int64_t chunkK = 32 * p.steps;
+  const bool guardM = s.m % p.rowsPerBlock() != 0;
+  const bool guardN = s.n % 16 != 0;
+  const bool guardK = s.k % chunkK != 0;
+  const std::string metaType =
+      memrefType({p.tiles, p.chunks * p.steps, 16}, "i32");
+  TextEmitter e(s);
+  PackedEmitter pk(e, s, p.chunks,
+                   memrefType({p.tiles, p.chunks, 128}, "i32"),
+                   memrefType({p.groupsPad, 16 * p.tiles}, "i32"));
+  std::string header = pk.header(", %meta: " + metaType, p.mTiles * 4);
+  e.fragmentPrologue();
+  pk.constants();
+  e.line() << "%za = arith.constant dense<0.0> : vector<4x2xf16>\n";
+  e.line() << "%half = arith.remui %tig, %c2 : index\n";
+  e.line() << "%mg = arith.muli %grp, %c2 : index\n";
+  e.line() << "%mslot = arith.addi %mg, %half : index\n";
+  // The block's 16 output columns (A rows grp and grp + 8) and batch rows.
+  e.line() << "%n0 = arith.muli %bx, %c16 : index\n";
+  e.line() << "%na = arith.addi %n0, %grp : index\n";
+  e.line() << "%nb = arith.addi %na, %c8 : index\n";
+  std::string rows = e.cst(p.rowsPerBlock());
+  e.line() << "%m0 = arith.muli %by, " << rows << " : index\n";
+  // Batch row of each m-tile's B fragment (column grp) and its guard.
+  std::vector<std::string> mRow(p.mTiles), mOk(p.mTiles);
+  for (int64_t t = 0; t < p.mTiles; ++t) {
+    mRow[t] = e.add(e.add("%m0", e.cst(8 * t)), "%grp");
+    mOk[t] = e.below(mRow[t], "%cM", guardM);
+  }
+
+  pk.openLoop(p.mTiles);
+  std::string chunkLen = e.cst(chunkK), kb = e.fresh("kb");
+  e.line() << kb << " = arith.muli %ch, " << chunkLen << " : index\n";
+  std::string stepsPer = e.cst(p.steps), sb = e.fresh("sb");
+  e.line() << sb << " = arith.muli %ch, " << stepsPer << " : index\n";
+  // Scales (and 1024 + z) of rows na and nb for the group of K index `k`.
+  std::string sc[2], zz[2];
+  auto loadSplats = [&](const std::string &k) {
+    std::string g = pk.group(k);
+    for (int h = 0; h < 2; ++h) {
+      const char *row = h ? "%nb" : "%na";
+      sc[h] = pk.splat("%sc", g, row);
+      zz[h] = s.symmetric ? "%zzc" : pk.splat("%zz", g, row);
+    }
+  };
+  const bool groupPerChunk = s.groupLen % chunkK == 0;
+  if (groupPerChunk)
+    loadSplats(kb);
+
+  std::vector<std::string> acc(p.mTiles);
+  for (int64_t t = 0; t < p.mTiles; ++t)
+    acc[t] = "%acc" + std::to_string(t);
+  for (int64_t step = 0; step < p.steps; ++step) {
+    std::string k0 = step ? e.add(kb, e.cst(32 * step)) : kb;
+    if (!groupPerChunk)
+      loadSplats(k0);
+    // The metadata register of this lane for the step, as vector<2xi16>.
+    std::string gs = step ? e.add(sb, e.cst(step)) : sb;
+    std::string mw = e.fresh("mw"), mv = e.fresh("mv"), md = e.fresh("md");
+    e.line() << mw << " = memref.load %meta[%bx, " << gs << ", %mslot] : "
+             << metaType << "\n";
+    e.line() << mv << " = vector.broadcast " << mw
+             << " : i32 to vector<1xi32>\n";
+    e.line() << md << " = vector.bitcast " << mv
+             << " : vector<1xi32> to vector<2xi16>\n";
+    // A: register r is pair 4 * step + r: row (r % 2 ? nb : na), kept
+    // entries (r / 2) * 8 + 2 * tig + {0, 1} of the step.
+    std::string a = "%za";
+    for (int r = 0; r < 4; ++r) {
+      int64_t pair = 4 * step + r;
+      std::string wv = pk.decodePair(pk.word[pair / p.steps],
+                                     pair % p.steps, zz[r % 2], sc[r % 2]);
+      std::string next = e.fresh("a");
+      e.line() << next << " = vector.insert " << wv << ", " << a << " [" << r
+               << "] : vector<2xf16> into vector<4x2xf16>\n";
+      a = next;
+    }
+    // B per m-tile: register r holds K rows k0 + 2 * tig + 8r + {0, 1} of
+    // batch row mRow[t]; then the sparse mma.
+    std::string kLo = e.add(k0, "%kc");
+    std::string kAt[4];
+    for (int r = 0; r < 4; ++r)
+      kAt[r] = r ? e.add(kLo, e.cst(8 * r)) : kLo;
+    for (int64_t t = 0; t < p.mTiles; ++t) {
+      std::string b = "%za";
+      for (int r = 0; r < 4; ++r) {
+        std::string pair = pk.activationPair(mRow[t], mOk[t], kAt[r], guardK);
+        std::string next = e.fresh("b");
+        e.line() << next << " = vector.insert " << pair << ", " << b << " ["
+                 << r << "] : vector<2xf16> into vector<4x2xf16>\n";
+        b = next;
+      }
+      std::string d = e.fresh("d");
+      e.line() << d << " = nvgpu.mma.sp.sync (" << a << ", " << b << ", "
+               << acc[t] << ") metadata (" << md
+               << ") {mmaShape = [16, 8, 32]} : (vector<4x2xf16>, "
+                  "vector<4x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>\n";
+      acc[t] = d;
+    }
+  }
+  pk.closeLoop(acc);
+
+  // Accumulator [r][c] of m-tile t is D[row grp + 8r][col 2 * tig + c]:
+  // y[m0 + 8t + 2 * tig + c, (r ? nb : na)].
+  std::string nOk[2] = {e.below("%na", "%cN", guardN),
+                        e.below("%nb", "%cN", guardN)};
+  pk.sumWarpsAndStore([&](int64_t t, int r, int c, const std::string &v) {
+    std::string row =
+        e.add(e.add(e.add("%m0", e.cst(8 * t)), "%kc"), c ? "%c1" : "%c0");
+    e.storeValue(v, row, r ? "%nb" : "%na",
+                 e.conj(e.below(row, "%cM", guardM), nOk[r]));
+  });
+
+  return substitute(header + e.str() + kernelFooter(), shapeVars(name, s));
+}
+
 } // namespace gpu_kernels
 } // namespace qsl
 } // namespace mlir

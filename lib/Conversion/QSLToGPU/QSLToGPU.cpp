@@ -90,16 +90,30 @@ struct QslLowerToGpuPass
         shape.base.outType = Float16Type::get(ctx);
       KernelEmitter emitter(op, target.input, target.resultType, module,
                             symbols, kernels, counter++, deviceWeights);
-      LogicalResult done =
-          family == Family::Plain
-              ? rewritePlain(target, weight, shape, emitter, epilogue)
-          : family == Family::Composed
-              ? rewriteComposed(target, weight, shape, emitter, epilogue)
-          : family == Family::LowRankMma
-              ? rewriteLowRankMma(target, weight, shape, emitter, epilogue)
-          : family == Family::CscSparse
-              ? rewriteCscSparse(target, weight, shape, emitter, epilogue)
-              : rewriteSparseMma(target, weight, shape, emitter, epilogue);
+      LogicalResult done = success();
+      if (family == Family::Plain) {
+        done = rewritePlain(target, weight, shape, emitter, epilogue);
+      } else if (family == Family::Composed) {
+        // With mma-gemv, 2:4 quantized weights up to max-batch take the
+        // packed 2:4 GEMM where it decodes them, else the composed GEMV.
+        FailureOr<bool> taken = false;
+        if (mmaGemv && tensorCores && shape.sparseM)
+          taken = rewriteSparseMma(target, weight, shape, emitter, epilogue,
+                                   /*packedOnly=*/true);
+        done = failed(taken) ? failure()
+               : *taken
+                   ? success()
+                   : rewriteComposed(target, weight, shape, emitter, epilogue);
+      } else if (family == Family::LowRankMma) {
+        done = rewriteLowRankMma(target, weight, shape, emitter, epilogue);
+      } else if (family == Family::CscSparse) {
+        done = rewriteCscSparse(target, weight, shape, emitter, epilogue);
+      } else {
+        done = failed(rewriteSparseMma(target, weight, shape, emitter,
+                                       epilogue))
+                   ? failure()
+                   : success();
+      }
       if (failed(done))
         return signalPassFailure();
       eraseEpilogue(epilogue);
@@ -566,9 +580,14 @@ struct QslLowerToGpuPass
 
   /// 2:4 along K above max-batch: the mma.sp GEMM on tables padded to
   /// whole warps and K steps, each run's kept entries in ascending position.
-  LogicalResult rewriteSparseMma(const Target &t, ConstantOp weight,
-                                 const ComposedShape &c, KernelEmitter &e,
-                                 const Epilogue &epilogue) {
+  /// 2:4 along K on the sparse tensor cores: the packed 2:4 GEMM where
+  /// the weight allows (PackedMmaKernel.cpp), else (above max-batch only;
+  /// `packedOnly` reports false instead) the mma.sp GEMM on [N, W] words or
+  /// f16 pairs (SparseMmaKernel.cpp). Returns whether it took the op.
+  FailureOr<bool> rewriteSparseMma(const Target &t, ConstantOp weight,
+                                   const ComposedShape &c, KernelEmitter &e,
+                                   const Epilogue &epilogue,
+                                   bool packedOnly = false) {
     const KernelShape &s = c.base;
     bool transposed = t.transposed;
     auto view = *EncodedTensorType::get(t.weight.getType());
@@ -589,6 +608,59 @@ struct QslLowerToGpuPass
         rows[i] = stored[order[i]];
       return rows;
     };
+
+    // The packed kernel.
+    std::optional<QuantTables> q;
+    PackedGemmTables packed;
+    std::vector<uint32_t> packedMeta;
+    bool usePacked = false;
+    if (packedSparseUnsupported(c).empty()) {
+      FailureOr<QuantTables> tables =
+          readQuantTables(op, weight, view.getQuant(), s, transposed);
+      if (failed(tables))
+        return failure();
+      q = std::move(*tables);
+      usePacked = packPackedSparseTables(s, inRowOrder(q->codes),
+                                         inRowOrder(*meta), q->scales,
+                                         q->zeros, packed, packedMeta)
+                      .empty();
+    }
+    if (usePacked) {
+      PackedSparsePlan plan = packedSparsePlan(s);
+      auto asI32 = [](const std::vector<uint32_t> &w) {
+        return std::vector<int32_t>(w.begin(), w.end());
+      };
+      SmallVector<KernelArg> args;
+      Value x = e.activation(s);
+      args.push_back(x);
+      args.push_back(e.table<int32_t>("qsl_gpu_mma_codes",
+                                      {plan.tiles, plan.chunks, 128},
+                                      asI32(packed.words)));
+      args.push_back(e.table<int32_t>("qsl_gpu_mma_scales",
+                                      {plan.groupsPad, 16 * plan.tiles},
+                                      asI32(packed.scales)));
+      if (!s.symmetric)
+        args.push_back(e.table<int32_t>("qsl_gpu_mma_zeros",
+                                        {plan.groupsPad, 16 * plan.tiles},
+                                        asI32(packed.zeros)));
+      args.push_back(e.table<int32_t>(
+          "qsl_gpu_mma_meta", {plan.tiles, plan.chunks * plan.steps, 16},
+          asI32(packedMeta)));
+      bool corrected = c.outliers || c.rank;
+      if (corrected && failed(addCorrectionTerms(t, weight, c, e, x, args)))
+        return failure();
+      FailureOr<gpu::GPUFuncOp> func =
+          e.addKernel(buildPackedSparseGemmKernelText(
+              "qsl_spmma_" + std::to_string(e.getIndex()), c));
+      if (failed(func))
+        return failure();
+      launchAndFinish(*func, c, corrected, e, epilogue, args, plan.tiles,
+                      (s.m + plan.rowsPerBlock() - 1) / plan.rowsPerBlock(),
+                      32 * plan.warps);
+      return true;
+    }
+    if (packedOnly)
+      return false;
     // [N, G] group table padded to [nPad, groups] with zeros.
     auto padGroups = [&](const std::vector<float> &t) {
       std::vector<float> out(lay.nPad * lay.groups, 0.0f);
@@ -602,10 +674,13 @@ struct QslLowerToGpuPass
     Value x = e.activation(s);
     args.push_back(x);
     if (c.main == ComposedShape::Main::Codes) {
-      FailureOr<QuantTables> q =
-          readQuantTables(op, weight, view.getQuant(), s, transposed);
-      if (failed(q))
-        return failure();
+      if (!q) {
+        FailureOr<QuantTables> tables =
+            readQuantTables(op, weight, view.getQuant(), s, transposed);
+        if (failed(tables))
+          return failure();
+        q = std::move(*tables);
+      }
       std::vector<int64_t> rows = inRowOrder(q->codes);
       std::vector<int64_t> padded(lay.nPad * lay.keptPad, 0);
       for (int64_t n = 0; n < s.n; ++n)
@@ -644,7 +719,7 @@ struct QslLowerToGpuPass
     launchAndFinish(*func, c, corrected, e, epilogue, args,
                     lay.nPad / (16 * s.warps),
                     (s.m + kSpRowsPerWarp - 1) / kSpRowsPerWarp);
-    return success();
+    return true;
   }
 };
 

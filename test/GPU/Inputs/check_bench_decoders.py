@@ -112,25 +112,33 @@ def tables(text):
 
 def main():
     qsl_opt = sys.argv[1]
-    cases = [("quant int4", "quant", 2, 24, 64, {"bits": 4}),
+    cases = [("quant int4 (GEMV)", "quant", 2, 24, 64,
+              {"bits": 4, "options": "mma-gemv=false"}),
              # above max-batch: the packed GEMM's fragment-ordered words
              ("packed int4", "quant", 24, 40, 96, {"bits": 4}),
              ("packed int3 g32", "quant", 17, 70, 64,
               {"bits": 3, "group": 32}),
              ("packed int8", "quant", 9, 33, 48, {"bits": 8}),
              ("mma.sp f16", "sparse", 40, 20, 64, {}),
+             # the packed 2:4 GEMM, batch 2 (mma-gemv) and 24, group 32
+             ("packed 2:4 int4", "sparse", 2, 20, 128,
+              {"bits": 4, "group": 32}),
+             ("packed 2:4 int2 g64", "sparse", 24, 40, 256,
+              {"bits": 2, "group": 64}),
              ("composed int4 2:4", "sparse", 2, 20, 64, {"bits": 4}),
              ("low rank", "lowrank", 2, 24, 64, {"rank": 4}),
              ("low rank f16", "lowrank", 2, 24, 64,
               {"rank": 4, "lr_type": "f16"})]
     failed = 0
     for label, kind, m, n, k, extra in cases:
+        options = extra.pop("options", "")
         text, w = case(kind, m, n, k, **extra)
         with tempfile.NamedTemporaryFile("w", suffix=".mlir") as f:
             f.write(text)
             f.flush()
             res = subprocess.run(
-                [qsl_opt, f.name, "--qsl-lower-to-gpu=device-weights=false",
+                [qsl_opt, f.name,
+                 "--qsl-lower-to-gpu=device-weights=false " + options,
                  "--mlir-print-elementsattrs-with-hex-if-larger=0"],
                 capture_output=True, text=True, check=True)
         launches, buffers = bench_plan.parse_host(res.stdout)

@@ -1,6 +1,8 @@
-"""Writes the module of packed-gemm-vs-linalg.mlir: quantized matmuls above
-max-batch that take the packed tensor-core GEMM (fragment-ordered code
-words, f16x2 decoding; PackedMmaKernel.cpp), chosen to reach each of its
+"""Writes the module of packed-gemm-vs-linalg.mlir: quantized matmuls that
+take the packed tensor-core GEMMs (fragment-ordered code words, f16x2
+decoding; PackedMmaKernel.cpp), dense (mma.sync) and 2:4 (mma.sp, batch
+1 to 70, with outliers and low rank added to the stores), chosen to reach
+each of their
 shape classes: 2 to 8 bits (chunks of 4, 2 and 1 k-steps), scale groups
 shorter than, equal to and longer than a chunk, per-channel scales, 1 to 4
 m-tiles with and without a row edge, one n-tile (N <= 8) and column edges,
@@ -25,6 +27,14 @@ CASES = [
     ("int8_g16_n1", 9, 64, 1, False, 8, 16, True, "f32", "f32"),
     ("int5_g32", 40, 96, 70, True, 5, 32, False, "f16", "f16"),
 ]
+# 2:4 along K: name, m, k, n, transposed, bits, group, sym, t, outliers, rank
+SPARSE = [
+    ("sp_int4_g128_b1", 1, 512, 48, True, 4, 128, False, "f16", 0, 0),
+    ("sp_int2_g64_b5", 5, 320, 21, False, 2, 64, True, "f32", 0, 0),
+    ("sp_int8_g32_b40_corr", 40, 96, 33, True, 8, 32, False, "f32", 3, 2),
+    ("sp_int3_channel_b9", 9, 192, 16, False, 3, 192, True, "f16", 0, 0),
+    ("sp_int6_g32_b70", 70, 64, 40, True, 6, 32, False, "f16", 0, 0),
+]
 
 
 def main():
@@ -35,6 +45,13 @@ def main():
                            comment=f"m {m} k {k} n {n}, int{bits} group "
                            f"{group} {'sym' if sym else 'asym'}, {tin} -> "
                            f"{tout}")
+    for name, m, k, n, transposed, bits, group, sym, t, outl, rank in SPARSE:
+        gen_corrected.case(name, m, k, n, transposed, bits, group, sym,
+                           sparse=True, outliers=outl, rank=rank, tin=t,
+                           tout=t,
+                           comment=f"m {m} k {k} n {n}, 2:4 int{bits} group "
+                           f"{group} {'sym' if sym else 'asym'}, {outl} "
+                           f"outliers, rank {rank}, {t}")
     print_module([(name, (m, k), tin, (m, n), tout, text)
                   for name, m, k, n, tin, tout, text in gen_corrected.cases],
                  False, "gen_packed.py")
