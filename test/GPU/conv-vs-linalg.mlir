@@ -4,7 +4,9 @@
 // side, dilation 2 with uneven padding, a 1x1 convolution with a fused bias
 // and ReLU, int4 + 2:4 with 'same' padding; and grouped convolutions on
 // CUDA cores (qsl_gconv): depthwise 3x3 with stride 2, bias and ReLU, and
-// two groups with uneven padding and strides. The module comes from
+// two groups with uneven padding and strides; outliers and low rank added
+// to the stores of the [N, W] GEMM, the packed GEMM (with bias and ReLU
+// after them) and mma.sp. The module comes from
 // Inputs/gen_conv.py (fixed seed, data exact in f16); printMemref prints 6
 // digits, hence rtol 1e-4.
 // Runs on the GPU where lit finds one, else on the SIMT emulator

@@ -375,6 +375,57 @@ void applyEpilogue(gpu::GPUFuncOp func, gpu::GPUModuleOp kernels,
   }
 }
 
+/// The implicit im2col element (GEMM row image `img`, output pixel `pix`,
+/// reduction index k = (c, i, j)) of the NCHW input `x`: the input pixel
+/// the filter tap reads, 0 in the padding.
+static Value loadIm2col(OpBuilder &b, Location loc, Value x,
+                        const ConvGeometry &g, Value img, Value pix,
+                        Value k) {
+  auto cst = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  auto div = [&](Value a, int64_t d) -> Value {
+    return arith::DivUIOp::create(b, loc, a, cst(d));
+  };
+  auto rem = [&](Value a, int64_t d) -> Value {
+    return arith::RemUIOp::create(b, loc, a, cst(d));
+  };
+  Value ch = div(k, g.kh * g.kw), tap = rem(k, g.kh * g.kw);
+  Value i = div(tap, g.kw), j = rem(tap, g.kw);
+  Value oh = div(pix, g.outW), ow = rem(pix, g.outW);
+  // oh * stride + i * dilation - pad, as a signed index.
+  auto coord = [&](Value o, int64_t stride, Value t, int64_t dil,
+                   int64_t pad) -> Value {
+    Value a = arith::MulIOp::create(b, loc, o, cst(stride));
+    Value d = arith::MulIOp::create(b, loc, t, cst(dil));
+    Value sum = arith::AddIOp::create(b, loc, a, d);
+    return arith::SubIOp::create(b, loc, sum, cst(pad));
+  };
+  Value h = coord(oh, g.strideH, i, g.dilH, g.padTop);
+  Value w = coord(ow, g.strideW, j, g.dilW, g.padLeft);
+  auto inRange = [&](Value v, int64_t size) -> Value {
+    Value ge = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, v,
+                                     cst(0));
+    Value lt = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, v,
+                                     cst(size));
+    return arith::AndIOp::create(b, loc, ge, lt);
+  };
+  Value inside = arith::AndIOp::create(b, loc, inRange(h, g.height),
+                                       inRange(w, g.width));
+  Type elem = cast<MemRefType>(x.getType()).getElementType();
+  auto ifOp = scf::IfOp::create(
+      b, loc, inside,
+      [&](OpBuilder &tb, Location l) {
+        Value v = memref::LoadOp::create(tb, l, x, ValueRange{img, ch, h, w});
+        scf::YieldOp::create(tb, l, v);
+      },
+      [&](OpBuilder &eb, Location l) {
+        Value z = arith::ConstantOp::create(eb, l, eb.getZeroAttr(elem));
+        scf::YieldOp::create(eb, l, z);
+      });
+  return ifOp.getResult(0);
+}
+
 void applyCorrectionTerms(gpu::GPUFuncOp func, const ComposedShape &c) {
   MLIRContext *ctx = func.getContext();
   const KernelShape &s = c.base;
@@ -389,7 +440,13 @@ void applyCorrectionTerms(gpu::GPUFuncOp func, const ComposedShape &c) {
     types.push_back(MemRefType::get({c.outliers}, f32));
   }
   if (c.rank) {
-    types.push_back(MemRefType::get({s.m, c.rank}, f32));
+    // t = x . A_in^T as the factor GEMM stores it: [M, rank], or for a
+    // convolution [images, rank, OH*OW].
+    types.push_back(
+        s.conv ? MemRefType::get({s.conv->images, c.rank,
+                                  s.conv->outH * s.conv->outW},
+                                 f32)
+               : MemRefType::get({s.m, c.rank}, f32));
     types.push_back(MemRefType::get(
         {s.n, c.rank}, c.lowRankF16 ? Type(Float16Type::get(ctx)) : f32));
   }
@@ -410,7 +467,9 @@ void applyCorrectionTerms(gpu::GPUFuncOp func, const ComposedShape &c) {
     auto trunc = v.getDefiningOp<arith::TruncFOp>();
     Value f = trunc ? trunc.getIn() : v;
     OpBuilder b(trunc ? trunc.getOperation() : store.getOperation());
+    // The GEMM row: y[row, col], or a convolution's y[img, col, pix].
     Value row = store.getIndices()[0], col = store.getIndices()[1];
+    Value pix = s.conv ? store.getIndices()[2] : Value();
     Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
     Value one = arith::ConstantIndexOp::create(b, loc, 1);
     auto asIndex = [&](Value i32v) {
@@ -428,7 +487,10 @@ void applyCorrectionTerms(gpu::GPUFuncOp func, const ComposedShape &c) {
             Value k = arith::IndexCastOp::create(
                 lb, l, lb.getIndexType(),
                 memref::LoadOp::create(lb, l, param(1), p));
-            Value xv = memref::LoadOp::create(lb, l, x, ValueRange{row, k});
+            Value xv = s.conv ? loadIm2col(lb, l, x, *s.conv, row, pix, k)
+                              : memref::LoadOp::create(lb, l, x,
+                                                       ValueRange{row, k})
+                                    .getResult();
             if (!xv.getType().isF32())
               xv = arith::ExtFOp::create(lb, l, f32, xv);
             Value ov = memref::LoadOp::create(lb, l, param(2), p);
@@ -445,8 +507,9 @@ void applyCorrectionTerms(gpu::GPUFuncOp func, const ComposedShape &c) {
       auto loop = scf::ForOp::create(
           b, loc, z, r, one, ValueRange{zero},
           [&](OpBuilder &lb, Location l, Value j, ValueRange acc) {
-            Value tv = memref::LoadOp::create(lb, l, param(base),
-                                              ValueRange{row, j});
+            Value tv = memref::LoadOp::create(
+                lb, l, param(base),
+                s.conv ? ValueRange{row, j, pix} : ValueRange{row, j});
             Value bv = memref::LoadOp::create(lb, l, param(base + 1),
                                               ValueRange{col, j});
             if (c.lowRankF16)

@@ -164,9 +164,11 @@ std::string matchOp(OpT op, int64_t warps, int64_t maxBatch, bool tensorCores,
     // are added to each result before its store.
     if (!tensorCores)
       return batch + " and tensor-cores=false";
-    if (t.isConv && (view->getOutliers() || view->getLowRank()))
-      return batch + " (outlier and low-rank terms of a convolution have no "
-                     "GPU kernel)";
+    // A convolution's outliers and low rank are added to the stores of a
+    // main term's kernel; without one they stay on the CPU.
+    if (t.isConv && !quant && !sparse)
+      return batch + " (outliers or low rank without a main term on a "
+                     "convolution have no GPU kernel)";
     if (sparse && quant && quant.hasCodebook())
       return batch + " (codebook codes with sparsity have only the GEMV "
                      "kernel)";

@@ -318,7 +318,8 @@ struct QslLowerToGpuPass
         "qsl_lrgemm_" + std::to_string(e.getIndex()), in));
     if (failed(func))
       return failure();
-    Value tv = e.alloc(MemRefType::get({s.m, c.rank}, in.outType));
+    // [M, rank], or for a convolution (implicit GEMM) [images, rank, OH*OW].
+    Value tv = e.alloc(outputType(in));
     int64_t colsPerBlock = kMmaColsPerWarp * s.warps;
     e.launch(*func, (c.rank + colsPerBlock - 1) / colsPerBlock,
              (s.m + 15) / 16, 32 * s.warps,

@@ -1,13 +1,14 @@
 // The packed 2:4 GEMM (mma.sp with fragment-ordered code words,
 // PackedMmaKernel.cpp): an int4 group-32 weight with 2:4 along K, at batch
 // 1 (mma-gemv: the batch padded to an 8-row m-tile) and batch 20 (three
-// m-tiles), in IR and in PTX for sm_80 and sm_90 (ptxas.mlir assembles
-// the families).
+// m-tiles), in IR and in PTX for sm_80 and sm_90; ptxas assembles it.
 // RUN: qsl-opt %s --qsl-lower-to-gpu="device-weights=false" | FileCheck %s
 // RUN: qsl-opt %s --qsl-gpu-pipeline="chip=sm_80 format=isa" \
 // RUN:   | %python %S/Inputs/extract_ptx.py | FileCheck %s --check-prefix=PTX
 // RUN: qsl-opt %s --qsl-gpu-pipeline="chip=sm_90 format=isa" \
 // RUN:   | %python %S/Inputs/extract_ptx.py | FileCheck %s --check-prefix=PTX
+// RUN: %if ptxas %{ qsl-opt %s --qsl-gpu-pipeline="chip=sm_90 format=bin" -o %t.bin.mlir %}
+// RUN: %if ptxas %{ qsl-opt %s --qsl-gpu-pipeline="chip=sm_80 format=bin" -o %t.bin80.mlir %}
 // With mma-gemv=false, batch 1 takes the composed GEMV on CUDA cores.
 // RUN: qsl-opt %s --qsl-lower-to-gpu="mma-gemv=false" | FileCheck %s --check-prefix=SIMT
 

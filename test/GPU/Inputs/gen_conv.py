@@ -23,9 +23,11 @@ cases = []
 
 
 def case(name, x, o, k, strides, dil, pads, quant=None, sparse=False,
-         bias_relu=False, cgroups=1, comment=""):
+         bias_relu=False, cgroups=1, outliers=0, rank=0, lr_type="f32",
+         comment=""):
     """x: (N, C, H, W); filter (o, C/cgroups, k, k); quant: (bits, group,
-    sym)."""
+    sym); outliers and a rank-`rank` term over the filter's matrix view
+    [o, C/cgroups * k * k]."""
     n, c, h, w = x
     kk = c // cgroups * k * k
     oh = (h + pads[0] + pads[2] - dil[0] * (k - 1) - 1) // strides[0] + 1
@@ -59,6 +61,20 @@ def case(name, x, o, k, strides, dil, pads, quant=None, sparse=False,
             for g in range(kk // 4):
                 pos[r, 2 * g:2 * g + 2] = rng.choice(4, 2, replace=False)
         storage.append(f"meta(dense<{lit(pos)}> : tensor<{o}x{cols}xi2>)")
+    if outliers:
+        idx = np.sort(rng.choice(o * kk, size=outliers, replace=False))
+        ovals = rng.randint(-16, 17, size=outliers) / 8.0
+        attrs.append(f"outliers = <count = {outliers}, type = f32>")
+        storage.append(f"outlier_indices(dense<{lit(idx)}> : "
+                       f"tensor<{outliers}xi32>)")
+        storage.append(f"outlier_values(dense<{lit(ovals)}> : "
+                       f"tensor<{outliers}xf32>)")
+    if rank:
+        u = rng.randint(-8, 9, size=(o, rank)) / 8.0
+        v = rng.randint(-8, 9, size=(rank, kk)) / 8.0
+        attrs.append(f"lowrank = <rank = {rank}, type = {lr_type}>")
+        storage.append(f"u(dense<{lit(u)}> : tensor<{o}x{rank}x{lr_type}>)")
+        storage.append(f"v(dense<{lit(v)}> : tensor<{rank}x{kk}x{lr_type}>)")
     ftype = f"tensor<{o}x{c // cgroups}x{k}x{k}x{wtype}, #{name}_e>"
     xt = f"tensor<{n}x{c}x{h}x{w}xf32>"
     yt = f"tensor<{n}x{o}x{oh}x{ow}xf32>"
@@ -123,6 +139,22 @@ def main():
          quant=(4, 12, False), cgroups=2,
          comment="Two groups of 4 channels, int4 asymmetric group 12, uneven "
          "padding, strides (1, 2).")
+    # Correction terms added to the kernels' stores: outliers gathered
+    # through the implicit im2col, low rank from t = x . A_in^T (itself an
+    # implicit GEMM, stored [images, rank, OH*OW]).
+    case("int4_outl_lr_s2", (2, 4, 7, 7), 12, 3, (2, 2), (1, 1), (1, 1, 1, 1),
+         quant=(4, 12, False), outliers=5, rank=2,
+         comment="int4 group 12 (the [N, W] GEMM) with 5 outliers and rank 2; "
+         "stride 2, padding 1 (outliers in the padding read zero).")
+    case("int8_1x1_corr_relu", (1, 16, 5, 5), 20, 1, (1, 1), (1, 1),
+         (0, 0, 0, 0), quant=(8, 16, True), outliers=4, rank=3,
+         lr_type="f16", bias_relu=True,
+         comment="1x1, int8 group 16 (the packed GEMM) with 4 outliers, rank "
+         "3 (f16 factors), bias and ReLU after them.")
+    case("int4_24_corr", (1, 8, 6, 6), 16, 3, (1, 1), (1, 1), (1, 1, 1, 1),
+         quant=(4, 8, True), sparse=True, outliers=6, rank=2,
+         comment="int4 2:4 on mma.sp with 6 outliers and rank 2; 'same' "
+         "padding.")
     print_module([(name, x, "f32", y, "f32", text) for name, x, y, text in cases],
                  "--ptx-only" in sys.argv, "gen_conv.py")
 
