@@ -181,19 +181,8 @@ struct QslLowerToGpuPass
     args.push_back(x);
     if (packed) {
       PackedGemmPlan plan = packedGemmPlan(s);
-      auto asI32 = [](const std::vector<uint32_t> &w) {
-        return std::vector<int32_t>(w.begin(), w.end());
-      };
-      args.push_back(e.table<int32_t>("qsl_gpu_mma_codes",
-                                      {plan.tiles, plan.chunks, 128},
-                                      asI32(packedTables.words)));
-      args.push_back(e.table<int32_t>("qsl_gpu_mma_scales",
-                                      {plan.groupsPad, 32 * plan.tiles},
-                                      asI32(packedTables.scales)));
-      if (!s.symmetric)
-        args.push_back(e.table<int32_t>("qsl_gpu_mma_zeros",
-                                        {plan.groupsPad, 32 * plan.tiles},
-                                        asI32(packedTables.zeros)));
+      addPackedTables(packedTables, s, plan.tiles, plan.chunks,
+                      plan.groupsPad, 32 * plan.tiles, e, args);
     } else {
       addQuantTables(*q, s, s.k, transposed, e, args);
     }
@@ -628,22 +617,11 @@ struct QslLowerToGpuPass
     }
     if (usePacked) {
       PackedSparsePlan plan = packedSparsePlan(s);
-      auto asI32 = [](const std::vector<uint32_t> &w) {
-        return std::vector<int32_t>(w.begin(), w.end());
-      };
       SmallVector<KernelArg> args;
       Value x = e.activation(s);
       args.push_back(x);
-      args.push_back(e.table<int32_t>("qsl_gpu_mma_codes",
-                                      {plan.tiles, plan.chunks, 128},
-                                      asI32(packed.words)));
-      args.push_back(e.table<int32_t>("qsl_gpu_mma_scales",
-                                      {plan.groupsPad, 16 * plan.tiles},
-                                      asI32(packed.scales)));
-      if (!s.symmetric)
-        args.push_back(e.table<int32_t>("qsl_gpu_mma_zeros",
-                                        {plan.groupsPad, 16 * plan.tiles},
-                                        asI32(packed.zeros)));
+      addPackedTables(packed, s, plan.tiles, plan.chunks, plan.groupsPad,
+                      16 * plan.tiles, e, args);
       args.push_back(e.table<int32_t>(
           "qsl_gpu_mma_meta", {plan.tiles, plan.chunks * plan.steps, 16},
           asI32(packedMeta)));
@@ -702,13 +680,13 @@ struct QslLowerToGpuPass
           inRowOrder(*vals), s.n, c.keptK, lay.nPad, lay.keptPad);
       args.push_back(e.table<int32_t>(
           "qsl_gpu_values", {lay.nPad, lay.keptPad / 2},
-          std::vector<int32_t>(pairs.begin(), pairs.end())));
+          asI32(pairs)));
     }
     std::vector<uint32_t> regs = ::qsl::compress::packSparseMmaMeta(
         inRowOrder(*meta), s.n, c.keptK, lay.nPad, lay.steps);
     args.push_back(e.table<int32_t>(
         "qsl_gpu_meta", {lay.nPad / 16, lay.steps, 16},
-        std::vector<int32_t>(regs.begin(), regs.end())));
+        asI32(regs)));
     bool corrected = c.outliers || c.rank;
     if (corrected && failed(addCorrectionTerms(t, weight, c, e, x, args)))
       return failure();

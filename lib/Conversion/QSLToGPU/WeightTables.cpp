@@ -94,6 +94,23 @@ void addQuantTables(const QuantTables &q, const KernelShape &s, int64_t kept,
     args.push_back(e.table<float>("qsl_gpu_zeros", {s.n, s.groups}, q.zeros));
 }
 
+std::vector<int32_t> asI32(const std::vector<uint32_t> &words) {
+  return std::vector<int32_t>(words.begin(), words.end());
+}
+
+void addPackedTables(const PackedGemmTables &t, const KernelShape &s,
+                     int64_t tiles, int64_t chunks, int64_t groupsPad,
+                     int64_t columns, KernelEmitter &e,
+                     SmallVectorImpl<KernelArg> &args) {
+  args.push_back(e.table<int32_t>("qsl_gpu_mma_codes", {tiles, chunks, 128},
+                                  asI32(t.words)));
+  args.push_back(e.table<int32_t>("qsl_gpu_mma_scales", {groupsPad, columns},
+                                  asI32(t.scales)));
+  if (!s.symmetric)
+    args.push_back(e.table<int32_t>("qsl_gpu_mma_zeros",
+                                    {groupsPad, columns}, asI32(t.zeros)));
+}
+
 } // namespace gpu_kernels
 } // namespace qsl
 } // namespace mlir

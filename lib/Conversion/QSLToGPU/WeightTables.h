@@ -66,6 +66,17 @@ void addQuantTables(const QuantTables &q, const KernelShape &s, int64_t kept,
                     bool transposed, KernelEmitter &e,
                     SmallVectorImpl<KernelArg> &args);
 
+/// 32-bit words as the i32 table elements they are stored as.
+std::vector<int32_t> asI32(const std::vector<uint32_t> &words);
+
+/// The packed kernels' tables as kernel arguments: the fragment-ordered
+/// code words [tiles, chunks, 128], then the scale and (asymmetric)
+/// 1024 + z splats [groupsPad, columns].
+void addPackedTables(const PackedGemmTables &t, const KernelShape &s,
+                     int64_t tiles, int64_t chunks, int64_t groupsPad,
+                     int64_t columns, KernelEmitter &e,
+                     SmallVectorImpl<KernelArg> &args);
+
 } // namespace gpu_kernels
 } // namespace qsl
 } // namespace mlir
