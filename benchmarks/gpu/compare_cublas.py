@@ -50,11 +50,13 @@ def fill(buf, bits, rng):
     if role == "mma_codes":  # fragment-ordered words: any bits
         return rng.integers(0, 2**32, size=shape, dtype=np.uint64).astype(
             np.uint32).view(np.int32)
-    if role in ("mma_scales", "mma_zeros"):  # f16 splats: s, or 1024 + z
-        v = (rng.uniform(0.5, 1.5, size=shape) / 64 if role == "mma_scales"
-             else 1024 + rng.integers(0, 2**bits, size=shape))
-        h = v.astype(np.float16).view(np.uint16).astype(np.uint32)
-        return (h | (h << 16)).view(np.int32)
+    if role == "mma_scales":  # f16 scales (symmetric)
+        return (rng.uniform(0.5, 1.5, size=shape) / 64).astype(np.float16)
+    if role == "mma_scale_zero":  # f16 s | f16 (1024 + z) << 16
+        s = (rng.uniform(0.5, 1.5, size=shape) / 64).astype(np.float16)
+        zz = (1024 + rng.integers(0, 2**bits, size=shape)).astype(np.float16)
+        return (s.view(np.uint16).astype(np.uint32) |
+                (zz.view(np.uint16).astype(np.uint32) << 16)).view(np.int32)
     if role == "scales":
         return (rng.uniform(0.5, 1.5, size=shape) / 64).astype(np.float32)
     if role == "zeros":
@@ -138,16 +140,17 @@ def meta_positions(regs, c, kept):
     return pos
 
 
-def half_low(table):
-    """The f16 in the low half of each word of a splat table, as float64."""
-    return (table.view(np.uint32) & 0xFFFF).astype(np.uint16).view(
-        np.float16).astype(np.float64)
-
-
-def splat_of(table, cols, k, group):
-    """[len(cols), k] values of an f16 splat table [groups, columns]."""
-    return half_low(table)[np.arange(k)[None, :] // group,
-                           np.asarray(cols)[:, None]]
+def group_tables(by_role, bits):
+    """(s, 1024 + z) of the packed kernels as float64 [groups, columns]
+    tables: the halves of the scale-zero words, or the f16 scales and the
+    symmetric constant."""
+    if "mma_scale_zero" in by_role:
+        w = by_role["mma_scale_zero"][0].view(np.uint32)
+        half = lambda h: h.astype(np.uint16).view(np.float16).astype(
+            np.float64)
+        return half(w & 0xFFFF), half(w >> 16)
+    s = by_role["mma_scales"][0].astype(np.float64)
+    return s, np.full_like(s, 1024 + 2 ** (bits - 1))
 
 
 def reference(case, host, cols):
@@ -164,10 +167,10 @@ def reference(case, host, cols):
     w = np.zeros((len(cols), k))
     if kind == "quant" and "mma_codes" in by_role:  # the packed GEMM
         q = mma_codes_of(by_role["mma_codes"][0], cols, k, bits)
-        s = splat_of(by_role["mma_scales"][0], cols, k, case["group"])
-        zz = (splat_of(by_role["mma_zeros"][0], cols, k, case["group"])
-              if "mma_zeros" in by_role else 1024 + 2 ** (bits - 1))
-        w = (q + 1024 - zz) * s
+        s, zz = group_tables(by_role, bits)
+        g = np.arange(k)[None, :] // case["group"]
+        c = np.asarray(cols)[:, None]
+        w = (q + 1024 - zz[g, c]) * s[g, c]
     elif kind == "quant":
         q = codes_of(host_of(case, host, "codes")[cols], k, bits)
         g = np.arange(k) // (k // host_of(case, host, "scales").shape[1])
@@ -177,15 +180,13 @@ def reference(case, host, cols):
     elif kind == "sparse" and "mma_codes" in by_role:  # packed 2:4 GEMM
         kept = k // 2
         q = mma_sparse_codes_of(by_role["mma_codes"][0], cols, kept, bits)
+        s, zz = group_tables(by_role, bits)
         regs = by_role["mma_meta"][0].view(np.uint32)
         for ci, c in enumerate(cols):
             dense_k = 4 * (np.arange(kept) // 2) + meta_positions(regs, c,
                                                                   kept)
             g = dense_k // case["group"]
-            s = half_low(by_role["mma_scales"][0])[g, c]
-            zz = (half_low(by_role["mma_zeros"][0])[g, c]
-                  if "mma_zeros" in by_role else 1024 + 2 ** (bits - 1))
-            np.add.at(w[ci], dense_k, (q[ci] + 1024 - zz) * s)
+            np.add.at(w[ci], dense_k, (q[ci] + 1024 - zz[g, c]) * s[g, c])
     elif kind == "sparse" and bits is None:  # mma.sp: f16 pairs + registers
         vals = host_of(case, host, "values")[cols].view(np.float16).astype(
             np.float64)

@@ -220,16 +220,28 @@ uint32_t readMmaSparseCode(const std::vector<uint32_t> &words, int64_t n,
   return (words[word] >> shift) & ((1u << bits) - 1u);
 }
 
-std::vector<uint32_t> packHalfSplats(const std::vector<float> &table,
-                                     int64_t n, int64_t groups, int64_t nPad,
-                                     int64_t gPad, float add) {
+std::vector<uint32_t> packScaleZeroWords(const std::vector<float> &scales,
+                                         const std::vector<float> &zeros,
+                                         int64_t n, int64_t groups,
+                                         int64_t nPad, int64_t gPad) {
   assert(nPad >= n && gPad >= groups);
   std::vector<uint32_t> out(gPad * nPad, 0);
   for (int64_t c = 0; c < n; ++c)
-    for (int64_t g = 0; g < groups; ++g) {
-      uint32_t h = toHalfBits(table[c * groups + g] + add);
-      out[g * nPad + c] = h | (h << 16);
-    }
+    for (int64_t g = 0; g < groups; ++g)
+      out[g * nPad + c] =
+          toHalfBits(scales[c * groups + g]) |
+          (uint32_t(toHalfBits(1024.0f + zeros[c * groups + g])) << 16);
+  return out;
+}
+
+std::vector<float> transposeGroupTable(const std::vector<float> &scales,
+                                       int64_t n, int64_t groups,
+                                       int64_t nPad, int64_t gPad) {
+  assert(nPad >= n && gPad >= groups);
+  std::vector<float> out(gPad * nPad, 0.0f);
+  for (int64_t c = 0; c < n; ++c)
+    for (int64_t g = 0; g < groups; ++g)
+      out[g * nPad + c] = scales[c * groups + g];
   return out;
 }
 

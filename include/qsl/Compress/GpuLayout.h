@@ -148,12 +148,19 @@ std::vector<uint32_t> packMmaSparseWords(const std::vector<int64_t> &kept,
 uint32_t readMmaSparseCode(const std::vector<uint32_t> &words, int64_t n,
                            int64_t k, unsigned bits, int64_t row, int64_t e);
 
-/// A [gPad, nPad] table of f16 splats: word [g, c] holds
-/// half(table[c, g] + add) in both halves (table is [n, groups]); 0 past
-/// the table.
-std::vector<uint32_t> packHalfSplats(const std::vector<float> &table,
-                                     int64_t n, int64_t groups, int64_t nPad,
-                                     int64_t gPad, float add);
+/// The packed kernels' group tables, transposed to [gPad, nPad] so that a
+/// warp's columns are contiguous; `scales` and `zeros` are [n, groups].
+/// Asymmetric: word [g, c] holds half(scales[c, g]) in bits 0-15 and
+/// half(1024 + zeros[c, g]) in bits 16-31 (0 past the tables).
+std::vector<uint32_t> packScaleZeroWords(const std::vector<float> &scales,
+                                         const std::vector<float> &zeros,
+                                         int64_t n, int64_t groups,
+                                         int64_t nPad, int64_t gPad);
+/// Symmetric: the scales alone, [gPad, nPad] (as f32 values for an f16
+/// table; 0 past the table).
+std::vector<float> transposeGroupTable(const std::vector<float> &scales,
+                                       int64_t n, int64_t groups,
+                                       int64_t nPad, int64_t gPad);
 
 } // namespace compress
 } // namespace qsl

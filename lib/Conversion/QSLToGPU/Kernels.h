@@ -230,11 +230,13 @@ PackedGemmPlan packedGemmPlan(const KernelShape &s);
 /// groups of whole k-steps.
 std::string packedGemmUnsupported(const KernelShape &s);
 
-/// The packed GEMM's tables (i32 words): the fragment-ordered codes
-/// [tiles, chunks, 128], the scale splats and, asymmetric, the 1024 + z
-/// splats ([groupsPad, 32 * tiles]).
+/// The packed kernels' tables: the fragment-ordered code words [tiles,
+/// chunks, 128], and by [groupsPad, columns]: asymmetric, one word per
+/// scale group and column holding f16 s (bits 0-15) and f16 1024 + z (bits
+/// 16-31); symmetric, the f16 scales (held here as f32 values).
 struct PackedGemmTables {
-  std::vector<uint32_t> words, scales, zeros;
+  std::vector<uint32_t> words, scaleZero;
+  std::vector<float> scales;
 };
 /// Builds them from the quant facet's codes (storage order: [K, N], or
 /// [N, K] when `transposed`) and [N, G] scales and zero points; "" or why
@@ -252,9 +254,9 @@ std::string packPackedGemmTables(const KernelShape &s,
 /// code words in the fragment order of Compress/GpuLayout.h (one 16-byte
 /// load per lane per chunk, the next chunk's prefetched), decoded two codes
 /// at a time with f16x2 arithmetic: (0x6400 | q) - (1024 + z), times the
-/// scale; scales and 1024 + z come as [groupsPad, 32 * tiles] f16 splat
-/// words (%sc, %zz; symmetric codes are stored offset by 2^(bits-1) and use
-/// a constant). Each B fragment feeds mTiles mma.sync, every activation
+/// scale; s and 1024 + z come as one [groupsPad, 32 * tiles] word each
+/// (%sz), symmetric scales as f16 (%sc; the codes stored offset by
+/// 2^(bits-1), a constant 1024 + 2^(bits-1)). Each B fragment feeds mTiles mma.sync, every activation
 /// pair is one 32-bit load (conv: gathered per element). The warps' partial
 /// sums meet in workgroup memory; warp 0 stores.
 std::string buildPackedGemmKernelText(llvm::StringRef name,

@@ -26,6 +26,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
+#include <utility>
 
 namespace mlir {
 namespace qsl {
@@ -102,15 +104,17 @@ std::string halfDecodable(const KernelShape &s,
   return "";
 }
 
-/// The scale and (asymmetric) 1024 + z splat tables, [gPad, nPad].
+/// The group tables, [gPad, nPad]: s and 1024 + z in one word each, or the
+/// symmetric scales.
 void packSplats(const KernelShape &s, const std::vector<float> &scales,
                 const std::vector<float> &zeros, int64_t nPad, int64_t gPad,
                 PackedGemmTables &out) {
-  out.scales =
-      ::qsl::compress::packHalfSplats(scales, s.n, s.groups, nPad, gPad, 0);
-  if (!s.symmetric)
-    out.zeros = ::qsl::compress::packHalfSplats(zeros, s.n, s.groups, nPad,
-                                                gPad, 1024.0f);
+  if (s.symmetric)
+    out.scales = ::qsl::compress::transposeGroupTable(scales, s.n, s.groups,
+                                                      nPad, gPad);
+  else
+    out.scaleZero = ::qsl::compress::packScaleZeroWords(
+        scales, zeros, s.n, s.groups, nPad, gPad);
 }
 
 int64_t codeOffset(const KernelShape &s) {
@@ -143,12 +147,14 @@ std::string memrefType(std::initializer_list<int64_t> shape,
 /// activation pairs, and the warps' sum before warp 0 stores.
 class PackedEmitter {
 public:
+  /// Code words `codesType`; group tables [groupsPad, columns].
   PackedEmitter(TextEmitter &e, const KernelShape &s, int64_t chunks,
-                std::string codesType, std::string splatType)
+                std::string codesType, int64_t groupsPad, int64_t columns)
       : e(e), s(s), chunks(chunks), codesType(std::move(codesType)),
-        splatType(std::move(splatType)) {}
+        groupType(memrefType({groupsPad, columns},
+                             s.symmetric ? "f16" : "i32")) {}
 
-  /// `gpu.func @NAME(%x, %codes, %sc, [%zz,] <extra>, %y)` with the
+  /// `gpu.func @NAME(%x, %codes, %sc | %sz, <extra>, %y)` with the
   /// workgroup buffer of the warps' partial sums (`partials` f32 per lane)
   /// when there is more than one warp.
   std::string header(const std::string &extra, int64_t partials) {
@@ -157,8 +163,8 @@ public:
                            "#gpu.address_space<workgroup>");
     return "\nmodule {\n  gpu.module @qsl_kernels {\n"
            "    gpu.func @@@NAME@@(%x: @@XT@@, %codes: " +
-           codesType + ",\n        %sc: " + splatType +
-           (s.symmetric ? "" : ", %zz: " + splatType) + extra +
+           codesType + ",\n        " + (s.symmetric ? "%sc: " : "%sz: ") +
+           groupType + extra +
            ", %y: @@YT@@)\n" +
            (s.warps > 1 ? "        workgroup(%red: " + redType + ")\n"
                         : "") +
@@ -243,13 +249,28 @@ public:
     return wv;
   }
 
-  /// The splat of table `table` (%sc or %zz) at [g, col].
-  std::string splat(const char *table, const std::string &g,
-                    const std::string &col) {
-    std::string si = e.fresh("si");
-    e.line() << si << " = memref.load " << table << "[" << g << ", " << col
-             << "] : " << splatType << "\n";
-    return halfPair(e, si);
+  /// The scale and 1024 + z of group `g`, column `col`, as f16 splat
+  /// pairs: the two halves of the %sz word, each shuffled into both lanes,
+  /// or the %sc scale broadcast and the symmetric constant %zzc.
+  std::pair<std::string, std::string> scaleAndZero(const std::string &g,
+                                                   const std::string &col) {
+    if (s.symmetric) {
+      std::string h = e.fresh("sh"), sc = e.fresh("sc");
+      e.line() << h << " = memref.load %sc[" << g << ", " << col
+               << "] : " << groupType << "\n";
+      e.line() << sc << " = vector.broadcast " << h
+               << " : f16 to vector<2xf16>\n";
+      return {sc, "%zzc"};
+    }
+    std::string w = e.fresh("szw");
+    e.line() << w << " = memref.load %sz[" << g << ", " << col
+             << "] : " << groupType << "\n";
+    std::string both = halfPair(e, w), sc = e.fresh("sc"), zz = e.fresh("zz");
+    e.line() << sc << " = vector.shuffle " << both << ", " << both
+             << " [0, 0] : vector<2xf16>, vector<2xf16>\n";
+    e.line() << zz << " = vector.shuffle " << both << ", " << both
+             << " [1, 1] : vector<2xf16>, vector<2xf16>\n";
+    return {sc, zz};
   }
   /// The scale group of K index `k`.
   std::string group(const std::string &k) {
@@ -374,7 +395,7 @@ private:
   TextEmitter &e;
   const KernelShape &s;
   int64_t chunks;
-  std::string codesType, splatType, redType, next;
+  std::string codesType, groupType, redType, next;
   int64_t accs = 0;
 };
 
@@ -410,8 +431,8 @@ std::string buildPackedGemmKernelText(llvm::StringRef name,
                                          : 4;
   TextEmitter e(s);
   PackedEmitter pk(e, s, p.chunks,
-                   memrefType({p.tiles, p.chunks, 128}, "i32"),
-                   memrefType({p.groupsPad, 32 * p.tiles}, "i32"));
+                   memrefType({p.tiles, p.chunks, 128}, "i32"), p.groupsPad,
+                   32 * p.tiles);
   std::string header = pk.header("", p.mTiles * 16);
   e.fragmentPrologue();
   pk.constants();
@@ -431,7 +452,7 @@ std::string buildPackedGemmKernelText(llvm::StringRef name,
     inA[mt] = e.below(ra[mt], "%cM", guardM);
     inB[mt] = e.below(rb[mt], "%cM", guardM);
   }
-  // Column of each n-tile's B fragment (for the splat tables; padded).
+  // Column of each n-tile's B fragment (for the group tables; padded).
   std::vector<std::string> nc(4);
   for (int64_t t = 0; t < liveTiles; ++t)
     nc[t] = e.add(e.add("%n0", e.cst(8 * t)), "%grp");
@@ -447,8 +468,7 @@ std::string buildPackedGemmKernelText(llvm::StringRef name,
   auto loadSplats = [&](const std::string &k) {
     std::string g = pk.group(k);
     for (int64_t t = 0; t < liveTiles; ++t) {
-      sc[t] = pk.splat("%sc", g, nc[t]);
-      zz[t] = s.symmetric ? "%zzc" : pk.splat("%zz", g, nc[t]);
+      std::tie(sc[t], zz[t]) = pk.scaleAndZero(g, nc[t]);
     }
   };
   const bool groupPerChunk = s.groupLen % chunkK == 0;
@@ -583,8 +603,8 @@ std::string buildPackedSparseGemmKernelText(llvm::StringRef name,
       memrefType({p.tiles, p.chunks * p.steps, 16}, "i32");
   TextEmitter e(s);
   PackedEmitter pk(e, s, p.chunks,
-                   memrefType({p.tiles, p.chunks, 128}, "i32"),
-                   memrefType({p.groupsPad, 16 * p.tiles}, "i32"));
+                   memrefType({p.tiles, p.chunks, 128}, "i32"), p.groupsPad,
+                   16 * p.tiles);
   std::string header = pk.header(", %meta: " + metaType, p.mTiles * 4);
   e.fragmentPrologue();
   pk.constants();
@@ -616,8 +636,7 @@ std::string buildPackedSparseGemmKernelText(llvm::StringRef name,
     std::string g = pk.group(k);
     for (int h = 0; h < 2; ++h) {
       const char *row = h ? "%nb" : "%na";
-      sc[h] = pk.splat("%sc", g, row);
-      zz[h] = s.symmetric ? "%zzc" : pk.splat("%zz", g, row);
+      std::tie(sc[h], zz[h]) = pk.scaleAndZero(g, row);
     }
   };
   const bool groupPerChunk = s.groupLen % chunkK == 0;

@@ -104,11 +104,13 @@ void addPackedTables(const PackedGemmTables &t, const KernelShape &s,
                      SmallVectorImpl<KernelArg> &args) {
   args.push_back(e.table<int32_t>("qsl_gpu_mma_codes", {tiles, chunks, 128},
                                   asI32(t.words)));
-  args.push_back(e.table<int32_t>("qsl_gpu_mma_scales", {groupsPad, columns},
-                                  asI32(t.scales)));
-  if (!s.symmetric)
-    args.push_back(e.table<int32_t>("qsl_gpu_mma_zeros",
-                                    {groupsPad, columns}, asI32(t.zeros)));
+  if (s.symmetric)
+    args.push_back(
+        e.halfTable("qsl_gpu_mma_scales", {groupsPad, columns}, t.scales));
+  else
+    args.push_back(e.table<int32_t>("qsl_gpu_mma_scale_zero",
+                                    {groupsPad, columns},
+                                    asI32(t.scaleZero)));
 }
 
 } // namespace gpu_kernels

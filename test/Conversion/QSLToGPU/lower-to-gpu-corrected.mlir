@@ -43,10 +43,10 @@
 // CHECK-NEXT: arith.truncf %[[S]] : f32 to f16
 
 // With the tables as arguments: the main tables (the packed GEMM's
-// fragment-ordered words, scale and 1024 + z splats), then colptr, rows,
+// fragment-ordered words, the words of f16 s and 1024 + z), then colptr, rows,
 // values, t, B_out, then the output; the warps' workgroup buffer after them.
 // ARGS-LABEL: gpu.func @qsl_gemm_0(
-// ARGS-SAME: %{{.*}}: memref<20x48xf32>, %{{.*}}: memref<2x2x128xi32>, %{{.*}}: memref<4x64xi32>, %{{.*}}: memref<4x64xi32>, %{{.*}}: memref<41xi32>, %{{.*}}: memref<9xi32>, %{{.*}}: memref<9xf32>, %{{.*}}: memref<20x4xf32>, %{{.*}}: memref<40x4xf32>, %{{.*}}: memref<20x40xf32>) workgroup
+// ARGS-SAME: %{{.*}}: memref<20x48xf32>, %{{.*}}: memref<2x2x128xi32>, %{{.*}}: memref<4x64xi32>, %{{.*}}: memref<41xi32>, %{{.*}}: memref<9xi32>, %{{.*}}: memref<9xf32>, %{{.*}}: memref<20x4xf32>, %{{.*}}: memref<40x4xf32>, %{{.*}}: memref<20x40xf32>) workgroup
 
 // f16 factors stay f16 in their tables (half the bytes): A_in is the f16
 // operand of qsl_lrgemm's mma, B_out widens to f32 in the GEMM's correction

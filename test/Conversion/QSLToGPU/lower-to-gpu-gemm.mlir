@@ -15,12 +15,12 @@
 // CHECK-DAG: memref.global "private" constant @qsl_gpu_codes_0 : memref<70x5xi32>
 // The others take the packed GEMM's fragment-ordered words: [N/32 tiles,
 // chunks, 32 lanes x 4 words] (int8: chunks of one k-step, int2: of four),
-// f16 splats of the scales (and 1024 + z) by [padded group, column].
+// and by [padded group, column] the f16 scales (symmetric) or words of
+// f16 s and 1024 + z (asymmetric).
 // CHECK-DAG: memref.global "private" constant @qsl_gpu_mma_codes_1 : memref<4x2x128xi32>
-// CHECK-DAG: memref.global "private" constant @qsl_gpu_mma_scales_1 : memref<1x128xi32>
+// CHECK-DAG: memref.global "private" constant @qsl_gpu_mma_scales_1 : memref<1x128xf16>
 // CHECK-DAG: memref.global "private" constant @qsl_gpu_mma_codes_2 : memref<1x1x128xi32>
-// CHECK-DAG: memref.global "private" constant @qsl_gpu_mma_scales_2 : memref<4x32xi32>
-// CHECK-DAG: memref.global "private" constant @qsl_gpu_mma_zeros_2 : memref<4x32xi32>
+// CHECK-DAG: memref.global "private" constant @qsl_gpu_mma_scale_zero_2 : memref<4x32xi32>
 
 // M = 33 rows in 16-row tiles: 3 blocks in y; N = 70 columns in one block of
 // 4 warps x 32 columns.
@@ -28,7 +28,7 @@
 // CHECK: gpu.launch_func @qsl_kernels::@qsl_gemm_0 blocks in (%c1{{.*}}, %c3, %c1{{.*}}) threads in (%c128, %c1{{.*}}, %c1{{.*}}) args(%{{.*}} : memref<33x40xf32>, %{{.*}} : memref<70x5xi32>, %{{.*}} : memref<70x5xf32>, %{{.*}} : memref<70x5xf32>, %{{.*}} : memref<33x70xf32>)
 // CHECK-LABEL: func.func @int8_sym_f16
 // A block per 32 columns; its two warps split the two K chunks.
-// CHECK: gpu.launch_func @qsl_kernels::@qsl_gemm_1 blocks in (%c4{{.*}}, %c1{{.*}}, %c1{{.*}}) threads in (%c64, %c1{{.*}}, %c1{{.*}}) args({{.*}} : memref<16x32xf16>, {{.*}} : memref<4x2x128xi32>, {{.*}} : memref<1x128xi32>, {{.*}} : memref<16x128xf16>)
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_gemm_1 blocks in (%c4{{.*}}, %c1{{.*}}, %c1{{.*}}) threads in (%c64, %c1{{.*}}, %c1{{.*}}) args({{.*}} : memref<16x32xf16>, {{.*}} : memref<4x2x128xi32>, {{.*}} : memref<1x128xf16>, {{.*}} : memref<16x128xf16>)
 // CHECK-LABEL: func.func @int2_n1
 // CHECK: memref.collapse_shape %{{.*}} {{\[}}[0, 1], [2]] : memref<2x9x16xf32> into memref<18x16xf32>
 // CHECK: gpu.launch_func @qsl_kernels::@qsl_gemm_2
@@ -75,7 +75,7 @@
 // with 0x64006400 (1024 in f16, twice), minus the symmetric 1024 + 128 and
 // times the scale, in f16x2.
 // CHECK-LABEL: gpu.func @qsl_gemm_1
-// CHECK-SAME: %[[X:[^:]*]]: memref<16x32xf16>, %[[CODES:[^:]*]]: memref<4x2x128xi32>, %{{[^:]*}}: memref<1x128xi32>, %{{[^:]*}}: memref<16x128xf16>)
+// CHECK-SAME: %[[X:[^:]*]]: memref<16x32xf16>, %[[CODES:[^:]*]]: memref<4x2x128xi32>, %{{[^:]*}}: memref<1x128xf16>, %{{[^:]*}}: memref<16x128xf16>)
 // CHECK-SAME: workgroup(%[[RED:.*]] : memref<1x16x32xf32, #gpu.address_space<workgroup>>)
 // CHECK-NOT: arith.cmpi
 // CHECK-NOT: scf.if
@@ -87,8 +87,8 @@
 // CHECK: %[[NEXT:.*]] = arith.minui %[[AFTER]], %c1
 // CHECK: %[[NW:.*]] = vector.load %[[CODES]][%{{.*}}, %[[NEXT]], %{{.*}}]
 // CHECK: vector.extract %[[CUR]][0] : i32 from vector<4xi32>
-// CHECK: memref.load {{.*}} : memref<1x128xi32>
-// CHECK: vector.bitcast {{.*}} : vector<1xi32> to vector<2xf16>
+// CHECK: memref.load {{.*}} : memref<1x128xf16>
+// CHECK: vector.broadcast {{.*}} : f16 to vector<2xf16>
 // CHECK: vector.load %[[X]][{{.*}}] {alignment = 4 : i64} : memref<16x32xf16>, vector<2xf16>
 // CHECK-NOT: arith.extf
 // CHECK: arith.andi %{{.*}}, %c16711935_i32 : i32

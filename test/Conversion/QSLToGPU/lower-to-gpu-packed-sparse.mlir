@@ -26,11 +26,11 @@ func.func @sp_b20(%x: tensor<20x64xf32>) -> tensor<20x16xf32> {
 }
 
 // One 16-row tile, K = 64 is two steps of 32: one chunk (int4: 4 steps per
-// chunk), so one warp. Tables: words [tiles, chunks, 128], splats [padded
-// groups (128 / 32), 16 columns], metadata [tiles, steps (padded to the
-// chunk), 16 lanes].
+// chunk), so one warp. Tables: words [tiles, chunks, 128], the words of
+// f16 s and 1024 + z [padded groups (128 / 32), 16 columns], metadata
+// [tiles, steps (padded to the chunk), 16 lanes].
 // CHECK-LABEL: func.func @sp_b1
-// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_0 blocks in (%c1{{.*}}, %c1{{.*}}, %c1{{.*}}) threads in (%c32, %c1{{.*}}, %c1{{.*}}) args({{.*}} : memref<1x64xf16>, {{.*}} : memref<1x1x128xi32>, {{.*}} : memref<4x16xi32>, {{.*}} : memref<4x16xi32>, {{.*}} : memref<1x4x16xi32>, {{.*}} : memref<1x16xf16>)
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_0 blocks in (%c1{{.*}}, %c1{{.*}}, %c1{{.*}}) threads in (%c32, %c1{{.*}}, %c1{{.*}}) args({{.*}} : memref<1x64xf16>, {{.*}} : memref<1x1x128xi32>, {{.*}} : memref<4x16xi32>, {{.*}} : memref<1x4x16xi32>, {{.*}} : memref<1x16xf16>)
 // Batch 20: three m-tiles of 8 rows in one block.
 // CHECK-LABEL: func.func @sp_b20
 // CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_1 blocks in (%c1{{.*}}, %c1{{.*}}, %c1{{.*}})

@@ -56,7 +56,15 @@ def case(kind, m, n, k, bits=None, rank=None, group=16, lr_type="f32"):
     """MLIR of the case and its dense [n, k] weight."""
     x, y = f"tensor<{m}x{k}xf16>", f"tensor<{m}x{n}xf16>"
     kept = k // 2
-    if kind == "quant":
+    if kind == "quant_sym":  # symmetric codes, no zero points
+        q = rng.integers(-2**(bits - 1), 2**(bits - 1), (n, k))
+        s = 2.0 ** rng.integers(-4, 0, (n, k // group))
+        enc = f"quant = <bits = {bits}, axis = 1, group = {group}, scale = f32>"
+        storage = (f"values(dense<{lit(q)}> : tensor<{n}x{k}xi{bits}>) "
+                   f"scales(dense<{lit(s)}> : tensor<{n}x{k // group}xf32>)")
+        w = q * s[:, np.arange(k) // group]
+        wt = f"tensor<{n}x{k}xf32, #e>"
+    elif kind == "quant":
         q, s, z, enc, storage = asym_quant(n, k, k, bits, group)
         g = np.arange(k) // group
         w = (q - z[:, g]) * s[:, g]
@@ -119,6 +127,7 @@ def main():
              ("packed int3 g32", "quant", 17, 70, 64,
               {"bits": 3, "group": 32}),
              ("packed int8", "quant", 9, 33, 48, {"bits": 8}),
+             ("packed int4 sym", "quant_sym", 12, 40, 64, {"bits": 4}),
              ("mma.sp f16", "sparse", 40, 20, 64, {}),
              # the packed 2:4 GEMM, batch 2 (mma-gemv) and 24, group 32
              ("packed 2:4 int4", "sparse", 2, 20, 128,
@@ -152,7 +161,7 @@ def main():
                 host[name] = np.zeros(buf["shape"])
             else:
                 host[name] = globals_[buf["role"]]
-        plan_case = {"kind": kind, "m": m, "n": n, "k": k,
+        plan_case = {"kind": kind.replace("_sym", ""), "m": m, "n": n, "k": k,
                      "bits": extra.get("bits"),
                      "group": extra.get("group", 16), "buffers": buffers}
         cols = np.arange(n)

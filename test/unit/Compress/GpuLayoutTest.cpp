@@ -319,17 +319,20 @@ TEST(GpuLayout, MmaSparseRoundTripAndPairs) {
   }
 }
 
-TEST(GpuLayout, HalfSplats) {
-  // [n = 2, groups = 2] -> [gPad = 3, nPad = 4], transposed, + add.
-  std::vector<float> t = {1.0f, 2.0f, /*col 1*/ 0.5f, -1.0f};
-  std::vector<uint32_t> w = packHalfSplats(t, 2, 2, 4, 3, 1.0f);
+TEST(GpuLayout, ScaleZeroWords) {
+  // [n = 2, groups = 2] -> [gPad = 3, nPad = 4], transposed.
+  std::vector<float> s = {1.0f, 2.0f, /*col 1*/ 0.5f, -1.0f};
+  std::vector<float> z = {0.0f, 3.0f, /*col 1*/ 15.0f, 8.0f};
+  std::vector<uint32_t> w = packScaleZeroWords(s, z, 2, 2, 4, 3);
   ASSERT_EQ(w.size(), 12u);
-  EXPECT_EQ(w[0], 0x40004000u); // 1 + 1 = 2
-  EXPECT_EQ(w[1], 0x3E003E00u); // 0.5 + 1 = 1.5
-  EXPECT_EQ(w[4], 0x42004200u); // 2 + 1 = 3
-  EXPECT_EQ(w[5], 0u);          // -1 + 1 = 0
+  EXPECT_EQ(w[0], 0x64003C00u); // 1, 1024
+  EXPECT_EQ(w[1], 0x640F3800u); // 0.5, 1039
+  EXPECT_EQ(w[4], 0x64034000u); // 2, 1027
+  EXPECT_EQ(w[5], 0x6408BC00u); // -1, 1032
   for (int i : {2, 3, 6, 7, 8, 9, 10, 11})
     EXPECT_EQ(w[i], 0u);
+  std::vector<float> t = transposeGroupTable(s, 2, 2, 4, 3);
+  EXPECT_EQ(t, (std::vector<float>{1, 0.5f, 0, 0, 2, -1, 0, 0, 0, 0, 0, 0}));
 }
 
 } // namespace
