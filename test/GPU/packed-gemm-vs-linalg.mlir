@@ -24,10 +24,16 @@
 
 // Every case takes a packed GEMM: [tiles, chunks, 128] words; the 2:4
 // ones with outliers and low rank after t = x . A_in^T (qsl_lrgemm).
-// CHECK-COUNT-7: gpu.launch_func @qsl_kernels::@qsl_gemm_{{[0-9]+}} {{.*}} memref<{{[0-9]+}}x{{[0-9]+}}x128xi32>
-// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_7 {{.*}} memref<3x4x128xi32>
-// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_8 {{.*}} memref<2x2x128xi32>
-// CHECK: gpu.launch_func @qsl_kernels::@qsl_lrgemm_9
-// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_9 {{.*}} memref<3x2x128xi32>
-// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_10 {{.*}} memref<1x2x128xi32>
-// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_11 {{.*}} memref<3x1x128xi32>
+// CHECK-COUNT-8: gpu.launch_func @qsl_kernels::@qsl_gemm_{{[0-9]+}} {{.*}} memref<{{[0-9]+}}x{{[0-9]+}}x128xi32>
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_8 {{.*}} memref<3x4x128xi32>
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_9 {{.*}} memref<2x2x128xi32>
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_lrgemm_10
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_10 {{.*}} memref<3x2x128xi32>
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_11 {{.*}} memref<1x2x128xi32>
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_12 {{.*}} memref<3x1x128xi32>
+// Batch 1: per k-step only the A registers of rows 0-7 (r = 0, 2) load,
+// two pairs per step, two steps per int4 chunk.
+// CHECK-LABEL: gpu.func @qsl_gemm_7(
+// CHECK-COUNT-4: vector.load %arg0
+// CHECK-NOT: vector.load %arg0
+// CHECK: gpu.return

@@ -490,6 +490,10 @@ std::string buildPackedGemmKernelText(llvm::StringRef name,
     for (int64_t mt = 0; mt < p.mTiles; ++mt) {
       std::string frag = "%za";
       for (int r = 0; r < 4; ++r) {
+        // With one row block, rows 16 mt + 8 + grp past M are known: their
+        // registers stay zero (at batch 1-8 half of A is never loaded).
+        if (r % 2 && s.m <= p.rowsPerBlock() && 16 * mt + 8 >= s.m)
+          continue;
         std::string pair = pk.activationPair(
             r % 2 ? rb[mt] : ra[mt], r % 2 ? inB[mt] : inA[mt],
             r / 2 ? kHi : kLo, guardK);

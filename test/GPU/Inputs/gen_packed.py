@@ -26,6 +26,8 @@ CASES = [
     ("int6_channel", 17, 208, 33, True, 6, 208, False, "f32", "f32"),
     ("int8_g16_n1", 9, 64, 1, False, 8, 16, True, "f32", "f32"),
     ("int5_g32", 40, 96, 70, True, 5, 32, False, "f16", "f16"),
+    # batch 1 (mma-gemv): rows 8-15 of the tile are never loaded
+    ("int4_g32_b1", 1, 128, 40, True, 4, 32, False, "f32", "f32"),
 ]
 # 2:4 along K: name, m, k, n, transposed, bits, group, sym, t, outliers, rank
 SPARSE = [
