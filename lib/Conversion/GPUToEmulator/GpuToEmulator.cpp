@@ -25,6 +25,8 @@
 #include "mlir/IR/AttrTypeSubElements.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/DataLayoutInterfaces.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 namespace mlir {
@@ -107,6 +109,8 @@ struct QslGpuEmulatePass
 
   /// "module::kernel" -> the moved kernel.
   llvm::StringMap<LLVM::LLVMFuncOp> kernels;
+  /// Moved workgroup (shared-memory) globals -> their size in bytes.
+  llvm::StringMap<uint64_t> sharedGlobals;
 };
 
 LogicalResult QslGpuEmulatePass::moveKernels(gpu::GPUModuleOp gpuModule) {
@@ -135,6 +139,15 @@ LogicalResult QslGpuEmulatePass::moveKernels(gpu::GPUModuleOp gpuModule) {
       return op->emitError("qsl-gpu-emulate: cannot rename ") << name;
     SymbolTable::setSymbolName(op, newName);
   }
+
+  // Shared-memory globals: the emulator poisons them before every block.
+  DataLayout layout(module);
+  for (Operation *op : ops)
+    if (auto global = dyn_cast<LLVM::GlobalOp>(op))
+      if (global.getAddrSpace() ==
+          static_cast<unsigned>(NVVM::NVVMMemorySpace::Shared))
+        sharedGlobals[global.getSymName()] =
+            layout.getTypeSize(global.getGlobalType()).getFixedValue();
 
   AttrTypeReplacer flatten;
   flatten.addReplacement(
@@ -449,6 +462,40 @@ LogicalResult QslGpuEmulatePass::rewriteLaunch(gpu::LaunchFuncOp launch) {
   }
   Value nameAddr = LLVM::AddressOfOp::create(b, loc, nameGlobal);
   Value entryAddr = LLVM::AddressOfOp::create(b, loc, packedEntry(kernel));
+
+  // The shared-memory globals the kernel uses, as (address, bytes) arrays:
+  // the emulator fills them with 0xFF before every block, as a GPU gives a
+  // block shared memory whose contents are undefined.
+  llvm::SetVector<StringRef> shared;
+  kernel.walk([&](LLVM::AddressOfOp a) {
+    if (sharedGlobals.count(a.getGlobalName()))
+      shared.insert(a.getGlobalName());
+  });
+  Value sharedPtrs = LLVM::ZeroOp::create(b, loc, ptr);
+  Value sharedSizes = sharedPtrs;
+  if (!shared.empty()) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&hostFunc.getBody().front());
+    Value n = LLVM::ConstantOp::create(b, loc, i64,
+                                       b.getI64IntegerAttr(shared.size()));
+    sharedPtrs = LLVM::AllocaOp::create(b, loc, ptr, ptr, n);
+    sharedSizes = LLVM::AllocaOp::create(b, loc, ptr, i64, n);
+  }
+  for (auto [i, name] : llvm::enumerate(shared)) {
+    auto global = module.lookupSymbol<LLVM::GlobalOp>(name);
+    Value addr = LLVM::AddressOfOp::create(b, loc, global);
+    Value at = LLVM::GEPOp::create(b, loc, ptr, ptr, sharedPtrs,
+                                   ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
+    LLVM::StoreOp::create(b, loc, addr, at);
+    Value size = LLVM::ConstantOp::create(
+        b, loc, i64, b.getI64IntegerAttr(sharedGlobals.lookup(name)));
+    Value sizeAt = LLVM::GEPOp::create(
+        b, loc, ptr, i64, sharedSizes,
+        ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
+    LLVM::StoreOp::create(b, loc, size, sizeAt);
+  }
+  Value sharedCount = LLVM::ConstantOp::create(
+      b, loc, i32, b.getI32IntegerAttr(static_cast<int32_t>(shared.size())));
   Value smem = launch.getDynamicSharedMemorySize()
                    ? launch.getDynamicSharedMemorySize()
                    : LLVM::ConstantOp::create(b, loc, i32,
@@ -462,12 +509,13 @@ LogicalResult QslGpuEmulatePass::rewriteLaunch(gpu::LaunchFuncOp launch) {
   auto callee = runtimeFunc(module, "qsl_emu_launch",
                             LLVM::LLVMVoidType::get(ctx),
                             {ptr, ptr, ptr, i64, i64, i64, i64, i64, i64, i32,
-                             ptr});
+                             ptr, ptr, ptr, i32});
   LLVM::CallOp::create(
       b, loc, callee,
       ValueRange{entryAddr, params, nameAddr, toI64(grid.x), toI64(grid.y),
                  toI64(grid.z), toI64(blockDims.x), toI64(blockDims.y),
-                 toI64(blockDims.z), smem, stream});
+                 toI64(blockDims.z), smem, stream, sharedPtrs, sharedSizes,
+                 sharedCount});
   if (launch.getAsyncToken()) {
     if (!launch.getAsyncToken().use_empty())
       return launch.emitError("qsl-gpu-emulate: launches with async tokens "

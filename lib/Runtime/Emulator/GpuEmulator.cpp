@@ -551,10 +551,14 @@ void qsl_emu_mma_sp_m16n8k32_f16_f32(float *d, int32_t selector, int32_t a0,
 void qsl_emu_barrier(void) { block(Wait::Barrier); }
 
 /// Runs `entry(params)` for every thread of the grid; params is the CUDA
-/// kernel-parameter array (a pointer to each argument).
+/// kernel-parameter array (a pointer to each argument). The kernel's
+/// `sharedCount` shared-memory buffers (`shared[i]`, `sharedBytes[i]`
+/// bytes) are filled with 0xFF before each block.
 void qsl_emu_launch(void (*entry)(void **), void **params, const char *name,
                     int64_t gx, int64_t gy, int64_t gz, int64_t bx,
-                    int64_t by, int64_t bz, int32_t smem, void * /*stream*/) {
+                    int64_t by, int64_t bz, int32_t smem, void * /*stream*/,
+                    void **shared, const int64_t *sharedBytes,
+                    int32_t sharedCount) {
   if (smem)
     fatal(std::string("kernel ") + name +
           ": dynamic shared memory is not emulated");
@@ -580,6 +584,9 @@ void qsl_emu_launch(void (*entry)(void **), void **params, const char *name,
     for (unsigned y = 0; y < l.grid[1]; ++y)
       for (unsigned x = 0; x < l.grid[0]; ++x) {
         l.ctaid[0] = x, l.ctaid[1] = y, l.ctaid[2] = z;
+        // A block's shared memory starts undefined: NaN as floats.
+        for (int32_t i = 0; i < sharedCount; ++i)
+          std::memset(shared[i], 0xFF, static_cast<size_t>(sharedBytes[i]));
         runBlock(static_cast<unsigned>(threads));
       }
   launch = nullptr;

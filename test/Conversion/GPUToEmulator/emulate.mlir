@@ -10,7 +10,9 @@
 // RUN:   --gpu-async-region --convert-linalg-to-loops --convert-scf-to-cf --gpu-to-llvm \
 // RUN:   --expand-strided-metadata --finalize-memref-to-llvm --lower-affine \
 // RUN:   --convert-arith-to-llvm --convert-func-to-llvm --convert-cf-to-llvm \
-// RUN:   --qsl-gpu-emulate --reconcile-unrealized-casts | FileCheck %s --check-prefix=MMA
+// RUN:   --qsl-gpu-emulate --reconcile-unrealized-casts -o %t.mma.mlir
+// RUN: FileCheck %s --check-prefix=MMA < %t.mma.mlir
+// RUN: FileCheck %s --check-prefix=SHARED < %t.mma.mlir
 
 // The kernel moves into the host module, private, its special registers
 // and shuffles calls into the emulator; a packed entry loads each argument
@@ -38,7 +40,7 @@
 // CHECK: llvm.call @__qsl_emu_k_shuffles(
 // CHECK-DAG: llvm.func @qsl_emu_sreg(i32) -> i32
 // CHECK-DAG: llvm.func @qsl_emu_shfl(i32, i32, i32, i32, i32) -> i64
-// CHECK-DAG: llvm.func @qsl_emu_launch(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, i32, !llvm.ptr)
+// CHECK-DAG: llvm.func @qsl_emu_launch(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, i32, !llvm.ptr, !llvm.ptr, !llvm.ptr, i32)
 // CHECK-NOT: gpu.
 
 // The host ABI calls go to the emulator's own names (libqsl_cuda_runtime's
@@ -57,3 +59,16 @@
 // MMA: llvm.call @qsl_emu_mma_m16n8k16_f16_f32(%[[SLOT]],
 // MMA: llvm.func @qsl_emu_mma_m16n8k16_f16_f32(!llvm.ptr, i32, i32, i32, i32, i32, i32, f32, f32, f32, f32)
 // MMA-NOT: gpu.launch_func
+
+// Shared memory (the packed GEMM's workgroup buffer for its warps' sums,
+// 512 f32): its address and size in bytes go to qsl_emu_launch, which fills
+// it with 0xFF (NaN) before every block, as a block's shared memory starts
+// undefined on a GPU.
+// SHARED-LABEL: llvm.func @int8_sym_f16(
+// SHARED: %[[WG:.*]] = llvm.mlir.addressof @__qsl_emu_qsl_kernels___wg_qsl_gemm_1_0
+// SHARED: llvm.store %[[WG]], %{{.*}} : !llvm.ptr, !llvm.ptr
+// SHARED: %[[BYTES:.*]] = llvm.mlir.constant(2048 : i64) : i64
+// SHARED: llvm.store %[[BYTES]], %{{.*}} : i64, !llvm.ptr
+// SHARED: %[[COUNT:.*]] = llvm.mlir.constant(1 : i32) : i32
+// SHARED: llvm.call @qsl_emu_launch({{.*}}, %[[COUNT]]) :
+// SHARED: llvm.mlir.global internal @__qsl_emu_qsl_kernels___wg_qsl_gemm_1_0() {addr_space = 0 : i32} : !llvm.array<512 x f32>
