@@ -205,16 +205,21 @@ constexpr int64_t kMmaColsPerWarp = 8 * kMmaTilesN;
 /// memory. Grid: (ceil(N / (kMmaColsPerWarp * warps)), ceil(M / 16)).
 std::string buildMmaGemmKernelText(llvm::StringRef name, const KernelShape &s);
 
-/// How the packed tensor-core GEMM covers the output: a block owns 32
-/// columns (one tile of the fragment-ordered words) by 16 * mTiles rows;
-/// its `warps` warps split the K chunks (warp w takes chunks w, w + warps,
-/// ...) and meet in workgroup memory for the sum. Grid: (tiles,
-/// ceil(M / (16 * mTiles))), 32 * warps threads.
+/// How the packed tensor-core GEMM covers the output: a block owns
+/// 16 * mTiles rows. Within one row block (M <= 64: the weight is streamed
+/// once), a block owns 32 columns (one tile of the fragment-ordered words)
+/// and its `warps` warps split the K chunks (warp w takes chunks w,
+/// w + warps, ...) and meet in workgroup memory for the sum; grid
+/// (tiles, 1). With more rows, its colWarps (= warps) warps take adjacent
+/// tiles of the same rows and all of K, sharing A through L1; grid
+/// (ceil(tiles / colWarps), ceil(M / (16 * mTiles))). 32 * warps threads.
 struct PackedGemmPlan {
   int64_t mTiles, warps;
+  int64_t colWarps = 1;         // > 1: warps side by side along N
   int64_t tiles, chunks, steps; // of mmaFragmentShape
   int64_t groupsPad;            // scale rows over the padded K
   int64_t rowsPerBlock() const { return 16 * mTiles; }
+  int64_t gridX() const { return (tiles + colWarps - 1) / colWarps; }
 };
 constexpr int64_t kPackedMaxMTiles = 4;
 constexpr int64_t kPackedMaxWarps = 16;

@@ -73,8 +73,16 @@ PackedGemmPlan packedGemmPlan(const KernelShape &s) {
   p.chunks = f.chunks;
   p.steps = f.steps;
   p.mTiles = std::clamp<int64_t>((s.m + 15) / 16, 1, kPackedMaxMTiles);
-  int64_t blocks = p.tiles * ((s.m + 16 * p.mTiles - 1) / (16 * p.mTiles));
-  p.warps = packedWarps(s, blocks, p.chunks, p.mTiles * 16 * 32 * 4);
+  int64_t rowBlocks = (s.m + 16 * p.mTiles - 1) / (16 * p.mTiles);
+  if (rowBlocks > 1) {
+    // More rows than one block holds: the weight is read once per row
+    // block, so A is what a block should share: its warps take adjacent
+    // tiles of the same rows and all of K (A re-read from L1, not L2).
+    p.colWarps = p.warps = std::clamp<int64_t>(s.warps, 1, p.tiles);
+  } else {
+    p.colWarps = 1;
+    p.warps = packedWarps(s, p.tiles, p.chunks, p.mTiles * 16 * 32 * 4);
+  }
   int64_t kPadded = p.chunks * 16 * p.steps;
   p.groupsPad = (kPadded + s.groupLen - 1) / s.groupLen;
   return p;
@@ -154,11 +162,20 @@ public:
         groupType(memrefType({groupsPad, columns},
                              s.symmetric ? "f16" : "i32")) {}
 
+  /// Column warps instead of a split K: every warp walks all of K for its
+  /// own tile `tile` (its words and group tables); nothing is summed.
+  void columnWarps(const std::string &tile) {
+    tileName = tile;
+    kStart = "%c0";
+    kStep = "%c1";
+    splitK = false;
+  }
+
   /// `gpu.func @NAME(%x, %codes, %sc | %sz, <extra>, %y)` with the
   /// workgroup buffer of the warps' partial sums (`partials` f32 per lane)
   /// when there is more than one warp.
   std::string header(const std::string &extra, int64_t partials) {
-    if (s.warps > 1)
+    if (splitK && s.warps > 1)
       redType = memrefType({s.warps - 1, partials, 32}, "f32",
                            "#gpu.address_space<workgroup>");
     return "\nmodule {\n  gpu.module @qsl_kernels {\n"
@@ -166,8 +183,8 @@ public:
            codesType + ",\n        " + (s.symmetric ? "%sc: " : "%sz: ") +
            groupType + extra +
            ", %y: @@YT@@)\n" +
-           (s.warps > 1 ? "        workgroup(%red: " + redType + ")\n"
-                        : "") +
+           (!redType.empty() ? "        workgroup(%red: " + redType + ")\n"
+                             : "") +
            "        kernel attributes {known_block_size = array<i32: "
            "@@THREADS@@, 1, 1>} {\n";
   }
@@ -190,16 +207,17 @@ public:
   }
 
   /// Opens the chunk loop: warp w takes chunks w, w + warps, ... of block
-  /// tile %bx; it carries `accs` accumulators (%acc<i>, from %zacc) and the
-  /// words of the next kPackedPrefetch chunks, decodes the oldest (word[j],
-  /// its chunk %ch) and loads the one kPackedPrefetch ahead of it.
+  /// tile %bx (with column warps: every chunk of its tile); it carries
+  /// `accs` accumulators (%acc<i>, from %zacc) and the words of the next
+  /// kPackedPrefetch chunks, decodes the oldest (word[j], its chunk %ch)
+  /// and loads the one kPackedPrefetch ahead of it.
   void openLoop(int64_t accs) {
     this->accs = accs;
     std::vector<std::string> inFlight;
     for (int64_t i = 0; i < kPackedPrefetch; ++i)
-      inFlight.push_back(loadWords(i ? ahead("%warp", i) : "%warp"));
-    e.line() << "%res:" << (accs + kPackedPrefetch)
-             << " = scf.for %ch = %warp to %cCH step %cWARPS iter_args(";
+      inFlight.push_back(loadWords(i ? ahead(kStart, i) : kStart));
+    e.line() << "%res:" << (accs + kPackedPrefetch) << " = scf.for %ch = "
+             << kStart << " to %cCH step " << kStep << " iter_args(";
     for (int64_t i = 0; i < accs; ++i)
       e.raw() << "%acc" << i << " = %zacc, ";
     for (int64_t i = 0; i < kPackedPrefetch; ++i)
@@ -322,7 +340,7 @@ public:
 
   /// Warps 1.. write their accumulators to workgroup memory, the block
   /// synchronises, warp 0 adds them and calls store(t, r, c, sum) for
-  /// every accumulator element.
+  /// every accumulator element (column warps: every warp stores its own).
   template <typename Store> void sumWarpsAndStore(Store store) {
     auto index = [](int64_t t, int r, int c) { return t * 4 + r * 2 + c; };
     auto forEach = [&](auto body) {
@@ -331,6 +349,12 @@ public:
           for (int c = 0; c < 2; ++c)
             body(t, r, c);
     };
+    if (!splitK) {
+      forEach([&](int64_t t, int r, int c) {
+        store(t, r, c, accumulator(t, r, c));
+      });
+      return;
+    }
     if (s.warps > 1) {
       e.line() << "%notw0 = arith.cmpi ne, %warp, %c0 : index\n";
       e.line() << "scf.if %notw0 {\n";
@@ -369,7 +393,7 @@ public:
 private:
   std::string loadWords(const std::string &chunk) {
     std::string w = e.fresh("words");
-    e.line() << w << " = vector.load %codes[%bx, " << chunk
+    e.line() << w << " = vector.load %codes[" << tileName << ", " << chunk
              << ", %l4] {alignment = 16 : i64} : " << codesType
              << ", vector<4xi32>\n";
     return w;
@@ -378,7 +402,8 @@ private:
   /// (loads past the end repeat it, so they need no branch).
   std::string ahead(const std::string &from, int64_t i) {
     std::string times = e.cst(i), step = e.fresh("ah");
-    e.line() << step << " = arith.muli %cWARPS, " << times << " : index\n";
+    e.line() << step << " = arith.muli " << kStep << ", " << times
+             << " : index\n";
     std::string at = e.add(from, step), clamped = e.fresh("nx");
     e.line() << clamped << " = arith.minui " << at << ", %cCHL : index\n";
     return clamped;
@@ -397,6 +422,8 @@ private:
   int64_t chunks;
   std::string codesType, groupType, redType, next;
   int64_t accs = 0;
+  std::string tileName = "%bx", kStart = "%warp", kStep = "%cWARPS";
+  bool splitK = true;
 };
 
 } // namespace
@@ -424,7 +451,8 @@ std::string buildPackedGemmKernelText(llvm::StringRef name,
   const int64_t chunkK = 16 * p.steps;
   const int64_t perWord = 2 * p.steps; // pairs per word
   const bool guardM = s.m % p.rowsPerBlock() != 0;
-  const bool guardN = s.n % 32 != 0;
+  // Column warps past the last tile (a partial last block) store nothing.
+  const bool guardN = s.n % 32 != 0 || p.tiles % p.colWarps != 0;
   const bool guardK = s.k % chunkK != 0;
   // n-tiles that hold a column below N (all but for a narrow weight).
   const int64_t liveTiles = p.tiles == 1 ? std::min<int64_t>(4, (s.n + 7) / 8)
@@ -433,10 +461,23 @@ std::string buildPackedGemmKernelText(llvm::StringRef name,
   PackedEmitter pk(e, s, p.chunks,
                    memrefType({p.tiles, p.chunks, 128}, "i32"), p.groupsPad,
                    32 * p.tiles);
-  std::string header = pk.header("", p.mTiles * 16);
   e.fragmentPrologue();
   pk.constants();
-  e.line() << "%n0 = arith.muli %bx, %c32 : index\n";
+  // The warp's tile: the block's (split K), or one of colWarps adjacent
+  // ones, clamped for its loads (%nl: the loads' first column).
+  if (p.colWarps > 1) {
+    std::string cw = e.cst(p.colWarps), last = e.cst(p.tiles - 1);
+    e.line() << "%wtb = arith.muli %bx, " << cw << " : index\n";
+    e.line() << "%wt = arith.addi %wtb, %warp : index\n";
+    e.line() << "%wtc = arith.minui %wt, " << last << " : index\n";
+    e.line() << "%n0 = arith.muli %wt, %c32 : index\n";
+    e.line() << "%nl = arith.muli %wtc, %c32 : index\n";
+    pk.columnWarps("%wtc");
+  } else {
+    e.line() << "%n0 = arith.muli %bx, %c32 : index\n";
+    e.line() << "%nl = arith.addi %n0, %c0 : index\n";
+  }
+  std::string header = pk.header("", p.mTiles * 16);
   std::string rows = e.cst(p.rowsPerBlock());
   e.line() << "%m0 = arith.muli %by, " << rows << " : index\n";
   e.line() << "%za = arith.constant dense<0.0> : vector<4x2xf16>\n";
@@ -455,7 +496,7 @@ std::string buildPackedGemmKernelText(llvm::StringRef name,
   // Column of each n-tile's B fragment (for the group tables; padded).
   std::vector<std::string> nc(4);
   for (int64_t t = 0; t < liveTiles; ++t)
-    nc[t] = e.add(e.add("%n0", e.cst(8 * t)), "%grp");
+    nc[t] = e.add(e.add("%nl", e.cst(8 * t)), "%grp");
 
   // Accumulator mt * 4 + t: m-tile mt, n-tile t.
   pk.openLoop(p.mTiles * 4);

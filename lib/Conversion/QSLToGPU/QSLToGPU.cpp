@@ -198,7 +198,7 @@ struct QslLowerToGpuPass
     }
     if (packed) {
       PackedGemmPlan plan = packedGemmPlan(s);
-      launchAndFinish(*func, c, corrected, e, epilogue, args, plan.tiles,
+      launchAndFinish(*func, c, corrected, e, epilogue, args, plan.gridX(),
                       (s.m + plan.rowsPerBlock() - 1) / plan.rowsPerBlock(),
                       32 * plan.warps);
       return success();

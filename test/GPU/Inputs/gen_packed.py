@@ -6,6 +6,7 @@ each of their
 shape classes: 2 to 8 bits (chunks of 4, 2 and 1 k-steps), scale groups
 shorter than, equal to and longer than a chunk, per-channel scales, 1 to 4
 m-tiles with and without a row edge, one n-tile (N <= 8) and column edges,
+warps splitting K (one row block) or side by side along N (several),
 K not a whole number of chunks, several chunks per warp (the prefetch
 carried around the loop), fewer chunks than warps, f32 and f16 activations
 and outputs, [K, N] and [N, K] storage. Scales are powers of two and
@@ -28,6 +29,9 @@ CASES = [
     ("int5_g32", 40, 96, 70, True, 5, 32, False, "f16", "f16"),
     # batch 1 (mma-gemv): rows 8-15 of the tile are never loaded
     ("int4_g32_b1", 1, 128, 40, True, 4, 32, False, "f32", "f32"),
+    # two row blocks: warps side by side along N (6 tiles over blocks of
+    # 4 warps: the second block's last two warps store nothing)
+    ("int4_g32_cols", 80, 64, 170, False, 4, 32, True, "f32", "f32"),
 ]
 # 2:4 along K: name, m, k, n, transposed, bits, group, sym, t, outliers, rank
 SPARSE = [
