@@ -220,29 +220,38 @@ uint32_t readMmaSparseCode(const std::vector<uint32_t> &words, int64_t n,
   return (words[word] >> shift) & ((1u << bits) - 1u);
 }
 
+namespace {
+/// A [gPad, nPad] table whose [g, c] entry is at(c, g) for c < n and
+/// g < groups, and T() elsewhere.
+template <typename T, typename At>
+std::vector<T> transposedGroups(int64_t n, int64_t groups, int64_t nPad,
+                                int64_t gPad, At at) {
+  assert(nPad >= n && gPad >= groups);
+  std::vector<T> out(gPad * nPad, T());
+  for (int64_t c = 0; c < n; ++c)
+    for (int64_t g = 0; g < groups; ++g)
+      out[g * nPad + c] = at(c, g);
+  return out;
+}
+} // namespace
+
 std::vector<uint32_t> packScaleZeroWords(const std::vector<float> &scales,
                                          const std::vector<float> &zeros,
                                          int64_t n, int64_t groups,
                                          int64_t nPad, int64_t gPad) {
-  assert(nPad >= n && gPad >= groups);
-  std::vector<uint32_t> out(gPad * nPad, 0);
-  for (int64_t c = 0; c < n; ++c)
-    for (int64_t g = 0; g < groups; ++g)
-      out[g * nPad + c] =
-          toHalfBits(scales[c * groups + g]) |
-          (uint32_t(toHalfBits(1024.0f + zeros[c * groups + g])) << 16);
-  return out;
+  return transposedGroups<uint32_t>(
+      n, groups, nPad, gPad, [&](int64_t c, int64_t g) {
+        return toHalfBits(scales[c * groups + g]) |
+               (uint32_t(toHalfBits(1024.0f + zeros[c * groups + g])) << 16);
+      });
 }
 
 std::vector<float> transposeGroupTable(const std::vector<float> &scales,
                                        int64_t n, int64_t groups,
                                        int64_t nPad, int64_t gPad) {
-  assert(nPad >= n && gPad >= groups);
-  std::vector<float> out(gPad * nPad, 0.0f);
-  for (int64_t c = 0; c < n; ++c)
-    for (int64_t g = 0; g < groups; ++g)
-      out[g * nPad + c] = scales[c * groups + g];
-  return out;
+  return transposedGroups<float>(
+      n, groups, nPad, gPad,
+      [&](int64_t c, int64_t g) { return scales[c * groups + g]; });
 }
 
 } // namespace compress
