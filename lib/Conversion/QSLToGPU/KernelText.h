@@ -207,11 +207,13 @@ public:
   /// of row `n` of `%codes`, scaled with the group of K position `groupK`
   /// (`k` itself when empty; the dense position of a kept code under N:M
   /// sparsity). `%codes`, `%scales` and `%zeros` have the types of
-  /// `codesType` and `groupType`.
+  /// `codesType` and `groupType`, the codebooks `%cb` that of
+  /// `codebookType` (default [N, G*E]).
   std::string dequantize(const std::string &n, const std::string &k,
                          const std::string &groupK = "",
                          const char *codesType = "memref<@@N@@x@@W@@xi32>",
-                         const char *groupType = "memref<@@N@@x@@G@@xf32>") {
+                         const char *groupType = "memref<@@N@@x@@G@@xf32>",
+                         const std::string &codebookType = "") {
     if (s.halfValues) {
       std::string h = fresh("wh");
       line() << h << " = memref.load %vals[" << n << ", " << k
@@ -239,8 +241,12 @@ public:
       line() << base << " = arith.muli " << g << ", " << e << " : index\n";
       line() << qi << " = arith.index_cast " << q << " : i32 to index\n";
       line() << ci << " = arith.addi " << base << ", " << qi << " : index\n";
-      line() << v << " = memref.load %cb[" << n << ", " << ci << "] : memref<@@N@@x"
-             << s.groups * s.codebook << "xf32>\n";
+      line() << v << " = memref.load %cb[" << n << ", " << ci << "] : "
+             << (codebookType.empty()
+                     ? "memref<@@N@@x" + std::to_string(s.groups * s.codebook) +
+                           "xf32>"
+                     : codebookType)
+             << "\n";
       line() << h << " = arith.truncf " << v << " : f32 to f16\n";
       return h;
     }

@@ -169,9 +169,6 @@ std::string matchOp(OpT op, int64_t warps, int64_t maxBatch, bool tensorCores,
     if (t.isConv && !quant && !sparse)
       return batch + " (outliers or low rank without a main term on a "
                      "convolution have no GPU kernel)";
-    if (sparse && quant && quant.hasCodebook())
-      return batch + " (codebook codes with sparsity have only the GEMV "
-                     "kernel)";
     if (!quant && !sparse) {
       // Outliers (with or without low rank) on the CSC kernel, which adds
       // the low-rank term to its stores; low rank alone as two GEMMs.

@@ -667,9 +667,23 @@ struct QslLowerToGpuPass
                     padded.begin() + n * lay.keptPad);
       args.push_back(e.wordTable("qsl_gpu_codes", padded, lay.nPad,
                                  lay.keptPad, s.bits, /*transposed=*/true));
-      args.push_back(e.table<float>("qsl_gpu_scales", {lay.nPad, lay.groups},
-                                    padGroups(q->scales)));
-      if (!s.symmetric)
+      if (s.codebook) {
+        // [N, G*E] codebooks padded to [nPad, groups*E] with zeros.
+        int64_t entries = s.codebook;
+        std::vector<float> books(lay.nPad * lay.groups * entries, 0.0f);
+        for (int64_t n = 0; n < s.n; ++n)
+          std::copy_n(q->codebooks.begin() + n * s.groups * entries,
+                      s.groups * entries,
+                      books.begin() + n * lay.groups * entries);
+        args.push_back(e.table<float>("qsl_gpu_codebook",
+                                      {lay.nPad, lay.groups * entries},
+                                      books));
+      } else {
+        args.push_back(e.table<float>("qsl_gpu_scales",
+                                      {lay.nPad, lay.groups},
+                                      padGroups(q->scales)));
+      }
+      if (!s.symmetric && !s.codebook)
         args.push_back(e.table<float>(
             "qsl_gpu_zeros", {lay.nPad, lay.groups}, padGroups(q->zeros)));
     } else {

@@ -62,7 +62,12 @@ std::string buildSparseMmaGemmKernelText(llvm::StringRef name,
   vars["VW"] = std::to_string(lay.steps * 8);
 
   std::string args = "%x: @@XT@@";
-  if (codes) {
+  // Codebook codes: [nPad, groups * E] f32 codebooks in place of scales.
+  const std::string cbType =
+      "memref<@@NP@@x" + std::to_string(lay.groups * s.codebook) + "xf32>";
+  if (codes && s.codebook) {
+    args += ", %codes: memref<@@NP@@x@@WK@@xi32>, %cb: " + cbType;
+  } else if (codes) {
     args += ", %codes: memref<@@NP@@x@@WK@@xi32>, %scales: "
             "memref<@@NP@@x@@GP@@xf32>";
     if (!s.symmetric)
@@ -130,7 +135,8 @@ module {
         std::string dense = e.fresh("kd");
         e.line() << dense << " = arith.muli " << ji << ", %c2 : index\n";
         vals[i] = e.dequantize(row, ji, dense, "memref<@@NP@@x@@WK@@xi32>",
-                               "memref<@@NP@@x@@GP@@xf32>");
+                               "memref<@@NP@@x@@GP@@xf32>",
+                               s.codebook ? cbType : "");
       }
       pair = e.fresh("ap");
       e.line() << pair << " = vector.from_elements " << vals[0] << ", "

@@ -5,18 +5,6 @@
 // or without low rank) take the CSC kernel; the rest stays on the CPU path
 // with a remark that says why.
 
-// Codebook codes with 2:4 sparsity run on the composed GEMV only: the
-// sparse tensor cores' kernel decodes scales and zero points.
-#q = #qsl.encoding<quant = <bits = 2, axis = 1, scale = f32, codebook = 4>, sparse = <2:4, axis = 1>>
-func.func @codebook_sparse_batch(%x: tensor<5x4xf32>) -> tensor<5x2xf32> {
-  %w = qsl.constant values(dense<1> : tensor<2x2xi2>) codebook(dense<1.0> : tensor<2x1x4xf32>) meta(dense<[[0, 1], [2, 3]]> : tensor<2x2xi2>) : tensor<2x4xf32, #q>
-  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: batch 5 exceeds max-batch (codebook codes with sparsity have only the GEMV kernel)}}
-  %y = qsl.matmul %x, %w transpose_w : tensor<5x4xf32>, tensor<2x4xf32, #q> -> tensor<5x2xf32>
-  return %y : tensor<5x2xf32>
-}
-
-// -----
-
 // 4:8 is N:M along K, but the sparse tensor cores take only 2:4.
 #s = #qsl.encoding<sparse = <4:8, axis = 1>>
 func.func @four_eight_batch(%x: tensor<5x8xf32>) -> tensor<5x2xf32> {

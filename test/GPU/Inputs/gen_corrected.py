@@ -121,6 +121,11 @@ def main():
     case("cb4_lr_gemm", 24, 32, 40, True, 4, 16, True, rank=4, codebook=16,
          comment="4-bit codebook + rank 4 at batch 24: the mma.sync GEMM "
          "decodes the codebook and adds the low-rank term; [N, K].")
+    case("cb3_24_outl_b20", 20, 80, 24, True, 3, 16, True, sparse=True,
+         outliers=3, codebook=8,
+         comment="3-bit codebook codes with 2:4 above max-batch (batch 20): "
+         "the mma.sp GEMM decodes the codebook (K = 80: steps and groups "
+         "padded) and adds 3 outliers; [N, K].")
     print_module([(name, (m, k), tin, (m, n), tout, text)
                   for name, m, k, n, tin, tout, text in cases],
                  "--ptx-only" in sys.argv, "gen_corrected.py")
