@@ -45,12 +45,7 @@ module {
       %cTOTAL = arith.constant @@TOTAL@@ : index
       %cTHREADS = arith.constant @@THREADS@@ : index
       %zero = arith.constant 0.0 : f32
-      %tid = gpu.thread_id x
-      %bid = gpu.block_id x
-      %first = arith.muli %bid, %cTHREADS : index
-      %e = arith.addi %first, %tid : index
-      %inb = arith.cmpi ult, %e, %cTOTAL : index
-      scf.if %inb {
+)" + threadPerElementPrologue("%e") + R"(      scf.if %inb {
         %m = arith.divui %e, %cN : index
         %n = arith.remui %e, %cN : index
         %n1 = arith.addi %n, %c1 : index

@@ -83,6 +83,14 @@ module {
 )";
 }
 
+std::string threadPerElementPrologue(const std::string &out) {
+  return "      %tid = gpu.thread_id x\n"
+         "      %bid = gpu.block_id x\n"
+         "      %first = arith.muli %bid, %cTHREADS : index\n"
+         "      " + out + " = arith.addi %first, %tid : index\n"
+         "      %inb = arith.cmpi ult, " + out + ", %cTOTAL : index\n";
+}
+
 std::string kernelFooter() {
   return "      gpu.return\n    }\n  }\n}\n";
 }

@@ -70,12 +70,8 @@ std::string buildGroupedConvKernelText(llvm::StringRef name,
       %cH = arith.constant @@H@@ : index
       %cWD = arith.constant @@WD@@ : index
       %zero = arith.constant 0.0 : f32
-)" + decodeConstants() + R"(      %tid = gpu.thread_id x
-      %bid = gpu.block_id x
-      %base = arith.muli %bid, %cTHREADS : index
-      %t = arith.addi %base, %tid : index
-      %inb = arith.cmpi ult, %t, %cTOTAL : index
-      scf.if %inb {
+)" + decodeConstants() + threadPerElementPrologue("%t") +
+                     R"(      scf.if %inb {
         %p = arith.remui %t, %cP : index
         %tq = arith.divui %t, %cP : index
         %n = arith.remui %tq, %cN : index

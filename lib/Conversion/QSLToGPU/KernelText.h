@@ -65,6 +65,28 @@ public:
     line() << "%kc = arith.muli %tig, %c2 : index\n";
   }
 
+  /// The lane's slot in an mma.sp metadata table [tiles, steps, 16]
+  /// (Compress/GpuLayout.h, packSparseMmaMeta): %mslot = 2 * grp + tig % 2,
+  /// as the instruction (sparsity selector 0) takes the register from
+  /// lanes 4g and 4g + 1 of each thread group. Needs fragmentPrologue().
+  void metaSlot() {
+    line() << "%half = arith.remui %tig, %c2 : index\n";
+    line() << "%mg = arith.muli %grp, %c2 : index\n";
+    line() << "%mslot = arith.addi %mg, %half : index\n";
+  }
+  /// The lane's metadata register for `tile` and `step` of `%meta` (of type
+  /// `metaType`), as the vector<2xi16> nvgpu.mma.sp.sync takes.
+  std::string metaRegister(const std::string &tile, const std::string &step,
+                           const std::string &metaType) {
+    std::string mw = fresh("mw"), mv = fresh("mv"), md = fresh("md");
+    line() << mw << " = memref.load %meta[" << tile << ", " << step
+           << ", %mslot] : " << metaType << "\n";
+    line() << mv << " = vector.broadcast " << mw << " : i32 to vector<1xi32>\n";
+    line() << md << " = vector.bitcast " << mv
+           << " : vector<1xi32> to vector<2xi16>\n";
+    return md;
+  }
+
   /// Opens `%res:<tiles> = scf.for <iv> = %c0 to <ub> step <step>` carrying
   /// one vector<2x2xf32> accumulator per tile (%acc0 ... from %zacc).
   void beginAccumulatorLoop(int64_t tiles, const char *iv, const char *ub,

@@ -127,6 +127,11 @@ std::string warpReduceAndStore(const std::string &y, const std::string &col,
                                const std::string &guard = "",
                                const std::string &addend = "");
 
+/// The start of a kernel that gives each thread one output element: %tid,
+/// %bid, `<out>` = block * THREADS + thread and `%inb` = out < TOTAL. Needs
+/// %cTHREADS and %cTOTAL defined before it.
+std::string threadPerElementPrologue(const std::string &out);
+
 /// The start of a kernel that gives each warp one output index: `%zero`,
 /// `%tid`, `%bid`, `%lane`, `%warp`, `<out>` = block * warps + warp, and the
 /// per-lane accumulators `%acc` (memref<Mxf32, private>) zeroed. Needs

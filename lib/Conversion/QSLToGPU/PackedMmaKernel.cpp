@@ -654,9 +654,7 @@ std::string buildPackedSparseGemmKernelText(llvm::StringRef name,
   e.fragmentPrologue();
   pk.constants();
   e.line() << "%za = arith.constant dense<0.0> : vector<4x2xf16>\n";
-  e.line() << "%half = arith.remui %tig, %c2 : index\n";
-  e.line() << "%mg = arith.muli %grp, %c2 : index\n";
-  e.line() << "%mslot = arith.addi %mg, %half : index\n";
+  e.metaSlot();
   // The block's 16 output columns (A rows grp and grp + 8) and batch rows.
   e.line() << "%n0 = arith.muli %bx, %c16 : index\n";
   e.line() << "%na = arith.addi %n0, %grp : index\n";
@@ -697,13 +695,7 @@ std::string buildPackedSparseGemmKernelText(llvm::StringRef name,
       loadSplats(k0);
     // The metadata register of this lane for the step, as vector<2xi16>.
     std::string gs = step ? e.add(sb, e.cst(step)) : sb;
-    std::string mw = e.fresh("mw"), mv = e.fresh("mv"), md = e.fresh("md");
-    e.line() << mw << " = memref.load %meta[%bx, " << gs << ", %mslot] : "
-             << metaType << "\n";
-    e.line() << mv << " = vector.broadcast " << mw
-             << " : i32 to vector<1xi32>\n";
-    e.line() << md << " = vector.bitcast " << mv
-             << " : vector<1xi32> to vector<2xi16>\n";
+    std::string md = e.metaRegister("%bx", gs, metaType);
     // A: register r is pair 4 * step + r: row (r % 2 ? nb : na), kept
     // entries (r / 2) * 8 + 2 * tig + {0, 1} of the step.
     std::string a = "%za";

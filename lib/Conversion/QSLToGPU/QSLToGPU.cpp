@@ -582,6 +582,8 @@ struct QslLowerToGpuPass
     bool transposed = t.transposed;
     auto view = *EncodedTensorType::get(t.weight.getType());
     Operation *op = t.op;
+    if (packedOnly && !packedSparseUnsupported(c).empty())
+      return false;
     SparseMmaLayout lay = sparseMmaLayout(c);
     auto meta = readIntElements(weight.getStorage(StorageRole::Meta),
                                 /*isUnsigned=*/true);

@@ -88,9 +88,7 @@ module {
   e.line() << "%cKS = arith.constant @@KS@@ : index\n";
   e.line() << "%cROWS = arith.constant " << kSpRowsPerWarp << " : index\n";
   e.line() << "%za = arith.constant dense<0.0> : vector<4x2xf16>\n";
-  e.line() << "%half = arith.remui %tig, %c2 : index\n";
-  e.line() << "%mg = arith.muli %grp, %c2 : index\n";
-  e.line() << "%mslot = arith.addi %mg, %half : index\n";
+  e.metaSlot();
   // The warp's 16 output columns (tile %wi) and batch rows.
   e.line() << "%wb = arith.muli %bx, %cWARPS : index\n";
   e.line() << "%wi = arith.addi %wb, %warp : index\n";
@@ -109,10 +107,8 @@ module {
   e.beginAccumulatorLoop(kSpTilesM, "%ks", "%cKS", "%c1");
 
   // Metadata register as vector<2xi16> (low half first).
-  e.line() << "%mw = memref.load %meta[%wi, %ks, %mslot] : "
-              "memref<@@NT@@x@@KS@@x16xi32>\n";
-  e.line() << "%mv = vector.from_elements %mw : vector<1xi32>\n";
-  e.line() << "%md = vector.bitcast %mv : vector<1xi32> to vector<2xi16>\n";
+  std::string md =
+      e.metaRegister("%wi", "%ks", "memref<@@NT@@x@@KS@@x16xi32>");
 
   // A: register r holds row (r % 2 ? nb : na), kept columns (r / 2) * 8 +
   // 2*tig + {0, 1} of the step, i.e. kept index j = 16 ks + that.
@@ -186,7 +182,7 @@ module {
     std::string d = e.fresh("d");
     e.line() << d << " = nvgpu.mma.sp.sync (" << a << ", " << b << ", %acc"
              << t
-             << ") metadata (%md) {mmaShape = [16, 8, 32]} : "
+             << ") metadata (" << md << ") {mmaShape = [16, 8, 32]} : "
                 "(vector<4x2xf16>, vector<4x2xf16>, vector<2x2xf32>) -> "
                 "vector<2x2xf32>\n";
     results.push_back(d);
