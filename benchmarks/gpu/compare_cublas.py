@@ -44,10 +44,7 @@ NP_DTYPES = {"f16": np.float16, "f32": np.float32, "i32": np.int32}
 def fill(buf, bits, rng):
     """Host contents of one kernel buffer by its role."""
     shape, role = tuple(buf["shape"]), buf["role"]
-    if role == "codes":
-        return rng.integers(0, 2**32, size=shape, dtype=np.uint64).astype(
-            np.uint32).view(np.int32)
-    if role == "mma_codes":  # fragment-ordered words: any bits
+    if role in ("codes", "mma_codes"):  # code words of either layout
         return rng.integers(0, 2**32, size=shape, dtype=np.uint64).astype(
             np.uint32).view(np.int32)
     if role == "mma_scales":  # f16 scales (symmetric)
