@@ -550,6 +550,37 @@ void qsl_emu_mma_sp_m16n8k32_f16_f32(float *d, int32_t selector, int32_t a0,
 
 void qsl_emu_barrier(void) { block(Wait::Barrier); }
 
+/// An access whose address is not a multiple of its alignment (tested
+/// inline by qsl-gpu-emulate). The emulator starts a buffer at the largest
+/// power of two dividing its size (so that its end meets the guard page);
+/// cudaMalloc starts it at 256 bytes. So what counts is the offset into the
+/// buffer: only an access misaligned there would fault on a GPU.
+void qsl_emu_misaligned(void *addr, int64_t align, int64_t bytes,
+                        int32_t isStore) {
+  char *p = static_cast<char *>(addr);
+  const char *what = isStore ? "store" : "load";
+  auto it = allocations.upper_bound(p);
+  if (it != allocations.begin()) {
+    --it;
+    size_t offset = static_cast<size_t>(p - it->first);
+    if (offset < it->second.bytes) {
+      if (offset % static_cast<size_t>(std::min<int64_t>(align, kAlign)) == 0)
+        return;
+      fatal("kernel " + kernelName() + ": misaligned " +
+            std::to_string(bytes) + "-byte " + what + " at byte " +
+            std::to_string(offset) + " of a " +
+            std::to_string(it->second.bytes) +
+            "-byte device buffer (it declares " + std::to_string(align) +
+            "-byte alignment; a GPU faults)");
+    }
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%p", addr);
+  fatal("kernel " + kernelName() + ": misaligned " + std::to_string(bytes) +
+        "-byte " + what + " at " + buf + " (it declares " +
+        std::to_string(align) + "-byte alignment; a GPU faults)");
+}
+
 /// Runs `entry(params)` for every thread of the grid; params is the CUDA
 /// kernel-parameter array (a pointer to each argument). The kernel's
 /// `sharedCount` shared-memory buffers (`shared[i]`, `sharedBytes[i]`
