@@ -399,9 +399,18 @@ void runBlock(unsigned count) {
     makecontext(&t.context, threadEntry, 0);
   }
   unsigned warps = (count + 31) / 32;
+  // Between collectives the threads run one after another: in ascending
+  // order in even blocks and descending in odd ones, so that a race between
+  // warps (a read of shared memory before another warp's write, or a write
+  // before another warp's read, that a barrier should order) shows in one
+  // order or the other.
+  unsigned linearBlock =
+      launch->ctaid[0] +
+      launch->grid[0] * (launch->ctaid[1] + launch->grid[1] * launch->ctaid[2]);
+  bool descending = linearBlock % 2 == 1;
   for (;;) {
-    for (unsigned i = 0; i < count; ++i) {
-      Thread &t = threads[i];
+    for (unsigned j = 0; j < count; ++j) {
+      Thread &t = threads[descending ? count - 1 - j : j];
       if (t.done || t.wait != Wait::None)
         continue;
       launch->current = &t;
