@@ -34,13 +34,17 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # extra["options"] are added to the qsl-gpu-pipeline options. Batch 1 runs
 # on the packed tensor-core GEMM by default (mma-gemv); the *_simt row times
 # the CUDA-core GEMV on the same weight, so one GPU run says which is faster
-# (likewise for 2:4 + int4: the packed mma.sp GEMM and the composed GEMV).
+# (likewise for 2:4 + int4: the packed mma.sp GEMM and the composed GEMV),
+# and the *_pf2 row whether four chunks in flight per warp beat two.
 CASES = [
     ("gemv_int4_g128_8192x8192", "quant", 1, 8192, 8192, {"bits": 4},
      3.5, "int4 g128 GEMV, batch 1: >= 3.5x cuBLAS fp16, >= 85% of copy bandwidth"),
     ("gemv_int4_g128_8192x8192_simt", "quant", 1, 8192, 8192,
      {"bits": 4, "options": "mma-gemv=false"},
      3.5, "the same on the CUDA-core GEMV (mma-gemv=false)"),
+    ("gemv_int4_g128_8192x8192_pf2", "quant", 1, 8192, 8192,
+     {"bits": 4, "options": "mma-prefetch=2"},
+     3.5, "the same with two chunks in flight per warp, not four (mma-prefetch=2)"),
     ("gemv_int4_g128_n14336_k4096", "quant", 1, 14336, 4096, {"bits": 4},
      3.5, "int4 g128 GEMV, batch 1, 4096 -> 14336: >= 3.5x"),
     ("gemv_int4_g128_n4096_k14336", "quant", 1, 4096, 14336, {"bits": 4},

@@ -14,10 +14,10 @@
 // RUN: qsl-opt %t.mlir --qsl-gpu-pipeline="chip=sm_90 format=%gpu_format" \
 // RUN:   %gpu_host_lowering | %run_gpu > %t.gpu
 // RUN: %python %S/Inputs/compare_printed.py %t.cpu %t.gpu --rtol 1e-4 --atol 1e-5
-// RUN: qsl-opt %t.mlir --qsl-gpu-pipeline="chip=sm_90 format=%gpu_format warps=1" \
+// RUN: qsl-opt %t.mlir --qsl-gpu-pipeline="chip=sm_90 format=%gpu_format warps=1 mma-prefetch=1" \
 // RUN:   %gpu_host_lowering | %run_gpu > %t.gpu1
 // RUN: %python %S/Inputs/compare_printed.py %t.cpu %t.gpu1 --rtol 1e-4 --atol 1e-5
-// RUN: qsl-opt %t.mlir --qsl-gpu-pipeline="chip=sm_90 format=%gpu_format warps=8" \
+// RUN: qsl-opt %t.mlir --qsl-gpu-pipeline="chip=sm_90 format=%gpu_format warps=8 mma-prefetch=8" \
 // RUN:   %gpu_host_lowering | %run_gpu > %t.gpu8
 // RUN: %python %S/Inputs/compare_printed.py %t.cpu %t.gpu8 --rtol 1e-4 --atol 1e-5
 

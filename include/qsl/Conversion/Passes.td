@@ -178,6 +178,10 @@ def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
            "Up to max-batch rows, a quantized weight that the packed "
            "tensor-core GEMM takes uses it (rows padded to a 16-row tile) "
            "instead of the CUDA-core GEMV; needs tensor-cores">,
+    Option<"mmaPrefetch", "mma-prefetch", "int64_t", "0",
+           "Chunks of code words each warp of the packed tensor-core GEMMs "
+           "keeps in flight ahead of the one it decodes, 1 to 8; 0 picks "
+           "(4 for up to 16 rows, else 2)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

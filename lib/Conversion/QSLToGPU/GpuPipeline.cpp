@@ -69,6 +69,7 @@ void mlir::qsl::buildGpuPipeline(OpPassManager &pm,
   lower.maxBatch = options.maxBatch;
   lower.tensorCores = options.tensorCores;
   lower.mmaGemv = options.mmaGemv;
+  lower.mmaPrefetch = options.mmaPrefetch;
   lower.deviceWeights = options.deviceWeights;
   lower.fuseEpilogue = options.fuseEpilogue;
   lower.keepOnDevice = options.keepOnDevice;
@@ -135,6 +136,12 @@ struct GpuPipelineCLOptions
                      "GEMM where the weight allows (false: the CUDA-core "
                      "GEMV)"),
       llvm::cl::init(true)};
+  PassOptions::Option<int64_t> mmaPrefetch{
+      *this, "mma-prefetch",
+      llvm::cl::desc("Chunks of code words each warp of the packed GEMMs "
+                     "keeps in flight, 1 to 8 (0: 4 for up to 16 rows, "
+                     "else 2)"),
+      llvm::cl::init(0)};
   PassOptions::Option<bool> deviceWeights{
       *this, "device-weights",
       llvm::cl::desc("Weight tables in the kernel module (uploaded once); "
@@ -164,6 +171,7 @@ void mlir::qsl::registerGpuPipeline() {
         options.maxBatch = cl.maxBatch;
         options.tensorCores = cl.tensorCores;
         options.mmaGemv = cl.mmaGemv;
+        options.mmaPrefetch = cl.mmaPrefetch;
         options.deviceWeights = cl.deviceWeights;
         options.fuseEpilogue = cl.fuseEpilogue;
         options.keepOnDevice = cl.keepOnDevice;

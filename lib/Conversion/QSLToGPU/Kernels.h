@@ -47,6 +47,9 @@ struct KernelShape {
   int64_t codebook = 0;
   Type inType, outType; // f32 or f16
   int64_t warps;        // warps per block
+  /// Chunks of code words each warp of the packed kernels loads ahead of
+  /// the one it decodes; 0 picks (packedGemmPlan).
+  int64_t prefetch = 0;
   /// Set for a convolution (implicit GEMM; tensor-core families only).
   const ConvGeometry *conv = nullptr;
   /// The weight is an [N, K] f16 table `%vals` read as it is, not code
@@ -223,6 +226,7 @@ struct PackedGemmPlan {
   int64_t colWarps = 1;         // > 1: warps side by side along N
   int64_t tiles, chunks, steps; // of mmaFragmentShape
   int64_t groupsPad;            // scale rows over the padded K
+  int64_t prefetch;             // chunks in flight ahead of the decoded one
   int64_t rowsPerBlock() const { return 16 * mTiles; }
   int64_t gridX() const { return (tiles + colWarps - 1) / colWarps; }
 };
@@ -231,8 +235,11 @@ constexpr int64_t kPackedMaxWarps = 16;
 /// Warps the packed GEMM's grid should hold at least (about 32 per SM of
 /// an H100) before it stops adding warps per block.
 constexpr int64_t kPackedTargetWarps = 4096;
-/// Chunks of code words each warp has loaded ahead of the one it decodes.
+/// Chunks of code words each warp has loaded ahead of the one it decodes:
+/// with one m-tile (a GEMV; the bytes in flight are all that bounds it, and
+/// registers are plentiful) kPackedPrefetchStream, else kPackedPrefetch.
 constexpr int64_t kPackedPrefetch = 2;
+constexpr int64_t kPackedPrefetchStream = 4;
 PackedGemmPlan packedGemmPlan(const KernelShape &s);
 
 /// Why the packed GEMM cannot take a weight of shape `s` ("" when it can):
@@ -280,6 +287,7 @@ struct PackedSparsePlan {
   int64_t mTiles, warps;
   int64_t tiles, chunks, steps; // of mmaSparseShape
   int64_t groupsPad;
+  int64_t prefetch; // chunks in flight ahead of the decoded one
   int64_t rowsPerBlock() const { return 8 * mTiles; }
 };
 PackedSparsePlan packedSparsePlan(const KernelShape &s);

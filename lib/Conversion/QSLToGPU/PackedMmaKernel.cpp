@@ -63,6 +63,14 @@ int64_t packedWarps(const KernelShape &s, int64_t blocks, int64_t chunks,
                            std::min(warps, 1 + 48 * 1024 / partialBytes));
 }
 
+/// Chunks in flight per warp: the `mma-prefetch` option, else more with one
+/// m-tile (a GEMV, bound by the bytes in flight) than with several.
+int64_t packedPrefetch(const KernelShape &s, int64_t mTiles) {
+  if (s.prefetch > 0)
+    return s.prefetch;
+  return mTiles == 1 ? kPackedPrefetchStream : kPackedPrefetch;
+}
+
 } // namespace
 
 PackedGemmPlan packedGemmPlan(const KernelShape &s) {
@@ -83,6 +91,7 @@ PackedGemmPlan packedGemmPlan(const KernelShape &s) {
     p.colWarps = 1;
     p.warps = packedWarps(s, p.tiles, p.chunks, p.mTiles * 16 * 32 * 4);
   }
+  p.prefetch = packedPrefetch(s, p.mTiles);
   int64_t kPadded = p.chunks * 16 * p.steps;
   p.groupsPad = (kPadded + s.groupLen - 1) / s.groupLen;
   return p;
@@ -155,10 +164,13 @@ std::string memrefType(std::initializer_list<int64_t> shape,
 /// activation pairs, and the warps' sum before warp 0 stores.
 class PackedEmitter {
 public:
-  /// Code words `codesType`; group tables [groupsPad, columns].
+  /// Code words `codesType`; group tables [groupsPad, columns]; `prefetch`
+  /// chunks in flight per warp.
   PackedEmitter(TextEmitter &e, const KernelShape &s, int64_t chunks,
-                std::string codesType, int64_t groupsPad, int64_t columns)
-      : e(e), s(s), chunks(chunks), codesType(std::move(codesType)),
+                std::string codesType, int64_t groupsPad, int64_t columns,
+                int64_t prefetch)
+      : e(e), s(s), chunks(chunks), prefetch(prefetch),
+        codesType(std::move(codesType)),
         groupType(memrefType({groupsPad, columns},
                              s.symmetric ? "f16" : "i32")) {}
 
@@ -209,22 +221,22 @@ public:
   /// Opens the chunk loop: warp w takes chunks w, w + warps, ... of block
   /// tile %bx (with column warps: every chunk of its tile); it carries
   /// `accs` accumulators (%acc<i>, from %zacc) and the words of the next
-  /// kPackedPrefetch chunks, decodes the oldest (word[j], its chunk %ch)
-  /// and loads the one kPackedPrefetch ahead of it.
+  /// `prefetch` chunks, decodes the oldest (word[j], its chunk %ch)
+  /// and loads the one `prefetch` ahead of it.
   void openLoop(int64_t accs) {
     this->accs = accs;
     std::vector<std::string> inFlight;
-    for (int64_t i = 0; i < kPackedPrefetch; ++i)
+    for (int64_t i = 0; i < prefetch; ++i)
       inFlight.push_back(loadWords(i ? ahead(kStart, i) : kStart));
-    e.line() << "%res:" << (accs + kPackedPrefetch) << " = scf.for %ch = "
+    e.line() << "%res:" << (accs + prefetch) << " = scf.for %ch = "
              << kStart << " to %cCH step " << kStep << " iter_args(";
     for (int64_t i = 0; i < accs; ++i)
       e.raw() << "%acc" << i << " = %zacc, ";
-    for (int64_t i = 0; i < kPackedPrefetch; ++i)
+    for (int64_t i = 0; i < prefetch; ++i)
       e.raw() << (i ? ", " : "") << "%wq" << i << " = " << inFlight[i];
     e.raw() << ") -> (" << loopTypes() << ") {\n";
     e.indent += 2;
-    next = loadWords(ahead("%ch", kPackedPrefetch));
+    next = loadWords(ahead("%ch", prefetch));
     for (int j = 0; j < 4; ++j) {
       word[j] = e.fresh("wd");
       e.line() << word[j] << " = vector.extract %wq0[" << j
@@ -237,7 +249,7 @@ public:
     e.line() << "scf.yield ";
     for (const std::string &a : acc)
       e.raw() << a << ", ";
-    for (int64_t i = 1; i < kPackedPrefetch; ++i)
+    for (int64_t i = 1; i < prefetch; ++i)
       e.raw() << "%wq" << i << ", ";
     e.raw() << next << " : " << loopTypes() << "\n";
     e.indent -= 2;
@@ -412,14 +424,14 @@ private:
     std::string types;
     for (int64_t i = 0; i < accs; ++i)
       types += "vector<2x2xf32>, ";
-    for (int64_t i = 0; i < kPackedPrefetch; ++i)
+    for (int64_t i = 0; i < prefetch; ++i)
       types += std::string(i ? ", " : "") + "vector<4xi32>";
     return types;
   }
 
   TextEmitter &e;
   const KernelShape &s;
-  int64_t chunks;
+  int64_t chunks, prefetch;
   std::string codesType, groupType, redType, next;
   int64_t accs = 0;
   std::string tileName = "%bx", kStart = "%warp", kStep = "%cWARPS";
@@ -460,7 +472,7 @@ std::string buildPackedGemmKernelText(llvm::StringRef name,
   TextEmitter e(s);
   PackedEmitter pk(e, s, p.chunks,
                    memrefType({p.tiles, p.chunks, 128}, "i32"), p.groupsPad,
-                   32 * p.tiles);
+                   32 * p.tiles, p.prefetch);
   e.fragmentPrologue();
   pk.constants();
   // The warp's tile: the block's (split K), or one of colWarps adjacent
@@ -598,6 +610,7 @@ PackedSparsePlan packedSparsePlan(const KernelShape &s) {
   int64_t blocks = p.tiles * ((s.m + 8 * p.mTiles - 1) / (8 * p.mTiles));
   p.warps = packedWarps(s, blocks, p.chunks, p.mTiles * 4 * 32 * 4);
   p.groupsPad = (p.chunks * p.steps * 32 + s.groupLen - 1) / s.groupLen;
+  p.prefetch = packedPrefetch(s, p.mTiles);
   return p;
 }
 
@@ -649,7 +662,7 @@ std::string buildPackedSparseGemmKernelText(llvm::StringRef name,
   TextEmitter e(s);
   PackedEmitter pk(e, s, p.chunks,
                    memrefType({p.tiles, p.chunks, 128}, "i32"), p.groupsPad,
-                   16 * p.tiles);
+                   16 * p.tiles, p.prefetch);
   std::string header = pk.header(", %meta: " + metaType, p.mTiles * 4);
   e.fragmentPrologue();
   pk.constants();

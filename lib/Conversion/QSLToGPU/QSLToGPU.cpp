@@ -47,6 +47,12 @@ struct QslLowerToGpuPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    if (mmaPrefetch < 0 || mmaPrefetch > 8) {
+      module.emitError("qsl-lower-to-gpu: mma-prefetch must be in [0, 8], "
+                       "got ")
+          << static_cast<int64_t>(mmaPrefetch);
+      return signalPassFailure();
+    }
     // A block is 32 * warps threads (at most 1024).
     if (warps < 1 || warps > 32) {
       module.emitError("qsl-lower-to-gpu: warps must be in [1, 32], got ")
@@ -80,6 +86,7 @@ struct QslLowerToGpuPass
         op->emitRemark("qsl-lower-to-gpu: left on the CPU path: ") << why;
         continue;
       }
+      shape.base.prefetch = mmaPrefetch;
       Epilogue epilogue;
       epilogue.result = op->getResult(0);
       if (fuseEpilogue)

@@ -67,10 +67,11 @@
 // CHECK: vector.extract %{{.*}}[0, 0] : f32 from vector<2x2xf32>
 // CHECK: scf.if
 // CHECK: memref.store %{{.*}}, %[[Y]]
-// The packed GEMM on a shape without edges has no guards at all. Warp w
-// starts with the words of its first two chunks (w and w + 2, clamped to
-// the last) loaded, and each iteration loads the chunk two ahead of the
-// one it decodes (kPackedPrefetch); scale splats per
+// The packed GEMM on a shape without edges has no guards at all. With one
+// m-tile, warp w starts with the words of its first four chunks (w, w + 2,
+// w + 4 and w + 6, clamped to the last) loaded, and each iteration loads
+// the chunk four ahead of the one it decodes (kPackedPrefetchStream);
+// scale splats per
 // chunk; f16 activation pairs as vector loads; code pairs masked, or'ed
 // with 0x64006400 (1024 in f16, twice), minus the symmetric 1024 + 128 and
 // times the scale, in f16x2.
@@ -82,7 +83,9 @@
 // CHECK: %[[FIRST:.*]] = vector.load %[[CODES]][%{{.*}}, %[[WARP:.*]], %{{.*}}] {alignment = 16 : i64} : memref<4x2x128xi32>, vector<4xi32>
 // CHECK: %[[NEXT0:.*]] = arith.minui %{{.*}}, %c1
 // CHECK: %[[SECOND:.*]] = vector.load %[[CODES]][%{{.*}}, %[[NEXT0]], %{{.*}}]
-// CHECK: scf.for %[[CH:.*]] = %[[WARP]] to %c2{{.*}} step %c2{{.*}} iter_args({{.*}}, %[[CUR:.*]] = %[[FIRST]], %[[AHEAD:.*]] = %[[SECOND]])
+// CHECK: %[[THIRD:.*]] = vector.load %[[CODES]]
+// CHECK: %[[FOURTH:.*]] = vector.load %[[CODES]]
+// CHECK: scf.for %[[CH:.*]] = %[[WARP]] to %c2{{.*}} step %c2{{.*}} iter_args({{.*}}, %[[CUR:.*]] = %[[FIRST]], %[[A1:.*]] = %[[SECOND]], %[[A2:.*]] = %[[THIRD]], %[[A3:.*]] = %[[FOURTH]])
 // CHECK: %[[AFTER:.*]] = arith.addi %[[CH]],
 // CHECK: %[[NEXT:.*]] = arith.minui %[[AFTER]], %c1
 // CHECK: %[[NW:.*]] = vector.load %[[CODES]][%{{.*}}, %[[NEXT]], %{{.*}}]
@@ -98,7 +101,7 @@
 // CHECK: nvgpu.mma.sync
 // CHECK: arith.shrui %{{.*}}, %c8_i32
 // CHECK-COUNT-3: nvgpu.mma.sync
-// CHECK: scf.yield {{.*}}, %[[AHEAD]], %[[NW]] :
+// CHECK: scf.yield {{.*}}, %[[A1]], %[[A2]], %[[A3]], %[[NW]] :
 // Warp 1's tile to workgroup memory, the barrier, warp 0 adds and stores.
 // CHECK: scf.if
 // CHECK: memref.store {{.*}}, %[[RED]]

@@ -11,4 +11,6 @@ func.func @empty() {
 // RUN: not qsl-opt %s --qsl-lower-to-gpu="max-batch=-1" 2>&1 | FileCheck %s --check-prefix=BATCH
 // WARPS: error: qsl-lower-to-gpu: warps must be in [1, 32], got 0
 // WARPS33: error: qsl-lower-to-gpu: warps must be in [1, 32], got 33
+// RUN: not qsl-opt %s --qsl-gpu-pipeline="mma-prefetch=9" 2>&1 | FileCheck %s --check-prefix=PREFETCH
+// PREFETCH: error: qsl-lower-to-gpu: mma-prefetch must be in [0, 8], got 9
 // BATCH: error: qsl-lower-to-gpu: max-batch must be >= 0, got -1

@@ -24,6 +24,7 @@ struct GpuPipelineOptions {
   /// Batches up to maxBatch use the packed tensor-core GEMM where the
   /// weight allows (else the CUDA-core GEMV).
   bool mmaGemv = true;
+  int64_t mmaPrefetch = 0;
   /// Weight tables as globals of the kernel module (uploaded once, when the
   /// driver loads it) rather than copied to the device at every call.
   bool deviceWeights = true;
