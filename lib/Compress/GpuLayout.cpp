@@ -170,7 +170,9 @@ uint32_t readMmaFragmentCode(const std::vector<uint32_t> &words, int64_t n,
   return (words[word] >> shift) & ((1u << bits) - 1u);
 }
 
-int64_t mmaSparseChunkSteps(unsigned bits) { return 2 * mmaChunkSteps(bits); }
+int64_t mmaSparseChunkSteps(unsigned bits) {
+  return bits == 16 ? 1 : 2 * mmaChunkSteps(bits);
+}
 
 MmaSparseShape mmaSparseShape(int64_t n, int64_t k, unsigned bits) {
   MmaSparseShape f;

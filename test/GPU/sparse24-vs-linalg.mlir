@@ -2,7 +2,9 @@
 // max-batch: nvgpu.mma.sp.sync m16n8k32 on the transposed problem) on the
 // GPU against the qsl-lower-to-linalg reference on the CPU, for int2/3/4/8
 // codes (symmetric and asymmetric), a float 2:4 main term with f16
-// activations and output, tile edges in M, N and K, N = 1 and batch 512.
+// activations and output, tile edges in M, N and K, N = 1 and batch 512;
+// and float 2:4 weights at batch 1 to 8 on the packed 2:4 GEMM (f16 values
+// in fragment order: K and N edges, several chunks per warp, N = 1).
 // The module comes from Inputs/gen_sparse24.py (fixed seed, data exact in
 // f16, kept positions in random order inside each run); printMemref prints
 // 6 digits, hence rtol 1e-4.
@@ -13,3 +15,16 @@
 // RUN: qsl-opt %t.mlir --qsl-gpu-pipeline="chip=sm_90 format=%gpu_format" \
 // RUN:   %gpu_host_lowering | %run_gpu > %t.gpu
 // RUN: %python %S/Inputs/compare_printed.py %t.cpu %t.gpu --rtol 1e-4 --atol 1e-5
+// The batch 1-8 float cases take the packed 2:4 kernel (no group tables,
+// the f16 pairs used as loaded); the others do not.
+// RUN: qsl-opt %t.mlir --qsl-lower-to-gpu=device-weights=false | FileCheck %s
+// CHECK-LABEL: func.func @f16_b1_kedge
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_5 {{.*}} args(%{{.*}} : memref<1x200xf32>, %{{.*}} : memref<3x7x128xi32>, %{{.*}} : memref<3x7x16xi32>, %{{.*}} : memref<1x40xf32>)
+// CHECK-LABEL: func.func @f16_b8_chunks
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_6 {{.*}} args(%{{.*}} : memref<8x1024xf16>, %{{.*}} : memref<1x32x128xi32>, %{{.*}} : memref<1x32x16xi32>, %{{.*}} : memref<8x16xf16>)
+// CHECK-LABEL: gpu.func @qsl_spmma_5(
+// CHECK-NOT: arith.ori
+// CHECK-NOT: arith.subf
+// CHECK: vector.bitcast %{{.*}} : vector<1xi32> to vector<2xf16>
+// CHECK: nvgpu.mma.sp.sync
+// CHECK-LABEL: gpu.func @qsl_spmma_6(

@@ -125,7 +125,9 @@ uint32_t readMmaFragmentCode(const std::vector<uint32_t> &words, int64_t n,
 
 /// The same for the packed 2:4 GEMM (mma.sp m16n8k32, the weight as the
 /// sparse operand A): a warp covers 16 weight rows and walks K in chunks of
-/// C = 2 * mmaChunkSteps(bits) steps of 32 dense (16 kept) entries. Lane
+/// C = 2 * mmaChunkSteps(bits) steps of 32 dense (16 kept) entries, or one
+/// step for bits = 16 (f16 values: a word is one pair, bits 0-15 and
+/// 16-31). Lane
 /// l = 4 g + i holds, per step s of the chunk, A registers r = 0..3: row
 /// g + 8 (r % 2), kept entries 16 s + 8 (r / 2) + 2 i + {0, 1}; that pair is
 /// p = 4 s + r, in word p / C at slot p % C (halves 16 bits apart as above).

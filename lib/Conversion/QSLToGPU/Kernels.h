@@ -290,11 +290,12 @@ struct PackedSparsePlan {
   int64_t prefetch; // chunks in flight ahead of the decoded one
   int64_t rowsPerBlock() const { return 8 * mTiles; }
 };
-PackedSparsePlan packedSparsePlan(const KernelShape &s);
+PackedSparsePlan packedSparsePlan(const ComposedShape &c);
 
 /// Why the packed 2:4 GEMM cannot take `c` ("" when it can): it needs a
-/// quantized main term (scales and zero points, at most 8 bits) with 2:4
-/// along K and scale groups of whole steps of 32.
+/// 2:4 main term along K, either float values (held as f16, one pair per
+/// word, one step per chunk, no group tables) or quantized codes (scales
+/// and zero points, at most 8 bits, scale groups of whole steps of 32).
 std::string packedSparseUnsupported(const ComposedShape &c);
 
 /// Its tables from the kept codes in row order ([N, K/2]), the [N, G]
@@ -302,17 +303,25 @@ std::string packedSparseUnsupported(const ComposedShape &c);
 /// fragment-ordered words [tiles, chunks, 128], splats [groupsPad, 16 *
 /// tiles] and mma.sp metadata [tiles, chunks * steps, 16] (in `meta`); ""
 /// or why the weights do not decode exactly in f16.
-std::string packPackedSparseTables(const KernelShape &s,
+std::string packPackedSparseTables(const ComposedShape &c,
                                    const std::vector<int64_t> &keptCodes,
                                    const std::vector<int64_t> &positions,
                                    const std::vector<float> &scales,
                                    const std::vector<float> &zeros,
                                    PackedGemmTables &out,
                                    std::vector<uint32_t> &meta);
+/// The same for a float main term: the kept values in row order ([N, K/2],
+/// rounded to f16) as fragment-ordered pairs, and the metadata.
+void packPackedSparseValues(const ComposedShape &c,
+                            const std::vector<double> &keptValues,
+                            const std::vector<int64_t> &positions,
+                            PackedGemmTables &out,
+                            std::vector<uint32_t> &meta);
 
 /// The packed 2:4 GEMM at any batch: per chunk one 16-byte load per lane
 /// of fragment-ordered code pairs (prefetched as in the dense kernel),
-/// decoded with f16x2 arithmetic into the A fragment, the metadata
+/// decoded with f16x2 arithmetic into the A fragment (f16 values: taken as
+/// they are), the metadata
 /// register per step, activation pairs as B, one mma.sp per m-tile of 8
 /// batch rows.
 std::string buildPackedSparseGemmKernelText(llvm::StringRef name,

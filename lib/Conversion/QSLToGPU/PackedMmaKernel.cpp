@@ -164,15 +164,17 @@ std::string memrefType(std::initializer_list<int64_t> shape,
 /// activation pairs, and the warps' sum before warp 0 stores.
 class PackedEmitter {
 public:
-  /// Code words `codesType`; group tables [groupsPad, columns]; `prefetch`
-  /// chunks in flight per warp.
+  /// Code words `codesType`; group tables [groupsPad, columns] (none when
+  /// groupsPad is 0: the words hold f16 values); `prefetch` chunks in
+  /// flight per warp.
   PackedEmitter(TextEmitter &e, const KernelShape &s, int64_t chunks,
                 std::string codesType, int64_t groupsPad, int64_t columns,
                 int64_t prefetch)
       : e(e), s(s), chunks(chunks), prefetch(prefetch),
         codesType(std::move(codesType)),
-        groupType(memrefType({groupsPad, columns},
-                             s.symmetric ? "f16" : "i32")) {}
+        groupType(groupsPad ? memrefType({groupsPad, columns},
+                                         s.symmetric ? "f16" : "i32")
+                            : "") {}
 
   /// Column warps instead of a split K: every warp walks all of K for its
   /// own tile `tile` (its words and group tables); nothing is summed.
@@ -183,7 +185,7 @@ public:
     splitK = false;
   }
 
-  /// `gpu.func @NAME(%x, %codes, %sc | %sz, <extra>, %y)` with the
+  /// `gpu.func @NAME(%x, %codes, [%sc | %sz,] <extra>, %y)` with the
   /// workgroup buffer of the warps' partial sums (`partials` f32 per lane)
   /// when there is more than one warp.
   std::string header(const std::string &extra, int64_t partials) {
@@ -192,8 +194,13 @@ public:
                            "#gpu.address_space<workgroup>");
     return "\nmodule {\n  gpu.module @qsl_kernels {\n"
            "    gpu.func @@@NAME@@(%x: @@XT@@, %codes: " +
-           codesType + ",\n        " + (s.symmetric ? "%sc: " : "%sz: ") +
-           groupType + extra +
+           codesType +
+           (groupType.empty() ? ""
+                              : ",\n        " +
+                                    std::string(s.symmetric ? "%sc: "
+                                                            : "%sz: ") +
+                                    groupType) +
+           extra +
            ", %y: @@YT@@)\n" +
            (!redType.empty() ? "        workgroup(%red: " + redType + ")\n"
                              : "") +
@@ -201,18 +208,20 @@ public:
            "@@THREADS@@, 1, 1>} {\n";
   }
 
-  /// After fragmentPrologue(): %cCH, %cCHL, %l4, %magic, %pmask, %zpair and
-  /// (symmetric) %zzc.
+  /// After fragmentPrologue(): %cCH, %cCHL, %l4, %zpair and, for codes,
+  /// %magic, %pmask and (symmetric) %zzc.
   void constants() {
     e.line() << "%cCH = arith.constant " << chunks << " : index\n";
     e.line() << "%cCHL = arith.constant " << (chunks - 1) << " : index\n";
     e.line() << "%l4 = arith.muli %lane, %c4 : index\n";
+    e.line() << "%zpair = arith.constant dense<0.0> : vector<2xf16>\n";
+    if (groupType.empty())
+      return;
     const uint32_t mask = (1u << s.bits) - 1u;
     e.line() << "%magic = arith.constant " << int32_t(0x64006400)
              << " : i32\n";
     e.line() << "%pmask = arith.constant " << int32_t(mask | (mask << 16))
              << " : i32\n";
-    e.line() << "%zpair = arith.constant dense<0.0> : vector<2xf16>\n";
     if (s.symmetric) // codes stored as q + 2^(bits-1)
       e.line() << "%zzc = arith.constant dense<"
                << (1024 + (1 << (s.bits - 1))) << ".0> : vector<2xf16>\n";
@@ -599,9 +608,11 @@ std::string buildPackedGemmKernelText(llvm::StringRef name,
   return substitute(header + e.str() + kernelFooter(), shapeVars(name, s));
 }
 
-PackedSparsePlan packedSparsePlan(const KernelShape &s) {
+PackedSparsePlan packedSparsePlan(const ComposedShape &c) {
+  const KernelShape &s = c.base;
+  const bool values = c.main == ComposedShape::Main::Floats;
   ::qsl::compress::MmaSparseShape f =
-      ::qsl::compress::mmaSparseShape(s.n, s.k, s.bits);
+      ::qsl::compress::mmaSparseShape(s.n, s.k, values ? 16 : s.bits);
   PackedSparsePlan p;
   p.tiles = f.tiles;
   p.chunks = f.chunks;
@@ -609,17 +620,21 @@ PackedSparsePlan packedSparsePlan(const KernelShape &s) {
   p.mTiles = std::clamp<int64_t>((s.m + 7) / 8, 1, kPackedMaxMTiles);
   int64_t blocks = p.tiles * ((s.m + 8 * p.mTiles - 1) / (8 * p.mTiles));
   p.warps = packedWarps(s, blocks, p.chunks, p.mTiles * 4 * 32 * 4);
-  p.groupsPad = (p.chunks * p.steps * 32 + s.groupLen - 1) / s.groupLen;
+  p.groupsPad = values ? 0
+                       : (p.chunks * p.steps * 32 + s.groupLen - 1) /
+                             s.groupLen;
   p.prefetch = packedPrefetch(s, p.mTiles);
   return p;
 }
 
 std::string packedSparseUnsupported(const ComposedShape &c) {
   const KernelShape &s = c.base;
-  if (c.main != ComposedShape::Main::Codes)
-    return "no quantized main term";
+  if (c.main == ComposedShape::Main::None)
+    return "no main term";
   if (c.sparseN != 2 || c.sparseM != 4)
     return "sparsity other than 2:4";
+  if (c.main == ComposedShape::Main::Floats)
+    return "";
   if (s.codebook)
     return "codebook codes";
   if (s.bits < 1 || s.bits > 8)
@@ -630,16 +645,17 @@ std::string packedSparseUnsupported(const ComposedShape &c) {
   return "";
 }
 
-std::string packPackedSparseTables(const KernelShape &s,
+std::string packPackedSparseTables(const ComposedShape &c,
                                    const std::vector<int64_t> &keptCodes,
                                    const std::vector<int64_t> &positions,
                                    const std::vector<float> &scales,
                                    const std::vector<float> &zeros,
                                    PackedGemmTables &out,
                                    std::vector<uint32_t> &meta) {
+  const KernelShape &s = c.base;
   if (std::string why = halfDecodable(s, scales, zeros); !why.empty())
     return why;
-  const PackedSparsePlan p = packedSparsePlan(s);
+  const PackedSparsePlan p = packedSparsePlan(c);
   out.words = ::qsl::compress::packMmaSparseWords(keptCodes, s.n, s.k,
                                                   s.bits, codeOffset(s));
   packSplats(s, scales, zeros, 16 * p.tiles, p.groupsPad, out);
@@ -648,11 +664,29 @@ std::string packPackedSparseTables(const KernelShape &s,
   return "";
 }
 
+void packPackedSparseValues(const ComposedShape &c,
+                            const std::vector<double> &keptValues,
+                            const std::vector<int64_t> &positions,
+                            PackedGemmTables &out,
+                            std::vector<uint32_t> &meta) {
+  const KernelShape &s = c.base;
+  const PackedSparsePlan p = packedSparsePlan(c);
+  std::vector<int64_t> halves(keptValues.size());
+  for (size_t i = 0; i < keptValues.size(); ++i)
+    halves[i] = ::qsl::compress::toHalfBits(static_cast<float>(keptValues[i]));
+  out.words = ::qsl::compress::packMmaSparseWords(halves, s.n, s.k, 16, 0);
+  meta = ::qsl::compress::packSparseMmaMeta(positions, s.n, s.k / 2,
+                                            16 * p.tiles, p.chunks * p.steps);
+}
+
 std::string buildPackedSparseGemmKernelText(llvm::StringRef name,
                                             const ComposedShape &c) {
-  const PackedSparsePlan p = packedSparsePlan(c.base);
+  const PackedSparsePlan p = packedSparsePlan(c);
+  const bool values = c.main == ComposedShape::Main::Floats;
   KernelShape s = c.base;
   s.warps = p.warps;
+  if (values)
+    s.bits = 16;
   const int64_t chunkK = 32 * p.steps;
   const bool guardM = s.m % p.rowsPerBlock() != 0;
   const bool guardN = s.n % 16 != 0;
@@ -695,8 +729,8 @@ std::string buildPackedSparseGemmKernelText(llvm::StringRef name,
       std::tie(sc[h], zz[h]) = pk.scaleAndZero(g, row);
     }
   };
-  const bool groupPerChunk = s.groupLen % chunkK == 0;
-  if (groupPerChunk)
+  const bool groupPerChunk = values || s.groupLen % chunkK == 0;
+  if (groupPerChunk && !values)
     loadSplats(kb);
 
   std::vector<std::string> acc(p.mTiles);
@@ -714,8 +748,10 @@ std::string buildPackedSparseGemmKernelText(llvm::StringRef name,
     std::string a = "%za";
     for (int r = 0; r < 4; ++r) {
       int64_t pair = 4 * step + r;
-      std::string wv = pk.decodePair(pk.word[pair / p.steps],
-                                     pair % p.steps, zz[r % 2], sc[r % 2]);
+      std::string wv = values ? halfPair(e, pk.word[pair])
+                              : pk.decodePair(pk.word[pair / p.steps],
+                                              pair % p.steps, zz[r % 2],
+                                              sc[r % 2]);
       std::string next = e.fresh("a");
       e.line() << next << " = vector.insert " << wv << ", " << a << " [" << r
                << "] : vector<2xf16> into vector<4x2xf16>\n";

@@ -101,8 +101,9 @@ struct QslLowerToGpuPass
       if (family == Family::Plain) {
         done = rewritePlain(target, weight, shape, emitter, epilogue);
       } else if (family == Family::Composed) {
-        // With mma-gemv, 2:4 quantized weights up to max-batch take the
-        // packed 2:4 GEMM where it decodes them, else the composed GEMV.
+        // With mma-gemv, 2:4 weights up to max-batch (quantized or f16
+        // values) take the packed 2:4 GEMM where it decodes them, else the
+        // composed GEMV.
         FailureOr<bool> taken = false;
         if (mmaGemv && tensorCores && shape.sparseM)
           taken = rewriteSparseMma(target, weight, shape, emitter, epilogue,
@@ -608,24 +609,36 @@ struct QslLowerToGpuPass
       return rows;
     };
 
-    // The packed kernel.
+    // The packed kernel: quantized codes at any batch; f16 values up to
+    // max-batch (packedOnly; above it the [nPad, K/2] pairs kernel below
+    // stays, until a GPU run says which of the two is faster there).
     std::optional<QuantTables> q;
     PackedGemmTables packed;
     std::vector<uint32_t> packedMeta;
     bool usePacked = false;
-    if (packedSparseUnsupported(c).empty()) {
+    if (packedSparseUnsupported(c).empty() &&
+        c.main == ComposedShape::Main::Floats) {
+      if (packedOnly) {
+        auto vals = readFloatElements(weight.getStorage(StorageRole::Values));
+        if (!vals)
+          return unavailable(op, "kept values");
+        packPackedSparseValues(c, inRowOrder(*vals), inRowOrder(*meta),
+                               packed, packedMeta);
+        usePacked = true;
+      }
+    } else if (packedSparseUnsupported(c).empty()) {
       FailureOr<QuantTables> tables =
           readQuantTables(op, weight, view.getQuant(), s, transposed);
       if (failed(tables))
         return failure();
       q = std::move(*tables);
-      usePacked = packPackedSparseTables(s, inRowOrder(q->codes),
+      usePacked = packPackedSparseTables(c, inRowOrder(q->codes),
                                          inRowOrder(*meta), q->scales,
                                          q->zeros, packed, packedMeta)
                       .empty();
     }
     if (usePacked) {
-      PackedSparsePlan plan = packedSparsePlan(s);
+      PackedSparsePlan plan = packedSparsePlan(c);
       SmallVector<KernelArg> args;
       Value x = e.activation(s);
       args.push_back(x);

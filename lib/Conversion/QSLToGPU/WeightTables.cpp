@@ -104,6 +104,8 @@ void addPackedTables(const PackedGemmTables &t, const KernelShape &s,
                      SmallVectorImpl<KernelArg> &args) {
   args.push_back(e.table<int32_t>("qsl_gpu_mma_codes", {tiles, chunks, 128},
                                   asI32(t.words)));
+  if (groupsPad == 0) // f16 values: no group tables
+    return;
   if (s.symmetric)
     args.push_back(
         e.halfTable("qsl_gpu_mma_scales", {groupsPad, columns}, t.scales));

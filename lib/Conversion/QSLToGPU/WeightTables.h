@@ -71,7 +71,8 @@ std::vector<int32_t> asI32(const std::vector<uint32_t> &words);
 
 /// The packed kernels' tables as kernel arguments: the fragment-ordered
 /// code words [tiles, chunks, 128], then the [groupsPad, columns] words of
-/// s and 1024 + z (asymmetric) or f16 scales (symmetric).
+/// s and 1024 + z (asymmetric) or f16 scales (symmetric); none when
+/// groupsPad is 0 (the words hold f16 values).
 void addPackedTables(const PackedGemmTables &t, const KernelShape &s,
                      int64_t tiles, int64_t chunks, int64_t groupsPad,
                      int64_t columns, KernelEmitter &e,

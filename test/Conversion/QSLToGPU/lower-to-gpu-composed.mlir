@@ -2,6 +2,7 @@
 // of a quantized main term, a float main term, or none). The inputs are the
 // GPU execution test's functions.
 // RUN: qsl-opt %S/../../GPU/composed-vs-linalg.mlir --qsl-lower-to-gpu="device-weights=false" | FileCheck %s
+// RUN: qsl-opt %S/../../GPU/composed-vs-linalg.mlir --qsl-lower-to-gpu="device-weights=false mma-gemv=false" | FileCheck %s --check-prefix=SIMT
 // No dense weight: neither [K, N] nor [N, K] float buffers of any of them.
 // RUN: qsl-opt %S/../../GPU/composed-vs-linalg.mlir --qsl-lower-to-gpu \
 // RUN:   | FileCheck %s --check-prefix=NODENSE --implicit-check-not=32x5xf --implicit-check-not=5x32xf --implicit-check-not=7x20xf --implicit-check-not=20x7xf --implicit-check-not=12x3xf --implicit-check-not=3x12xf --implicit-check-not=6x8xf --implicit-check-not=8x6xf --implicit-check-not=40x24xf --implicit-check-not=24x40xf --implicit-check-not=qsl.
@@ -42,9 +43,15 @@
 // CHECK: gpu.launch_func @qsl_kernels::@qsl_lrchain_2 {{.*}} %[[PRE]] : memref<1x3xf32>)
 // CHECK: gpu.launch_func @qsl_kernels::@qsl_gemv_2 {{.*}} args(%{{.*}} : memref<1x12xf32>, %{{.*}} : memref<3x3xi32>, %{{.*}} : memref<3x1xf32>, %{{.*}} : memref<4xi32>, %{{.*}} : memref<4xi32>, %{{.*}} : memref<4xf32>, %[[PRE]] : memref<1x3xf32>, %{{.*}} : memref<1x3xf32>)
 
-// Float kept values of a 2:4 weight, [N, K'] f32.
+// Float kept values of a 2:4 weight, [N, K'] f32: with mma-gemv the packed
+// 2:4 GEMM takes them as f16 pairs in fragment order (one tile, one chunk
+// of one step: [1, 1, 128] words), with their mma.sp metadata [1, 1, 16]
+// and no group tables; the outliers' CSC is added to its stores. With
+// mma-gemv=false the composed GEMV reads them as f32 [N, K'].
 // CHECK-LABEL: func.func @f32_24_t
-// CHECK: gpu.launch_func @qsl_kernels::@qsl_gemv_3 {{.*}} args(%{{.*}} : memref<4x8xf32>, %{{.*}} : memref<6x4xf32>, %{{.*}} : memref<6x1xi32>, %{{.*}} : memref<7xi32>, %{{.*}} : memref<2xi32>, %{{.*}} : memref<2xf32>, %{{.*}} : memref<4x6xf32>)
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_3 {{.*}} args(%{{.*}} : memref<4x8xf32>, %{{.*}} : memref<1x1x128xi32>, %{{.*}} : memref<1x1x16xi32>, %{{.*}} : memref<7xi32>, %{{.*}} : memref<2xi32>, %{{.*}} : memref<2xf32>, %{{.*}} : memref<4x6xf32>)
+// SIMT-LABEL: func.func @f32_24_t
+// SIMT: gpu.launch_func @qsl_kernels::@qsl_gemv_3 {{.*}} args(%{{.*}} : memref<4x8xf32>, %{{.*}} : memref<6x4xf32>, %{{.*}} : memref<6x1xi32>, %{{.*}} : memref<7xi32>, %{{.*}} : memref<2xi32>, %{{.*}} : memref<2xf32>, %{{.*}} : memref<4x6xf32>)
 
 // The fused chain's kernel: phase 1, each warp's rank component j of the
 // block's chunk, lanes over K, reduced into workgroup memory t[m, chunk];

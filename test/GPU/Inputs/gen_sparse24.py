@@ -1,6 +1,8 @@
 """Writes the MLIR module of sparse24-vs-linalg.mlir: 2:4 weights (along K)
 whose batch exceeds max-batch, so that qsl-lower-to-gpu takes them to the
-sparse tensor-core GEMM. Each case is a function; @main calls them on
+sparse tensor-core GEMM, and float ones at batch 1 to 8, which take the
+packed 2:4 GEMM (f16 pairs in fragment order, mma-gemv). Each case is a
+function; @main calls them on
 activations (5i + 3j) % 17 - 8, scaled by 1/8, and prints the results.
 
 Data are drawn from a fixed seed and chosen exact in f16 (scales powers of
@@ -95,6 +97,14 @@ case("int2_n1", 9, 32, 1, False, (2, 4, False),
      "group 4.")
 case("int3_sym", 40, 128, 48, True, (3, 16, True),
      comment="3-bit codes (10 per word), four K steps, group 16.")
+case("f16_b1_kedge", 1, 200, 40, True, None, "f32", "f32",
+     comment="Batch 1 on the packed 2:4 GEMM: K = 200 (the last step of "
+     "32 partial), N = 40 (a partial 16-row tile), f32 activations.")
+case("f16_b8_chunks", 8, 1024, 16, False, None, "f16", "f16",
+     comment="Batch 8, 32 steps of 32: several chunks per warp with warps "
+     "splitting K; [K, N] weight.")
+case("f16_b5_n1", 5, 64, 1, True, None, "f32", "f32",
+     comment="N = 1, batch 5.")
 
 print_module([(name, (m, k), tin, (m, n), tout, text)
               for name, m, k, n, tin, tout, text in cases],

@@ -279,7 +279,7 @@ TEST(GpuLayout, MmaFragmentRoundTripAndPairs) {
 // 2 i + {0, 1} of row g + 8 (r % 2).
 TEST(GpuLayout, MmaSparseRoundTripAndPairs) {
   std::mt19937 rng(13);
-  for (unsigned bits : {2u, 3u, 4u, 8u}) {
+  for (unsigned bits : {2u, 3u, 4u, 8u, 16u}) { // 16: f16 values
     int64_t n = 37, k = 200, perRow = k / 2, offset = 1 << (bits - 1);
     std::uniform_int_distribution<int64_t> dist(-offset,
                                                 (1 << bits) - 1 - offset);
