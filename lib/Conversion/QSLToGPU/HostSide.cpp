@@ -193,6 +193,14 @@ Value KernelEmitter::uploadTensor(
   return upload(host, deviceType);
 }
 
+Value KernelEmitter::asImage(Value buf, int64_t h, int64_t w) {
+  auto type = cast<MemRefType>(buf.getType());
+  auto image = MemRefType::get({type.getDimSize(0), type.getDimSize(1), h, w},
+                               type.getElementType());
+  return memref::ExpandShapeOp::create(
+      b, loc, image, buf, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+}
+
 Value KernelEmitter::activation(const KernelShape &s) {
   auto inType = cast<RankedTensorType>(input.getType());
   if (s.conv) // the kernel reads the NCHW image itself

@@ -98,6 +98,9 @@ public:
   Value uploadTensor(Value t, ArrayRef<int64_t> deviceShape,
                      ArrayRef<ReassociationIndices> collapse);
   Value alloc(MemRefType type);
+  /// A device buffer [images, C, H*W] viewed as the NCHW image
+  /// [images, C, h, w] (no copy).
+  Value asImage(Value buf, int64_t h, int64_t w);
   /// Fills the f32 device buffer `buf` with zeros (gpu.memset).
   void zero(Value buf);
 

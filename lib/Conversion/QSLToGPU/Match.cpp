@@ -164,11 +164,12 @@ std::string matchOp(OpT op, int64_t warps, int64_t maxBatch, bool tensorCores,
     // are added to each result before its store.
     if (!tensorCores)
       return batch + " and tensor-cores=false";
-    // A convolution's outliers and low rank are added to the stores of a
-    // main term's kernel; without one they stay on the CPU.
-    if (t.isConv && !quant && !sparse)
-      return batch + " (outliers or low rank without a main term on a "
-                     "convolution have no GPU kernel)";
+    // A convolution's outliers are added to the stores of a main term's
+    // kernel; without one they stay on the CPU (low rank alone runs as two
+    // GEMMs, the second a 1x1 convolution).
+    if (t.isConv && !quant && !sparse && view->getOutliers())
+      return batch + " (outliers without a main term on a convolution have "
+                     "no GPU kernel)";
     if (!quant && !sparse) {
       // Outliers (with or without low rank) on the CSC kernel, which adds
       // the low-rank term to its stores; low rank alone as two GEMMs.

@@ -563,6 +563,18 @@ struct QslLowerToGpuPass
     out.base.halfValues = true;
     out.base.groupLen = c.rank;
     out.rank = 0;
+    // A convolution's t is [images, rank, OH*OW]: the second product is the
+    // 1x1 convolution of that image with B_out, whose output is the
+    // convolution's own [images, O, OH*OW].
+    ConvGeometry pointwise;
+    if (const ConvGeometry *g = s.conv) {
+      pointwise = ConvGeometry{g->images, c.rank, g->outH, g->outW,
+                               1,         1,      g->outH, g->outW,
+                               1,         1,      1,       1,
+                               0,         0};
+      out.base.conv = &pointwise;
+      *tv = e.asImage(*tv, g->outH, g->outW);
+    }
     FailureOr<gpu::GPUFuncOp> second =
         e.addKernel(buildMmaGemmKernelText("qsl_gemm_" + index, out.base));
     if (failed(second))

@@ -17,13 +17,14 @@ func.func @four_eight_batch(%x: tensor<5x8xf32>) -> tensor<5x2xf32> {
 // -----
 
 // A convolution's outliers and low rank are added to the stores of its
-// main term's tensor-core kernel; a filter that is only low rank stays on
-// the CPU, and so does a grouped (here depthwise) one with a correction
-// term, whose CUDA-core kernel decodes only a quantized filter.
-#c = #qsl.encoding<lowrank = <rank = 1, type = f32>>
-func.func @conv_lowrank(%x: tensor<1x2x4x4xf32>) -> tensor<1x4x4x4xf32> {
-  %w = qsl.constant u(dense<1.0> : tensor<4x1xf32>) v(dense<1.0> : tensor<1x2xf32>) : tensor<4x2x1x1xf32, #c>
-  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: a convolution (implicit GEMM of 16 rows: tensor-core kernels only) (outliers or low rank without a main term on a convolution have no GPU kernel)}}
+// main term's tensor-core kernel (a filter that is only low rank runs as
+// two GEMMs); a filter that is only outliers stays on the CPU, and so does
+// a grouped (here depthwise) one with a correction term, whose CUDA-core
+// kernel decodes only a quantized filter.
+#c = #qsl.encoding<outliers = <count = 1, type = f32>>
+func.func @conv_outliers(%x: tensor<1x2x4x4xf32>) -> tensor<1x4x4x4xf32> {
+  %w = qsl.constant outlier_indices(dense<[3]> : tensor<1xi32>) outlier_values(dense<[2.0]> : tensor<1xf32>) : tensor<4x2x1x1xf32, #c>
+  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: a convolution (implicit GEMM of 16 rows: tensor-core kernels only) (outliers without a main term on a convolution have no GPU kernel)}}
   %y = qsl.conv2d %x, %w : tensor<1x2x4x4xf32>, tensor<4x2x1x1xf32, #c> -> tensor<1x4x4x4xf32>
   return %y : tensor<1x4x4x4xf32>
 }

@@ -24,10 +24,11 @@ cases = []
 
 def case(name, x, o, k, strides, dil, pads, quant=None, sparse=False,
          bias_relu=False, cgroups=1, outliers=0, rank=0, lr_type="f32",
-         comment=""):
+         main=True, comment=""):
     """x: (N, C, H, W); filter (o, C/cgroups, k, k); quant: (bits, group,
     sym); outliers and a rank-`rank` term over the filter's matrix view
-    [o, C/cgroups * k * k]."""
+    [o, C/cgroups * k * k]; main=False: no main term (the filter is only
+    its correction terms)."""
     n, c, h, w = x
     kk = c // cgroups * k * k
     oh = (h + pads[0] + pads[2] - dil[0] * (k - 1) - 1) // strides[0] + 1
@@ -49,6 +50,8 @@ def case(name, x, o, k, strides, dil, pads, quant=None, sparse=False,
         if not sym:
             zeros = rng.randint(0, 1 << bits, size=(o, groups))
             storage.append(f"zeros(dense<{lit(zeros)}> : tensor<{o}x{groups}xi8>)")
+        wtype = "f32"
+    elif not main:
         wtype = "f32"
     else:
         vals = rng.randint(-8, 9, size=(o, cols)) / 8.0
@@ -155,6 +158,15 @@ def main():
          quant=(4, 8, True), sparse=True, outliers=6, rank=2,
          comment="int4 2:4 on mma.sp with 6 outliers and rank 2; 'same' "
          "padding.")
+    # Low rank alone: t = x . A_in^T (implicit GEMM), then the 1x1
+    # convolution of t with B_out (the epilogue on the second).
+    case("lowrank_only_s2", (2, 5, 9, 8), 12, 3, (2, 1), (1, 2), (0, 2, 1, 1),
+         rank=3, main=False, bias_relu=True,
+         comment="A rank-3 filter alone (f32 factors): strides (2, 1), "
+         "dilation (1, 2), uneven padding, bias and ReLU.")
+    case("lowrank_only_f16_1x1", (1, 24, 5, 5), 40, 1, (1, 1), (1, 1),
+         (0, 0, 0, 0), rank=5, lr_type="f16", main=False,
+         comment="A rank-5 1x1 filter alone, f16 factors.")
     print_module([(name, x, "f32", y, "f32", text) for name, x, y, text in cases],
                  "--ptx-only" in sys.argv, "gen_conv.py")
 
