@@ -8,6 +8,10 @@
 // y[m, n] walks column n's entries and sums x[m, rows[p]] * values[p]. The
 // threads of a warp take consecutive columns of one row, so the activation
 // row they read stays in L1; nothing dense exists anywhere.
+// A convolution's kernel stores a zero main term for each output element
+// (threads over consecutive pixels of one channel, so that a warp walks the
+// same column's entries); its entries are the correction terms' outliers
+// (Epilogue.cpp), which gather each activation through the implicit im2col.
 //
 //===----------------------------------------------------------------------===//
 #include "Kernels.h"
@@ -62,6 +66,43 @@ module {
           %s1 = arith.addf %s, %xw : f32
           scf.yield %s1 : f32
         })" + store + R"(
+      }
+      gpu.return
+    }
+  }
+}
+)";
+  return substitute(text, v);
+}
+
+std::string buildCscConvKernelText(llvm::StringRef name, const KernelShape &s) {
+  std::map<std::string, std::string> v = shapeVars(name, s);
+  const ConvGeometry &g = *s.conv;
+  int64_t pixels = g.outH * g.outW;
+  v["TOTAL"] = std::to_string(g.images * s.n * pixels);
+  v["PIX"] = std::to_string(pixels);
+  v["THREADS"] = std::to_string(kCscThreads);
+  std::string store = s.outType.isF16() ? R"(
+        %zh = arith.truncf %zero : f32 to f16
+        memref.store %zh, %y[%img, %n, %pix] : @@YT@@)"
+                                        : R"(
+        memref.store %zero, %y[%img, %n, %pix] : @@YT@@)";
+  std::string text = R"(
+module {
+  gpu.module @qsl_kernels {
+    gpu.func @@@NAME@@(%x: @@XT@@, %y: @@YT@@)
+        kernel attributes {known_block_size = array<i32: @@THREADS@@, 1, 1>} {
+      %cN = arith.constant @@N@@ : index
+      %cPIX = arith.constant @@PIX@@ : index
+      %cTOTAL = arith.constant @@TOTAL@@ : index
+      %cTHREADS = arith.constant @@THREADS@@ : index
+      %zero = arith.constant 0.0 : f32
+)" + threadPerElementPrologue("%e") + R"(      scf.if %inb {
+        %pix = arith.remui %e, %cPIX : index
+        %plane = arith.divui %e, %cPIX : index
+        %n = arith.remui %plane, %cN : index
+        %img = arith.divui %plane, %cN : index)" +
+                     store + R"(
       }
       gpu.return
     }

@@ -200,6 +200,12 @@ constexpr int64_t kGroupedConvThreads = 128;
 /// kCscThreads threads.
 std::string buildCscSparseKernelText(llvm::StringRef name,
                                      const KernelShape &s, int64_t nnz);
+/// The same for a convolution (groups = 1): a zero main term stored at each
+/// output element y[image, n, pixel], consecutive threads on consecutive
+/// pixels; the CSC entries are added by applyCorrectionTerms as outliers
+/// (x gathered through the implicit im2col). Grid: ceil(images * N * OH *
+/// OW / kCscThreads) blocks.
+std::string buildCscConvKernelText(llvm::StringRef name, const KernelShape &s);
 constexpr int64_t kCscThreads = 128;
 
 /// Output columns one warp of the tensor-core GEMM covers (n-tiles of 8).

@@ -140,9 +140,10 @@ std::string matchOp(OpT op, int64_t warps, int64_t maxBatch, bool tensorCores,
   }
 
   if (sparse && (sparse.isUnstructured() || sparse.isBlock())) {
-    if (t.isConv)
-      return "unstructured or block sparsity on a convolution has no GPU "
-             "kernel yet";
+    if (t.isConv && t.conv.groups > 1)
+      return "grouped convolution (groups = " +
+             std::to_string(t.conv.groups) +
+             ") with unstructured or block sparsity has no GPU kernel yet";
     family = Family::CscSparse;
     if (OutliersAttr outliers = view->getOutliers())
       c.outliers = outliers.getCount();
@@ -164,12 +165,6 @@ std::string matchOp(OpT op, int64_t warps, int64_t maxBatch, bool tensorCores,
     // are added to each result before its store.
     if (!tensorCores)
       return batch + " and tensor-cores=false";
-    // A convolution's outliers are added to the stores of a main term's
-    // kernel; without one they stay on the CPU (low rank alone runs as two
-    // GEMMs, the second a 1x1 convolution).
-    if (t.isConv && !quant && !sparse && view->getOutliers())
-      return batch + " (outliers without a main term on a convolution have "
-                     "no GPU kernel)";
     if (!quant && !sparse) {
       // Outliers (with or without low rank) on the CSC kernel, which adds
       // the low-rank term to its stores; low rank alone as two GEMMs.

@@ -516,12 +516,33 @@ struct QslLowerToGpuPass
       csc.rows.push_back(0);
       csc.values.push_back(0.0f);
     }
-    FailureOr<gpu::GPUFuncOp> func = e.addKernel(buildCscSparseKernelText(
-        "qsl_csc_" + std::to_string(e.getIndex()), s, nnz));
+    std::string name = "qsl_csc_" + std::to_string(e.getIndex());
+    FailureOr<gpu::GPUFuncOp> func =
+        e.addKernel(s.conv ? buildCscConvKernelText(name, s)
+                           : buildCscSparseKernelText(name, s, nnz));
     if (failed(func))
       return failure();
     int64_t entries = std::max<int64_t>(nnz, 1);
     Value x = e.activation(s);
+    if (s.conv) {
+      // The CSC table as the correction terms' outliers (then low rank).
+      SmallVector<KernelArg> args{
+          KernelArg(x),
+          e.table<int32_t>("qsl_gpu_outlier_colptr", {s.n + 1}, csc.colPtr),
+          e.table<int32_t>("qsl_gpu_outlier_rows", {entries}, csc.rows),
+          e.table<float>("qsl_gpu_outlier_values", {entries}, csc.values)};
+      ComposedShape lowRank = c;
+      lowRank.outliers = 0;
+      if (c.rank && failed(addCorrectionTerms(t, weight, lowRank, e, x, args)))
+        return failure();
+      ComposedShape terms = c;
+      terms.outliers = entries;
+      const ConvGeometry &g = *s.conv;
+      int64_t total = g.images * s.n * g.outH * g.outW;
+      launchAndFinish(*func, terms, /*addTerms=*/true, e, epilogue, args,
+                      (total + kCscThreads - 1) / kCscThreads, 1, kCscThreads);
+      return success();
+    }
     SmallVector<KernelArg> args{
         KernelArg(x),
         e.table<int32_t>("qsl_gpu_csc_colptr", {s.n + 1}, csc.colPtr),

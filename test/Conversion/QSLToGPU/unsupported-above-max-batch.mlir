@@ -18,15 +18,16 @@ func.func @four_eight_batch(%x: tensor<5x8xf32>) -> tensor<5x2xf32> {
 
 // A convolution's outliers and low rank are added to the stores of its
 // main term's tensor-core kernel (a filter that is only low rank runs as
-// two GEMMs); a filter that is only outliers stays on the CPU, and so does
-// a grouped (here depthwise) one with a correction term, whose CUDA-core
-// kernel decodes only a quantized filter.
-#c = #qsl.encoding<outliers = <count = 1, type = f32>>
-func.func @conv_outliers(%x: tensor<1x2x4x4xf32>) -> tensor<1x4x4x4xf32> {
-  %w = qsl.constant outlier_indices(dense<[3]> : tensor<1xi32>) outlier_values(dense<[2.0]> : tensor<1xf32>) : tensor<4x2x1x1xf32, #c>
-  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: a convolution (implicit GEMM of 16 rows: tensor-core kernels only) (outliers without a main term on a convolution have no GPU kernel)}}
-  %y = qsl.conv2d %x, %w : tensor<1x2x4x4xf32>, tensor<4x2x1x1xf32, #c> -> tensor<1x4x4x4xf32>
-  return %y : tensor<1x4x4x4xf32>
+// two GEMMs, scattered entries on the CSC kernel); a grouped (here
+// depthwise) one with a correction term stays on the CPU, as its CUDA-core
+// kernel decodes only a quantized filter, and so does one with scattered
+// entries.
+#u = #qsl.encoding<sparse = <unstructured, nnz = 2>>
+func.func @grouped_unstructured(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> {
+  %w = qsl.constant values(dense<[1.0, 2.0]> : tensor<2xf32>) mask(dense<[[true], [true]]> : tensor<2x1xi1>) : tensor<2x1x1x1xf32, #u>
+  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: grouped convolution (groups = 2) with unstructured or block sparsity has no GPU kernel yet}}
+  %y = qsl.conv2d %x, %w {groups = 2} : tensor<1x2x4x4xf32>, tensor<2x1x1x1xf32, #u> -> tensor<1x2x4x4xf32>
+  return %y : tensor<1x2x4x4xf32>
 }
 
 // -----

@@ -24,11 +24,13 @@ cases = []
 
 def case(name, x, o, k, strides, dil, pads, quant=None, sparse=False,
          bias_relu=False, cgroups=1, outliers=0, rank=0, lr_type="f32",
-         main=True, comment=""):
+         main=True, density=0.0, block=None, comment=""):
     """x: (N, C, H, W); filter (o, C/cgroups, k, k); quant: (bits, group,
     sym); outliers and a rank-`rank` term over the filter's matrix view
     [o, C/cgroups * k * k]; main=False: no main term (the filter is only
-    its correction terms)."""
+    its correction terms); density: an unstructured (or, with block =
+    (rows, cols), block) sparse main term keeping that share of the matrix
+    view's entries (blocks), float values."""
     n, c, h, w = x
     kk = c // cgroups * k * k
     oh = (h + pads[0] + pads[2] - dil[0] * (k - 1) - 1) // strides[0] + 1
@@ -52,6 +54,19 @@ def case(name, x, o, k, strides, dil, pads, quant=None, sparse=False,
             storage.append(f"zeros(dense<{lit(zeros)}> : tensor<{o}x{groups}xi8>)")
         wtype = "f32"
     elif not main:
+        wtype = "f32"
+    elif density:
+        br, bc = block or (1, 1)
+        mask = rng.rand(o // br, kk // bc) < density
+        kept = int(mask.sum())
+        vals = rng.randint(-16, 17, size=(kept * br * bc,)) / 8.0
+        form = f"block = {br}x{bc}" if block else "unstructured"
+        attrs.append(f"sparse = <{form}, nnz = {kept}>")
+        mtext = lit(mask.astype(int)).replace("1", "true").replace("0", "false")
+        vshape = f"{kept}x{br}x{bc}" if block else f"{kept}"
+        vals = vals.reshape(kept, br, bc) if block else vals
+        storage.append(f"values(dense<{lit(vals)}> : tensor<{vshape}xf32>)")
+        storage.append(f"mask(dense<{mtext}> : tensor<{o // br}x{kk // bc}xi1>)")
         wtype = "f32"
     else:
         vals = rng.randint(-8, 9, size=(o, cols)) / 8.0
@@ -167,6 +182,18 @@ def main():
     case("lowrank_only_f16_1x1", (1, 24, 5, 5), 40, 1, (1, 1), (1, 1),
          (0, 0, 0, 0), rank=5, lr_type="f16", main=False,
          comment="A rank-5 1x1 filter alone, f16 factors.")
+    # Scattered entries on the CSC kernel: a zero main term per output
+    # element, the entries added as outliers through the implicit im2col.
+    case("unstructured_s2", (2, 3, 8, 9), 10, 3, (2, 2), (1, 1), (1, 1, 1, 1),
+         density=0.3, outliers=3, rank=2, bias_relu=True,
+         comment="Unstructured 30% with 3 outliers and rank 2, stride 2, "
+         "padding 1 (entries in the padding read zero), bias and ReLU.")
+    case("block_dil", (1, 4, 7, 7), 8, 3, (1, 1), (2, 2), (2, 2, 2, 2),
+         density=0.5, block=(2, 4),
+         comment="2x4 blocks, half kept, dilation 2 with padding 2.")
+    case("outliers_only", (1, 6, 5, 5), 7, 3, (1, 1), (1, 1), (0, 1, 2, 0),
+         outliers=9, main=False,
+         comment="Nine outliers and nothing else, uneven padding.")
     print_module([(name, x, "f32", y, "f32", text) for name, x, y, text in cases],
                  "--ptx-only" in sys.argv, "gen_conv.py")
 
