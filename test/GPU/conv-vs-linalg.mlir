@@ -7,7 +7,9 @@
 // two groups with uneven padding and strides; outliers and low rank added
 // to the stores of the [N, W] GEMM, the packed GEMM (with bias and ReLU
 // after them) and mma.sp; filters that are only low rank (two GEMMs, the
-// second a 1x1 convolution of t). The module comes from
+// second a 1x1 convolution of t); scattered entries on the CSC kernel; a
+// depthwise filter with outliers and three groups with scattered entries
+// (their group's channels). The module comes from
 // Inputs/gen_conv.py (fixed seed, data exact in f16); printMemref prints 6
 // digits, hence rtol 1e-4.
 // Runs on the GPU where lit finds one, else on the SIMT emulator

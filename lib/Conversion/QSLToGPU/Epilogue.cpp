@@ -377,10 +377,11 @@ void applyEpilogue(gpu::GPUFuncOp func, gpu::GPUModuleOp kernels,
 
 /// The implicit im2col element (GEMM row image `img`, output pixel `pix`,
 /// reduction index k = (c, i, j)) of the NCHW input `x`: the input pixel
-/// the filter tap reads, 0 in the padding.
+/// the filter tap reads, 0 in the padding. With channel groups, k's channel
+/// c is within the group of output channel `col` (of `outChannels`).
 static Value loadIm2col(OpBuilder &b, Location loc, Value x,
-                        const ConvGeometry &g, Value img, Value pix,
-                        Value k) {
+                        const ConvGeometry &g, int64_t outChannels, Value img,
+                        Value pix, Value col, Value k) {
   auto cst = [&](int64_t v) -> Value {
     return arith::ConstantIndexOp::create(b, loc, v);
   };
@@ -391,6 +392,12 @@ static Value loadIm2col(OpBuilder &b, Location loc, Value x,
     return arith::RemUIOp::create(b, loc, a, cst(d));
   };
   Value ch = div(k, g.kh * g.kw), tap = rem(k, g.kh * g.kw);
+  if (g.groups > 1) {
+    Value group = div(col, outChannels / g.groups);
+    Value first = arith::MulIOp::create(b, loc, group,
+                                        cst(g.channels / g.groups));
+    ch = arith::AddIOp::create(b, loc, first, ch);
+  }
   Value i = div(tap, g.kw), j = rem(tap, g.kw);
   Value oh = div(pix, g.outW), ow = rem(pix, g.outW);
   // oh * stride + i * dilation - pad, as a signed index.
@@ -487,7 +494,8 @@ void applyCorrectionTerms(gpu::GPUFuncOp func, const ComposedShape &c) {
             Value k = arith::IndexCastOp::create(
                 lb, l, lb.getIndexType(),
                 memref::LoadOp::create(lb, l, param(1), p));
-            Value xv = s.conv ? loadIm2col(lb, l, x, *s.conv, row, pix, k)
+            Value xv = s.conv ? loadIm2col(lb, l, x, *s.conv, s.n, row, pix,
+                                           col, k)
                               : memref::LoadOp::create(lb, l, x,
                                                        ValueRange{row, k})
                                     .getResult();

@@ -139,11 +139,12 @@ std::string matchOp(OpT op, int64_t warps, int64_t maxBatch, bool tensorCores,
     return "";
   }
 
+  // A grouped convolution's outliers and scattered entries gather their
+  // group's channels; its low rank (a t per group) has no kernel.
+  if (t.isConv && t.conv.groups > 1 && view->getLowRank())
+    return "grouped convolution (groups = " + std::to_string(t.conv.groups) +
+           ") with a low-rank facet has no GPU kernel yet";
   if (sparse && (sparse.isUnstructured() || sparse.isBlock())) {
-    if (t.isConv && t.conv.groups > 1)
-      return "grouped convolution (groups = " +
-             std::to_string(t.conv.groups) +
-             ") with unstructured or block sparsity has no GPU kernel yet";
     family = Family::CscSparse;
     if (OutliersAttr outliers = view->getOutliers())
       c.outliers = outliers.getCount();
@@ -157,9 +158,9 @@ std::string matchOp(OpT op, int64_t warps, int64_t maxBatch, bool tensorCores,
     }
     return "";
   }
-  if (t.isConv && t.conv.groups > 1)
+  if (t.isConv && t.conv.groups > 1 && sparse)
     return "grouped convolution (groups = " + std::to_string(t.conv.groups) +
-           ") with sparsity, outliers or low rank has no GPU kernel yet";
+           ") with N:M sparsity has no GPU kernel yet";
   if (s.m > maxBatch) {
     // The tensor-core kernels take the main term; outliers and low rank
     // are added to each result before its store.

@@ -19,25 +19,25 @@ func.func @four_eight_batch(%x: tensor<5x8xf32>) -> tensor<5x2xf32> {
 // A convolution's outliers and low rank are added to the stores of its
 // main term's tensor-core kernel (a filter that is only low rank runs as
 // two GEMMs, scattered entries on the CSC kernel); a grouped (here
-// depthwise) one with a correction term stays on the CPU, as its CUDA-core
-// kernel decodes only a quantized filter, and so does one with scattered
-// entries.
-#u = #qsl.encoding<sparse = <unstructured, nnz = 2>>
-func.func @grouped_unstructured(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> {
-  %w = qsl.constant values(dense<[1.0, 2.0]> : tensor<2xf32>) mask(dense<[[true], [true]]> : tensor<2x1xi1>) : tensor<2x1x1x1xf32, #u>
-  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: grouped convolution (groups = 2) with unstructured or block sparsity has no GPU kernel yet}}
-  %y = qsl.conv2d %x, %w {groups = 2} : tensor<1x2x4x4xf32>, tensor<2x1x1x1xf32, #u> -> tensor<1x2x4x4xf32>
-  return %y : tensor<1x2x4x4xf32>
+// depthwise) one gathers its group's channels for outliers and scattered
+// entries, but its low rank (a t per group) and N:M sparsity (which its
+// CUDA-core kernel does not decode) stay on the CPU.
+#d = #qsl.encoding<quant = <bits = 8, axis = 1, scale = f32>, lowrank = <rank = 1, type = f32>>
+func.func @depthwise_lowrank(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x2x2xf32> {
+  %w = qsl.constant values(dense<1> : tensor<2x9xi8>) scales(dense<1.0> : tensor<2x1xf32>) u(dense<1.0> : tensor<2x1xf32>) v(dense<1.0> : tensor<1x9xf32>) : tensor<2x1x3x3xf32, #d>
+  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: grouped convolution (groups = 2) with a low-rank facet has no GPU kernel yet}}
+  %y = qsl.conv2d %x, %w {groups = 2} : tensor<1x2x4x4xf32>, tensor<2x1x3x3xf32, #d> -> tensor<1x2x2x2xf32>
+  return %y : tensor<1x2x2x2xf32>
 }
 
 // -----
 
-#d = #qsl.encoding<quant = <bits = 8, axis = 1, scale = f32>, lowrank = <rank = 1, type = f32>>
-func.func @depthwise_lowrank(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x2x2xf32> {
-  %w = qsl.constant values(dense<1> : tensor<2x9xi8>) scales(dense<1.0> : tensor<2x1xf32>) u(dense<1.0> : tensor<2x1xf32>) v(dense<1.0> : tensor<1x9xf32>) : tensor<2x1x3x3xf32, #d>
-  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: grouped convolution (groups = 2) with sparsity, outliers or low rank has no GPU kernel yet}}
-  %y = qsl.conv2d %x, %w {groups = 2} : tensor<1x2x4x4xf32>, tensor<2x1x3x3xf32, #d> -> tensor<1x2x2x2xf32>
-  return %y : tensor<1x2x2x2xf32>
+#g = #qsl.encoding<sparse = <2:4, axis = 1>>
+func.func @grouped_24(%x: tensor<1x8x4x4xf32>) -> tensor<1x2x4x4xf32> {
+  %w = qsl.constant values(dense<1.0> : tensor<2x2xf16>) meta(dense<[[0, 1], [0, 1]]> : tensor<2x2xi2>) : tensor<2x4x1x1xf16, #g>
+  // expected-remark @below {{qsl-lower-to-gpu: left on the CPU path: grouped convolution (groups = 2) with N:M sparsity has no GPU kernel yet}}
+  %y = qsl.conv2d %x, %w {groups = 2} : tensor<1x8x4x4xf32>, tensor<2x4x1x1xf16, #g> -> tensor<1x2x4x4xf32>
+  return %y : tensor<1x2x4x4xf32>
 }
 
 // -----

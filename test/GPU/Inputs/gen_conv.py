@@ -194,6 +194,16 @@ def main():
     case("outliers_only", (1, 6, 5, 5), 7, 3, (1, 1), (1, 1), (0, 1, 2, 0),
          outliers=9, main=False,
          comment="Nine outliers and nothing else, uneven padding.")
+    # Grouped convolutions: outliers and scattered entries read their
+    # group's channels.
+    case("depthwise_outl", (2, 6, 7, 7), 6, 3, (2, 2), (1, 1), (1, 1, 1, 1),
+         quant=(8, 0, True), cgroups=6, outliers=7, bias_relu=True,
+         comment="Depthwise int8 per channel (the CUDA-core grouped kernel) "
+         "with 7 outliers, bias and ReLU after them.")
+    case("grouped3_unstructured", (1, 9, 6, 6), 6, 3, (1, 1), (1, 1),
+         (1, 1, 1, 1), cgroups=3, density=0.4, outliers=4,
+         comment="Three groups, unstructured 40% with 4 outliers on the CSC "
+         "kernel.")
     print_module([(name, x, "f32", y, "f32", text) for name, x, y, text in cases],
                  "--ptx-only" in sys.argv, "gen_conv.py")
 
