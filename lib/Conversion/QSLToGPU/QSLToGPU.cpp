@@ -524,25 +524,6 @@ struct QslLowerToGpuPass
       return failure();
     int64_t entries = std::max<int64_t>(nnz, 1);
     Value x = e.activation(s);
-    if (s.conv) {
-      // The CSC table as the correction terms' outliers (then low rank).
-      SmallVector<KernelArg> args{
-          KernelArg(x),
-          e.table<int32_t>("qsl_gpu_outlier_colptr", {s.n + 1}, csc.colPtr),
-          e.table<int32_t>("qsl_gpu_outlier_rows", {entries}, csc.rows),
-          e.table<float>("qsl_gpu_outlier_values", {entries}, csc.values)};
-      ComposedShape lowRank = c;
-      lowRank.outliers = 0;
-      if (c.rank && failed(addCorrectionTerms(t, weight, lowRank, e, x, args)))
-        return failure();
-      ComposedShape terms = c;
-      terms.outliers = entries;
-      const ConvGeometry &g = *s.conv;
-      int64_t total = g.images * s.n * g.outH * g.outW;
-      launchAndFinish(*func, terms, /*addTerms=*/true, e, epilogue, args,
-                      (total + kCscThreads - 1) / kCscThreads, 1, kCscThreads);
-      return success();
-    }
     SmallVector<KernelArg> args{
         KernelArg(x),
         e.table<int32_t>("qsl_gpu_csc_colptr", {s.n + 1}, csc.colPtr),
@@ -555,9 +536,14 @@ struct QslLowerToGpuPass
     terms.outliers = 0;
     if (c.rank && failed(addCorrectionTerms(t, weight, terms, e, x, args)))
       return failure();
-    launchAndFinish(*func, terms, /*addTerms=*/c.rank != 0, e, epilogue,
-                    args, (s.m * s.n + kCscThreads - 1) / kCscThreads, 1,
-                    kCscThreads);
+    // A convolution's kernel stores a zero main term: the CSC table is its
+    // correction terms' outliers (their parameters come first, as here).
+    if (s.conv)
+      terms.outliers = entries;
+    // M * N output elements (a convolution's M is images * OH * OW).
+    launchAndFinish(*func, terms, /*addTerms=*/s.conv || c.rank != 0, e,
+                    epilogue, args, (s.m * s.n + kCscThreads - 1) / kCscThreads,
+                    1, kCscThreads);
     return success();
   }
 
