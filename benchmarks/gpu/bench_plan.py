@@ -57,6 +57,10 @@ CASES = [
      1.4, "2:4 fp16 GEMM 8192^3 (mma.sp) vs dense cuBLAS: >= 1.4x"),
     ("sp24_int4_gemv_8192x8192", "sparse", 1, 8192, 8192, {"bits": 4},
      5.0, "2:4 + int4 GEMV batch 1 (packed mma.sp): >= 5x"),
+    ("sp24_f16_gemv_8192x8192", "sparse", 1, 8192, 8192, {},
+     1.5, "2:4 fp16 GEMV batch 1 (packed mma.sp, f16 pairs): no issue target; "
+     "bytes moved give 1.78x (K/2 f16 values + K/8 bytes of positions per "
+     "column, against 2K)"),
     ("sp24_int4_gemv_8192x8192_simt", "sparse", 1, 8192, 8192,
      {"bits": 4, "options": "mma-gemv=false"},
      5.0, "the same on the CUDA-core composed GEMV (mma-gemv=false)"),

@@ -42,8 +42,13 @@ NP_DTYPES = {"f16": np.float16, "f32": np.float32, "i32": np.int32}
 # --------------------------------------------------------------------------
 
 def fill(buf, bits, rng):
-    """Host contents of one kernel buffer by its role."""
+    """Host contents of one kernel buffer by its role (bits: the codes'
+    width; None for float weights)."""
     shape, role = tuple(buf["shape"]), buf["role"]
+    if ((role == "values" and buf["dtype"] == "i32") or
+            (role == "mma_codes" and bits is None)):  # f16 pairs
+        halves = rng.uniform(-1, 1, size=shape + (2,)).astype(np.float16)
+        return halves.view(np.uint32).reshape(shape).view(np.int32)
     if role in ("codes", "mma_codes"):  # code words of either layout
         return rng.integers(0, 2**32, size=shape, dtype=np.uint64).astype(
             np.uint32).view(np.int32)
@@ -65,9 +70,6 @@ def fill(buf, bits, rng):
     if role == "meta":  # composed GEMV: 2-bit positions, any value
         return rng.integers(0, 2**32, size=shape, dtype=np.uint64).astype(
             np.uint32).view(np.int32)
-    if role == "values" and buf["dtype"] == "i32":  # f16 pairs
-        halves = rng.uniform(-1, 1, size=shape + (2,)).astype(np.float16)
-        return halves.view(np.uint32).reshape(shape).view(np.int32)
     if role in ("values", "lowrank_in", "lowrank_out", "lowrank_out_t"):
         return (rng.standard_normal(size=shape) * 0.05).astype(
             NP_DTYPES[buf["dtype"]])
@@ -110,8 +112,9 @@ def mma_sparse_codes_of(words, cols, kept, bits):
     (Compress/GpuLayout.h): kept entry e of row c is in lane 4 (c % 8) +
     (e % 8) // 2 of tile c // 16, chunk (e // 16) // S, at pair 4 ((e // 16)
     % S) + (c % 16) // 8 + 2 ((e % 16) // 8), half e % 2 (S = 2, 4 or 8
-    steps per chunk)."""
-    steps = 2 * (4 if bits <= 2 else 2 if bits <= 4 else 1)
+    steps per chunk; bits = 16, f16 values: S = 1, the f16 bit patterns)."""
+    steps = 1 if bits == 16 else 2 * (4 if bits <= 2 else 2 if bits <= 4
+                                        else 1)
     w = words.view(np.uint32).reshape(words.shape[0], words.shape[1], 32,
                                       4).astype(np.int64)
     c = np.asarray(cols)[:, None]
@@ -174,6 +177,16 @@ def reference(case, host, cols):
         s = host_of(case, host, "scales")[cols][:, g]
         z = host_of(case, host, "zeros")[cols][:, g]
         w = (q - z) * s
+    elif kind == "sparse" and "mma_codes" in by_role and bits is None:
+        # packed 2:4 GEMM on f16 values
+        kept = k // 2
+        q = mma_sparse_codes_of(by_role["mma_codes"][0], cols, kept, 16)
+        vals = q.astype(np.uint16).view(np.float16).astype(np.float64)
+        regs = by_role["mma_meta"][0].view(np.uint32)
+        for ci, c in enumerate(cols):
+            dense_k = 4 * (np.arange(kept) // 2) + meta_positions(regs, c,
+                                                                  kept)
+            np.add.at(w[ci], dense_k, vals[ci])
     elif kind == "sparse" and "mma_codes" in by_role:  # packed 2:4 GEMM
         kept = k // 2
         q = mma_sparse_codes_of(by_role["mma_codes"][0], cols, kept, bits)
@@ -287,7 +300,7 @@ def run(args, plan):
         if args.only and case["name"] not in args.only:
             continue
         module = cp.RawModule(path=os.path.join(args.plan, case["cubin"]))
-        host = {n: fill(b, case["bits"] or 8, rng)
+        host = {n: fill(b, case["bits"], rng)
                 for n, b in case["buffers"].items()}
         wbytes = sum(host[n].nbytes for n in weight_names(case))
         copies = copies_for(wbytes, l2)
@@ -298,7 +311,7 @@ def run(args, plan):
                 same = n not in weight_names(case) and c > 0
                 d[n] = devs[0][n] if same else cp.asarray(
                     host[n] if c == 0 else fill(case["buffers"][n],
-                                                case["bits"] or 8, rng))
+                                                case["bits"], rng))
             devs.append(d)
 
         def steps_for(d):
@@ -445,7 +458,7 @@ def dry_run(args, plan):
     """Everything but the GPU: fills, parameters, reference decoding."""
     rng = np.random.default_rng(0)
     for case in plan["cases"]:
-        host = {n: fill(b, case["bits"] or 8, rng)
+        host = {n: fill(b, case["bits"], rng)
                 for n, b in case["buffers"].items()}
         nparams = [len(params_of(case, l, host)) if "kernel" in l else "zero"
                    for l in case["launches"]]
