@@ -1,7 +1,8 @@
 // Seeded random matmuls (every GEMV and tensor-core family, each facet of
 // the composed encoding independently) and convolutions (implicit GEMMs on
-// mma.sync / mma.sp, grouped and depthwise on CUDA cores, fused bias and
-// ReLU) from Inputs/gen_sweep.py, against the qsl-lower-to-linalg
+// mma.sync / mma.sp, grouped and depthwise on CUDA cores, outliers, low
+// rank, scattered entries or no main term, fused bias and ReLU) from
+// Inputs/gen_sweep.py; every case runs on a kernel (no CPU fallback), against the qsl-lower-to-linalg
 // reference on the CPU. Runs on the GPU where lit finds one, else on the
 // SIMT emulator (qsl-gpu-emulate; docs/codegen/gpu-emulator.md).
 // printMemref prints 6 significant digits, hence rtol 1e-4.

@@ -5,7 +5,8 @@ cases of the other execution tests. Matmuls draw batch (1-8: the GEMVs,
 codes symmetric or not, [K, N] or [N, K] storage, f32 or f16 activations,
 2:4 sparsity, outliers and low rank (f32 or f16 factors) independently;
 convolutions draw kernel size, channels, groups (1, 2, depthwise), strides,
-dilations, padding, quantization or a float 2:4 filter, and a fused bias
+dilations, padding, quantization, a float 2:4 filter, unstructured entries
+or no main term, outliers, low rank (without groups), and a fused bias
 and ReLU. Cases that the IR rejects (an output of size 0) are redrawn, so
 every case is valid. Data are exact in f16 where tensor cores see them
 (gen_corrected.py, gen_conv.py).
@@ -70,17 +71,34 @@ def convs(r, count):
             group = (divisors[r.randint(len(divisors))]
                      if divisors and r.rand() < 0.6 else 0)
             quant = ((2, 3, 4, 8)[r.randint(4)], group, r.rand() < 0.5)
+        # Correction terms and scattered entries: outliers on any filter,
+        # low rank without channel groups, unstructured entries in place of
+        # a quantized or 2:4 main term, or no main term at all.
+        outliers = r.randint(1, 7) if r.rand() < 0.35 else 0
+        # (the rank must stay below min(O, K) of the matrix view)
+        rank = (r.randint(1, min(4, o - 1, kk - 1) + 1)
+                if groups == 1 and min(o, kk) > 1 and r.rand() < 0.3 else 0)
+        density, main = 0.0, True
         if quant is None and not sparse:
-            continue  # a dense float filter is not an encoded weight
+            if r.rand() < 0.5:
+                density = 0.2 + 0.4 * r.rand()
+            elif outliers or rank:
+                main = False
+            else:
+                continue  # a dense float filter is not an encoded weight
         images = r.randint(1, 3)
         bias_relu = r.rand() < 0.3
         gen_conv.case(
             f"cv{made}", (images, c, h, w), o, k, strides, dil, pads,
             quant=quant, sparse=sparse, bias_relu=bias_relu, cgroups=groups,
+            outliers=min(outliers, o * kk), rank=rank,
+            lr_type=("f16", "f32")[r.randint(2)], main=main, density=density,
             comment=f"x {images}x{c}x{h}x{w}, {o} filters {k}x{k}, strides "
             f"{strides}, dilations {dil}, pads {pads}, groups {groups}, "
             f"quant {quant}{', 2:4' if sparse else ''}"
-            f"{', bias + ReLU' if bias_relu else ''}")
+            f"{f', unstructured {density:.2f}' if density else ''}"
+            f"{'' if main else ', no main term'}, {outliers} outliers, "
+            f"rank {rank}{', bias + ReLU' if bias_relu else ''}")
         made += 1
     return [(name, x, "f32", y, "f32", text)
             for name, x, y, text in gen_conv.cases]
