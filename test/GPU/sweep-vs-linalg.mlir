@@ -7,6 +7,10 @@
 // SIMT emulator (qsl-gpu-emulate; docs/codegen/gpu-emulator.md).
 // printMemref prints 6 significant digits, hence rtol 1e-4.
 // RUN: %python %S/Inputs/gen_sweep.py 1 40 30 > %t.mlir
+// No case stays on the CPU path (no remark):
+// RUN: qsl-opt %t.mlir --qsl-lower-to-gpu=device-weights=false -o /dev/null 2>&1 \
+// RUN:   | FileCheck %s --allow-empty --check-prefix=NONE --implicit-check-not=remark
+// NONE-NOT: remark
 // RUN: qsl-opt %t.mlir --qsl-cpu-reference-pipeline | %run_cpu > %t.cpu
 // RUN: qsl-opt %t.mlir --qsl-gpu-pipeline="chip=sm_90 format=%gpu_format" \
 // RUN:   %gpu_host_lowering | %run_gpu > %t.gpu
