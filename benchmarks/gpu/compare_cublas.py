@@ -4,6 +4,8 @@ table.
 
     compare_cublas.py PLAN_DIR [--out DIR] [--only NAME,...]
     compare_cublas.py PLAN_DIR --dry-run     (no GPU: numpy only)
+    ncu ... compare_cublas.py PLAN_DIR --only NAME --profile
+                                             (one checked launch, untimed)
 
 Our kernels load from the plan's cubins through CuPy (RawModule) and get
 their memref arguments as the NVVM calling convention spells them
@@ -280,7 +282,27 @@ def run(args, plan):
         one = run(1)
         return run(int(min(200, max(3, 0.2 / max(one, 1e-7)))))
 
-    # Device copy bandwidth (bytes read + written).
+    if args.profile:  # one checked launch per case, under a profiler
+        copy_bw = None
+    else:
+        copy_bw = copy_bandwidth(torch)
+
+    rows = []
+    for case in plan["cases"]:
+        if args.only and case["name"] not in args.only:
+            continue
+        module = cp.RawModule(path=os.path.join(args.plan, case["cubin"]))
+        host = {n: fill(b, case["bits"], rng)
+                for n, b in case["buffers"].items()}
+        wbytes = sum(host[n].nbytes for n in weight_names(case))
+        copies = 1 if args.profile else copies_for(wbytes, l2)
+        rows.append(run_case(args, case, module, host, wbytes, copies, l2,
+                             copy_bw, rng, cp, torch, time_per_step))
+    return [r for r in rows if r], copy_bw, torch.cuda.get_device_name(0)
+
+
+def copy_bandwidth(torch):
+    """Device copy bandwidth (bytes read + written)."""
     a = torch.empty(1 << 29, dtype=torch.float16, device="cuda")
     b = torch.empty_like(a)
     for _ in range(3):
@@ -292,139 +314,136 @@ def run(args, plan):
         b.copy_(a)
     e1.record()
     torch.cuda.synchronize()
-    copy_bw = 2 * a.numel() * 2 * 20 / (e0.elapsed_time(e1) * 1e-3)
-    del a, b
+    return 2 * a.numel() * 2 * 20 / (e0.elapsed_time(e1) * 1e-3)
 
-    rows = []
-    for case in plan["cases"]:
-        if args.only and case["name"] not in args.only:
-            continue
-        module = cp.RawModule(path=os.path.join(args.plan, case["cubin"]))
-        host = {n: fill(b, case["bits"], rng)
-                for n, b in case["buffers"].items()}
-        wbytes = sum(host[n].nbytes for n in weight_names(case))
-        copies = copies_for(wbytes, l2)
-        devs = []
-        for c in range(copies):
-            d = {}
-            for n in case["buffers"]:
-                same = n not in weight_names(case) and c > 0
-                d[n] = devs[0][n] if same else cp.asarray(
-                    host[n] if c == 0 else fill(case["buffers"][n],
-                                                case["bits"], rng))
-            devs.append(d)
 
-        def steps_for(d):
-            """The plan's steps on buffers `d`: kernel launches and zero
-            fills, in order."""
-            out = []
-            for l in case["launches"]:
-                if "zero" in l:
-                    out.append(lambda buf=d[l["zero"]]: buf.fill(0))
-                else:
-                    f = module.get_function(l["kernel"])
-                    out.append(lambda f=f, g=tuple(l["grid"]),
-                               b=tuple(l["block"]),
-                               p=params_of(case, l, d): f(g, b, p))
-            return out
+def run_case(args, case, module, host, wbytes, copies, l2, copy_bw, rng, cp,
+             torch, time_per_step):
+    """One case: a checked launch, then (unless profiling) our time and the
+    cuBLAS peer's; the row of the table, or None when profiling."""
+    devs = []
+    for c in range(copies):
+        d = {}
+        for n in case["buffers"]:
+            same = n not in weight_names(case) and c > 0
+            d[n] = devs[0][n] if same else cp.asarray(
+                host[n] if c == 0 else fill(case["buffers"][n],
+                                            case["bits"], rng))
+        devs.append(d)
 
-        launches = [steps_for(d) for d in devs]
+    def steps_for(d):
+        """The plan's steps on buffers `d`: kernel launches and zero
+        fills, in order."""
+        out = []
+        for l in case["launches"]:
+            if "zero" in l:
+                out.append(lambda buf=d[l["zero"]]: buf.fill(0))
+            else:
+                f = module.get_function(l["kernel"])
+                out.append(lambda f=f, g=tuple(l["grid"]),
+                           b=tuple(l["block"]),
+                           p=params_of(case, l, d): f(g, b, p))
+        return out
 
-        def step(i):
-            for run_step in launches[i % copies]:
-                run_step()
+    launches = [steps_for(d) for d in devs]
 
-        # Check one output against the decoded weights (copy 0).
-        step(0)
-        cp.cuda.runtime.deviceSynchronize()
-        out_name = [l for l in case["launches"] if "kernel" in l][-1]["args"][-1]
-        y = cp.asnumpy(devs[0][out_name]).astype(np.float64)
-        cols = np.unique(np.linspace(0, case["n"] - 1, 64).astype(int))
-        ref = reference(case, host, cols)
-        err = float(np.max(np.abs(y[:, cols] - ref)) /
-                    max(np.max(np.abs(ref)), 1e-30))
+    def step(i):
+        for run_step in launches[i % copies]:
+            run_step()
 
-        s = cp.cuda.Stream(non_blocking=True)
+    # Check one output against the decoded weights (copy 0).
+    step(0)
+    cp.cuda.runtime.deviceSynchronize()
+    out_name = [l for l in case["launches"] if "kernel" in l][-1]["args"][-1]
+    y = cp.asnumpy(devs[0][out_name]).astype(np.float64)
+    cols = np.unique(np.linspace(0, case["n"] - 1, 64).astype(int))
+    ref = reference(case, host, cols)
+    err = float(np.max(np.abs(y[:, cols] - ref)) /
+                max(np.max(np.abs(ref)), 1e-30))
+    if args.profile:
+        print(f"{case['name']}: one launch, max rel err {err:.2e}", flush=True)
+        return None
 
-        def capture_ours(count):
-            with s:
-                step(0)
-                s.synchronize()
-                s.begin_capture()
-                for i in range(count):
-                    step(i)
-                graph = s.end_capture()
-            return lambda: graph.launch(s)
+    s = cp.cuda.Stream(non_blocking=True)
 
-        ours = time_per_step(capture_ours, s)
+    def capture_ours(count):
+        with s:
+            step(0)
+            s.synchronize()
+            s.begin_capture()
+            for i in range(count):
+                step(i)
+            graph = s.end_capture()
+        return lambda: graph.launch(s)
 
-        # cuBLAS fp16 peer.
-        m, n, k = case["m"], case["n"], case["k"]
-        x = torch.empty(m, k, dtype=torch.float16, device="cuda").uniform_(-1, 1)
-        if case["kind"] == "lowrank":
-            r = case["peer"]["rank"]
-            pbytes = 2 * (r * k + n * r)
-            pc = copies_for(pbytes, l2)
-            wa = [torch.randn(r, k, dtype=torch.float16, device="cuda") * 0.05
-                  for _ in range(pc)]
-            wb = [torch.randn(n, r, dtype=torch.float16, device="cuda") * 0.05
-                  for _ in range(pc)]
-            t = torch.empty(m, r, dtype=torch.float16, device="cuda")
-            yp = torch.empty(m, n, dtype=torch.float16, device="cuda")
+    ours = time_per_step(capture_ours, s)
 
-            def peer(i):
-                torch.mm(x, wa[i % pc].t(), out=t)
-                torch.mm(t, wb[i % pc].t(), out=yp)
-        else:
-            pbytes = 2 * n * k
-            pc = copies_for(pbytes, l2)
-            ws = [torch.randn(n, k, dtype=torch.float16, device="cuda") * 0.05
-                  for _ in range(pc)]
-            yp = torch.empty(m, n, dtype=torch.float16, device="cuda")
+    # cuBLAS fp16 peer.
+    m, n, k = case["m"], case["n"], case["k"]
+    x = torch.empty(m, k, dtype=torch.float16, device="cuda").uniform_(-1, 1)
+    if case["kind"] == "lowrank":
+        r = case["peer"]["rank"]
+        pbytes = 2 * (r * k + n * r)
+        pc = copies_for(pbytes, l2)
+        wa = [torch.randn(r, k, dtype=torch.float16, device="cuda") * 0.05
+              for _ in range(pc)]
+        wb = [torch.randn(n, r, dtype=torch.float16, device="cuda") * 0.05
+              for _ in range(pc)]
+        t = torch.empty(m, r, dtype=torch.float16, device="cuda")
+        yp = torch.empty(m, n, dtype=torch.float16, device="cuda")
 
-            def peer(i):
-                torch.mm(x, ws[i % pc].t(), out=yp)
+        def peer(i):
+            torch.mm(x, wa[i % pc].t(), out=t)
+            torch.mm(t, wb[i % pc].t(), out=yp)
+    else:
+        pbytes = 2 * n * k
+        pc = copies_for(pbytes, l2)
+        ws = [torch.randn(n, k, dtype=torch.float16, device="cuda") * 0.05
+              for _ in range(pc)]
+        yp = torch.empty(m, n, dtype=torch.float16, device="cuda")
 
-        ts = torch.cuda.Stream()
+        def peer(i):
+            torch.mm(x, ws[i % pc].t(), out=yp)
 
-        def capture_peer(count):
-            ts.wait_stream(torch.cuda.current_stream())
-            with torch.cuda.stream(ts):  # warm-up: cuBLAS workspaces
-                for i in range(3):
-                    peer(i)
-            torch.cuda.current_stream().wait_stream(ts)
-            torch.cuda.synchronize()
-            graph = torch.cuda.CUDAGraph()
-            with torch.cuda.graph(graph):
-                for i in range(count):
-                    peer(i)
-            return graph.replay  # on torch's current stream
+    ts = torch.cuda.Stream()
 
-        cublas = time_per_step(
-            capture_peer,
-            cp.cuda.ExternalStream(torch.cuda.current_stream().cuda_stream))
+    def capture_peer(count):
+        ts.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(ts):  # warm-up: cuBLAS workspaces
+            for i in range(3):
+                peer(i)
+        torch.cuda.current_stream().wait_stream(ts)
+        torch.cuda.synchronize()
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph):
+            for i in range(count):
+                peer(i)
+        return graph.replay  # on torch's current stream
 
-        moved = wbytes + sum(host[n].nbytes for n, b in case["buffers"].items()
-                             if b["role"] == "input") + 2 * m * n
-        row = {"case": case["name"], "what": case["what"], "ours_us": ours * 1e6,
-               "cublas_us": cublas * 1e6, "ratio": cublas / ours,
-               "target": case["target"], "met": cublas / ours >= case["target"],
-               "max_rel_err": err, "our_bytes_per_s": moved / ours,
-               "copy_fraction": moved / ours / copy_bw, "weight_copies": copies}
-        rows.append(row)
-        print(f"{case['name']}: ours {ours * 1e6:.1f} us, cuBLAS fp16 "
-              f"{cublas * 1e6:.1f} us, ratio {cublas / ours:.2f} (target "
-              f"{case['target']}), {moved / ours / 1e9:.0f} GB/s = "
-              f"{moved / ours / copy_bw:.0%} of copy, max rel err {err:.2e}",
+    cublas = time_per_step(
+        capture_peer,
+        cp.cuda.ExternalStream(torch.cuda.current_stream().cuda_stream))
+
+    moved = wbytes + sum(host[n].nbytes for n, b in case["buffers"].items()
+                         if b["role"] == "input") + 2 * m * n
+    row = {"case": case["name"], "what": case["what"], "ours_us": ours * 1e6,
+           "cublas_us": cublas * 1e6, "ratio": cublas / ours,
+           "target": case["target"], "met": cublas / ours >= case["target"],
+           "max_rel_err": err, "our_bytes_per_s": moved / ours,
+           "copy_fraction": moved / ours / copy_bw, "weight_copies": copies}
+    print(f"{case['name']}: ours {ours * 1e6:.1f} us, cuBLAS fp16 "
+          f"{cublas * 1e6:.1f} us, ratio {cublas / ours:.2f} (target "
+          f"{case['target']}), {moved / ours / 1e9:.0f} GB/s = "
+          f"{moved / ours / copy_bw:.0%} of copy, max rel err {err:.2e}",
+          flush=True)
+    if not err < 2e-2:
+        row["met"] = False
+        print(f"{case['name']}: WRONG RESULT (max rel err {err:.3g})",
               flush=True)
-        if not err < 2e-2:
-            row["met"] = False
-            print(f"{case['name']}: WRONG RESULT (max rel err {err:.3g})",
-                  flush=True)
-        devs = launches = module = None  # free before the next case
-        torch.cuda.empty_cache()
-        cp.get_default_memory_pool().free_all_blocks()
-    return rows, copy_bw, torch.cuda.get_device_name(0)
+    devs = launches = module = None  # free before the next case
+    torch.cuda.empty_cache()
+    cp.get_default_memory_pool().free_all_blocks()
+    return row
 
 
 def write(args, rows, copy_bw, device):
@@ -477,12 +496,17 @@ def main():
     ap.add_argument("--out")
     ap.add_argument("--only", default="")
     ap.add_argument("--dry-run", action="store_true")
+    ap.add_argument("--profile", action="store_true",
+                    help="one checked launch per case and nothing timed "
+                    "(for a profiler: ncu ... compare_cublas.py --profile)")
     args = ap.parse_args()
     args.only = set(filter(None, args.only.split(",")))
     plan = json.load(open(os.path.join(args.plan, "plan.json")))
     if args.dry_run:
         return dry_run(args, plan)
     rows, copy_bw, device = run(args, plan)
+    if args.profile:
+        return 0
     write(args, rows, copy_bw, device)
     return 0 if all(r["max_rel_err"] < 2e-2 for r in rows) else 1
 

@@ -153,6 +153,21 @@ while read -r n k bits group; do
 done < "$here/bench_shapes.txt"
 echo "== speed table vs cuBLAS fp16 (compare_cublas.py; needs torch and cupy)"
 python3 "$here/compare_cublas.py" "$here/bench" --out "${OUT:-$here}" || status=1
+# What explains a missed target: Nsight Compute's speed-of-light, memory,
+# occupancy and launch sections of our kernel in three cases (one checked
+# launch each, nothing timed), as text next to the table.
+echo "== ncu profiles (ncu-<case>.txt)"
+if command -v ncu > /dev/null; then
+  for c in gemv_int4_g128_8192x8192 gemm_int4_g128_b512 sp24_f16_8192cubed; do
+    timeout 240 ncu --kernel-name regex:'^qsl_' --launch-count 1 \
+      --section SpeedOfLight --section MemoryWorkloadAnalysis \
+      --section Occupancy --section LaunchStats \
+      python3 "$here/compare_cublas.py" "$here/bench" --only "$c" --profile \
+      > "${OUT:-$here}/ncu-$c.txt" 2>&1 || echo "ncu $c failed (ncu-$c.txt)"
+  done
+else
+  echo "ncu not found: no profiles"
+fi
 exit $status
 RUN
 chmod +x "$out/run.sh"
