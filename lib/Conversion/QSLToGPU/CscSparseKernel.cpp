@@ -27,16 +27,6 @@ std::string buildCscSparseKernelText(llvm::StringRef name,
   v["NP1"] = std::to_string(s.n + 1);
   v["NNZ"] = std::to_string(std::max<int64_t>(nnz, 1));
   v["THREADS"] = std::to_string(kCscThreads);
-  std::string loadX = s.inType.isF16() ? R"(
-          %xh = memref.load %x[%m, %k] : memref<@@M@@x@@K@@xf16>
-          %xv = arith.extf %xh : f16 to f32)"
-                                       : R"(
-          %xv = memref.load %x[%m, %k] : memref<@@M@@x@@K@@xf32>)";
-  std::string store = s.outType.isF16() ? R"(
-        %rh = arith.truncf %sum : f32 to f16
-        memref.store %rh, %y[%m, %n] : memref<@@M@@x@@N@@xf16>)"
-                                        : R"(
-        memref.store %sum, %y[%m, %n] : memref<@@M@@x@@N@@xf32>)";
   std::string text = R"(
 module {
   gpu.module @qsl_kernels {
@@ -60,13 +50,16 @@ module {
         %sum = scf.for %p = %p0 to %p1 step %c1 iter_args(%s = %zero) -> (f32) {
           %ki = memref.load %rows[%p] : memref<@@NNZ@@xi32>
           %k = arith.index_cast %ki : i32 to index
-          %w = memref.load %vals[%p] : memref<@@NNZ@@xf32>)" +
-                     loadX + R"(
-          %xw = arith.mulf %xv, %w : f32
+          %w = memref.load %vals[%p] : memref<@@NNZ@@xf32>
+)" + loadAsF32("%xv", "%x", "%m, %k", "@@M@@x@@K@@", s.inType.isF16(),
+                                "          ") +
+                     R"(          %xw = arith.mulf %xv, %w : f32
           %s1 = arith.addf %s, %xw : f32
           scf.yield %s1 : f32
-        })" + store + R"(
-      }
+        }
+)" + storeFromF32("%sum", "%y", "%m, %n", "@@YT@@", s.outType.isF16(),
+                                   "        ") +
+                     R"(      }
       gpu.return
     }
   }
@@ -82,11 +75,6 @@ std::string buildCscConvKernelText(llvm::StringRef name, const KernelShape &s) {
   v["TOTAL"] = std::to_string(g.images * s.n * pixels);
   v["PIX"] = std::to_string(pixels);
   v["THREADS"] = std::to_string(kCscThreads);
-  std::string store = s.outType.isF16() ? R"(
-        %zh = arith.truncf %zero : f32 to f16
-        memref.store %zh, %y[%img, %n, %pix] : @@YT@@)"
-                                        : R"(
-        memref.store %zero, %y[%img, %n, %pix] : @@YT@@)";
   std::string text = R"(
 module {
   gpu.module @qsl_kernels {
@@ -101,9 +89,10 @@ module {
         %pix = arith.remui %e, %cPIX : index
         %plane = arith.divui %e, %cPIX : index
         %n = arith.remui %plane, %cN : index
-        %img = arith.divui %plane, %cN : index)" +
-                     store + R"(
-      }
+        %img = arith.divui %plane, %cN : index
+)" + storeFromF32("%zero", "%y", "%img, %n, %pix", "@@YT@@",
+                                   s.outType.isF16(), "        ") +
+                     R"(      }
       gpu.return
     }
   }

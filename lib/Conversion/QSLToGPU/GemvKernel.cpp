@@ -106,6 +106,16 @@ std::string loadAsF32(const std::string &dst, const std::string &memref,
          dst + "h : f16 to f32\n";
 }
 
+std::string storeFromF32(const std::string &v, const std::string &memref,
+                         const std::string &idx, const std::string &type,
+                         bool f16, const std::string &indent) {
+  std::string stored = f16 ? v + "h" : v;
+  std::string round =
+      f16 ? indent + stored + " = arith.truncf " + v + " : f32 to f16\n" : "";
+  return round + indent + "memref.store " + stored + ", " + memref + "[" +
+         idx + "] : " + type + "\n";
+}
+
 std::string warpReduceAndStore(const std::string &y, const std::string &col,
                                const std::string &yType, bool f16,
                                const std::string &guard,
@@ -117,13 +127,9 @@ std::string warpReduceAndStore(const std::string &y, const std::string &col,
           "          %rsum = arith.addf %r5, %radd : f32\n";
     sum = "%rsum";
   }
-  std::string store =
-      add + (f16 ? "          %rh = arith.truncf " + sum +
-                       " : f32 to f16\n"
-                       "          memref.store %rh, " +
-                       y + "[%rm, " + col + "] : memref<" + yType + ">\n"
-                 : "          memref.store " + sum + ", " + y + "[%rm, " +
-                       col + "] : memref<" + yType + ">\n");
+  std::string store = add + storeFromF32(sum, y, "%rm, " + col,
+                                         "memref<" + yType + ">", f16,
+                                         "          ");
   std::string write = guard.empty()
                           ? "      %rwrite = arith.andi %rlane0, %rlane0 : i1\n"
                           : "      %rwrite = arith.andi %rlane0, " + guard +

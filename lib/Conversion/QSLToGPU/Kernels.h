@@ -117,6 +117,11 @@ std::string buildGemvKernelText(llvm::StringRef name, const KernelShape &s);
 std::string loadAsF32(const std::string &dst, const std::string &memref,
                       const std::string &idx, const std::string &shape,
                       bool f16, const std::string &indent);
+/// Stores the f32 SSA value `v` at `memref[idx]` (of type `type`), rounded
+/// to f16 first when `f16`.
+std::string storeFromF32(const std::string &v, const std::string &memref,
+                         const std::string &idx, const std::string &type,
+                         bool f16, const std::string &indent);
 
 /// Reduces the per-lane accumulators `%acc` (memref<Mxf32, private>) of
 /// every batch row across the warp (gpu.shuffle xor butterfly) and lets lane

@@ -33,17 +33,26 @@ namespace mlir {
 namespace qsl {
 namespace gpu_kernels {
 
-std::string packedGemmUnsupported(const KernelShape &s) {
-  if (s.halfValues)
-    return "f16 values";
+namespace {
+/// What both packed kernels need of quantized codes: scale (and zero point)
+/// decoding of at most 8 bits, scale groups of whole `step`s (`stepName`).
+std::string packedCodesUnsupported(const KernelShape &s, int64_t step,
+                                   const char *stepName) {
   if (s.codebook)
     return "codebook codes";
   if (s.bits < 1 || s.bits > 8)
     return std::to_string(s.bits) + "-bit codes";
-  if (s.groupLen % 16 != 0)
-    return "scale groups of " + std::to_string(s.groupLen) +
-           " (not whole k-steps of 16)";
+  if (s.groupLen % step != 0)
+    return "scale groups of " + std::to_string(s.groupLen) + " (not whole " +
+           stepName + ")";
   return "";
+}
+} // namespace
+
+std::string packedGemmUnsupported(const KernelShape &s) {
+  if (s.halfValues)
+    return "f16 values";
+  return packedCodesUnsupported(s, 16, "k-steps of 16");
 }
 
 namespace {
@@ -628,21 +637,13 @@ PackedSparsePlan packedSparsePlan(const ComposedShape &c) {
 }
 
 std::string packedSparseUnsupported(const ComposedShape &c) {
-  const KernelShape &s = c.base;
   if (c.main == ComposedShape::Main::None)
     return "no main term";
   if (c.sparseN != 2 || c.sparseM != 4)
     return "sparsity other than 2:4";
   if (c.main == ComposedShape::Main::Floats)
     return "";
-  if (s.codebook)
-    return "codebook codes";
-  if (s.bits < 1 || s.bits > 8)
-    return std::to_string(s.bits) + "-bit codes";
-  if (s.groupLen % 32 != 0)
-    return "scale groups of " + std::to_string(s.groupLen) +
-           " (not whole steps of 32)";
-  return "";
+  return packedCodesUnsupported(c.base, 32, "steps of 32");
 }
 
 std::string packPackedSparseTables(const ComposedShape &c,

@@ -635,17 +635,16 @@ struct QslLowerToGpuPass
     PackedGemmTables packed;
     std::vector<uint32_t> packedMeta;
     bool usePacked = false;
-    if (packedSparseUnsupported(c).empty() &&
-        c.main == ComposedShape::Main::Floats) {
-      if (packedOnly) {
-        auto vals = readFloatElements(weight.getStorage(StorageRole::Values));
-        if (!vals)
-          return unavailable(op, "kept values");
-        packPackedSparseValues(c, inRowOrder(*vals), inRowOrder(*meta),
-                               packed, packedMeta);
-        usePacked = true;
-      }
-    } else if (packedSparseUnsupported(c).empty()) {
+    const bool packable = packedSparseUnsupported(c).empty();
+    const bool floats = c.main == ComposedShape::Main::Floats;
+    if (packable && floats && packedOnly) {
+      auto vals = readFloatElements(weight.getStorage(StorageRole::Values));
+      if (!vals)
+        return unavailable(op, "kept values");
+      packPackedSparseValues(c, inRowOrder(*vals), inRowOrder(*meta), packed,
+                             packedMeta);
+      usePacked = true;
+    } else if (packable && !floats) {
       FailureOr<QuantTables> tables =
           readQuantTables(op, weight, view.getQuant(), s, transposed);
       if (failed(tables))
