@@ -6,10 +6,11 @@
 //   * every llvm.func and global of each gpu.module moves into the host
 //     module under a `__qsl_emu_<module>_` name; pointers lose their address
 //     space (shared, global and local memory are all host memory);
-//   * the NVVM special registers, shfl.sync, mma.sync (m16n8k16 f16 -> f32)
-//     and the inline-asm mma.sp (m16n8k32 f16 -> f32) that nvgpu lowers to
-//     become calls into the emulator, which runs the threads of a block as
-//     fibers and performs each warp collective once every lane reached it;
+//   * the NVVM special registers, shfl.sync, mma.sync (m16n8k16 f16 -> f32),
+//     the inline-asm mma.sp (m16n8k32 f16 -> f32) that nvgpu lowers to,
+//     ldmatrix (m8n8 b16) and cp.async with its commit and wait become calls
+//     into the emulator, which runs the threads of a block as fibers and
+//     performs each warp collective once every lane reached it;
 //   * each kernel gets a `<name>_packed(void **params)` entry taking CUDA's
 //     kernel-parameter array, and each gpu.launch_func becomes a call to
 //     qsl_emu_launch with that array.
@@ -66,36 +67,50 @@ Value asI32(OpBuilder &b, Location loc, Value v) {
   return LLVM::BitcastOp::create(b, loc, b.getI32Type(), v);
 }
 
-/// An f32 x 4 slot at the entry of `func` for a collective's result.
-Value resultSlot(OpBuilder &b, LLVM::LLVMFuncOp func, Location loc) {
+/// A slot of `count` `element`s at the entry of `func` for a collective's
+/// result.
+Value resultSlot(OpBuilder &b, LLVM::LLVMFuncOp func, Location loc,
+                 Type element, int64_t count) {
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&func.getBody().front());
-  Value four = LLVM::ConstantOp::create(b, loc, b.getI64Type(),
-                                        b.getI64IntegerAttr(4));
-  return LLVM::AllocaOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext()),
-                                b.getF32Type(), four);
+  Value n = LLVM::ConstantOp::create(b, loc, b.getI64Type(),
+                                     b.getI64IntegerAttr(count));
+  return LLVM::AllocaOp::create(
+      b, loc, LLVM::LLVMPointerType::get(b.getContext()), element, n);
 }
 
-/// Replaces `op` (result: struct of four f32) by the call `callee(slot,
-/// leading..., operands...)` and the four loads of `slot`.
-void replaceWithMmaCall(OpBuilder &b, Operation *op, LLVM::LLVMFuncOp callee,
-                        LLVM::LLVMFuncOp func, ArrayRef<Value> args) {
+/// Replaces `op` (result: `count` `element`s, a struct of them or, for
+/// one, the value) by the call `callee(slot, args...)` and the loads of
+/// `slot`.
+void replaceWithSlotCall(OpBuilder &b, Operation *op, LLVM::LLVMFuncOp callee,
+                         LLVM::LLVMFuncOp func, ArrayRef<Value> args,
+                         Type element, int64_t count) {
   Location loc = op->getLoc();
-  Value slot = resultSlot(b, func, loc);
+  Value slot = resultSlot(b, func, loc, element, count);
   b.setInsertionPoint(op);
   SmallVector<Value> callArgs{slot};
   callArgs.append(args.begin(), args.end());
   LLVM::CallOp::create(b, loc, callee, callArgs);
-  Value result = LLVM::PoisonOp::create(b, loc, op->getResult(0).getType());
-  for (int64_t i = 0; i < 4; ++i) {
-    Value p = LLVM::GEPOp::create(b, loc, slot.getType(), b.getF32Type(), slot,
+  Type resultType = op->getResult(0).getType();
+  Value result = LLVM::PoisonOp::create(b, loc, resultType);
+  for (int64_t i = 0; i < count; ++i) {
+    Value p = LLVM::GEPOp::create(b, loc, slot.getType(), element, slot,
                                   ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
-    Value v = LLVM::LoadOp::create(b, loc, b.getF32Type(), p);
-    result = LLVM::InsertValueOp::create(b, loc, result, v,
-                                         ArrayRef<int64_t>{i});
+    Value v = LLVM::LoadOp::create(b, loc, element, p);
+    result = resultType == element
+                 ? v
+                 : LLVM::InsertValueOp::create(b, loc, result, v,
+                                               ArrayRef<int64_t>{i})
+                       .getResult();
   }
   op->getResult(0).replaceAllUsesWith(result);
   op->erase();
+}
+
+/// An mma: its result is a struct of four f32.
+void replaceWithMmaCall(OpBuilder &b, Operation *op, LLVM::LLVMFuncOp callee,
+                        LLVM::LLVMFuncOp func, ArrayRef<Value> args) {
+  replaceWithSlotCall(b, op, callee, func, args, b.getF32Type(), 4);
 }
 
 struct QslGpuEmulatePass
@@ -414,6 +429,53 @@ LogicalResult QslGpuEmulatePass::rewriteDeviceOps(LLVM::LLVMFuncOp func) {
         operands.push_back(in[i]);
       operands.push_back(asI32(b, loc, in[12])); // metadata
       replaceWithMmaCall(b, op, callee, func, operands);
+      continue;
+    }
+    if (auto ldm = dyn_cast<NVVM::LdMatrixOp>(op)) {
+      int64_t num = ldm.getNum();
+      Type expected =
+          num == 1 ? i32
+                   : Type(LLVM::LLVMStructType::getLiteral(
+                         &getContext(), SmallVector<Type>(num, i32)));
+      if (ldm.getShape().getM() != 8 || ldm.getShape().getN() != 8 ||
+          ldm.getEltType() != NVVM::LdStMatrixEltType::B16 ||
+          (num != 1 && num != 2 && num != 4) ||
+          ldm.getResult().getType() != expected)
+        return op->emitError("qsl-gpu-emulate: only ldmatrix m8n8 b16 "
+                             "(x1, x2, x4) is emulated");
+      auto callee = runtimeFunc(module, "qsl_emu_ldmatrix", voidType,
+                                {ptr, ptr, i32, i32});
+      bool trans = ldm.getLayout() == NVVM::MMALayout::col;
+      replaceWithSlotCall(b, op, callee, func,
+                          {ldm.getPtr(), i32Const(b, loc, num),
+                           i32Const(b, loc, trans ? 1 : 0)},
+                          i32, num);
+      continue;
+    }
+    if (auto copy = dyn_cast<NVVM::CpAsyncOp>(op)) {
+      auto callee = runtimeFunc(module, "qsl_emu_cp_async", voidType,
+                                {ptr, ptr, i32, i32});
+      Value bytes = i32Const(b, loc, copy.getSize());
+      Value srcBytes = copy.getCpSize() ? copy.getCpSize() : bytes;
+      LLVM::CallOp::create(
+          b, loc, callee,
+          ValueRange{copy.getDst(), copy.getSrc(), bytes, srcBytes});
+      op->erase();
+      continue;
+    }
+    if (isa<NVVM::CpAsyncCommitGroupOp>(op)) {
+      auto callee =
+          runtimeFunc(module, "qsl_emu_cp_async_commit", voidType, {});
+      LLVM::CallOp::create(b, loc, callee, ValueRange{});
+      op->erase();
+      continue;
+    }
+    if (auto wait = dyn_cast<NVVM::CpAsyncWaitGroupOp>(op)) {
+      auto callee =
+          runtimeFunc(module, "qsl_emu_cp_async_wait", voidType, {i32});
+      LLVM::CallOp::create(b, loc, callee,
+                           ValueRange{i32Const(b, loc, wait.getN())});
+      op->erase();
       continue;
     }
     if (isa<NVVM::Barrier0Op>(op) ||

@@ -12,7 +12,14 @@
 //   * mma.sp.sync.aligned.m16n8k32.row.col.f32.f16.f16.f32 (metadata as
 //     2-bit positions, two lanes per thread group as picked by the sparsity
 //     selector);
+//   * ldmatrix.sync.aligned.m8n8.{x1,x2,x4}[.trans].shared.b16;
 //   * bar.sync 0.
+// cp.async copies are per thread: each is queued in the thread's open
+// group, commit_group closes it, and wait_group N performs the groups
+// older than the N most recent, so shared memory a kernel reads before
+// waiting still holds the block's poison; an ldmatrix of what another
+// thread's cp.async wrote, with no barrier since that thread's wait, is an
+// error.
 // A warp whose lanes disagree (one exits or reaches another collective)
 // is reported as an error, as is an undefined metadata pattern: such code
 // hangs or is undefined on a GPU.
@@ -43,7 +50,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <algorithm>
+#include <deque>
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -152,7 +161,7 @@ void release(void *ptr) {
 // Threads and warps
 //===----------------------------------------------------------------------===//
 
-enum class Wait { None, Shuffle, Mma, MmaSp, Barrier };
+enum class Wait { None, Shuffle, Mma, MmaSp, LdMatrix, Barrier };
 
 const char *waitName(Wait w) {
   switch (w) {
@@ -164,6 +173,8 @@ const char *waitName(Wait w) {
     return "mma.sync";
   case Wait::MmaSp:
     return "mma.sp.sync";
+  case Wait::LdMatrix:
+    return "ldmatrix";
   case Wait::Barrier:
     return "bar.sync";
   }
@@ -184,6 +195,18 @@ struct Thread {
   float c[4] = {};
   uint32_t meta = 0, selector = 0;
   float *d = nullptr;
+  // ldmatrix: this lane's row address, the form, where the registers go
+  const char *rowAddr = nullptr;
+  uint32_t ldmNum = 0, ldmTrans = 0;
+  uint32_t *ldmOut = nullptr;
+  // cp.async: the open group and the committed ones, oldest first
+  struct Copy {
+    char *dst;
+    const char *src;
+    uint32_t bytes, srcBytes;
+  };
+  std::vector<Copy> openGroup;
+  std::deque<std::vector<Copy>> committed;
 };
 
 constexpr size_t kStackBytes = 256 * 1024;
@@ -193,6 +216,12 @@ struct Launch {
   void **params = nullptr;
   unsigned grid[3] = {1, 1, 1}, block[3] = {1, 1, 1}, ctaid[3] = {0, 0, 0};
   std::vector<Thread> threads;
+  // The kernel's shared-memory buffers (start, bytes).
+  std::vector<std::pair<char *, size_t>> shared;
+  // 16-byte granules of shared memory that a cp.async completed (at its
+  // thread's wait_group) since the block last met at a barrier, and the
+  // thread: only that thread may read them before the next barrier.
+  std::unordered_map<uintptr_t, unsigned> unpublished;
   ucontext_t scheduler;
   Thread *current = nullptr;
 };
@@ -378,6 +407,76 @@ void doMmaSp(Thread *lanes) {
   storeD(lanes, acc);
 }
 
+/// Stops unless [p, p + bytes) lies in one of the kernel's shared-memory
+/// buffers and p is a multiple of `align` (a shared address; the emulator
+/// places the buffers at their declared alignment).
+void checkShared(const char *p, size_t bytes, size_t align, const char *what) {
+  char where[32];
+  std::snprintf(where, sizeof(where), "%p", static_cast<const void *>(p));
+  bool inside = false;
+  for (auto &[start, size] : launch->shared)
+    inside = inside || (p >= start && p + bytes <= start + size);
+  if (!inside)
+    fatal("kernel " + kernelName() + ": " + what + " of " +
+          std::to_string(bytes) + " bytes at " + where +
+          " outside the kernel's shared memory");
+  if (reinterpret_cast<uintptr_t>(p) % align != 0)
+    fatal("kernel " + kernelName() + ": misaligned " + what + " at " + where +
+          " (it needs " + std::to_string(align) +
+          "-byte alignment; a GPU faults)");
+}
+
+/// ldmatrix m8n8 b16: matrix i's row r starts at lane 8i + r's address;
+/// without .trans lane l receives row l / 4, elements 2 (l % 4) and
+/// 2 (l % 4) + 1 of every matrix, with .trans column l / 4, rows 2 (l % 4)
+/// and 2 (l % 4) + 1.
+void doLdMatrix(Thread *lanes) {
+  uint32_t num = lanes[0].ldmNum, trans = lanes[0].ldmTrans;
+  for (unsigned l = 0; l < 32; ++l)
+    if (lanes[l].ldmNum != num || lanes[l].ldmTrans != trans)
+      fatal("kernel " + kernelName() +
+            ": the lanes of a warp reached different ldmatrix forms");
+  if (num != 1 && num != 2 && num != 4)
+    fatal("kernel " + kernelName() + ": ldmatrix of " + std::to_string(num) +
+          " matrices");
+  for (unsigned l = 0; l < 8 * num; ++l) {
+    checkShared(lanes[l].rowAddr, 16, 16, "ldmatrix row");
+    auto it = launch->unpublished.find(
+        reinterpret_cast<uintptr_t>(lanes[l].rowAddr) / 16);
+    unsigned reader = unsigned(&lanes[l] - launch->threads.data());
+    if (it != launch->unpublished.end() && it->second != reader)
+      fatal("kernel " + kernelName() + ": ldmatrix of lane " +
+            std::to_string(l) + " (thread " + std::to_string(reader) +
+            ") reads shared memory that thread " + std::to_string(it->second) +
+            "'s cp.async wrote with no barrier between its wait_group and "
+            "this read");
+  }
+  auto half = [&](unsigned row, unsigned col) {
+    uint16_t h;
+    std::memcpy(&h, lanes[row].rowAddr + 2 * col, 2);
+    return uint32_t(h);
+  };
+  for (unsigned l = 0; l < 32; ++l)
+    for (unsigned i = 0; i < num; ++i) {
+      unsigned a = l / 4, b = 2 * (l % 4);
+      lanes[l].ldmOut[i] =
+          trans ? half(8 * i + b, a) | half(8 * i + b + 1, a) << 16
+                : half(8 * i + a, b) | half(8 * i + a, b + 1) << 16;
+    }
+}
+
+/// Performs the oldest committed cp.async group of `t`: srcBytes bytes
+/// copied, the rest of each copy zero-filled.
+void completeOldestGroup(Thread &t) {
+  unsigned owner = unsigned(&t - launch->threads.data());
+  for (const Thread::Copy &c : t.committed.front()) {
+    std::memcpy(c.dst, c.src, c.srcBytes);
+    std::memset(c.dst + c.srcBytes, 0, c.bytes - c.srcBytes);
+    launch->unpublished[reinterpret_cast<uintptr_t>(c.dst) / 16] = owner;
+  }
+  t.committed.pop_front();
+}
+
 /// Runs one block: every thread until it exits or waits on a collective,
 /// then the collectives that all their threads have reached, until all
 /// threads have exited.
@@ -387,6 +486,8 @@ void runBlock(unsigned count) {
     Thread &t = threads[i];
     t.done = false;
     t.wait = Wait::None;
+    t.openGroup.clear();
+    t.committed.clear();
     t.tid[0] = i % launch->block[0];
     t.tid[1] = (i / launch->block[0]) % launch->block[1];
     t.tid[2] = i / (launch->block[0] * launch->block[1]);
@@ -398,6 +499,7 @@ void runBlock(unsigned count) {
     t.context.uc_link = nullptr;
     makecontext(&t.context, threadEntry, 0);
   }
+  launch->unpublished.clear();
   unsigned warps = (count + 31) / 32;
   // Between collectives the threads run one after another: in ascending
   // order in even blocks and descending in odd ones, so that a race between
@@ -428,6 +530,7 @@ void runBlock(unsigned count) {
     if (atBarrier && atBarrier + exited == count) {
       for (unsigned i = 0; i < count; ++i)
         threads[i].wait = Wait::None;
+      launch->unpublished.clear();
       continue;
     }
     for (unsigned w = 0; w < warps; ++w) {
@@ -458,6 +561,8 @@ void runBlock(unsigned count) {
         doShuffle(lanes);
       else if (kind == Wait::Mma)
         doMma(lanes);
+      else if (kind == Wait::LdMatrix)
+        doLdMatrix(lanes);
       else
         doMmaSp(lanes);
       for (unsigned l = 0; l < 32; ++l)
@@ -469,6 +574,35 @@ void runBlock(unsigned count) {
             ": deadlock (some threads wait at bar.sync while others wait "
             "at a warp collective)");
   }
+}
+
+/// An access of `bytes` at p whose address is not a multiple of `align`.
+/// The emulator starts a buffer at the largest power of two dividing its
+/// size (so that its end meets the guard page); cudaMalloc starts it at 256
+/// bytes. So what counts is the offset into the buffer: only an access
+/// misaligned there would fault on a GPU.
+void reportMisaligned(char *p, int64_t align, int64_t bytes,
+                      const char *what) {
+  auto it = allocations.upper_bound(p);
+  if (it != allocations.begin()) {
+    --it;
+    size_t offset = static_cast<size_t>(p - it->first);
+    if (offset < it->second.bytes) {
+      if (offset % static_cast<size_t>(std::min<int64_t>(align, kAlign)) == 0)
+        return;
+      fatal("kernel " + kernelName() + ": misaligned " +
+            std::to_string(bytes) + "-byte " + what + " at byte " +
+            std::to_string(offset) + " of a " +
+            std::to_string(it->second.bytes) +
+            "-byte device buffer (it declares " + std::to_string(align) +
+            "-byte alignment; a GPU faults)");
+    }
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%p", static_cast<void *>(p));
+  fatal("kernel " + kernelName() + ": misaligned " + std::to_string(bytes) +
+        "-byte " + what + " at " + buf + " (it declares " +
+        std::to_string(align) + "-byte alignment; a GPU faults)");
 }
 
 } // namespace
@@ -557,38 +691,65 @@ void qsl_emu_mma_sp_m16n8k32_f16_f32(float *d, int32_t selector, int32_t a0,
   block(Wait::MmaSp);
 }
 
-void qsl_emu_barrier(void) { block(Wait::Barrier); }
-
-/// An access whose address is not a multiple of its alignment (tested
-/// inline by qsl-gpu-emulate). The emulator starts a buffer at the largest
-/// power of two dividing its size (so that its end meets the guard page);
-/// cudaMalloc starts it at 256 bytes. So what counts is the offset into the
-/// buffer: only an access misaligned there would fault on a GPU.
+/// A load or store whose address is not a multiple of its alignment
+/// (tested inline by qsl-gpu-emulate); see reportMisaligned.
 void qsl_emu_misaligned(void *addr, int64_t align, int64_t bytes,
                         int32_t isStore) {
-  char *p = static_cast<char *>(addr);
-  const char *what = isStore ? "store" : "load";
-  auto it = allocations.upper_bound(p);
-  if (it != allocations.begin()) {
-    --it;
-    size_t offset = static_cast<size_t>(p - it->first);
-    if (offset < it->second.bytes) {
-      if (offset % static_cast<size_t>(std::min<int64_t>(align, kAlign)) == 0)
-        return;
-      fatal("kernel " + kernelName() + ": misaligned " +
-            std::to_string(bytes) + "-byte " + what + " at byte " +
-            std::to_string(offset) + " of a " +
-            std::to_string(it->second.bytes) +
-            "-byte device buffer (it declares " + std::to_string(align) +
-            "-byte alignment; a GPU faults)");
-    }
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%p", addr);
-  fatal("kernel " + kernelName() + ": misaligned " + std::to_string(bytes) +
-        "-byte " + what + " at " + buf + " (it declares " +
-        std::to_string(align) + "-byte alignment; a GPU faults)");
+  reportMisaligned(static_cast<char *>(addr), align, bytes,
+                   isStore ? "store" : "load");
 }
+
+void qsl_emu_barrier(void) { block(Wait::Barrier); }
+
+/// ldmatrix.sync.aligned.m8n8.x<num>[.trans].shared.b16: `rowAddr` is this
+/// lane's row; register i goes to out[i].
+void qsl_emu_ldmatrix(int32_t *out, void *rowAddr, int32_t num,
+                      int32_t trans) {
+  Thread &t = self();
+  t.rowAddr = static_cast<const char *>(rowAddr);
+  t.ldmNum = uint32_t(num);
+  t.ldmTrans = uint32_t(trans);
+  t.ldmOut = reinterpret_cast<uint32_t *>(out);
+  block(Wait::LdMatrix);
+}
+
+/// cp.async.{ca,cg}.shared.global [dst], [src], bytes, srcBytes: queued in
+/// the thread's open group (see completeOldestGroup).
+void qsl_emu_cp_async(void *dst, void *src, int32_t bytes, int32_t srcBytes) {
+  Thread &t = self();
+  if (bytes != 4 && bytes != 8 && bytes != 16)
+    fatal("kernel " + kernelName() + ": cp.async of " +
+          std::to_string(bytes) + " bytes (4, 8 or 16)");
+  if (srcBytes < 0 || srcBytes > bytes)
+    fatal("kernel " + kernelName() + ": cp.async source size " +
+          std::to_string(srcBytes) + " outside [0, " + std::to_string(bytes) +
+          "]");
+  char *d = static_cast<char *>(dst);
+  checkShared(d, size_t(bytes), size_t(bytes), "cp.async destination");
+  if (reinterpret_cast<uintptr_t>(src) % uintptr_t(bytes) != 0)
+    reportMisaligned(static_cast<char *>(src), bytes, bytes,
+                     "cp.async source");
+  t.openGroup.push_back(
+      {d, static_cast<const char *>(src), uint32_t(bytes), uint32_t(srcBytes)});
+}
+
+void qsl_emu_cp_async_commit(void) {
+  Thread &t = self();
+  t.committed.push_back(std::move(t.openGroup));
+  t.openGroup.clear();
+}
+
+/// cp.async.wait_group n: every committed group but the n most recent is
+/// complete.
+void qsl_emu_cp_async_wait(int32_t n) {
+  Thread &t = self();
+  while (t.committed.size() > size_t(std::max(n, 0)))
+    completeOldestGroup(t);
+}
+
+} // extern "C"
+
+extern "C" {
 
 /// Runs `entry(params)` for every thread of the grid; params is the CUDA
 /// kernel-parameter array (a pointer to each argument). The kernel's
@@ -618,6 +779,9 @@ void qsl_emu_launch(void (*entry)(void **), void **params, const char *name,
   l.block[0] = unsigned(bx), l.block[1] = unsigned(by),
   l.block[2] = unsigned(bz);
   l.threads.resize(static_cast<size_t>(threads));
+  for (int32_t i = 0; i < sharedCount; ++i)
+    l.shared.emplace_back(static_cast<char *>(shared[i]),
+                          static_cast<size_t>(sharedBytes[i]));
   launch = &l;
   currentKernel = name;
   for (unsigned z = 0; z < l.grid[2]; ++z)

@@ -51,3 +51,16 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+// ldmatrix forms other than m8n8 b16 (here the 8-bit m16n16 of sm_100).
+module attributes {gpu.container_module} {
+  gpu.module @k {
+    llvm.func @f(%p: !llvm.ptr<3>) attributes {gpu.kernel, nvvm.kernel} {
+      // expected-error @below {{qsl-gpu-emulate: only ldmatrix m8n8 b16 (x1, x2, x4) is emulated}}
+      %0 = nvvm.ldmatrix %p {num = 1 : i32, layout = #nvvm.mma_layout<col>, shape = #nvvm.ld_st_matrix_shape<m = 16, n = 16>, eltType = #nvvm.ld_st_matrix_elt_type<b8>} : (!llvm.ptr<3>) -> !llvm.struct<(i32, i32)>
+      llvm.return
+    }
+  }
+}
