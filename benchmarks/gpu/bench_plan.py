@@ -35,7 +35,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # on the packed tensor-core GEMM by default (mma-gemv); the *_simt row times
 # the CUDA-core GEMV on the same weight, so one GPU run says which is faster
 # (likewise for 2:4 + int4: the packed mma.sp GEMM and the composed GEMV),
-# and the *_pf2 row whether four chunks in flight per warp beat two.
+# the *_pf2 row whether four chunks in flight per warp beat two, and the
+# *_nostage row what staging activations in shared memory gives at batch 512.
 CASES = [
     ("gemv_int4_g128_8192x8192", "quant", 1, 8192, 8192, {"bits": 4},
      3.5, "int4 g128 GEMV, batch 1: >= 3.5x cuBLAS fp16, >= 85% of copy bandwidth"),
@@ -53,6 +54,10 @@ CASES = [
      3.0, "int4 GEMM batch 16 (mma.sync): >= 3x"),
     ("gemm_int4_g128_b512", "quant", 512, 8192, 8192, {"bits": 4},
      0.9, "int4 GEMM batch 512 (mma.sync): >= 0.9x"),
+    ("gemm_int4_g128_b512_nostage", "quant", 512, 8192, 8192,
+     {"bits": 4, "options": "mma-a-stages=0"},
+     0.9, "the same with A fragments from global memory, not staged in "
+     "shared memory (mma-a-stages=0)"),
     ("sp24_f16_8192cubed", "sparse", 8192, 8192, 8192, {},
      1.4, "2:4 fp16 GEMM 8192^3 (mma.sp) vs dense cuBLAS: >= 1.4x"),
     ("sp24_int4_gemv_8192x8192", "sparse", 1, 8192, 8192, {"bits": 4},

@@ -5,7 +5,9 @@
 // edges in M, N and K, several chunks per warp, batch 1 to 100, 2:4 with
 // outliers and low rank), against the qsl-lower-to-linalg reference on
 // the CPU: with the default 4 warps per block, with 1 (no workgroup sum)
-// and with 8 (seven partial tiles, or 8 tiles side by side). Operands are exact in f16, so both sides agree to
+// and with 8 (seven partial tiles, or 8 tiles side by side); f16
+// activations over several row blocks staged in shared memory in 4 stages
+// (default), 2, or not at all (mma-a-stages=0). Operands are exact in f16, so both sides agree to
 // f32 summation order; printMemref prints 6 digits, hence rtol 1e-4.
 // Runs on the GPU where lit finds one, else on the SIMT emulator.
 // RUN: %python %S/Inputs/gen_packed.py > %t.mlir
@@ -14,22 +16,22 @@
 // RUN: qsl-opt %t.mlir --qsl-gpu-pipeline="chip=sm_90 format=%gpu_format" \
 // RUN:   %gpu_host_lowering | %run_gpu > %t.gpu
 // RUN: %python %S/Inputs/compare_printed.py %t.cpu %t.gpu --rtol 1e-4 --atol 1e-5
-// RUN: qsl-opt %t.mlir --qsl-gpu-pipeline="chip=sm_90 format=%gpu_format warps=1 mma-prefetch=1" \
+// RUN: qsl-opt %t.mlir --qsl-gpu-pipeline="chip=sm_90 format=%gpu_format warps=1 mma-prefetch=1 mma-a-stages=0" \
 // RUN:   %gpu_host_lowering | %run_gpu > %t.gpu1
 // RUN: %python %S/Inputs/compare_printed.py %t.cpu %t.gpu1 --rtol 1e-4 --atol 1e-5
-// RUN: qsl-opt %t.mlir --qsl-gpu-pipeline="chip=sm_90 format=%gpu_format warps=8 mma-prefetch=8" \
+// RUN: qsl-opt %t.mlir --qsl-gpu-pipeline="chip=sm_90 format=%gpu_format warps=8 mma-prefetch=8 mma-a-stages=2" \
 // RUN:   %gpu_host_lowering | %run_gpu > %t.gpu8
 // RUN: %python %S/Inputs/compare_printed.py %t.cpu %t.gpu8 --rtol 1e-4 --atol 1e-5
 
 // Every case takes a packed GEMM: [tiles, chunks, 128] words; the 2:4
 // ones with outliers and low rank after t = x . A_in^T (qsl_lrgemm).
-// CHECK-COUNT-9: gpu.launch_func @qsl_kernels::@qsl_gemm_{{[0-9]+}} {{.*}} memref<{{[0-9]+}}x{{[0-9]+}}x128xi32>
-// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_9 {{.*}} memref<3x4x128xi32>
-// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_10 {{.*}} memref<2x2x128xi32>
-// CHECK: gpu.launch_func @qsl_kernels::@qsl_lrgemm_11
-// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_11 {{.*}} memref<3x2x128xi32>
-// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_12 {{.*}} memref<1x2x128xi32>
-// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_13 {{.*}} memref<3x1x128xi32>
+// CHECK-COUNT-12: gpu.launch_func @qsl_kernels::@qsl_gemm_{{[0-9]+}} {{.*}} memref<{{[0-9]+}}x{{[0-9]+}}x128xi32>
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_12 {{.*}} memref<3x4x128xi32>
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_13 {{.*}} memref<2x2x128xi32>
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_lrgemm_14
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_14 {{.*}} memref<3x2x128xi32>
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_15 {{.*}} memref<1x2x128xi32>
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_16 {{.*}} memref<3x1x128xi32>
 // Batch 1: per k-step only the A registers of rows 0-7 (r = 0, 2) load,
 // two pairs per step, two steps per int4 chunk.
 // CHECK-LABEL: gpu.func @qsl_gemm_7(

@@ -182,6 +182,12 @@ def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
            "Chunks of code words each warp of the packed tensor-core GEMMs "
            "keeps in flight ahead of the one it decodes, 1 to 8; 0 picks "
            "(4 for up to 16 rows, else 2)">,
+    Option<"mmaAStages", "mma-a-stages", "int64_t", "4",
+           "Shared-memory stages of the activation tile (cp.async and "
+           "ldmatrix) in the packed tensor-core GEMM when its warps share "
+           "rows (more rows than one block takes; f16 [M, K] activations "
+           "with K % 8 == 0), 2 to 8; 0 reads A fragments from global "
+           "memory">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

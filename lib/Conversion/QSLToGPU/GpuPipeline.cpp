@@ -70,6 +70,7 @@ void mlir::qsl::buildGpuPipeline(OpPassManager &pm,
   lower.tensorCores = options.tensorCores;
   lower.mmaGemv = options.mmaGemv;
   lower.mmaPrefetch = options.mmaPrefetch;
+  lower.mmaAStages = options.mmaAStages;
   lower.deviceWeights = options.deviceWeights;
   lower.fuseEpilogue = options.fuseEpilogue;
   lower.keepOnDevice = options.keepOnDevice;
@@ -142,6 +143,12 @@ struct GpuPipelineCLOptions
                      "keeps in flight, 1 to 8 (0: 4 for up to 16 rows, "
                      "else 2)"),
       llvm::cl::init(0)};
+  PassOptions::Option<int64_t> mmaAStages{
+      *this, "mma-a-stages",
+      llvm::cl::desc("Shared-memory stages of the activation tile in the "
+                     "packed GEMM when its warps share rows, 2 to 8 (0: A "
+                     "fragments from global memory)"),
+      llvm::cl::init(4)};
   PassOptions::Option<bool> deviceWeights{
       *this, "device-weights",
       llvm::cl::desc("Weight tables in the kernel module (uploaded once); "
@@ -172,6 +179,7 @@ void mlir::qsl::registerGpuPipeline() {
         options.tensorCores = cl.tensorCores;
         options.mmaGemv = cl.mmaGemv;
         options.mmaPrefetch = cl.mmaPrefetch;
+        options.mmaAStages = cl.mmaAStages;
         options.deviceWeights = cl.deviceWeights;
         options.fuseEpilogue = cl.fuseEpilogue;
         options.keepOnDevice = cl.keepOnDevice;

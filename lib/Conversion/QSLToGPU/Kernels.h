@@ -50,6 +50,10 @@ struct KernelShape {
   /// Chunks of code words each warp of the packed kernels loads ahead of
   /// the one it decodes; 0 picks (packedGemmPlan).
   int64_t prefetch = 0;
+  /// Shared-memory stages of the activation tile in the packed GEMM with
+  /// column warps (the `mma-a-stages` option; 0: A fragments from global
+  /// memory). See stagePlan().
+  int64_t aStages = 0;
   /// Set for a convolution (implicit GEMM; tensor-core families only).
   const ConvGeometry *conv = nullptr;
   /// The weight is an [N, K] f16 table `%vals` read as it is, not code
@@ -232,12 +236,38 @@ std::string buildMmaGemmKernelText(llvm::StringRef name, const KernelShape &s);
 /// (tiles, 1). With more rows, its colWarps (= warps) warps take adjacent
 /// tiles of the same rows and all of K, sharing A through L1; grid
 /// (ceil(tiles / colWarps), ceil(M / (16 * mTiles))). 32 * warps threads.
+/// A tile of activations staged in shared memory (ActivationStaging.h); `stages` is 0 when the kernel
+/// reads A from global memory.
+struct StagePlan {
+  int64_t stages = 0;
+  int64_t rows = 0;        // activation rows of a block (multiple of 16)
+  int64_t chunkK = 0;      // K elements per stage (multiple of 16)
+  int64_t granules = 0;    // 16-byte granules per stage, padded to threads
+  int64_t threads = 0;     // threads per block
+  int64_t rowGranules() const { return chunkK / 8; }
+  int64_t copiesPerThread() const { return granules / threads; }
+  int64_t bytes() const { return stages * granules * 16; }
+};
+
+/// Largest static shared memory a staged tile may take.
+constexpr int64_t kStageMaxBytes = 40 * 1024;
+
+/// The plan for a block of `rows` rows, `threads` threads and K chunks of
+/// `chunkK`, with `wanted` stages (the `mma-a-stages` option): none unless
+/// `wanted` >= 2 and the activations are an f16 [M, K] matrix (not a
+/// convolution's image) with K % 8 == 0 (every 16-byte granule inside one
+/// row, 16-byte aligned); fewer stages when the ring would pass
+/// kStageMaxBytes.
+StagePlan stagePlan(const KernelShape &s, int64_t rows, int64_t chunkK,
+                    int64_t threads, int64_t wanted);
+
 struct PackedGemmPlan {
   int64_t mTiles, warps;
   int64_t colWarps = 1;         // > 1: warps side by side along N
   int64_t tiles, chunks, steps; // of mmaFragmentShape
   int64_t groupsPad;            // scale rows over the padded K
   int64_t prefetch;             // chunks in flight ahead of the decoded one
+  StagePlan stage;              // A through shared memory (column warps)
   int64_t rowsPerBlock() const { return 16 * mTiles; }
   int64_t gridX() const { return (tiles + colWarps - 1) / colWarps; }
 };

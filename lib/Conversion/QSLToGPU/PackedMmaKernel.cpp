@@ -20,6 +20,7 @@
 // Fragment layouts are those of MmaKernel.cpp (PTX ISA mma.m16n8k16).
 //
 //===----------------------------------------------------------------------===//
+#include "ActivationStaging.h"
 #include "KernelText.h"
 
 #include "qsl/Compress/GpuLayout.h"
@@ -96,6 +97,8 @@ PackedGemmPlan packedGemmPlan(const KernelShape &s) {
     // block, so A is what a block should share: its warps take adjacent
     // tiles of the same rows and all of K (A re-read from L1, not L2).
     p.colWarps = p.warps = std::clamp<int64_t>(s.warps, 1, p.tiles);
+    p.stage = stagePlan(s, p.rowsPerBlock(), 16 * p.steps, 32 * p.warps,
+                        s.aStages);
   } else {
     p.colWarps = 1;
     p.warps = packedWarps(s, p.tiles, p.chunks, p.mTiles * 16 * 32 * 4);
@@ -197,10 +200,12 @@ public:
   /// `gpu.func @NAME(%x, %codes, [%sc | %sz,] <extra>, %y)` with the
   /// workgroup buffer of the warps' partial sums (`partials` f32 per lane)
   /// when there is more than one warp.
-  std::string header(const std::string &extra, int64_t partials) {
+  std::string header(const std::string &extra, int64_t partials,
+                     const std::string &staged = "") {
     if (splitK && s.warps > 1)
       redType = memrefType({s.warps - 1, partials, 32}, "f32",
                            "#gpu.address_space<workgroup>");
+    std::string workgroup = redType.empty() ? staged : "%red: " + redType;
     return "\nmodule {\n  gpu.module @qsl_kernels {\n"
            "    gpu.func @@@NAME@@(%x: @@XT@@, %codes: " +
            codesType +
@@ -211,8 +216,8 @@ public:
                                     groupType) +
            extra +
            ", %y: @@YT@@)\n" +
-           (!redType.empty() ? "        workgroup(%red: " + redType + ")\n"
-                             : "") +
+           (!workgroup.empty() ? "        workgroup(" + workgroup + ")\n"
+                               : "") +
            "        kernel attributes {known_block_size = array<i32: "
            "@@THREADS@@, 1, 1>} {\n";
   }
@@ -507,9 +512,14 @@ std::string buildPackedGemmKernelText(llvm::StringRef name,
     e.line() << "%n0 = arith.muli %bx, %c32 : index\n";
     e.line() << "%nl = arith.addi %n0, %c0 : index\n";
   }
-  std::string header = pk.header("", p.mTiles * 16);
+  const bool staged = p.stage.stages > 0;
+  ActivationStager stager(e, p.stage);
+  std::string header =
+      pk.header("", p.mTiles * 16, staged ? stager.attribution() : "");
   std::string rows = e.cst(p.rowsPerBlock());
   e.line() << "%m0 = arith.muli %by, " << rows << " : index\n";
+  if (staged)
+    stager.prologue("%m0", p.mTiles, p.steps);
   e.line() << "%za = arith.constant dense<0.0> : vector<4x2xf16>\n";
   e.line() << "%zb = arith.constant dense<0.0> : vector<2x2xf16>\n";
 
@@ -530,6 +540,8 @@ std::string buildPackedGemmKernelText(llvm::StringRef name,
 
   // Accumulator mt * 4 + t: m-tile mt, n-tile t.
   pk.openLoop(p.mTiles * 4);
+  if (staged)
+    stager.beginChunk("%ch");
   std::string chunkLen = e.cst(chunkK), kb = e.fresh("kb");
   e.line() << kb << " = arith.muli %ch, " << chunkLen << " : index\n";
 
@@ -559,6 +571,10 @@ std::string buildPackedGemmKernelText(llvm::StringRef name,
     // (r / 2) * 8 + 2 * tig + {0, 1}.
     std::vector<std::string> a(p.mTiles);
     for (int64_t mt = 0; mt < p.mTiles; ++mt) {
+      if (staged) {
+        a[mt] = stager.fragment(mt, step);
+        continue;
+      }
       std::string frag = "%za";
       for (int r = 0; r < 4; ++r) {
         // With one row block, rows 16 mt + 8 + grp past M are known: their

@@ -53,6 +53,12 @@ struct QslLowerToGpuPass
           << static_cast<int64_t>(mmaPrefetch);
       return signalPassFailure();
     }
+    if (mmaAStages != 0 && (mmaAStages < 2 || mmaAStages > 8)) {
+      module.emitError("qsl-lower-to-gpu: mma-a-stages must be 0 or in "
+                       "[2, 8], got ")
+          << static_cast<int64_t>(mmaAStages);
+      return signalPassFailure();
+    }
     // A block is 32 * warps threads (at most 1024).
     if (warps < 1 || warps > 32) {
       module.emitError("qsl-lower-to-gpu: warps must be in [1, 32], got ")
@@ -87,6 +93,7 @@ struct QslLowerToGpuPass
         continue;
       }
       shape.base.prefetch = mmaPrefetch;
+      shape.base.aStages = mmaAStages;
       Epilogue epilogue;
       epilogue.result = op->getResult(0);
       if (fuseEpilogue)

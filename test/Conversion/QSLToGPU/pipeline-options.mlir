@@ -14,3 +14,7 @@ func.func @empty() {
 // RUN: not qsl-opt %s --qsl-gpu-pipeline="mma-prefetch=9" 2>&1 | FileCheck %s --check-prefix=PREFETCH
 // PREFETCH: error: qsl-lower-to-gpu: mma-prefetch must be in [0, 8], got 9
 // BATCH: error: qsl-lower-to-gpu: max-batch must be >= 0, got -1
+// RUN: not qsl-opt %s --qsl-gpu-pipeline="mma-a-stages=1" 2>&1 | FileCheck %s --check-prefix=STAGES1
+// RUN: not qsl-opt %s --qsl-lower-to-gpu="mma-a-stages=9" 2>&1 | FileCheck %s --check-prefix=STAGES9
+// STAGES1: error: qsl-lower-to-gpu: mma-a-stages must be 0 or in [2, 8], got 1
+// STAGES9: error: qsl-lower-to-gpu: mma-a-stages must be 0 or in [2, 8], got 9

@@ -14,6 +14,13 @@
 // RUN: qsl-opt %S/Inputs/gemm.mlir --qsl-gpu-pipeline="chip=sm_80 format=isa" \
 // RUN:   | %python %S/Inputs/extract_ptx.py > %tg80.ptx
 // RUN: %ptxas -arch=sm_80 %tg80.ptx -o %tg80.cubin
+// The packed GEMM staging activations in shared memory (cp.async, ldmatrix).
+// RUN: qsl-opt %S/Inputs/gemm-staged.mlir --qsl-gpu-pipeline="chip=sm_90 format=isa" \
+// RUN:   | %python %S/Inputs/extract_ptx.py > %tst90.ptx
+// RUN: %ptxas -arch=sm_90 %tst90.ptx -o %tst90.cubin
+// RUN: qsl-opt %S/Inputs/gemm-staged.mlir --qsl-gpu-pipeline="chip=sm_80 format=isa" \
+// RUN:   | %python %S/Inputs/extract_ptx.py > %tst80.ptx
+// RUN: %ptxas -arch=sm_80 %tst80.ptx -o %tst80.cubin
 // The composed GEMV and the low-rank input kernel.
 // RUN: qsl-opt %S/../../GPU/composed-vs-linalg.mlir --qsl-gpu-pipeline="chip=sm_90 format=isa" \
 // RUN:   | %python %S/Inputs/extract_ptx.py > %tc90.ptx

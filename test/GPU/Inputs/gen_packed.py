@@ -9,7 +9,8 @@ m-tiles with and without a row edge, one n-tile (N <= 8) and column edges,
 warps splitting K (one row block) or side by side along N (several),
 K not a whole number of chunks, several chunks per warp (the prefetch
 carried around the loop), fewer chunks than warps, f32 and f16 activations
-and outputs, [K, N] and [N, K] storage. Scales are powers of two and
+and outputs, f16 activations staged in shared memory (K edges inside a
+chunk, fewer chunks than stages), [K, N] and [N, K] storage. Scales are powers of two and
 activations multiples of 1/8, so the f16 operands are exact (gen_corrected).
 
 Usage: gen_packed.py"""
@@ -32,6 +33,12 @@ CASES = [
     # two row blocks: warps side by side along N (6 tiles over blocks of
     # 4 warps: the second block's last two warps store nothing)
     ("int4_g32_cols", 80, 64, 170, False, 4, 32, True, "f32", "f32"),
+    # f16 activations over several row blocks: staged in shared memory
+    # (cp.async, ldmatrix); K ends inside a chunk (zero-filled granules),
+    # a last row block of 2 rows, fewer chunks than stages
+    ("int2_g48_staged_kedge", 130, 240, 72, True, 2, 48, False, "f16", "f16"),
+    ("int8_g48_staged", 77, 144, 50, False, 8, 48, True, "f16", "f16"),
+    ("int4_g16_staged_short", 66, 48, 20, True, 4, 16, False, "f16", "f16"),
 ]
 # 2:4 along K: name, m, k, n, transposed, bits, group, sym, t, outliers, rank
 SPARSE = [

@@ -25,6 +25,7 @@ struct GpuPipelineOptions {
   /// weight allows (else the CUDA-core GEMV).
   bool mmaGemv = true;
   int64_t mmaPrefetch = 0;
+  int64_t mmaAStages = 4;
   /// Weight tables as globals of the kernel module (uploaded once, when the
   /// driver loads it) rather than copied to the device at every call.
   bool deviceWeights = true;

@@ -1,0 +1,159 @@
+//===- ActivationStaging.cpp - A tiles through shared memory --------------===//
+//
+// See ActivationStaging.h.
+//
+//===----------------------------------------------------------------------===//
+#include "ActivationStaging.h"
+
+#include <algorithm>
+
+namespace mlir {
+namespace qsl {
+namespace gpu_kernels {
+
+StagePlan stagePlan(const KernelShape &s, int64_t rows, int64_t chunkK,
+                    int64_t threads, int64_t wanted) {
+  StagePlan p;
+  if (wanted < 2 || s.conv || !s.inType || !s.inType.isF16() || s.k % 8 ||
+      rows % 16 || chunkK % 16 || threads % 32)
+    return p;
+  p.rows = rows;
+  p.chunkK = chunkK;
+  p.threads = threads;
+  int64_t granules = rows * p.rowGranules();
+  p.granules = (granules + threads - 1) / threads * threads;
+  p.stages = std::min(wanted, kStageMaxBytes / (p.granules * 16));
+  if (p.stages < 2)
+    p.stages = 0;
+  return p;
+}
+
+std::string ActivationStager::type() const {
+  return "memref<" + std::to_string(p.stages) + "x" +
+         std::to_string(p.granules) +
+         "x8xf16, #gpu.address_space<workgroup>>";
+}
+
+std::string ActivationStager::attribution() const {
+  return "%as: " + type() + " {llvm.align = 16 : i64}";
+}
+
+namespace {
+/// The swizzled granule of (row, granule) names, G granules per row.
+std::string swizzle(TextEmitter &e, const std::string &row,
+                    const std::string &g, int64_t rowGranules) {
+  // Rows r and r + 8 / G ... share a 128-byte line: XOR the granule with
+  // (r / (8 / G)) mod G (with r mod 8 for G >= 8).
+  int64_t shift = 0;
+  while (rowGranules < 8 && (int64_t(1) << shift) * rowGranules < 8)
+    ++shift;
+  int64_t mask = std::min<int64_t>(rowGranules, 8) - 1;
+  std::string sh = e.cst(shift), mk = e.cst(mask), gw = e.cst(rowGranules);
+  std::string h = e.fresh("swh"), hm = e.fresh("swm"), x = e.fresh("swx"),
+              base = e.fresh("swb");
+  e.line() << h << " = arith.shrui " << row << ", " << sh << " : index\n";
+  e.line() << hm << " = arith.andi " << h << ", " << mk << " : index\n";
+  e.line() << x << " = arith.xori " << g << ", " << hm << " : index\n";
+  e.line() << base << " = arith.muli " << row << ", " << gw << " : index\n";
+  return e.add(base, x);
+}
+} // namespace
+
+void ActivationStager::prologue(const std::string &rowBase, int64_t mTiles,
+                                int64_t steps) {
+  const int64_t G = p.rowGranules();
+  std::string gw = e.cst(G);
+  e.line() << "%asKLast = arith.subi %cK, %c8 : index\n";
+  e.line() << "%asMLast = arith.subi %cM, %c1 : index\n";
+  e.line() << "%asRows = arith.constant " << p.rows << " : index\n";
+  e.line() << "%asChunk = arith.constant " << p.chunkK << " : index\n";
+  for (int64_t i = 0; i < p.copiesPerThread(); ++i) {
+    Copy c;
+    std::string idx = i ? e.add("%tid", e.cst(i * p.threads)) : "%tid";
+    std::string r = e.fresh("asr"), g = e.fresh("asg"), k = e.fresh("ask");
+    e.line() << r << " = arith.divui " << idx << ", " << gw << " : index\n";
+    e.line() << g << " = arith.remui " << idx << ", " << gw << " : index\n";
+    e.line() << k << " = arith.muli " << g << ", %c8 : index\n";
+    c.granule = swizzle(e, r, g, G);
+    c.kOffset = k;
+    // Padding granules (r >= rows) and rows past M copy nothing.
+    std::string row = e.add(rowBase, r), inTile = e.fresh("asin"),
+                inM = e.fresh("asinm"), clamped = e.fresh("asrow");
+    e.line() << inTile << " = arith.cmpi ult, " << r << ", %asRows : index\n";
+    e.line() << inM << " = arith.cmpi ult, " << row << ", %cM : index\n";
+    c.rowOk = e.conj(inTile, inM);
+    e.line() << clamped << " = arith.minui " << row << ", %asMLast : index\n";
+    c.row = clamped;
+    copies.push_back(c);
+  }
+  // Lane l reads row l % 16 of its m-tile, granule 2 step + l / 16.
+  std::string lr = e.fresh("alr"), lh = e.fresh("alh");
+  e.line() << lr << " = arith.remui %lane, %c16 : index\n";
+  e.line() << lh << " = arith.divui %lane, %c16 : index\n";
+  fragmentGranule.assign(mTiles, std::vector<std::string>(steps));
+  for (int64_t mt = 0; mt < mTiles; ++mt) {
+    std::string row = mt ? e.add(lr, e.cst(16 * mt)) : lr;
+    for (int64_t st = 0; st < steps; ++st) {
+      std::string g = st ? e.add(lh, e.cst(2 * st)) : lh;
+      fragmentGranule[mt][st] = swizzle(e, row, g, G);
+    }
+  }
+  for (int64_t c = 0; c + 1 < p.stages; ++c) {
+    std::string chunk = e.cst(c);
+    issue(chunk, chunk);
+    if (c == 0)
+      firstGroup = lastGroup;
+  }
+}
+
+void ActivationStager::issue(const std::string &chunk,
+                             const std::string &slotName) {
+  std::string kb = e.fresh("askb");
+  e.line() << kb << " = arith.muli " << chunk << ", %asChunk : index\n";
+  std::vector<std::string> tokens;
+  for (const Copy &c : copies) {
+    std::string k = e.add(kb, c.kOffset), inK = e.fresh("asik"),
+                kc = e.fresh("askc"), n = e.fresh("asn"),
+                tok = e.fresh("ast");
+    e.line() << inK << " = arith.cmpi ult, " << k << ", %cK : index\n";
+    std::string ok = e.conj(c.rowOk, inK);
+    e.line() << n << " = arith.select " << ok << ", %c8, %c0 : index\n";
+    e.line() << kc << " = arith.minui " << k << ", %asKLast : index\n";
+    e.line() << tok << " = nvgpu.device_async_copy %x[" << c.row << ", " << kc
+             << "], %as[" << slotName << ", " << c.granule << ", %c0], 8, "
+             << n << " {bypassL1} : @@XT@@ to " << type() << "\n";
+    tokens.push_back(tok);
+  }
+  lastGroup = e.fresh("asgrp");
+  e.line() << lastGroup << " = nvgpu.device_async_create_group ";
+  for (size_t i = 0; i < tokens.size(); ++i)
+    e.raw() << (i ? ", " : "") << tokens[i];
+  e.raw() << "\n";
+}
+
+void ActivationStager::beginChunk(const std::string &ch) {
+  std::string stages = e.cst(p.stages);
+  slot = e.fresh("aslot");
+  e.line() << slot << " = arith.remui " << ch << ", " << stages << " : index\n";
+  e.line() << "nvgpu.device_async_wait " << firstGroup
+           << " {numGroups = " << (p.stages - 2) << " : i32}\n";
+  e.line() << "gpu.barrier\n";
+  std::string ahead = e.add(ch, e.cst(p.stages - 1));
+  std::string nextSlot = e.fresh("asns");
+  e.line() << nextSlot << " = arith.remui " << ahead << ", " << stages
+           << " : index\n";
+  issue(ahead, nextSlot);
+}
+
+std::string ActivationStager::fragment(int64_t mt, int64_t step) {
+  std::string a = e.fresh("ldm");
+  e.line() << a << " = nvgpu.ldmatrix %as[" << slot << ", "
+           << fragmentGranule[mt][step]
+           << ", %c0] {numTiles = 4 : i32, transpose = false} : " << type()
+           << " -> vector<4x2xf16>\n";
+  return a;
+}
+
+} // namespace gpu_kernels
+} // namespace qsl
+} // namespace mlir

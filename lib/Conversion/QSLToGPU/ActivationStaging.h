@@ -1,0 +1,81 @@
+//===- ActivationStaging.h - A tiles through shared memory -------*- C++ -*-===//
+//
+// Internal to lib/Conversion/QSLToGPU. A tensor-core kernel whose warps share
+// the activation rows of their block (the packed GEMM's column warps) can
+// stage those rows in shared memory instead of having every warp gather its
+// A fragments from global memory with 32-bit loads:
+//
+//   * the block copies the [rows, chunkK] tile of each K chunk with
+//     cp.async (16 bytes per copy, through L2 only: `cp.async.cg`), a
+//     multistage ring of `stages` tiles, `stages - 1` chunks ahead of the one
+//     the warps multiply;
+//   * each warp then reads an m-tile's 16 x 16 A fragment with one
+//     ldmatrix.x4 (lane l gives the address of row l % 16 and the 8 halves
+//     at column 8 (l / 16)), whose four registers are exactly mma.sync's A
+//     operand.
+//
+// Shared layout [stages, granules, 8 x f16]: the 16-byte granule g of row r
+// (G granules per row) sits at r G + (g xor ((r / (8 / G)) mod G)), so the
+// 8 rows an ldmatrix phase reads fall in 8 different 16-byte bank groups, and
+// so do the 8 consecutive granules a quarter-warp of cp.async writes.
+//
+// Ordering (one barrier per chunk): at chunk c every thread waits for its
+// own copies of c (cp.async.wait_group stages - 2), the block meets at a
+// barrier (now every copy of c is visible, and every warp is done with chunk
+// c - 1), and only then are the copies of chunk c + stages - 1 issued into
+// c - 1's slot. Rows past M and K past its end are zero-filled (a source
+// size of 0 bytes; the address is clamped into the tensor).
+//
+//===----------------------------------------------------------------------===//
+#ifndef QSL_LIB_CONVERSION_QSLTOGPU_ACTIVATIONSTAGING_H
+#define QSL_LIB_CONVERSION_QSLTOGPU_ACTIVATIONSTAGING_H
+
+#include "KernelText.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir {
+namespace qsl {
+namespace gpu_kernels {
+
+/// Writes the staging into a kernel text (see the file comment).
+class ActivationStager {
+public:
+  ActivationStager(TextEmitter &e, const StagePlan &p) : e(e), p(p) {}
+
+  /// The workgroup attribution of the ring, `%as: memref<...>` with its
+  /// 16-byte alignment.
+  std::string attribution() const;
+
+  /// Before the chunk loop: this thread's copies (rows from `rowBase`)
+  /// and the lane's ldmatrix addresses for `mTiles` m-tiles of `steps`
+  /// k-steps; issues chunks 0 .. stages - 2.
+  void prologue(const std::string &rowBase, int64_t mTiles, int64_t steps);
+
+  /// At the top of the body of chunk `ch`: waits for it, meets the block,
+  /// issues chunk ch + stages - 1.
+  void beginChunk(const std::string &ch);
+
+  /// The A fragment of m-tile `mt`, k-step `step` of the current chunk.
+  std::string fragment(int64_t mt, int64_t step);
+
+private:
+  void issue(const std::string &chunk, const std::string &slot);
+  std::string type() const;
+
+  TextEmitter &e;
+  StagePlan p;
+  struct Copy {
+    std::string granule, row, kOffset, rowOk;
+  };
+  std::vector<Copy> copies;
+  std::vector<std::vector<std::string>> fragmentGranule; // [mt][step]
+  std::string firstGroup, lastGroup, slot;
+};
+
+} // namespace gpu_kernels
+} // namespace qsl
+} // namespace mlir
+
+#endif // QSL_LIB_CONVERSION_QSLTOGPU_ACTIVATIONSTAGING_H

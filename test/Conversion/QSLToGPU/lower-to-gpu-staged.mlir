@@ -1,0 +1,64 @@
+// The packed GEMM with warps side by side along N stages its block's
+// activation rows in shared memory (ActivationStaging.h): cp.async copies
+// of 16 bytes into a ring of mma-a-stages tiles (default 4), a wait and a
+// barrier per chunk, and one ldmatrix.x4 per m-tile and k-step in place of
+// every warp's own 32-bit activation loads.
+// RUN: qsl-opt %S/Inputs/gemm-staged.mlir --qsl-lower-to-gpu="device-weights=false" | FileCheck %s
+// RUN: qsl-opt %S/Inputs/gemm-staged.mlir --qsl-lower-to-gpu="device-weights=false mma-a-stages=0" \
+// RUN:   | FileCheck %s --check-prefix=OFF
+// RUN: qsl-opt %S/Inputs/gemm-staged.mlir --qsl-lower-to-gpu="device-weights=false mma-a-stages=8" \
+// RUN:   | FileCheck %s --check-prefix=EIGHT
+// RUN: qsl-opt %S/Inputs/gemm-staged.mlir --qsl-gpu-pipeline="chip=sm_80 format=isa" \
+// RUN:   | %python %S/Inputs/extract_ptx.py | FileCheck %s --check-prefix=PTX
+
+// int4, f16 activations: 64 rows x 4 granules of 16 bytes per 32-wide chunk
+// over 4 warps (128 threads): two copies per thread and chunk; chunks 0-2
+// issued before the loop, chunk c + 3 inside it after the wait for c.
+// CHECK-LABEL: gpu.func @qsl_gemm_0(%{{.*}}: memref<130x256xf16>
+// CHECK-SAME: workgroup(%[[AS:.*]] : memref<4x256x8xf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
+// CHECK-NOT: vector.load %{{.*}} : memref<130x256xf16>
+// CHECK-COUNT-2: nvgpu.device_async_copy %{{.*}}, %[[AS]][%c0{{.*}}], 8, %{{.*}} {bypassL1} : memref<130x256xf16>
+// CHECK-NEXT: %[[G0:.*]] = nvgpu.device_async_create_group
+// CHECK-COUNT-2: nvgpu.device_async_copy
+// CHECK: nvgpu.device_async_create_group
+// CHECK-COUNT-2: nvgpu.device_async_copy
+// CHECK: nvgpu.device_async_create_group
+// CHECK: scf.for
+// CHECK: nvgpu.device_async_wait %[[G0]] {numGroups = 2 : i32}
+// CHECK-NEXT: gpu.barrier
+// CHECK-COUNT-2: nvgpu.device_async_copy
+// CHECK: nvgpu.device_async_create_group
+// CHECK-COUNT-4: nvgpu.ldmatrix %[[AS]][{{.*}}] {numTiles = 4 : i32, transpose = false}
+// CHECK: nvgpu.mma.sync
+// CHECK-NOT: vector.load %{{.*}} : memref<130x256xf16>
+// CHECK: gpu.return
+// f32 activations are not staged (ldmatrix moves 16-bit elements).
+// CHECK-LABEL: gpu.func @qsl_gemm_1(
+// CHECK-NOT: workgroup
+// CHECK-NOT: ldmatrix
+// CHECK: vector.load %{{.*}} : memref<130x256xf32>, vector<2xf32>
+// CHECK: gpu.return
+// int2: 64-wide chunks, 8 KiB stages (8 granules per row).
+// CHECK-LABEL: gpu.func @qsl_gemm_2(
+// CHECK-SAME: workgroup(%{{.*}} : memref<4x512x8xf16, #gpu.address_space<workgroup>>
+
+// OFF-NOT: ldmatrix
+// OFF-NOT: device_async
+
+// Eight stages of the int4 tile fit; of the int2 tile five (40 KiB).
+// EIGHT: workgroup(%{{.*}} : memref<8x256x8xf16
+// EIGHT: nvgpu.device_async_wait %{{.*}} {numGroups = 6 : i32}
+// EIGHT: workgroup(%{{.*}} : memref<5x512x8xf16
+// EIGHT: nvgpu.device_async_wait %{{.*}} {numGroups = 3 : i32}
+
+// PTX-LABEL: .entry qsl_gemm_0(
+// PTX: .shared .align 16 .b8
+// PTX: cp.async.cg.shared.global [%{{.*}}], [%{{.*}}], 16, %r{{[0-9]+}};
+// PTX: cp.async.commit_group;
+// PTX: cp.async.wait_group 2;
+// PTX-NEXT: bar.sync 0;
+// PTX: ldmatrix.sync.aligned.m8n8.x4.shared.b16
+// PTX: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// PTX-LABEL: .entry qsl_gemm_1(
+// PTX-NOT: ldmatrix
+// PTX-LABEL: .entry qsl_gemm_2(
