@@ -47,8 +47,7 @@ def fill(buf, bits, rng):
     """Host contents of one kernel buffer by its role (bits: the codes'
     width; None for float weights)."""
     shape, role = tuple(buf["shape"]), buf["role"]
-    if ((role == "values" and buf["dtype"] == "i32") or
-            (role == "mma_codes" and bits is None)):  # f16 pairs
+    if role == "mma_codes" and bits is None:  # f16 pairs (packed 2:4)
         halves = rng.uniform(-1, 1, size=shape + (2,)).astype(np.float16)
         return halves.view(np.uint32).reshape(shape).view(np.int32)
     if role in ("codes", "mma_codes"):  # code words of either layout
@@ -199,15 +198,6 @@ def reference(case, host, cols):
                                                                   kept)
             g = dense_k // case["group"]
             np.add.at(w[ci], dense_k, (q[ci] + 1024 - zz[g, c]) * s[g, c])
-    elif kind == "sparse" and bits is None:  # mma.sp: f16 pairs + registers
-        vals = host_of(case, host, "values")[cols].view(np.float16).astype(
-            np.float64)
-        regs = host_of(case, host, "meta").view(np.uint32)
-        kept = k // 2
-        for ci, c in enumerate(cols):
-            dense_k = 4 * (np.arange(kept) // 2) + meta_positions(regs, c,
-                                                                  kept)
-            np.add.at(w[ci], dense_k, vals[ci])
     elif kind == "sparse":  # composed GEMV: codes + packed positions
         kept = k // 2
         q = codes_of(host_of(case, host, "codes")[cols], kept, bits)

@@ -101,21 +101,6 @@ uint16_t toHalfBits(float v) {
   return Eigen::numext::bit_cast<uint16_t>(Eigen::half(v));
 }
 
-std::vector<uint32_t> packHalfPairs(const std::vector<double> &values,
-                                    int64_t n, int64_t kept, int64_t nPad,
-                                    int64_t keptPad) {
-  assert(keptPad % 2 == 0 && nPad >= n && keptPad >= kept);
-  int64_t words = keptPad / 2;
-  std::vector<uint32_t> out(nPad * words, 0);
-  for (int64_t r = 0; r < n; ++r)
-    for (int64_t e = 0; e < kept; ++e)
-      out[r * words + e / 2] |=
-          static_cast<uint32_t>(toHalfBits(static_cast<float>(
-              values[r * kept + e])))
-          << (16 * (e % 2));
-  return out;
-}
-
 int64_t mmaChunkSteps(unsigned bits) {
   assert(bits >= 1 && bits <= 8 && "pairs of codes in 16-bit halves");
   return bits <= 2 ? 4 : bits <= 4 ? 2 : 1;

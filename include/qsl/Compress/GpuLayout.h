@@ -68,14 +68,6 @@ std::vector<uint32_t> packSparseMmaMeta(const std::vector<int64_t> &positions,
                                         int64_t n, int64_t kept,
                                         int64_t nPad, int64_t steps);
 
-/// Kept f16 values in pairs: a [nPad, keptPad / 2] table whose word w of
-/// row r holds half(values[r, 2w]) in bits 0-15 and half(values[r, 2w + 1])
-/// in bits 16-31 (round to nearest even), zero past the weight. `values`
-/// is [n, kept] in row order.
-std::vector<uint32_t> packHalfPairs(const std::vector<double> &values,
-                                    int64_t n, int64_t kept, int64_t nPad,
-                                    int64_t keptPad);
-
 /// IEEE binary16 bits of `v`, rounded to nearest even.
 uint16_t toHalfBits(float v);
 

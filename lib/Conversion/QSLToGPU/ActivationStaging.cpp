@@ -59,8 +59,8 @@ std::string swizzle(TextEmitter &e, const std::string &row,
 }
 } // namespace
 
-void ActivationStager::prologue(const std::string &rowBase, int64_t mTiles,
-                                int64_t steps) {
+void ActivationStager::prologue(const std::string &rowBase, Operand operand,
+                                int64_t tiles, int64_t steps) {
   const int64_t G = p.rowGranules();
   std::string gw = e.cst(G);
   e.line() << "%asKLast = arith.subi %cK, %c8 : index\n";
@@ -86,16 +86,21 @@ void ActivationStager::prologue(const std::string &rowBase, int64_t mTiles,
     c.row = clamped;
     copies.push_back(c);
   }
-  // Lane l reads row l % 16 of its m-tile, granule 2 step + l / 16.
+  // mma.sync A: lane l reads row l % 16 of its tile, granule
+  // 2 step + l / 16; mma.sp B: row l % 8, granule 4 step + l / 8.
+  const bool isA = operand == Operand::MmaA;
+  const int64_t tileRows = isA ? 16 : 8, stepGranules = isA ? 2 : 4;
   std::string lr = e.fresh("alr"), lh = e.fresh("alh");
-  e.line() << lr << " = arith.remui %lane, %c16 : index\n";
-  e.line() << lh << " = arith.divui %lane, %c16 : index\n";
-  fragmentGranule.assign(mTiles, std::vector<std::string>(steps));
-  for (int64_t mt = 0; mt < mTiles; ++mt) {
-    std::string row = mt ? e.add(lr, e.cst(16 * mt)) : lr;
+  e.line() << lr << " = arith.remui %lane, " << (isA ? "%c16" : "%c8")
+           << " : index\n";
+  e.line() << lh << " = arith.divui %lane, " << (isA ? "%c16" : "%c8")
+           << " : index\n";
+  fragmentGranule.assign(tiles, std::vector<std::string>(steps));
+  for (int64_t t = 0; t < tiles; ++t) {
+    std::string row = t ? e.add(lr, e.cst(tileRows * t)) : lr;
     for (int64_t st = 0; st < steps; ++st) {
-      std::string g = st ? e.add(lh, e.cst(2 * st)) : lh;
-      fragmentGranule[mt][st] = swizzle(e, row, g, G);
+      std::string g = st ? e.add(lh, e.cst(stepGranules * st)) : lh;
+      fragmentGranule[t][st] = swizzle(e, row, g, G);
     }
   }
   for (int64_t c = 0; c + 1 < p.stages; ++c) {
@@ -145,10 +150,10 @@ void ActivationStager::beginChunk(const std::string &ch) {
   issue(ahead, nextSlot);
 }
 
-std::string ActivationStager::fragment(int64_t mt, int64_t step) {
+std::string ActivationStager::fragment(int64_t tile, int64_t step) {
   std::string a = e.fresh("ldm");
   e.line() << a << " = nvgpu.ldmatrix %as[" << slot << ", "
-           << fragmentGranule[mt][step]
+           << fragmentGranule[tile][step]
            << ", %c0] {numTiles = 4 : i32, transpose = false} : " << type()
            << " -> vector<4x2xf16>\n";
   return a;

@@ -9,10 +9,13 @@
 //     cp.async (16 bytes per copy, through L2 only: `cp.async.cg`), a
 //     multistage ring of `stages` tiles, `stages - 1` chunks ahead of the one
 //     the warps multiply;
-//   * each warp then reads an m-tile's 16 x 16 A fragment with one
-//     ldmatrix.x4 (lane l gives the address of row l % 16 and the 8 halves
-//     at column 8 (l / 16)), whose four registers are exactly mma.sync's A
-//     operand.
+//   * each warp then reads a fragment with one ldmatrix.x4, whose four
+//     registers are exactly the operand the mma takes: mma.sync's 16 x 16 A
+//     (lane l gives the address of row l % 16 at column 8 (l / 16): rows
+//     0-7 and 8-15 at columns 0-7, then at 8-15), or mma.sp m16n8k32's
+//     32 x 8 B, whose column j is activation row j (lane l gives row l % 8
+//     at column 8 (l / 8): register r holds K 8r + 2 (l % 4) + {0, 1} of
+//     row l / 4).
 //
 // Shared layout [stages, granules, 8 x f16]: the 16-byte granule g of row r
 // (G granules per row) sits at r G + (g xor ((r / (8 / G)) mod G)), so the
@@ -48,17 +51,24 @@ public:
   /// 16-byte alignment.
   std::string attribution() const;
 
+  /// Which fragments fragment() reads.
+  enum class Operand {
+    MmaA,   // mma.sync m16n8k16 A: 16 rows per tile, k-steps of 16
+    MmaSpB, // mma.sp m16n8k32 B: 8 rows per tile, k-steps of 32
+  };
+
   /// Before the chunk loop: this thread's copies (rows from `rowBase`)
-  /// and the lane's ldmatrix addresses for `mTiles` m-tiles of `steps`
-  /// k-steps; issues chunks 0 .. stages - 2.
-  void prologue(const std::string &rowBase, int64_t mTiles, int64_t steps);
+  /// and the lane's ldmatrix addresses for `tiles` row tiles of `steps`
+  /// k-steps of `operand`; issues chunks 0 .. stages - 2.
+  void prologue(const std::string &rowBase, Operand operand, int64_t tiles,
+                int64_t steps);
 
   /// At the top of the body of chunk `ch`: waits for it, meets the block,
   /// issues chunk ch + stages - 1.
   void beginChunk(const std::string &ch);
 
-  /// The A fragment of m-tile `mt`, k-step `step` of the current chunk.
-  std::string fragment(int64_t mt, int64_t step);
+  /// The fragment of row tile `tile`, k-step `step` of the current chunk.
+  std::string fragment(int64_t tile, int64_t step);
 
 private:
   void issue(const std::string &chunk, const std::string &slot);
@@ -70,7 +80,7 @@ private:
     std::string granule, row, kOffset, rowOk;
   };
   std::vector<Copy> copies;
-  std::vector<std::vector<std::string>> fragmentGranule; // [mt][step]
+  std::vector<std::vector<std::string>> fragmentGranule; // [tile][step]
   std::string firstGroup, lastGroup, slot;
 };
 

@@ -326,11 +326,19 @@ std::string buildPackedGemmKernelText(llvm::StringRef name,
 /// workgroup memory. Grid: (tiles, ceil(M / (8 * mTiles))).
 struct PackedSparsePlan {
   int64_t mTiles, warps;
+  int64_t colWarps = 1;         // > 1: warps side by side along N
+  bool columns = false;         // every warp over all of K (several row
+                                // blocks; the block shares its rows)
   int64_t tiles, chunks, steps; // of mmaSparseShape
   int64_t groupsPad;
   int64_t prefetch; // chunks in flight ahead of the decoded one
+  StagePlan stage;  // activations through shared memory (columns)
   int64_t rowsPerBlock() const { return 8 * mTiles; }
+  int64_t gridX() const { return (tiles + colWarps - 1) / colWarps; }
 };
+/// m-tiles (of 8 rows) of the packed 2:4 GEMM's warps when several row
+/// blocks share the weight: each 16-column weight fragment feeds 8 mma.sp.
+constexpr int64_t kPackedSparseColumnMTiles = 8;
 PackedSparsePlan packedSparsePlan(const ComposedShape &c);
 
 /// Why the packed 2:4 GEMM cannot take `c` ("" when it can): it needs a
@@ -383,10 +391,11 @@ struct SparseMmaLayout {
 };
 SparseMmaLayout sparseMmaLayout(const ComposedShape &c);
 
-/// 2:4 sparsity along K above max-batch: nvgpu.mma.sp.sync m16n8k32 on the
+/// 2:4 sparsity along K above max-batch with codes the packed 2:4 GEMM does
+/// not decode: nvgpu.mma.sp.sync m16n8k32 on the
 /// transposed problem (the weight is the sparse operand A), f16 operands,
-/// f32 accumulators; the kept weights are dequantized from code words (or
-/// read as f16 pairs) into the A fragment, the metadata comes from a table
+/// f32 accumulators; the kept weights are dequantized from code words
+/// into the A fragment, the metadata comes from a table
 /// laid out per lane at compile time (Compress/GpuLayout.h). Grid:
 /// (nPad / (16 * warps), ceil(M / kSpRowsPerWarp)).
 std::string buildSparseMmaGemmKernelText(llvm::StringRef name,

@@ -519,7 +519,8 @@ std::string buildPackedGemmKernelText(llvm::StringRef name,
   std::string rows = e.cst(p.rowsPerBlock());
   e.line() << "%m0 = arith.muli %by, " << rows << " : index\n";
   if (staged)
-    stager.prologue("%m0", p.mTiles, p.steps);
+    stager.prologue("%m0", ActivationStager::Operand::MmaA, p.mTiles,
+                    p.steps);
   e.line() << "%za = arith.constant dense<0.0> : vector<4x2xf16>\n";
   e.line() << "%zb = arith.constant dense<0.0> : vector<2x2xf16>\n";
 
@@ -643,8 +644,21 @@ PackedSparsePlan packedSparsePlan(const ComposedShape &c) {
   p.chunks = f.chunks;
   p.steps = f.steps;
   p.mTiles = std::clamp<int64_t>((s.m + 7) / 8, 1, kPackedMaxMTiles);
-  int64_t blocks = p.tiles * ((s.m + 8 * p.mTiles - 1) / (8 * p.mTiles));
-  p.warps = packedWarps(s, blocks, p.chunks, p.mTiles * 4 * 32 * 4);
+  int64_t rowBlocks = (s.m + 8 * p.mTiles - 1) / (8 * p.mTiles);
+  if (rowBlocks > 1) {
+    // As the packed GEMM: the weight is read once per row block, so the
+    // block's warps share its rows (64 of them), side by side along N, each
+    // over all of K; the activations are staged in shared memory where
+    // they can be.
+    p.columns = true;
+    p.mTiles = kPackedSparseColumnMTiles;
+    p.colWarps = p.warps = std::clamp<int64_t>(s.warps, 1, p.tiles);
+    p.stage = stagePlan(s, p.rowsPerBlock(), 32 * p.steps, 32 * p.warps,
+                        s.aStages);
+  } else {
+    p.warps = packedWarps(s, p.tiles * rowBlocks, p.chunks,
+                          p.mTiles * 4 * 32 * 4);
+  }
   p.groupsPad = values ? 0
                        : (p.chunks * p.steps * 32 + s.groupLen - 1) /
                              s.groupLen;
@@ -706,7 +720,8 @@ std::string buildPackedSparseGemmKernelText(llvm::StringRef name,
     s.bits = 16;
   const int64_t chunkK = 32 * p.steps;
   const bool guardM = s.m % p.rowsPerBlock() != 0;
-  const bool guardN = s.n % 16 != 0;
+  // Column warps past the last tile (a partial last block) store nothing.
+  const bool guardN = s.n % 16 != 0 || p.tiles % p.colWarps != 0;
   const bool guardK = s.k % chunkK != 0;
   const std::string metaType =
       memrefType({p.tiles, p.chunks * p.steps, 16}, "i32");
@@ -714,17 +729,38 @@ std::string buildPackedSparseGemmKernelText(llvm::StringRef name,
   PackedEmitter pk(e, s, p.chunks,
                    memrefType({p.tiles, p.chunks, 128}, "i32"), p.groupsPad,
                    16 * p.tiles, p.prefetch);
-  std::string header = pk.header(", %meta: " + metaType, p.mTiles * 4);
+  const bool staged = p.stage.stages > 0;
+  ActivationStager stager(e, p.stage);
   e.fragmentPrologue();
   pk.constants();
   e.line() << "%za = arith.constant dense<0.0> : vector<4x2xf16>\n";
   e.metaSlot();
-  // The block's 16 output columns (A rows grp and grp + 8) and batch rows.
-  e.line() << "%n0 = arith.muli %bx, %c16 : index\n";
+  // The warp's 16 output columns (A rows grp and grp + 8) and batch rows:
+  // the block's tile (split K), or one of colWarps adjacent ones, clamped
+  // for its loads (%tl; rows %la, %lb of the group tables).
+  if (p.columns) {
+    std::string cw = e.cst(p.colWarps), last = e.cst(p.tiles - 1);
+    e.line() << "%wtb = arith.muli %bx, " << cw << " : index\n";
+    e.line() << "%wt = arith.addi %wtb, %warp : index\n";
+    e.line() << "%tl = arith.minui %wt, " << last << " : index\n";
+    e.line() << "%n0 = arith.muli %wt, %c16 : index\n";
+    pk.columnWarps("%tl");
+  } else {
+    e.line() << "%tl = arith.addi %bx, %c0 : index\n";
+    e.line() << "%n0 = arith.muli %bx, %c16 : index\n";
+  }
   e.line() << "%na = arith.addi %n0, %grp : index\n";
   e.line() << "%nb = arith.addi %na, %c8 : index\n";
+  e.line() << "%nl0 = arith.muli %tl, %c16 : index\n";
+  e.line() << "%la = arith.addi %nl0, %grp : index\n";
+  e.line() << "%lb = arith.addi %la, %c8 : index\n";
+  std::string header = pk.header(", %meta: " + metaType, p.mTiles * 4,
+                                 staged ? stager.attribution() : "");
   std::string rows = e.cst(p.rowsPerBlock());
   e.line() << "%m0 = arith.muli %by, " << rows << " : index\n";
+  if (staged)
+    stager.prologue("%m0", ActivationStager::Operand::MmaSpB, p.mTiles,
+                    p.steps);
   // Batch row of each m-tile's B fragment (column grp) and its guard.
   std::vector<std::string> mRow(p.mTiles), mOk(p.mTiles);
   for (int64_t t = 0; t < p.mTiles; ++t) {
@@ -733,6 +769,8 @@ std::string buildPackedSparseGemmKernelText(llvm::StringRef name,
   }
 
   pk.openLoop(p.mTiles);
+  if (staged)
+    stager.beginChunk("%ch");
   std::string chunkLen = e.cst(chunkK), kb = e.fresh("kb");
   e.line() << kb << " = arith.muli %ch, " << chunkLen << " : index\n";
   std::string stepsPer = e.cst(p.steps), sb = e.fresh("sb");
@@ -742,7 +780,7 @@ std::string buildPackedSparseGemmKernelText(llvm::StringRef name,
   auto loadSplats = [&](const std::string &k) {
     std::string g = pk.group(k);
     for (int h = 0; h < 2; ++h) {
-      const char *row = h ? "%nb" : "%na";
+      const char *row = h ? "%lb" : "%la";
       std::tie(sc[h], zz[h]) = pk.scaleAndZero(g, row);
     }
   };
@@ -759,7 +797,7 @@ std::string buildPackedSparseGemmKernelText(llvm::StringRef name,
       loadSplats(k0);
     // The metadata register of this lane for the step, as vector<2xi16>.
     std::string gs = step ? e.add(sb, e.cst(step)) : sb;
-    std::string md = e.metaRegister("%bx", gs, metaType);
+    std::string md = e.metaRegister("%tl", gs, metaType);
     // A: register r is pair 4 * step + r: row (r % 2 ? nb : na), kept
     // entries (r / 2) * 8 + 2 * tig + {0, 1} of the step.
     std::string a = "%za";
@@ -782,13 +820,15 @@ std::string buildPackedSparseGemmKernelText(llvm::StringRef name,
       kAt[r] = r ? e.add(kLo, e.cst(8 * r)) : kLo;
     for (int64_t t = 0; t < p.mTiles; ++t) {
       std::string b = "%za";
-      for (int r = 0; r < 4; ++r) {
+      for (int r = 0; r < 4 && !staged; ++r) {
         std::string pair = pk.activationPair(mRow[t], mOk[t], kAt[r], guardK);
         std::string next = e.fresh("b");
         e.line() << next << " = vector.insert " << pair << ", " << b << " ["
                  << r << "] : vector<2xf16> into vector<4x2xf16>\n";
         b = next;
       }
+      if (staged)
+        b = stager.fragment(t, step);
       std::string d = e.fresh("d");
       e.line() << d << " = nvgpu.mma.sp.sync (" << a << ", " << b << ", "
                << acc[t] << ") metadata (" << md

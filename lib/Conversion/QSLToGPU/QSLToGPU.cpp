@@ -602,8 +602,6 @@ struct QslLowerToGpuPass
     return success();
   }
 
-  /// 2:4 along K above max-batch: the mma.sp GEMM on tables padded to
-  /// whole warps and K steps, each run's kept entries in ascending position.
   /// 2:4 along K on the sparse tensor cores: the packed 2:4 GEMM where
   /// the weight allows (PackedMmaKernel.cpp), else (above max-batch only;
   /// `packedOnly` reports false instead) the mma.sp GEMM on [N, W] words or
@@ -635,16 +633,16 @@ struct QslLowerToGpuPass
       return rows;
     };
 
-    // The packed kernel: quantized codes at any batch; f16 values up to
-    // max-batch (packedOnly; above it the [nPad, K/2] pairs kernel below
-    // stays, until a GPU run says which of the two is faster there).
+    // The packed kernel: quantized codes it decodes and f16 values, at any
+    // batch (above one row block with its warps side by side and the
+    // activations staged in shared memory).
     std::optional<QuantTables> q;
     PackedGemmTables packed;
     std::vector<uint32_t> packedMeta;
     bool usePacked = false;
     const bool packable = packedSparseUnsupported(c).empty();
     const bool floats = c.main == ComposedShape::Main::Floats;
-    if (packable && floats && packedOnly) {
+    if (packable && floats) {
       auto vals = readFloatElements(weight.getStorage(StorageRole::Values));
       if (!vals)
         return unavailable(op, "kept values");
@@ -680,13 +678,18 @@ struct QslLowerToGpuPass
               "qsl_spmma_" + std::to_string(e.getIndex()), c));
       if (failed(func))
         return failure();
-      launchAndFinish(*func, c, corrected, e, epilogue, args, plan.tiles,
+      launchAndFinish(*func, c, corrected, e, epilogue, args, plan.gridX(),
                       (s.m + plan.rowsPerBlock() - 1) / plan.rowsPerBlock(),
                       32 * plan.warps);
       return true;
     }
     if (packedOnly)
       return false;
+    // Quantized codes the packed kernel does not decode (float values
+    // always take it).
+    if (c.main != ComposedShape::Main::Codes)
+      return op->emitError("qsl-lower-to-gpu: internal error: a float 2:4 "
+                           "weight missed the packed 2:4 GEMM");
     // [N, G] group table padded to [nPad, groups] with zeros.
     auto padGroups = [&](const std::vector<float> &t) {
       std::vector<float> out(lay.nPad * lay.groups, 0.0f);
@@ -699,50 +702,39 @@ struct QslLowerToGpuPass
     SmallVector<KernelArg> args;
     Value x = e.activation(s);
     args.push_back(x);
-    if (c.main == ComposedShape::Main::Codes) {
-      if (!q) {
-        FailureOr<QuantTables> tables =
-            readQuantTables(op, weight, view.getQuant(), s, transposed);
-        if (failed(tables))
-          return failure();
-        q = std::move(*tables);
-      }
-      std::vector<int64_t> rows = inRowOrder(q->codes);
-      std::vector<int64_t> padded(lay.nPad * lay.keptPad, 0);
-      for (int64_t n = 0; n < s.n; ++n)
-        std::copy_n(rows.begin() + n * c.keptK, c.keptK,
-                    padded.begin() + n * lay.keptPad);
-      args.push_back(e.wordTable("qsl_gpu_codes", padded, lay.nPad,
-                                 lay.keptPad, s.bits, /*transposed=*/true));
-      if (s.codebook) {
-        // [N, G*E] codebooks padded to [nPad, groups*E] with zeros.
-        int64_t entries = s.codebook;
-        std::vector<float> books(lay.nPad * lay.groups * entries, 0.0f);
-        for (int64_t n = 0; n < s.n; ++n)
-          std::copy_n(q->codebooks.begin() + n * s.groups * entries,
-                      s.groups * entries,
-                      books.begin() + n * lay.groups * entries);
-        args.push_back(e.table<float>("qsl_gpu_codebook",
-                                      {lay.nPad, lay.groups * entries},
-                                      books));
-      } else {
-        args.push_back(e.table<float>("qsl_gpu_scales",
-                                      {lay.nPad, lay.groups},
-                                      padGroups(q->scales)));
-      }
-      if (!s.symmetric && !s.codebook)
-        args.push_back(e.table<float>(
-            "qsl_gpu_zeros", {lay.nPad, lay.groups}, padGroups(q->zeros)));
-    } else {
-      auto vals = readFloatElements(weight.getStorage(StorageRole::Values));
-      if (!vals)
-        return unavailable(op, "kept values");
-      std::vector<uint32_t> pairs = ::qsl::compress::packHalfPairs(
-          inRowOrder(*vals), s.n, c.keptK, lay.nPad, lay.keptPad);
-      args.push_back(e.table<int32_t>(
-          "qsl_gpu_values", {lay.nPad, lay.keptPad / 2},
-          asI32(pairs)));
+    if (!q) {
+      FailureOr<QuantTables> tables =
+          readQuantTables(op, weight, view.getQuant(), s, transposed);
+      if (failed(tables))
+        return failure();
+      q = std::move(*tables);
     }
+    std::vector<int64_t> rows = inRowOrder(q->codes);
+    std::vector<int64_t> padded(lay.nPad * lay.keptPad, 0);
+    for (int64_t n = 0; n < s.n; ++n)
+      std::copy_n(rows.begin() + n * c.keptK, c.keptK,
+                  padded.begin() + n * lay.keptPad);
+    args.push_back(e.wordTable("qsl_gpu_codes", padded, lay.nPad,
+                               lay.keptPad, s.bits, /*transposed=*/true));
+    if (s.codebook) {
+      // [N, G*E] codebooks padded to [nPad, groups*E] with zeros.
+      int64_t entries = s.codebook;
+      std::vector<float> books(lay.nPad * lay.groups * entries, 0.0f);
+      for (int64_t n = 0; n < s.n; ++n)
+        std::copy_n(q->codebooks.begin() + n * s.groups * entries,
+                    s.groups * entries,
+                    books.begin() + n * lay.groups * entries);
+      args.push_back(e.table<float>("qsl_gpu_codebook",
+                                    {lay.nPad, lay.groups * entries},
+                                    books));
+    } else {
+      args.push_back(e.table<float>("qsl_gpu_scales",
+                                    {lay.nPad, lay.groups},
+                                    padGroups(q->scales)));
+    }
+    if (!s.symmetric && !s.codebook)
+      args.push_back(e.table<float>(
+          "qsl_gpu_zeros", {lay.nPad, lay.groups}, padGroups(q->zeros)));
     std::vector<uint32_t> regs = ::qsl::compress::packSparseMmaMeta(
         inRowOrder(*meta), s.n, c.keptK, lay.nPad, lay.steps);
     args.push_back(e.table<int32_t>(

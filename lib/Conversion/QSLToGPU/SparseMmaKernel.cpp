@@ -1,6 +1,9 @@
 //===- SparseMmaKernel.cpp - 2:4 weights on the sparse tensor cores -------===//
 //
-// Batch > max-batch with 2:4 sparsity along K: nvgpu.mma.sp.sync m16n8k32,
+// 2:4 sparsity along K with quantized codes that the packed 2:4 GEMM
+// (PackedMmaKernel.cpp) does not decode (codebooks, scale groups that are
+// not whole steps of 32, zero points or scales outside its f16 decoding),
+// batch > max-batch: nvgpu.mma.sp.sync m16n8k32,
 // f16 operands, f32 accumulators. The sparse operand of mma.sp is A, so the
 // kernel computes y^T = W^T x^T: A is the weight transposed ([N, K], 2:4
 // along its rows, which is how the weight is stored), B is x^T (column j of
@@ -14,9 +17,7 @@
 //     0-15 and 16-31 of the step),
 //   * builds its 8 kept weights of the A fragment (rows grp and grp + 8,
 //     kept columns 2*tig + {0, 1} and + 8: the m16n8k16 layout on the
-//     compressed 16 x 16 tile), either dequantized from code words or loaded
-//     as pairs of f16 (one 32-bit word holds the two kept values of a 2:4
-//     run),
+//     compressed 16 x 16 tile), dequantized from code words,
 //   * loads 8 activations per m-tile (B rows 2*tig + {0, 1} + 8r, column
 //     grp) and issues one mma.sp per m-tile.
 // Weight tables are padded at compile time to whole warps of rows (N) and
@@ -48,7 +49,8 @@ std::string buildSparseMmaGemmKernelText(llvm::StringRef name,
                                          const ComposedShape &c) {
   const KernelShape &s = c.base;
   const SparseMmaLayout lay = sparseMmaLayout(c);
-  const bool codes = c.main == ComposedShape::Main::Codes;
+  assert(c.main == ComposedShape::Main::Codes &&
+         "float 2:4 takes the packed 2:4 GEMM");
   const bool guardM = s.m % kSpRowsPerWarp != 0;
   const bool guardK = s.k % 32 != 0;
   const bool guardN = s.n != lay.nPad;
@@ -59,21 +61,18 @@ std::string buildSparseMmaGemmKernelText(llvm::StringRef name,
   vars["NT"] = std::to_string(lay.nPad / 16);
   vars["WK"] = std::to_string(lay.codeWords);
   vars["GP"] = std::to_string(lay.groups);
-  vars["VW"] = std::to_string(lay.steps * 8);
 
   std::string args = "%x: @@XT@@";
   // Codebook codes: [nPad, groups * E] f32 codebooks in place of scales.
   const std::string cbType =
       "memref<@@NP@@x" + std::to_string(lay.groups * s.codebook) + "xf32>";
-  if (codes && s.codebook) {
+  if (s.codebook) {
     args += ", %codes: memref<@@NP@@x@@WK@@xi32>, %cb: " + cbType;
-  } else if (codes) {
+  } else {
     args += ", %codes: memref<@@NP@@x@@WK@@xi32>, %scales: "
             "memref<@@NP@@x@@GP@@xf32>";
     if (!s.symmetric)
       args += ", %zeros: memref<@@NP@@x@@GP@@xf32>";
-  } else {
-    args += ", %vals: memref<@@NP@@x@@VW@@xi32>";
   }
   args += ", %meta: memref<@@NT@@x@@KS@@x16xi32>, %y: @@YT@@";
   std::string header = R"(
@@ -119,37 +118,22 @@ module {
   for (int r = 0; r < 4; ++r) {
     const char *row = r % 2 ? "%nb" : "%na";
     const char *j = r / 2 ? "%jc" : "%jb";
-    std::string pair;
-    if (codes) {
-      std::string vals[2];
-      for (int i = 0; i < 2; ++i) {
-        std::string ji = j;
-        if (i)
-          ji = e.add(j, "%c1");
-        // The dense K position 2j lies in the kept value's run of 4, so in
-        // its scale group (groups are whole runs).
-        std::string dense = e.fresh("kd");
-        e.line() << dense << " = arith.muli " << ji << ", %c2 : index\n";
-        vals[i] = e.dequantize(row, ji, dense, "memref<@@NP@@x@@WK@@xi32>",
-                               "memref<@@NP@@x@@GP@@xf32>",
-                               s.codebook ? cbType : "");
-      }
-      pair = e.fresh("ap");
-      e.line() << pair << " = vector.from_elements " << vals[0] << ", "
-               << vals[1] << " : vector<2xf16>\n";
-    } else {
-      // Word j / 2 holds kept values j (low half) and j + 1.
-      std::string w = e.fresh("vw"), word = e.fresh("vword"),
-                  wv = e.fresh("wv1");
-      e.line() << w << " = arith.divui " << j << ", %c2 : index\n";
-      e.line() << word << " = memref.load %vals[" << row << ", " << w
-               << "] : memref<@@NP@@x@@VW@@xi32>\n";
-      e.line() << wv << " = vector.from_elements " << word
-               << " : vector<1xi32>\n";
-      pair = e.fresh("ap");
-      e.line() << pair << " = vector.bitcast " << wv
-               << " : vector<1xi32> to vector<2xf16>\n";
+    std::string vals[2];
+    for (int i = 0; i < 2; ++i) {
+      std::string ji = j;
+      if (i)
+        ji = e.add(j, "%c1");
+      // The dense K position 2j lies in the kept value's run of 4, so in
+      // its scale group (groups are whole runs).
+      std::string dense = e.fresh("kd");
+      e.line() << dense << " = arith.muli " << ji << ", %c2 : index\n";
+      vals[i] = e.dequantize(row, ji, dense, "memref<@@NP@@x@@WK@@xi32>",
+                             "memref<@@NP@@x@@GP@@xf32>",
+                             s.codebook ? cbType : "");
     }
+    std::string pair = e.fresh("ap");
+    e.line() << pair << " = vector.from_elements " << vals[0] << ", "
+             << vals[1] << " : vector<2xf16>\n";
     std::string next = e.fresh("a");
     e.line() << next << " = vector.insert " << pair << ", " << a << " [" << r
              << "] : vector<2xf16> into vector<4x2xf16>\n";

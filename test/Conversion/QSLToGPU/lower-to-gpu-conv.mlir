@@ -49,13 +49,15 @@ func.func @conv_bias(%x: tensor<2x3x9x9xf32>) -> tensor<2x8x5x5xf32> {
 // -----
 
 // A valid (unpadded) 1x1 convolution reads every pixel: no image guards.
-// 2:4 float filter: the mma.sp kernel.
+// 2:4 float filter: the packed 2:4 kernel, 16 rows in two 8-row m-tiles.
 // CHECK-LABEL: func.func @conv_24_1x1(
 // CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_0 {{.*}} args(%{{.*}} : memref<1x8x4x4xf32>, %{{.*}} : memref<1x16x16xf32>)
 // CHECK: gpu.func @qsl_spmma_0(
 // CHECK-NOT: arith.cmpi sge
 // CHECK: memref.load %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] : memref<1x8x4x4xf32>
-// CHECK-COUNT-4: nvgpu.mma.sp.sync
+// CHECK-COUNT-2: nvgpu.mma.sp.sync
+// CHECK-NOT: nvgpu.mma.sp.sync
+// CHECK: gpu.return
 #s = #qsl.encoding<sparse = <2:4, axis = 1>>
 func.func @conv_24_1x1(%x: tensor<1x8x4x4xf32>) -> tensor<1x16x4x4xf32> {
   %w = qsl.constant values(dense<0.5> : tensor<16x4xf16>) meta(dense<[[0,1,2,3],[0,1,2,3],[0,1,2,3],[0,1,2,3],[0,1,2,3],[0,1,2,3],[0,1,2,3],[0,1,2,3],[0,1,2,3],[0,1,2,3],[0,1,2,3],[0,1,2,3],[0,1,2,3],[0,1,2,3],[0,1,2,3],[0,1,2,3]]> : tensor<16x4xi2>) : tensor<16x8x1x1xf16, #s>

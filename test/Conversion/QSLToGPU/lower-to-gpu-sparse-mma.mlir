@@ -3,12 +3,18 @@
 // (nvgpu.mma.sp.sync m16n8k32 with the weight as the sparse operand A).
 // The tables below are worked by hand from the storage.
 
-// Float 2:4 main term, [N = 3, K = 8] f16 weight, batch 9. Row 0 stores its
-// second run as positions (2, 0): the kernel's order is ascending, so the
-// values swap (4.0 before 3.0) and the metadata reads 1,3 | 0,2.
-// Values: word j of a row holds kept values 2j (bits 0-15) and 2j + 1 as
-// f16: row 0 = 0x40003C00 (1.0, 2.0), 0x42004400 (4.0, 3.0); rows padded to
-// 16 (one warp of 16 output columns) and 8 words (one K step of 32).
+// Float 2:4 main term, [N = 3, K = 8] f16 weight, batch 9: the packed 2:4
+// GEMM (one row block of two 8-row m-tiles; one chunk, so one warp). Row 0
+// stores its second run as positions (2, 0): the kernel's order is
+// ascending, so the values swap (4.0 before 3.0) and the metadata reads
+// 1,3 | 0,2.
+// Values in fragment order ([tiles, chunks, 32 lanes x 4 words], one f16
+// pair per word): lane 4g + i holds, for register r, row g + 8 (r % 2),
+// kept entries 8 (r / 2) + 2i + {0, 1}, low half first. With K = 8 only
+// register 0 of lanes 4g and 4g + 1 of rows 0-2 holds values: lane 0 =
+// (1.0, 2.0) = 0x40003C00, lane 1 = (4.0, 3.0) = 0x42004400, lane 4 =
+// (-1.0, 0.5) = 0x3800BC00, lane 5 = (0.25, -2.0) = 0xC0003400, lanes 8
+// and 9 = (0.125, 0.125) = 0x30003000; little-endian hex below.
 // Metadata register of lane 4g + h: row g (bits 0-15) and g + 8 (16-31),
 // kept entries 8h..8h+7, 2 bits each; padding runs read (0, 1) = 0x4:
 //   slot 0 = 0x4444448D (row 0: 1,3,0,2 then padding)  = 1145324685
@@ -16,17 +22,18 @@
 //   slot 4 = 0x4444449C (row 2: 0,3,1,2)               = 1145324700
 //   all others 0x44444444                              = 1145324612
 // CHECK-LABEL: func.func @f16_24(
-// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_0 blocks in ({{.*}}) threads in ({{.*}}) args(%{{.*}} : memref<9x8xf32>, %{{.*}} : memref<9x3xf32>)
-// CHECK: memref.global @qsl_gpu_meta_0 : memref<1x1x16xi32, #gpu.address_space<global>> = dense<{{\[\[\[}}1145324685, 1145324612, 1145324772, 1145324612, 1145324700, 1145324612, 1145324612, 1145324612, 1145324612, 1145324612, 1145324612, 1145324612, 1145324612, 1145324612, 1145324612, 1145324612]]]>
-// CHECK: memref.global @qsl_gpu_values_0 : memref<16x8xi32, #gpu.address_space<global>> = dense<"0x003C00400044004200000000000000000000000000000000000000000000000000BC0038003400C000000000000000000000000000000000000000000000000000300030003000300000
+// CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_0 blocks in ({{.*}}) threads in (%c32{{.*}}) args(%{{.*}} : memref<9x8xf32>, %{{.*}} : memref<9x3xf32>)
+// CHECK: memref.global @qsl_gpu_mma_meta_0 : memref<1x1x16xi32, #gpu.address_space<global>> = dense<{{\[\[\[}}1145324685, 1145324612, 1145324772, 1145324612, 1145324700, 1145324612, 1145324612, 1145324612, 1145324612, 1145324612, 1145324612, 1145324612, 1145324612, 1145324612, 1145324612, 1145324612]]]>
+// CHECK: memref.global @qsl_gpu_mma_codes_0 : memref<1x1x128xi32, #gpu.address_space<global>> = dense<"0x003C004000000000000000000000000000440042000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000BC0038000000000000000000000000003400C0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000300030000000000000000000000000003000300000000000000000000000000000
 // CHECK: gpu.func @qsl_spmma_0(%{{.*}}: memref<9x8xf32>, %{{.*}}: memref<9x3xf32>) kernel
-// One K step: metadata, the A fragment from four f16 pairs, one mma.sp per
-// 8-row m-tile.
+// Per chunk: the lane's four words in one 16-byte load, the metadata, the A
+// fragment as the four f16 pairs, one mma.sp per 8-row m-tile.
+// CHECK: vector.load %{{.*}} {alignment = 16 : i64} : memref<1x1x128xi32>, vector<4xi32>
 // CHECK: scf.for
 // CHECK: memref.load %{{.*}} : memref<1x1x16xi32>
 // CHECK: vector.bitcast %{{.*}} : vector<1xi32> to vector<2xi16>
 // CHECK-COUNT-4: vector.bitcast %{{.*}} : vector<1xi32> to vector<2xf16>
-// CHECK-COUNT-4: nvgpu.mma.sp.sync({{.*}}) metadata({{.*}}) {mmaShape = [16, 8, 32]} : (vector<4x2xf16>, vector<4x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+// CHECK-COUNT-2: nvgpu.mma.sp.sync({{.*}}) metadata({{.*}}) {mmaShape = [16, 8, 32]} : (vector<4x2xf16>, vector<4x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
 // CHECK-NOT: nvgpu.mma.sp.sync
 // CHECK: scf.yield
 // Rows past 9 and columns past 3 store nothing.

@@ -128,9 +128,10 @@ def main():
               {"bits": 3, "group": 32}),
              ("packed int8", "quant", 9, 33, 48, {"bits": 8}),
              ("packed int4 sym", "quant_sym", 12, 40, 64, {"bits": 4}),
-             ("mma.sp f16", "sparse", 40, 20, 64, {}),
-             # f16 values at batch 3 on the packed 2:4 GEMM (mma-gemv)
+             # f16 values on the packed 2:4 GEMM: batch 3 (warps
+             # splitting K) and 40 (side by side)
              ("packed 2:4 f16", "sparse", 3, 20, 96, {}),
+             ("packed 2:4 f16 b40", "sparse", 40, 20, 64, {}),
              # the packed 2:4 GEMM, batch 2 (mma-gemv) and 24, group 32
              ("packed 2:4 int4", "sparse", 2, 20, 128,
               {"bits": 4, "group": 32}),

@@ -1,7 +1,8 @@
 """Writes the MLIR module of sparse24-vs-linalg.mlir: 2:4 weights (along K)
 whose batch exceeds max-batch, so that qsl-lower-to-gpu takes them to the
-sparse tensor-core GEMM, and float ones at batch 1 to 8, which take the
-packed 2:4 GEMM (f16 pairs in fragment order, mma-gemv). Each case is a
+sparse tensor-core GEMMs (the packed 2:4 GEMM where it decodes the codes,
+else the one on [N, W] code words), and float ones at batch 1 to 100,
+which take the packed 2:4 GEMM (f16 pairs in fragment order). Each case is a
 function; @main calls them on
 activations (5i + 3j) % 17 - 8, scaled by 1/8, and prints the results.
 
@@ -105,6 +106,13 @@ case("f16_b8_chunks", 8, 1024, 16, False, None, "f16", "f16",
      "splitting K; [K, N] weight.")
 case("f16_b5_n1", 5, 64, 1, True, None, "f32", "f32",
      comment="N = 1, batch 5.")
+case("f16_b100_staged", 100, 200, 80, True, None, "f16", "f16",
+     comment="Batch 100, f16 activations: warps side by side (5 tiles over "
+     "blocks of 4), activations staged in shared memory, K = 200 ending "
+     "inside a step.")
+case("f16_b45_f32", 45, 64, 24, False, None, "f32", "f32",
+     comment="Batch 45, f32 activations: warps side by side, activations "
+     "from global memory.")
 
 print_module([(name, (m, k), tin, (m, n), tout, text)
               for name, m, k, n, tin, tout, text in cases],

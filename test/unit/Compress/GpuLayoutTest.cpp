@@ -187,18 +187,6 @@ TEST(GpuLayout, HalfBits) {
   EXPECT_EQ(toHalfBits(1.0f + 3 * 0x1p-11f), 0x3C02);
 }
 
-TEST(GpuLayout, HalfPairs) {
-  std::vector<double> v = {1.0, -2.5, 0.5, 2.0, /*row 1*/ 3.0, 0.0, 1.0, 1.0};
-  std::vector<uint32_t> w = packHalfPairs(v, 2, 4, 4, 6);
-  ASSERT_EQ(w.size(), 4u * 3u);
-  EXPECT_EQ(w[0], 0xC1003C00u);
-  EXPECT_EQ(w[1], 0x40003800u);
-  EXPECT_EQ(w[2], 0u); // kept padding
-  EXPECT_EQ(w[3], 0x00004200u);
-  for (int i = 6; i < 12; ++i)
-    EXPECT_EQ(w[i], 0u); // padding rows
-}
-
 // Literal example of the fragment-ordered words: 4-bit codes (c + k) % 16
 // of an [N = 9, K = 20] weight: one tile (columns 9..31 padding), one chunk
 // of two k-steps (rows 20..31 padding). Lane 0 (g = 0, i = 0), word 0 holds
