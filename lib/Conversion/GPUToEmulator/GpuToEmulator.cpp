@@ -41,6 +41,7 @@ using namespace mlir;
 
 namespace {
 
+constexpr llvm::StringLiteral kSharedLoad = "qsl.emu.shared_load";
 constexpr llvm::StringLiteral kMmaSpAsm =
     "mma.sp.sync.aligned.m16n8k32.row.col.f32.f16.f16.f32 ";
 
@@ -120,6 +121,7 @@ struct QslGpuEmulatePass
   LogicalResult moveKernels(gpu::GPUModuleOp gpuModule);
   LogicalResult rewriteDeviceOps(LLVM::LLVMFuncOp func);
   void checkAlignment(LLVM::LLVMFuncOp func);
+  void checkSharedReads(LLVM::LLVMFuncOp func);
   LLVM::LLVMFuncOp packedEntry(LLVM::LLVMFuncOp kernel);
   LogicalResult rewriteLaunch(gpu::LaunchFuncOp launch);
 
@@ -165,6 +167,17 @@ LogicalResult QslGpuEmulatePass::moveKernels(gpu::GPUModuleOp gpuModule) {
         sharedGlobals[global.getSymName()] =
             layout.getTypeSize(global.getGlobalType()).getFixedValue();
 
+  // Loads from shared memory, marked before their address space goes: the
+  // emulator checks that no other thread's cp.async wrote what they read
+  // since the block last met at a barrier (checkSharedReads).
+  for (Operation *op : ops)
+    op->walk([&](LLVM::LoadOp load) {
+      auto type = dyn_cast<LLVM::LLVMPointerType>(load.getAddr().getType());
+      if (type && type.getAddressSpace() ==
+                      static_cast<unsigned>(NVVM::NVVMMemorySpace::Shared))
+        load->setAttr(kSharedLoad, UnitAttr::get(ctx));
+    });
+
   AttrTypeReplacer flatten;
   flatten.addReplacement(
       [&](LLVM::LLVMPointerType t) -> std::optional<Type> {
@@ -204,6 +217,7 @@ LogicalResult QslGpuEmulatePass::moveKernels(gpu::GPUModuleOp gpuModule) {
     func.setVisibility(SymbolTable::Visibility::Private);
     func.setLinkage(LLVM::Linkage::Internal);
     checkAlignment(func);
+    checkSharedReads(func);
     if (failed(rewriteDeviceOps(func)))
       return failure();
     if (isKernel) {
@@ -279,6 +293,35 @@ void QslGpuEmulatePass::checkAlignment(LLVM::LLVMFuncOp func) {
                                             b.getI64IntegerAttr(bytes)),
                    i32Const(b, loc, store ? 1 : 0)});
     LLVM::BrOp::create(b, loc, rest);
+  }
+}
+
+/// Before every load that read shared memory (marked kSharedLoad by
+/// moveKernels), a call qsl_emu_shared_read(address, bytes).
+void QslGpuEmulatePass::checkSharedReads(LLVM::LLVMFuncOp func) {
+  ModuleOp module = getOperation();
+  OpBuilder b(&getContext());
+  Type i64 = b.getI64Type();
+  Type ptr = LLVM::LLVMPointerType::get(&getContext());
+  DataLayout layout(module);
+  SmallVector<LLVM::LoadOp> loads;
+  func.walk([&](LLVM::LoadOp load) {
+    if (load->hasAttr(kSharedLoad))
+      loads.push_back(load);
+  });
+  for (LLVM::LoadOp load : loads) {
+    load->removeAttr(kSharedLoad);
+    b.setInsertionPoint(load);
+    uint64_t bytes =
+        layout.getTypeSize(load.getResult().getType()).getFixedValue();
+    auto callee = runtimeFunc(module, "qsl_emu_shared_read",
+                              LLVM::LLVMVoidType::get(&getContext()),
+                              {ptr, i64});
+    LLVM::CallOp::create(
+        b, load.getLoc(), callee,
+        ValueRange{load.getAddr(),
+                   LLVM::ConstantOp::create(b, load.getLoc(), i64,
+                                            b.getI64IntegerAttr(bytes))});
   }
 }
 

@@ -426,6 +426,27 @@ void checkShared(const char *p, size_t bytes, size_t align, const char *what) {
           "-byte alignment; a GPU faults)");
 }
 
+/// Stops when [p, p + bytes), read by thread `reader`, holds a 16-byte
+/// granule another thread's cp.async completed since the block last met at
+/// a barrier.
+void checkPublished(const Thread &reader, const char *p, size_t bytes,
+                    const std::string &what) {
+  if (launch->unpublished.empty() || !bytes)
+    return;
+  unsigned self = unsigned(&reader - launch->threads.data());
+  uintptr_t first = reinterpret_cast<uintptr_t>(p) / 16;
+  uintptr_t last = (reinterpret_cast<uintptr_t>(p) + bytes - 1) / 16;
+  for (uintptr_t g = first; g <= last; ++g) {
+    auto it = launch->unpublished.find(g);
+    if (it != launch->unpublished.end() && it->second != self)
+      fatal("kernel " + kernelName() + ": " + what + " (thread " +
+            std::to_string(self) + ") reads shared memory that thread " +
+            std::to_string(it->second) +
+            "'s cp.async wrote with no barrier between its wait_group and "
+            "this read");
+  }
+}
+
 /// ldmatrix m8n8 b16: matrix i's row r starts at lane 8i + r's address;
 /// without .trans lane l receives row l / 4, elements 2 (l % 4) and
 /// 2 (l % 4) + 1 of every matrix, with .trans column l / 4, rows 2 (l % 4)
@@ -441,15 +462,8 @@ void doLdMatrix(Thread *lanes) {
           " matrices");
   for (unsigned l = 0; l < 8 * num; ++l) {
     checkShared(lanes[l].rowAddr, 16, 16, "ldmatrix row");
-    auto it = launch->unpublished.find(
-        reinterpret_cast<uintptr_t>(lanes[l].rowAddr) / 16);
-    unsigned reader = unsigned(&lanes[l] - launch->threads.data());
-    if (it != launch->unpublished.end() && it->second != reader)
-      fatal("kernel " + kernelName() + ": ldmatrix of lane " +
-            std::to_string(l) + " (thread " + std::to_string(reader) +
-            ") reads shared memory that thread " + std::to_string(it->second) +
-            "'s cp.async wrote with no barrier between its wait_group and "
-            "this read");
+    checkPublished(lanes[l], lanes[l].rowAddr, 16,
+                   "ldmatrix of lane " + std::to_string(l));
   }
   auto half = [&](unsigned row, unsigned col) {
     uint16_t h;
@@ -700,6 +714,12 @@ void qsl_emu_misaligned(void *addr, int64_t align, int64_t bytes,
 }
 
 void qsl_emu_barrier(void) { block(Wait::Barrier); }
+
+/// A load of `bytes` from shared memory at `addr` (see checkPublished).
+void qsl_emu_shared_read(void *addr, int64_t bytes) {
+  checkPublished(self(), static_cast<const char *>(addr), size_t(bytes),
+                 "a load");
+}
 
 /// ldmatrix.sync.aligned.m8n8.x<num>[.trans].shared.b16: `rowAddr` is this
 /// lane's row; register i goes to out[i].
