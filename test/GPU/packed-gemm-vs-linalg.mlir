@@ -39,11 +39,15 @@
 // CHECK-NOT: vector.load %arg0
 // CHECK: gpu.return
 // Two row blocks: warps side by side along N, each over all of K for its
-// own tile (the loads clamped to the last tile), no workgroup sum.
+// own tile (the loads clamped to the last tile), no workgroup sum; the f32
+// activations staged in shared memory (granules of 4), read back as pairs.
 // CHECK-LABEL: gpu.func @qsl_gemm_8(
-// CHECK-NOT: workgroup
+// CHECK-SAME: workgroup(%{{.*}} : memref<4x512x4xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
 // CHECK: %[[WT:.*]] = arith.addi %{{.*}}, %{{.*}} : index
 // CHECK: arith.minui %[[WT]], %c5
+// CHECK: nvgpu.device_async_copy %{{.*}}, 4, %{{.*}} {bypassL1} : memref<80x64xf32>
 // CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c1
-// CHECK-NOT: gpu.barrier
+// CHECK: gpu.barrier
+// CHECK: vector.load %{{.*}} {alignment = 8 : i64} : memref<4x512x4xf32, #gpu.address_space<workgroup>>, vector<2xf32>
+// CHECK-NOT: vector.load %{{.*}} : memref<80x64xf32>
 // CHECK: gpu.return

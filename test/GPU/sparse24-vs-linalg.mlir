@@ -5,7 +5,8 @@
 // batch 512; and float 2:4 weights on the packed 2:4 GEMM (f16 values in
 // fragment order) at batch 1 to 100: K and N edges, several chunks per
 // warp, N = 1, warps splitting K (one row block) or side by side with the
-// activations staged in shared memory (f16) or not (f32).
+// activations staged in shared memory (f16 read by ldmatrix, f32 as pairs)
+// or not (mma-a-stages=0).
 // The module comes from Inputs/gen_sparse24.py (fixed seed, data exact in
 // f16, kept positions in random order inside each run); printMemref prints
 // 6 digits, hence rtol 1e-4.
@@ -16,6 +17,10 @@
 // RUN: qsl-opt %t.mlir --qsl-gpu-pipeline="chip=sm_90 format=%gpu_format" \
 // RUN:   %gpu_host_lowering | %run_gpu > %t.gpu
 // RUN: %python %S/Inputs/compare_printed.py %t.cpu %t.gpu --rtol 1e-4 --atol 1e-5
+// The same with the activations read from global memory (mma-a-stages=0).
+// RUN: qsl-opt %t.mlir --qsl-gpu-pipeline="chip=sm_90 format=%gpu_format mma-a-stages=0" \
+// RUN:   %gpu_host_lowering | %run_gpu > %t.gpu0
+// RUN: %python %S/Inputs/compare_printed.py %t.cpu %t.gpu0 --rtol 1e-4 --atol 1e-5
 // The float cases take the packed 2:4 kernel (no group tables, the f16
 // pairs used as loaded); int4 with groups of 8 does not.
 // RUN: qsl-opt %t.mlir --qsl-lower-to-gpu=device-weights=false | FileCheck %s
@@ -41,7 +46,10 @@
 // CHECK: gpu.barrier
 // CHECK-COUNT-8: nvgpu.ldmatrix
 // CHECK: nvgpu.mma.sp.sync
+// f32 activations: staged too, read back as f32 pairs (no ldmatrix).
 // CHECK-LABEL: gpu.func @qsl_spmma_9(
-// CHECK-NOT: workgroup
+// CHECK-SAME: workgroup(%{{.*}} : memref<4x512x4xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
+// CHECK-NOT: ldmatrix
+// CHECK: vector.load %{{.*}} : memref<4x512x4xf32, #gpu.address_space<workgroup>>, vector<2xf32>
 // CHECK-NOT: ldmatrix
 // CHECK: gpu.return

@@ -185,9 +185,9 @@ def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
     Option<"mmaAStages", "mma-a-stages", "int64_t", "4",
            "Shared-memory stages of the activation tile (cp.async and "
            "ldmatrix) in the packed tensor-core GEMM when its warps share "
-           "rows (more rows than one block takes; f16 [M, K] activations "
-           "with K % 8 == 0), 2 to 8; 0 reads A fragments from global "
-           "memory">,
+           "rows (more rows than one block takes; f16 or f32 [M, K] "
+           "activations in whole 16-byte granules per row), 2 to 8; 0 reads "
+           "them from global memory">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -1,4 +1,5 @@
-//===- ActivationStaging.h - A tiles through shared memory -------*- C++ -*-===//
+//===- ActivationStaging.h - A tiles through shared memory -------*- C++
+//-*-===//
 //
 // Internal to lib/Conversion/QSLToGPU. A tensor-core kernel whose warps share
 // the activation rows of their block (the packed GEMM's column warps) can
@@ -9,7 +10,10 @@
 //     cp.async (16 bytes per copy, through L2 only: `cp.async.cg`), a
 //     multistage ring of `stages` tiles, `stages - 1` chunks ahead of the one
 //     the warps multiply;
-//   * each warp then reads a fragment with one ldmatrix.x4, whose four
+//   * f32 activations (ldmatrix moves 16-bit elements) are read back per
+//     register as f32 pairs and rounded to f16 pairs, as the unstaged
+//     kernels do;
+//   * f16: each warp then reads a fragment with one ldmatrix.x4, whose four
 //     registers are exactly the operand the mma takes: mma.sync's 16 x 16 A
 //     (lane l gives the address of row l % 16 at column 8 (l / 16): rows
 //     0-7 and 8-15 at columns 0-7, then at 8-15), or mma.sp m16n8k32's
@@ -81,6 +85,9 @@ private:
   };
   std::vector<Copy> copies;
   std::vector<std::vector<std::string>> fragmentGranule; // [tile][step]
+  // f32: per register, its granule; the element offset in it.
+  std::vector<std::vector<std::vector<std::string>>> regGranule;
+  std::string regOffset;
   std::string firstGroup, lastGroup, slot;
 };
 

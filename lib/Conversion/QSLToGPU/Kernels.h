@@ -50,9 +50,9 @@ struct KernelShape {
   /// Chunks of code words each warp of the packed kernels loads ahead of
   /// the one it decodes; 0 picks (packedGemmPlan).
   int64_t prefetch = 0;
-  /// Shared-memory stages of the activation tile in the packed GEMM with
-  /// column warps (the `mma-a-stages` option; 0: A fragments from global
-  /// memory). See stagePlan().
+  /// Shared-memory stages of the activation tile in the packed GEMMs (dense
+  /// and 2:4) over several row blocks (the `mma-a-stages` option; 0: the
+  /// activations from global memory). See stagePlan().
   int64_t aStages = 0;
   /// Set for a convolution (implicit GEMM; tensor-core families only).
   const ConvGeometry *conv = nullptr;
@@ -244,7 +244,9 @@ struct StagePlan {
   int64_t chunkK = 0;      // K elements per stage (multiple of 16)
   int64_t granules = 0;    // 16-byte granules per stage, padded to threads
   int64_t threads = 0;     // threads per block
-  int64_t rowGranules() const { return chunkK / 8; }
+  int64_t elemBytes = 2;   // f16 or f32 activations
+  int64_t granuleElems() const { return 16 / elemBytes; }
+  int64_t rowGranules() const { return chunkK / granuleElems(); }
   int64_t copiesPerThread() const { return granules / threads; }
   int64_t bytes() const { return stages * granules * 16; }
 };
@@ -254,10 +256,10 @@ constexpr int64_t kStageMaxBytes = 40 * 1024;
 
 /// The plan for a block of `rows` rows, `threads` threads and K chunks of
 /// `chunkK`, with `wanted` stages (the `mma-a-stages` option): none unless
-/// `wanted` >= 2 and the activations are an f16 [M, K] matrix (not a
-/// convolution's image) with K % 8 == 0 (every 16-byte granule inside one
-/// row, 16-byte aligned); fewer stages when the ring would pass
-/// kStageMaxBytes.
+/// `wanted` >= 2 and the activations are an f16 or f32 [M, K] matrix (not a
+/// convolution's image) whose rows are whole 16-byte granules (K % 8 == 0
+/// for f16, K % 4 == 0 for f32: every granule inside one row, 16-byte
+/// aligned); fewer stages when the ring would pass kStageMaxBytes.
 StagePlan stagePlan(const KernelShape &s, int64_t rows, int64_t chunkK,
                     int64_t threads, int64_t wanted);
 

@@ -1,8 +1,8 @@
 // The packed GEMM with warps side by side along N stages its block's
 // activation rows in shared memory (ActivationStaging.h): cp.async copies
 // of 16 bytes into a ring of mma-a-stages tiles (default 4), a wait and a
-// barrier per chunk, and one ldmatrix.x4 per m-tile and k-step in place of
-// every warp's own 32-bit activation loads.
+// barrier per chunk, and (f16) one ldmatrix.x4 per m-tile and k-step in
+// place of every warp's own 32-bit activation loads.
 // RUN: qsl-opt %S/Inputs/gemm-staged.mlir --qsl-lower-to-gpu="device-weights=false" | FileCheck %s
 // RUN: qsl-opt %S/Inputs/gemm-staged.mlir --qsl-lower-to-gpu="device-weights=false mma-a-stages=0" \
 // RUN:   | FileCheck %s --check-prefix=OFF
@@ -32,11 +32,18 @@
 // CHECK: nvgpu.mma.sync
 // CHECK-NOT: vector.load %{{.*}} : memref<130x256xf16>
 // CHECK: gpu.return
-// f32 activations are not staged (ldmatrix moves 16-bit elements).
+// f32 activations: granules of 4 (8 per 32-wide chunk: 8 KiB stages); as
+// ldmatrix moves 16-bit elements, each A register is an f32 pair loaded
+// from shared memory and rounded, 16 per m-tile and chunk.
 // CHECK-LABEL: gpu.func @qsl_gemm_1(
-// CHECK-NOT: workgroup
+// CHECK-SAME: workgroup(%[[AS32:.*]] : memref<4x512x4xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
+// CHECK-COUNT-4: nvgpu.device_async_copy %{{.*}}, %[[AS32]][%c0{{.*}}], 4, %{{.*}} {bypassL1} : memref<130x256xf32>
+// CHECK: scf.for
+// CHECK: nvgpu.device_async_wait %{{.*}} {numGroups = 2 : i32}
+// CHECK-NEXT: gpu.barrier
 // CHECK-NOT: ldmatrix
-// CHECK: vector.load %{{.*}} : memref<130x256xf32>, vector<2xf32>
+// CHECK-COUNT-4: vector.load %[[AS32]]{{.*}} {alignment = 8 : i64} : memref<4x512x4xf32, #gpu.address_space<workgroup>>, vector<2xf32>
+// CHECK-NOT: vector.load %{{.*}} : memref<130x256xf32>
 // CHECK: gpu.return
 // int2: 64-wide chunks, 8 KiB stages (8 granules per row).
 // CHECK-LABEL: gpu.func @qsl_gemm_2(
@@ -45,9 +52,12 @@
 // OFF-NOT: ldmatrix
 // OFF-NOT: device_async
 
-// Eight stages of the int4 tile fit; of the int2 tile five (40 KiB).
+// Eight stages of the int4 tile fit, of the f32 int4 tile five, of the int2
+// tile five (40 KiB).
 // EIGHT: workgroup(%{{.*}} : memref<8x256x8xf16
 // EIGHT: nvgpu.device_async_wait %{{.*}} {numGroups = 6 : i32}
+// EIGHT: workgroup(%{{.*}} : memref<5x512x4xf32
+// EIGHT: nvgpu.device_async_wait %{{.*}} {numGroups = 3 : i32}
 // EIGHT: workgroup(%{{.*}} : memref<5x512x8xf16
 // EIGHT: nvgpu.device_async_wait %{{.*}} {numGroups = 3 : i32}
 
@@ -60,5 +70,8 @@
 // PTX: ldmatrix.sync.aligned.m8n8.x4.shared.b16
 // PTX: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
 // PTX-LABEL: .entry qsl_gemm_1(
+// PTX: cp.async.cg.shared.global
 // PTX-NOT: ldmatrix
+// PTX: ld.shared.v2.b32
+// PTX: cvt.rn.f16x2.f32
 // PTX-LABEL: .entry qsl_gemm_2(

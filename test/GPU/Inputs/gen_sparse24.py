@@ -112,7 +112,7 @@ case("f16_b100_staged", 100, 200, 80, True, None, "f16", "f16",
      "inside a step.")
 case("f16_b45_f32", 45, 64, 24, False, None, "f32", "f32",
      comment="Batch 45, f32 activations: warps side by side, activations "
-     "from global memory.")
+     "staged as f32.")
 
 print_module([(name, (m, k), tin, (m, n), tout, text)
               for name, m, k, n, tin, tout, text in cases],

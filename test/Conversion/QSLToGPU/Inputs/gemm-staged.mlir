@@ -1,7 +1,7 @@
 // Packed GEMMs with more rows than one block takes (warps side by side
-// along N, sharing the block's rows): f16 activations (staged in shared
-// memory), f32 activations (not), and a 2-bit weight whose 64-wide chunks
-// make 8 KiB stages.
+// along N, sharing the block's rows), their activations staged in shared
+// memory: f16, f32, and f16 with a 2-bit weight whose 64-wide chunks make
+// 8 KiB stages.
 #a = #qsl.encoding<quant = <bits = 4, axis = 1, group = 128, scale = f32, zero = i8>>
 func.func @int4_f16(%x: tensor<130x256xf16>) -> tensor<130x256xf16> {
   %w = qsl.constant
