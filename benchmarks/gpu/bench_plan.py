@@ -36,7 +36,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # the CUDA-core GEMV on the same weight, so one GPU run says which is faster
 # (likewise for 2:4 + int4: the packed mma.sp GEMM and the composed GEMV),
 # the *_pf2 row whether four chunks in flight per warp beat two, and the
-# *_nostage row what staging activations in shared memory gives at batch 512.
+# *_nostage rows what staging activations in shared memory gives (batch 512,
+# and the 2:4 GEMM at 8192^3).
 CASES = [
     ("gemv_int4_g128_8192x8192", "quant", 1, 8192, 8192, {"bits": 4},
      3.5, "int4 g128 GEMV, batch 1: >= 3.5x cuBLAS fp16, >= 85% of copy bandwidth"),
@@ -60,6 +61,10 @@ CASES = [
      "shared memory (mma-a-stages=0)"),
     ("sp24_f16_8192cubed", "sparse", 8192, 8192, 8192, {},
      1.4, "2:4 fp16 GEMM 8192^3 (mma.sp) vs dense cuBLAS: >= 1.4x"),
+    ("sp24_f16_8192cubed_nostage", "sparse", 8192, 8192, 8192,
+     {"options": "mma-a-stages=0"},
+     1.4, "the same with activations from global memory, not staged in "
+     "shared memory (mma-a-stages=0)"),
     ("sp24_int4_gemv_8192x8192", "sparse", 1, 8192, 8192, {"bits": 4},
      5.0, "2:4 + int4 GEMV batch 1 (packed mma.sp): >= 5x"),
     ("sp24_f16_gemv_8192x8192", "sparse", 1, 8192, 8192, {},

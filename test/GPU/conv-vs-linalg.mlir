@@ -9,7 +9,9 @@
 // after them) and mma.sp; filters that are only low rank (two GEMMs, the
 // second a 1x1 convolution of t); scattered entries on the CSC kernel; a
 // depthwise filter with outliers and three groups with scattered entries
-// (their group's channels). The module comes from
+// (their group's channels); 1x1 convolutions over several row blocks whose
+// images are staged in shared memory K-major (int4 and float 2:4, f16 and
+// f32). The module comes from
 // Inputs/gen_conv.py (fixed seed, data exact in f16); printMemref prints 6
 // digits, hence rtol 1e-4.
 // Runs on the GPU where lit finds one, else on the SIMT emulator

@@ -14,17 +14,28 @@ namespace gpu_kernels {
 StagePlan stagePlan(const KernelShape &s, int64_t rows, int64_t chunkK,
                     int64_t threads, int64_t wanted) {
   StagePlan p;
-  if (wanted < 2 || s.conv || !s.inType ||
-      !(s.inType.isF16() || s.inType.isF32()) || rows % 16 || chunkK % 16 ||
-      threads % 32)
+  if (wanted < 2 || !s.inType || !(s.inType.isF16() || s.inType.isF32()) ||
+      rows % 16 || chunkK % 16 || threads % 32)
     return p;
   p.elemBytes = s.inType.isF16() ? 2 : 4;
-  if (s.k % p.granuleElems())
+  if (const ConvGeometry *g = s.conv) {
+    bool pointwise = g->kh == 1 && g->kw == 1 && g->strideH == 1 &&
+                     g->strideW == 1 && g->padTop == 0 && g->padLeft == 0 &&
+                     g->outH == g->height && g->outW == g->width &&
+                     g->groups == 1;
+    if (!pointwise || (g->height * g->width) % p.granuleElems())
+      return p;
+    p.kMajor = true;
+    p.images = g->images;
+    p.channels = g->channels;
+    p.pixels = g->height * g->width;
+  } else if (s.k % p.granuleElems()) {
     return p;
+  }
   p.rows = rows;
   p.chunkK = chunkK;
   p.threads = threads;
-  int64_t granules = rows * p.rowGranules();
+  int64_t granules = p.lines() * p.rowGranules();
   p.granules = (granules + threads - 1) / threads * threads;
   p.stages = std::min(wanted, kStageMaxBytes / (p.granules * 16));
   if (p.stages < 2)
@@ -75,6 +86,19 @@ void ActivationStager::prologue(const std::string &rowBase, Operand operand,
   e.line() << "%asRows = arith.constant " << p.rows << " : index\n";
   e.line() << "%zfrag = arith.constant dense<0.0> : vector<4x2xf16>\n";
   e.line() << "%asChunk = arith.constant " << p.chunkK << " : index\n";
+  if (p.kMajor) {
+    // The image's channel planes as [images, C, H*W].
+    const char *t = p.elemBytes == 2 ? "f16" : "f32";
+    source = "%asx";
+    sourceType = "memref<" + std::to_string(p.images) + "x" +
+                 std::to_string(p.channels) + "x" + std::to_string(p.pixels) +
+                 "x" + t + ">";
+    e.line() << source << " = memref.collapse_shape %x [[0], [1], [2, 3]] : "
+             << "@@XT@@ into " << sourceType << "\n";
+    e.line() << "%asHW = arith.constant " << p.pixels << " : index\n";
+    e.line() << "%asCLast = arith.subi %cK, %c1 : index\n";
+    e.line() << "%asMGran = arith.subi %cM, %asElems : index\n";
+  }
   for (int64_t i = 0; i < p.copiesPerThread(); ++i) {
     Copy c;
     std::string idx = i ? e.add("%tid", e.cst(i * p.threads)) : "%tid";
@@ -83,6 +107,26 @@ void ActivationStager::prologue(const std::string &rowBase, Operand operand,
     e.line() << g << " = arith.remui " << idx << ", " << gw << " : index\n";
     e.line() << k << " = arith.muli " << g << ", %asElems : index\n";
     c.granule = swizzle(e, r, g, G);
+    if (p.kMajor) {
+      // Line r is channel chunk * chunkK + r; granule g holds pixels
+      // rowBase + E g ... of image m / HW, plane offset m % HW (a granule
+      // never straddles two images: HW % E == 0).
+      std::string m = e.add(rowBase, k), inTile = e.fresh("asin"),
+                  inM = e.fresh("asinm"), mc = e.fresh("asmc"),
+                  img = e.fresh("asimg"), px = e.fresh("aspx");
+      e.line() << inTile << " = arith.cmpi ult, " << r << ", %asChunk : index\n";
+      e.line() << inM << " = arith.cmpi ult, " << m << ", %cM : index\n";
+      c.rowOk = e.conj(inTile, inM);
+      // Clamped to the last granule (M % E == 0), so still 16-byte aligned.
+      e.line() << mc << " = arith.minui " << m << ", %asMGran : index\n";
+      e.line() << img << " = arith.divui " << mc << ", %asHW : index\n";
+      e.line() << px << " = arith.remui " << mc << ", %asHW : index\n";
+      c.row = img;
+      c.pixel = px;
+      c.kOffset = r;
+      copies.push_back(c);
+      continue;
+    }
     c.kOffset = k;
     // Padding granules (r >= rows) and rows past M copy nothing.
     std::string row = e.add(rowBase, r), inTile = e.fresh("asin"),
@@ -95,7 +139,58 @@ void ActivationStager::prologue(const std::string &rowBase, Operand operand,
     copies.push_back(c);
   }
   const bool isA = operand == Operand::MmaA;
-  if (p.elemBytes == 4) {
+  if (p.kMajor && p.elemBytes == 4) {
+    // K-major f32: element (m, k) of register r is at line k, granule
+    // m / 4, element m % 4; m = (A) 16 t + 8 (r % 2) + grp, k = 16 step +
+    // 8 (r / 2) + 2 tig + {0, 1}, or (B) m = 8 t + grp, k = 32 step + 8 r +
+    // 2 tig + {0, 1}.
+    std::string q = e.fresh("atq"), k2 = e.fresh("atk");
+    e.line() << q << " = arith.divui %grp, %c4 : index\n";
+    regOffset = e.fresh("atoff");
+    e.line() << regOffset << " = arith.remui %grp, %c4 : index\n";
+    e.line() << k2 << " = arith.muli %tig, %c2 : index\n";
+    regGranule.assign(tiles, std::vector<std::vector<std::string>>(steps));
+    for (int64_t t = 0; t < tiles; ++t)
+      for (int64_t st = 0; st < steps; ++st)
+        for (int r = 0; r < 4; ++r)
+          for (int h = 0; h < 2; ++h) {
+            int64_t gran = isA ? 4 * t + 2 * (r % 2) : 2 * t;
+            int64_t line = (isA ? 16 * st + 8 * (r / 2) : 32 * st + 8 * r) + h;
+            std::string lineIdx = e.add(k2, e.cst(line));
+            std::string granIdx = e.add(q, e.cst(gran));
+            regGranule[t][st].push_back(swizzle(e, lineIdx, granIdx, G));
+          }
+  } else if (p.kMajor) {
+    // K-major f16: ldmatrix.trans of 8 x 8 matrices whose rows are 8
+    // consecutive K and columns 8 pixels; lane l gives line (matrix j =
+    // l / 8) (A) 16 step + 8 (j / 2) + l % 8 at granule 2 t + j % 2, or
+    // (B) 32 step + 8 j + l % 8 at granule t. Transposed, lane l receives
+    // pixel l / 4 at K 2 (l % 4) and 2 (l % 4) + 1: the mma operand.
+    std::string l8 = e.fresh("alr"), j = e.fresh("alj");
+    e.line() << l8 << " = arith.remui %lane, %c8 : index\n";
+    e.line() << j << " = arith.divui %lane, %c8 : index\n";
+    std::string lineBase = l8, granBase = "%c0";
+    if (isA) {
+      std::string jh = e.fresh("aljh"), jl = e.fresh("aljl"),
+                  off = e.fresh("aloff");
+      e.line() << jh << " = arith.divui " << j << ", %c2 : index\n";
+      e.line() << jl << " = arith.remui " << j << ", %c2 : index\n";
+      e.line() << off << " = arith.muli " << jh << ", %c8 : index\n";
+      lineBase = e.add(l8, off);
+      granBase = jl;
+    } else {
+      std::string off = e.fresh("aloff");
+      e.line() << off << " = arith.muli " << j << ", %c8 : index\n";
+      lineBase = e.add(l8, off);
+    }
+    fragmentGranule.assign(tiles, std::vector<std::string>(steps));
+    for (int64_t t = 0; t < tiles; ++t)
+      for (int64_t st = 0; st < steps; ++st) {
+        std::string line = e.add(lineBase, e.cst((isA ? 16 : 32) * st));
+        std::string gran = e.add(granBase, e.cst(isA ? 2 * t : t));
+        fragmentGranule[t][st] = swizzle(e, line, gran, G);
+      }
+  } else if (p.elemBytes == 4) {
     // f32: register r of lane (grp, tig) is the f32 pair at row
     // (A) 16 t + grp + 8 (r % 2), K 16 step + 8 (r / 2) + 2 tig, or
     // (B) 8 t + grp, K 32 step + 8 r + 2 tig: granule K / 4, element
@@ -149,6 +244,20 @@ void ActivationStager::issue(const std::string &chunk,
   for (const Copy &c : copies) {
     std::string k = e.add(kb, c.kOffset), inK = e.fresh("asik"),
                 kc = e.fresh("askc"), n = e.fresh("asn"), tok = e.fresh("ast");
+    if (p.kMajor) {
+      e.line() << inK << " = arith.cmpi ult, " << k << ", %cK : index\n";
+      std::string ok = e.conj(c.rowOk, inK);
+      e.line() << n << " = arith.select " << ok
+               << ", %asElems, %c0 : index\n";
+      e.line() << kc << " = arith.minui " << k << ", %asCLast : index\n";
+      e.line() << tok << " = nvgpu.device_async_copy " << source << "["
+               << c.row << ", " << kc << ", " << c.pixel << "], %as["
+               << slotName << ", " << c.granule << ", %c0], "
+               << p.granuleElems() << ", " << n << " {bypassL1} : "
+               << sourceType << " to " << type() << "\n";
+      tokens.push_back(tok);
+      continue;
+    }
     e.line() << inK << " = arith.cmpi ult, " << k << ", %cK : index\n";
     std::string ok = e.conj(c.rowOk, inK);
     e.line() << n << " = arith.select " << ok << ", %asElems, %c0 : index\n";
@@ -181,6 +290,28 @@ void ActivationStager::beginChunk(const std::string &ch) {
 }
 
 std::string ActivationStager::fragment(int64_t tile, int64_t step) {
+  if (p.kMajor && p.elemBytes == 4) {
+    std::string frag = "%zfrag";
+    for (int r = 0; r < 4; ++r) {
+      std::string v[2];
+      for (int h = 0; h < 2; ++h) {
+        v[h] = e.fresh("asv");
+        e.line() << v[h] << " = memref.load %as[" << slot << ", "
+                 << regGranule[tile][step][2 * r + h] << ", " << regOffset
+                 << "] : " << type() << "\n";
+      }
+      std::string pair = e.fresh("asp"), hp = e.fresh("ash"),
+                  next = e.fresh("asf");
+      e.line() << pair << " = vector.from_elements " << v[0] << ", " << v[1]
+               << " : vector<2xf32>\n";
+      e.line() << hp << " = arith.truncf " << pair
+               << " : vector<2xf32> to vector<2xf16>\n";
+      e.line() << next << " = vector.insert " << hp << ", " << frag << " ["
+               << r << "] : vector<2xf16> into vector<4x2xf16>\n";
+      frag = next;
+    }
+    return frag;
+  }
   if (p.elemBytes == 4) {
     std::string frag = "%zfrag";
     for (int r = 0; r < 4; ++r) {
@@ -199,7 +330,8 @@ std::string ActivationStager::fragment(int64_t tile, int64_t step) {
   std::string a = e.fresh("ldm");
   e.line() << a << " = nvgpu.ldmatrix %as[" << slot << ", "
            << fragmentGranule[tile][step]
-           << ", %c0] {numTiles = 4 : i32, transpose = false} : " << type()
+           << ", %c0] {numTiles = 4 : i32, transpose = "
+           << (p.kMajor ? "true" : "false") << "} : " << type()
            << " -> vector<4x2xf16>\n";
   return a;
 }

@@ -1,37 +1,40 @@
-//===- ActivationStaging.h - A tiles through shared memory -------*- C++
-//-*-===//
+//===- ActivationStaging.h - Activation tiles in shared memory --*- C++ -*-===//
 //
 // Internal to lib/Conversion/QSLToGPU. A tensor-core kernel whose warps share
-// the activation rows of their block (the packed GEMM's column warps) can
+// the activation rows of their block (the packed GEMMs' column warps) can
 // stage those rows in shared memory instead of having every warp gather its
-// A fragments from global memory with 32-bit loads:
+// fragments from global memory:
 //
 //   * the block copies the [rows, chunkK] tile of each K chunk with
 //     cp.async (16 bytes per copy, through L2 only: `cp.async.cg`), a
 //     multistage ring of `stages` tiles, `stages - 1` chunks ahead of the one
 //     the warps multiply;
-//   * f32 activations (ldmatrix moves 16-bit elements) are read back per
-//     register as f32 pairs and rounded to f16 pairs, as the unstaged
-//     kernels do;
 //   * f16: each warp then reads a fragment with one ldmatrix.x4, whose four
 //     registers are exactly the operand the mma takes: mma.sync's 16 x 16 A
 //     (lane l gives the address of row l % 16 at column 8 (l / 16): rows
 //     0-7 and 8-15 at columns 0-7, then at 8-15), or mma.sp m16n8k32's
 //     32 x 8 B, whose column j is activation row j (lane l gives row l % 8
 //     at column 8 (l / 8): register r holds K 8r + 2 (l % 4) + {0, 1} of
-//     row l / 4).
+//     row l / 4);
+//   * f32 (ldmatrix moves 16-bit elements): each register is read back as
+//     f32 and rounded to an f16 pair, as the unstaged kernels do;
+//   * a 1x1 convolution's image (rows are pixels, K is channels) is stored
+//     K-major, [chunkK channels][rows pixels], as its granules hold pixels
+//     of one channel; f16 fragments then come from ldmatrix.x4.trans.
 //
-// Shared layout [stages, granules, 8 x f16]: the 16-byte granule g of row r
-// (G granules per row) sits at r G + (g xor ((r / (8 / G)) mod G)), so the
-// 8 rows an ldmatrix phase reads fall in 8 different 16-byte bank groups, and
-// so do the 8 consecutive granules a quarter-warp of cp.async writes.
+// Shared layout [stages, granules, 16 bytes]: granule g of line r (a row,
+// or K-major a channel; G granules per line) sits at
+// r G + (g xor ((r / (8 / G)) mod G)), so the 8 lines an ldmatrix phase reads
+// fall in 8 different 16-byte bank groups, and so do the 8 consecutive
+// granules a quarter-warp of cp.async writes.
 //
 // Ordering (one barrier per chunk): at chunk c every thread waits for its
 // own copies of c (cp.async.wait_group stages - 2), the block meets at a
 // barrier (now every copy of c is visible, and every warp is done with chunk
 // c - 1), and only then are the copies of chunk c + stages - 1 issued into
 // c - 1's slot. Rows past M and K past its end are zero-filled (a source
-// size of 0 bytes; the address is clamped into the tensor).
+// size of 0 bytes; the address is clamped into the tensor, to a whole
+// granule).
 //
 //===----------------------------------------------------------------------===//
 #ifndef QSL_LIB_CONVERSION_QSLTOGPU_ACTIVATIONSTAGING_H
@@ -80,8 +83,11 @@ private:
 
   TextEmitter &e;
   StagePlan p;
+  /// One 16-byte copy of this thread: its swizzled granule; the source
+  /// row and the granule's K offset in the chunk, or (K-major) the image,
+  /// the pixel and the line; whether it copies at all, past the chunk.
   struct Copy {
-    std::string granule, row, kOffset, rowOk;
+    std::string granule, row, kOffset, rowOk, pixel;
   };
   std::vector<Copy> copies;
   std::vector<std::vector<std::string>> fragmentGranule; // [tile][step]
@@ -89,6 +95,7 @@ private:
   std::vector<std::vector<std::vector<std::string>>> regGranule;
   std::string regOffset;
   std::string firstGroup, lastGroup, slot;
+  std::string source = "%x", sourceType = "@@XT@@";
 };
 
 } // namespace gpu_kernels

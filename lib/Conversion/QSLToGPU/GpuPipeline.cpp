@@ -8,6 +8,7 @@
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
 #include "mlir/Pass/PassOptions.h"
@@ -86,6 +87,9 @@ void mlir::qsl::buildGpuPipeline(OpPassManager &pm,
   OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
   // nvgpu.mma.sync of the tensor-core GEMM -> nvvm.mma.sync.
   kernels.addPass(createConvertNVGPUToNVVMPass());
+  // Reshapes inside kernels (a 1x1 convolution's image seen as channel
+  // planes) become reinterpret casts that gpu-to-nvvm lowers.
+  kernels.addPass(memref::createExpandStridedMetadataPass());
   kernels.addPass(createSCFToControlFlowPass());
   kernels.addPass(createConvertGpuOpsToNVVMOps());
   kernels.addPass(createCanonicalizerPass());

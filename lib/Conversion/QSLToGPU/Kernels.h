@@ -245,8 +245,18 @@ struct StagePlan {
   int64_t granules = 0;    // 16-byte granules per stage, padded to threads
   int64_t threads = 0;     // threads per block
   int64_t elemBytes = 2;   // f16 or f32 activations
+  /// A 1x1 convolution's image ([images, C, H*W]: rows are pixels, K is
+  /// channels, so a 16-byte granule holds consecutive pixels of one
+  /// channel): the tile is stored K-major, [chunkK lines][rows pixels].
+  bool kMajor = false;
+  int64_t images = 0, channels = 0, pixels = 0;
   int64_t granuleElems() const { return 16 / elemBytes; }
-  int64_t rowGranules() const { return chunkK / granuleElems(); }
+  /// Lines of the stored tile (rows, or K-major the chunk's K) and 16-byte
+  /// granules per line.
+  int64_t lines() const { return kMajor ? chunkK : rows; }
+  int64_t rowGranules() const {
+    return (kMajor ? rows : chunkK) / granuleElems();
+  }
   int64_t copiesPerThread() const { return granules / threads; }
   int64_t bytes() const { return stages * granules * 16; }
 };
@@ -256,10 +266,12 @@ constexpr int64_t kStageMaxBytes = 40 * 1024;
 
 /// The plan for a block of `rows` rows, `threads` threads and K chunks of
 /// `chunkK`, with `wanted` stages (the `mma-a-stages` option): none unless
-/// `wanted` >= 2 and the activations are an f16 or f32 [M, K] matrix (not a
-/// convolution's image) whose rows are whole 16-byte granules (K % 8 == 0
-/// for f16, K % 4 == 0 for f32: every granule inside one row, 16-byte
-/// aligned); fewer stages when the ring would pass kStageMaxBytes.
+/// `wanted` >= 2 and the activations (f16 or f32) are an [M, K] matrix whose
+/// rows are whole 16-byte granules (K % 8 == 0 for f16, K % 4 == 0 for f32:
+/// every granule inside one row, 16-byte aligned) or the image of a 1x1
+/// convolution with unit strides, no padding and one group whose channel
+/// planes are whole granules (H*W a multiple of 8 or 4; staged K-major);
+/// fewer stages when the ring would pass kStageMaxBytes.
 StagePlan stagePlan(const KernelShape &s, int64_t rows, int64_t chunkK,
                     int64_t threads, int64_t wanted);
 

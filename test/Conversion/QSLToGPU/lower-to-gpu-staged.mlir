@@ -49,6 +49,26 @@
 // CHECK-LABEL: gpu.func @qsl_gemm_2(
 // CHECK-SAME: workgroup(%{{.*}} : memref<4x512x8xf16, #gpu.address_space<workgroup>>
 
+// 1x1 convolution, f16 image: the channel planes seen as [2, 64, 64]; each
+// copy takes 8 pixels of one channel into a K-major tile (32 channels x 8
+// granules, 3 copies per thread of 96); fragments by ldmatrix.trans.
+// CHECK-LABEL: gpu.func @qsl_gemm_3(%{{.*}}: memref<2x64x8x8xf16>
+// CHECK-SAME: workgroup(%[[ASC:.*]] : memref<4x288x8xf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
+// CHECK: %[[PLANES:.*]] = memref.collapse_shape %{{.*}} {{\[\[}}0], [1], [2, 3]] : memref<2x64x8x8xf16> into memref<2x64x64xf16>
+// CHECK-COUNT-3: nvgpu.device_async_copy %[[PLANES]][%{{.*}}, %{{.*}}, %{{.*}}], %[[ASC]][%c0{{.*}}], 8, %{{.*}} {bypassL1}
+// CHECK: scf.for
+// CHECK: gpu.barrier
+// CHECK: nvgpu.ldmatrix %[[ASC]][{{.*}}] {numTiles = 4 : i32, transpose = true}
+// CHECK: gpu.return
+// The same with an f32 image: 16 granules of 4 pixels per channel, each
+// element of a fragment its own load.
+// CHECK-LABEL: gpu.func @qsl_gemm_4(%{{.*}}: memref<2x64x8x8xf32>
+// CHECK-SAME: workgroup(%[[ASD:.*]] : memref<4x576x4xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
+// CHECK: memref.collapse_shape %{{.*}} : memref<2x64x8x8xf32> into memref<2x64x64xf32>
+// CHECK-NOT: ldmatrix
+// CHECK: memref.load %[[ASD]][{{.*}}] : memref<4x576x4xf32, #gpu.address_space<workgroup>>
+// CHECK: gpu.return
+
 // OFF-NOT: ldmatrix
 // OFF-NOT: device_async
 
@@ -75,3 +95,5 @@
 // PTX: ld.shared.v2.b32
 // PTX: cvt.rn.f16x2.f32
 // PTX-LABEL: .entry qsl_gemm_2(
+// PTX-LABEL: .entry qsl_gemm_3(
+// PTX: ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16

@@ -24,13 +24,14 @@ cases = []
 
 def case(name, x, o, k, strides, dil, pads, quant=None, sparse=False,
          bias_relu=False, cgroups=1, outliers=0, rank=0, lr_type="f32",
-         main=True, density=0.0, block=None, comment=""):
+         main=True, density=0.0, block=None, t="f32", comment=""):
     """x: (N, C, H, W); filter (o, C/cgroups, k, k); quant: (bits, group,
     sym); outliers and a rank-`rank` term over the filter's matrix view
     [o, C/cgroups * k * k]; main=False: no main term (the filter is only
     its correction terms); density: an unstructured (or, with block =
     (rows, cols), block) sparse main term keeping that share of the matrix
-    view's entries (blocks), float values."""
+    view's entries (blocks), float values; t: the activations' and
+    result's element type."""
     n, c, h, w = x
     kk = c // cgroups * k * k
     oh = (h + pads[0] + pads[2] - dil[0] * (k - 1) - 1) // strides[0] + 1
@@ -94,8 +95,8 @@ def case(name, x, o, k, strides, dil, pads, quant=None, sparse=False,
         storage.append(f"u(dense<{lit(u)}> : tensor<{o}x{rank}x{lr_type}>)")
         storage.append(f"v(dense<{lit(v)}> : tensor<{rank}x{kk}x{lr_type}>)")
     ftype = f"tensor<{o}x{c // cgroups}x{k}x{k}x{wtype}, #{name}_e>"
-    xt = f"tensor<{n}x{c}x{h}x{w}xf32>"
-    yt = f"tensor<{n}x{o}x{oh}x{ow}xf32>"
+    xt = f"tensor<{n}x{c}x{h}x{w}x{t}>"
+    yt = f"tensor<{n}x{o}x{oh}x{ow}x{t}>"
     body = ["  %w = qsl.constant " + "\n         ".join(storage) + f" : {ftype}",
             f"  %y = qsl.conv2d %x, %w {{strides = array<i64: {strides[0]}, "
             f"{strides[1]}>, dilations = array<i64: {dil[0]}, {dil[1]}>, "
@@ -129,7 +130,7 @@ def case(name, x, o, k, strides, dil, pads, quant=None, sparse=False,
                       f"#{name}_e = #qsl.encoding<{', '.join(attrs)}>",
                       f"func.func @{name}(%x: {xt}) -> {yt} {{"] + body +
                      [f"  return {ret} : {yt}", "}"])
-    cases.append((name, x, (n, o, oh, ow), text))
+    cases.append((name, x, (n, o, oh, ow), t, text))
 
 
 def main():
@@ -204,7 +205,26 @@ def main():
          (1, 1, 1, 1), cgroups=3, density=0.4, outliers=4,
          comment="Three groups, unstructured 40% with 4 outliers on the CSC "
          "kernel.")
-    print_module([(name, x, "f32", y, "f32", text) for name, x, y, text in cases],
+    # 1x1 convolutions over several row blocks: the image staged K-major in
+    # shared memory (channel planes in 16-byte granules of pixels; f16 read
+    # by ldmatrix.trans, f32 element by element), channels ending inside a
+    # chunk.
+    case("int4_1x1_staged", (2, 48, 8, 8), 40, 1, (1, 1), (1, 1),
+         (0, 0, 0, 0), quant=(4, 16, False),
+         comment="1x1, int4 group 16, f32 image staged: 128 pixels in two "
+         "row blocks, 48 channels (a chunk and a half).")
+    case("int8_1x1_f16_staged", (1, 32, 9, 8), 20, 1, (1, 1), (1, 1),
+         (0, 0, 0, 0), quant=(8, 0, True), t="f16",
+         comment="1x1, int8 per channel, f16 image staged (ldmatrix.trans): "
+         "72 pixels, 32 channels.")
+    case("f16_24_1x1_staged", (3, 40, 5, 8), 24, 1, (1, 1), (1, 1),
+         (0, 0, 0, 0), sparse=True, t="f16",
+         comment="1x1, float 2:4 on the packed 2:4 GEMM, f16 image staged "
+         "(ldmatrix.trans as mma.sp's B): 120 pixels over three images.")
+    case("f32_24_1x1_staged", (2, 16, 6, 6), 16, 1, (1, 1), (1, 1),
+         (0, 0, 0, 0), sparse=True,
+         comment="1x1, float 2:4, f32 image staged: 72 pixels.")
+    print_module([(name, x, t, y, t, text) for name, x, y, t, text in cases],
                  "--ptx-only" in sys.argv, "gen_conv.py")
 
 

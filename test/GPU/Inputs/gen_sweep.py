@@ -100,8 +100,8 @@ def convs(r, count):
             f"{'' if main else ', no main term'}, {outliers} outliers, "
             f"rank {rank}{', bias + ReLU' if bias_relu else ''}")
         made += 1
-    return [(name, x, "f32", y, "f32", text)
-            for name, x, y, text in gen_conv.cases]
+    return [(name, x, t, y, t, text)
+            for name, x, y, t, text in gen_conv.cases]
 
 
 def main():

@@ -32,3 +32,27 @@ func.func @int2_f16(%x: tensor<96x512xf16>) -> tensor<96x128xf16> {
   %y = qsl.matmul %x, %w transpose_w : tensor<96x512xf16>, tensor<128x512xf32, #t> -> tensor<96x128xf16>
   return %y : tensor<96x128xf16>
 }
+
+// 1x1 convolutions (unit strides, no padding): 2 x 64 pixels in two row
+// blocks, the image staged K-major (channel planes in 16-byte granules of
+// pixels), f16 and f32.
+#c = #qsl.encoding<quant = <bits = 4, axis = 1, group = 32, scale = f32, zero = i8>>
+func.func @conv1x1_f16(%x: tensor<2x64x8x8xf16>) -> tensor<2x96x8x8xf16> {
+  %w = qsl.constant
+         values(dense<3> : tensor<96x64xi4>)
+         scales(dense<0.5> : tensor<96x2xf32>)
+         zeros(dense<8> : tensor<96x2xi8>)
+       : tensor<96x64x1x1xf32, #c>
+  %y = qsl.conv2d %x, %w : tensor<2x64x8x8xf16>, tensor<96x64x1x1xf32, #c> -> tensor<2x96x8x8xf16>
+  return %y : tensor<2x96x8x8xf16>
+}
+
+func.func @conv1x1_f32(%x: tensor<2x64x8x8xf32>) -> tensor<2x96x8x8xf32> {
+  %w = qsl.constant
+         values(dense<3> : tensor<96x64xi4>)
+         scales(dense<0.5> : tensor<96x2xf32>)
+         zeros(dense<8> : tensor<96x2xi8>)
+       : tensor<96x64x1x1xf32, #c>
+  %y = qsl.conv2d %x, %w : tensor<2x64x8x8xf32>, tensor<96x64x1x1xf32, #c> -> tensor<2x96x8x8xf32>
+  return %y : tensor<2x96x8x8xf32>
+}
