@@ -5,7 +5,8 @@
 // registers, warp shuffles, barriers and tensor-core instructions are calls
 // into this library; here each GPU thread of a block runs as a fiber
 // (ucontext) and a scheduler executes the warp-collective operations once
-// all 32 lanes of a warp have reached them, following the PTX ISA's
+// all 32 lanes of a warp have reached them (WarpCollectives.cpp; the state
+// both files share is EmulatorState.h), following the PTX ISA's
 // definitions:
 //   * shfl.sync (up/down/bfly/idx, with the clamp and segment mask);
 //   * mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32;
@@ -53,17 +54,29 @@
 #include <deque>
 #include <map>
 #include <unordered_map>
+
+#include "EmulatorState.h"
 #include <memory>
 #include <string>
 #include <vector>
 
-namespace {
+namespace qsl_emu {
 
-[[noreturn]] void fatal(const std::string &message) {
+void fatal(const std::string &message) {
   std::fprintf(stderr, "qsl-gpu-emulator: %s\n", message.c_str());
   std::fflush(stderr);
   std::_Exit(1);
 }
+
+Launch *launch = nullptr;
+const char *currentKernel = nullptr;
+std::string kernelName() { return currentKernel ? currentKernel : "?"; }
+
+} // namespace qsl_emu
+
+using namespace qsl_emu;
+
+namespace {
 
 //===----------------------------------------------------------------------===//
 // Memory
@@ -77,8 +90,6 @@ struct Allocation {
   size_t bytes; // requested
 };
 std::map<char *, Allocation> allocations; // by the pointer handed out
-const char *currentKernel = nullptr;
-
 size_t pageSize() {
   static size_t size = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   return size;
@@ -161,8 +172,6 @@ void release(void *ptr) {
 // Threads and warps
 //===----------------------------------------------------------------------===//
 
-enum class Wait { None, Shuffle, Mma, MmaSp, LdMatrix, Barrier };
-
 const char *waitName(Wait w) {
   switch (w) {
   case Wait::None:
@@ -181,51 +190,6 @@ const char *waitName(Wait w) {
   return "?";
 }
 
-struct Thread {
-  ucontext_t context;
-  std::unique_ptr<char[]> stack;
-  bool done = false;
-  Wait wait = Wait::None;
-  unsigned tid[3] = {0, 0, 0};
-  // shfl.sync
-  uint32_t shflMode = 0, shflMask = 0, shflValue = 0, shflB = 0, shflC = 0;
-  uint64_t shflResult = 0;
-  // mma: A, B registers (f16x2), C, metadata, selector, where D goes
-  uint32_t a[4] = {}, b[4] = {};
-  float c[4] = {};
-  uint32_t meta = 0, selector = 0;
-  float *d = nullptr;
-  // ldmatrix: this lane's row address, the form, where the registers go
-  const char *rowAddr = nullptr;
-  uint32_t ldmNum = 0, ldmTrans = 0;
-  uint32_t *ldmOut = nullptr;
-  // cp.async: the open group and the committed ones, oldest first
-  struct Copy {
-    char *dst;
-    const char *src;
-    uint32_t bytes, srcBytes;
-  };
-  std::vector<Copy> openGroup;
-  std::deque<std::vector<Copy>> committed;
-};
-
-constexpr size_t kStackBytes = 256 * 1024;
-
-struct Launch {
-  void (*entry)(void **) = nullptr;
-  void **params = nullptr;
-  unsigned grid[3] = {1, 1, 1}, block[3] = {1, 1, 1}, ctaid[3] = {0, 0, 0};
-  std::vector<Thread> threads;
-  // The kernel's shared-memory buffers (start, bytes).
-  std::vector<std::pair<char *, size_t>> shared;
-  // 16-byte granules of shared memory that a cp.async completed (at its
-  // thread's wait_group) since the block last met at a barrier, and the
-  // thread: only that thread may read them before the next barrier.
-  std::unordered_map<uintptr_t, unsigned> unpublished;
-  ucontext_t scheduler;
-  Thread *current = nullptr;
-};
-Launch *launch = nullptr;
 
 Thread &self() {
   if (!launch || !launch->current)
@@ -245,250 +209,6 @@ void threadEntry() {
   Thread &t = self();
   t.done = true;
   swapcontext(&t.context, &launch->scheduler);
-}
-
-float halfToFloat(uint16_t h) {
-  uint32_t sign = (h >> 15) & 1, exp = (h >> 10) & 0x1F, mant = h & 0x3FF;
-  float v;
-  if (exp == 0)
-    v = std::ldexp(static_cast<float>(mant), -24);
-  else if (exp == 31)
-    v = mant ? NAN : INFINITY;
-  else
-    v = std::ldexp(static_cast<float>(mant | 0x400), static_cast<int>(exp) - 25);
-  return sign ? -v : v;
-}
-
-/// Element e (0: low 16 bits) of an f16x2 register.
-float halfOf(uint32_t reg, unsigned e) {
-  return halfToFloat(static_cast<uint16_t>(reg >> (16 * e)));
-}
-
-std::string kernelName() { return currentKernel ? currentKernel : "?"; }
-
-void doShuffle(Thread *lanes) {
-  uint32_t mode = lanes[0].shflMode, mask = lanes[0].shflMask;
-  if (mask != 0xFFFFFFFFu)
-    fatal("kernel " + kernelName() +
-          ": shfl.sync with a member mask other than all 32 lanes");
-  for (unsigned l = 0; l < 32; ++l)
-    if (lanes[l].shflMode != mode || lanes[l].shflMask != mask)
-      fatal("kernel " + kernelName() +
-            ": the lanes of a warp reached different shfl.sync forms");
-  for (unsigned lane = 0; lane < 32; ++lane) {
-    Thread &t = lanes[lane];
-    uint32_t bval = t.shflB & 0x1F, cval = t.shflC & 0x1F;
-    uint32_t segmask = (t.shflC >> 8) & 0x1F;
-    uint32_t maxLane = (lane & segmask) | (cval & ~segmask);
-    uint32_t minLane = lane & segmask;
-    int64_t j = lane;
-    bool pval = false;
-    switch (mode) {
-    case 1: // up
-      j = static_cast<int64_t>(lane) - bval;
-      pval = j >= static_cast<int64_t>(maxLane);
-      break;
-    case 2: // down
-      j = lane + bval;
-      pval = j <= static_cast<int64_t>(maxLane);
-      break;
-    case 0: // bfly
-      j = lane ^ bval;
-      pval = j <= static_cast<int64_t>(maxLane);
-      break;
-    case 3: // idx
-      j = minLane | (bval & ~segmask);
-      pval = j <= static_cast<int64_t>(maxLane);
-      break;
-    default:
-      fatal("unknown shfl.sync mode " + std::to_string(mode));
-    }
-    if (!pval)
-      j = lane;
-    t.shflResult = static_cast<uint64_t>(lanes[j].shflValue) |
-                   (static_cast<uint64_t>(pval) << 32);
-  }
-}
-
-/// D = A * B + C for the warp: A 16 x kDense (given as its kept values and
-/// the dense column of each), B kDense x 8, f32 accumulation.
-void storeD(Thread *lanes, const float acc[16][8]) {
-  for (unsigned lane = 0; lane < 32; ++lane) {
-    unsigned g = lane >> 2, t = lane & 3;
-    for (unsigned i = 0; i < 4; ++i)
-      lanes[lane].d[i] = acc[g + 8 * (i >> 1)][2 * t + (i & 1)];
-  }
-}
-
-void loadC(Thread *lanes, float acc[16][8]) {
-  for (unsigned lane = 0; lane < 32; ++lane) {
-    unsigned g = lane >> 2, t = lane & 3;
-    for (unsigned i = 0; i < 4; ++i)
-      acc[g + 8 * (i >> 1)][2 * t + (i & 1)] = lanes[lane].c[i];
-  }
-}
-
-/// The 16 x 16 A fragment of m16n8k16 (also the compressed A of the sparse
-/// m16n8k32): element i of lane (g, t) is row g + 8 * ((i / 2) % 2),
-/// column 2t + i % 2 + 8 * (i / 4).
-void loadA(Thread *lanes, float a[16][16]) {
-  for (unsigned lane = 0; lane < 32; ++lane) {
-    unsigned g = lane >> 2, t = lane & 3;
-    for (unsigned i = 0; i < 8; ++i)
-      a[g + 8 * ((i >> 1) & 1)][2 * t + (i & 1) + 8 * (i >> 2)] =
-          halfOf(lanes[lane].a[i >> 1], i & 1);
-  }
-}
-
-/// B (k x 8, k = 8 * regs): element i of lane (g, t) is row
-/// 2t + i % 2 + 8 * (i / 2), column g.
-void loadB(Thread *lanes, unsigned regs, float b[32][8]) {
-  for (unsigned lane = 0; lane < 32; ++lane) {
-    unsigned g = lane >> 2, t = lane & 3;
-    for (unsigned i = 0; i < 2 * regs; ++i)
-      b[2 * t + (i & 1) + 8 * (i >> 1)][g] =
-          halfOf(lanes[lane].b[i >> 1], i & 1);
-  }
-}
-
-void doMma(Thread *lanes) {
-  float a[16][16], b[32][8], acc[16][8];
-  loadA(lanes, a);
-  loadB(lanes, 2, b);
-  loadC(lanes, acc);
-  for (unsigned r = 0; r < 16; ++r)
-    for (unsigned n = 0; n < 8; ++n) {
-      float s = acc[r][n];
-      for (unsigned k = 0; k < 16; ++k)
-        s += a[r][k] * b[k][n];
-      acc[r][n] = s;
-    }
-  storeD(lanes, acc);
-}
-
-/// mma.sp m16n8k32 (f16): A is 16 rows of 16 kept values, two per run of 4
-/// dense K; the position (0-3) of kept value c of row r is a 2-bit field
-/// of the metadata register of lane 4 (r % 8) + 2 * selector + c / 8, at
-/// bit 16 * (r / 8) + 2 * (c % 8).
-void doMmaSp(Thread *lanes) {
-  uint32_t selector = lanes[0].selector;
-  if (selector > 1)
-    fatal("kernel " + kernelName() +
-          ": mma.sp m16n8k32 f16 takes sparsity selector 0 or 1");
-  for (unsigned l = 0; l < 32; ++l)
-    if (lanes[l].selector != selector)
-      fatal("kernel " + kernelName() +
-            ": the lanes of a warp gave different sparsity selectors");
-  float a[16][16], b[32][8], acc[16][8];
-  loadA(lanes, a);
-  loadB(lanes, 4, b);
-  loadC(lanes, acc);
-  unsigned dense[16][16];
-  for (unsigned r = 0; r < 16; ++r)
-    for (unsigned c = 0; c < 16; ++c) {
-      uint32_t word = lanes[4 * (r % 8) + 2 * selector + c / 8].meta;
-      dense[r][c] = 4 * (c / 2) + ((word >> (16 * (r / 8) + 2 * (c % 8))) & 3);
-    }
-  for (unsigned r = 0; r < 16; ++r)
-    for (unsigned c = 0; c < 16; c += 2)
-      if (dense[r][c] >= dense[r][c + 1])
-        fatal("kernel " + kernelName() + ": mma.sp metadata of row " +
-              std::to_string(r) + " gives positions " +
-              std::to_string(dense[r][c] % 4) + ", " +
-              std::to_string(dense[r][c + 1] % 4) +
-              " in one run of 4 (must ascend; other patterns are undefined)");
-  for (unsigned r = 0; r < 16; ++r)
-    for (unsigned n = 0; n < 8; ++n) {
-      float s = acc[r][n];
-      for (unsigned c = 0; c < 16; ++c)
-        s += a[r][c] * b[dense[r][c]][n];
-      acc[r][n] = s;
-    }
-  storeD(lanes, acc);
-}
-
-/// Stops unless [p, p + bytes) lies in one of the kernel's shared-memory
-/// buffers and p is a multiple of `align` (a shared address; the emulator
-/// places the buffers at their declared alignment).
-void checkShared(const char *p, size_t bytes, size_t align, const char *what) {
-  char where[32];
-  std::snprintf(where, sizeof(where), "%p", static_cast<const void *>(p));
-  bool inside = false;
-  for (auto &[start, size] : launch->shared)
-    inside = inside || (p >= start && p + bytes <= start + size);
-  if (!inside)
-    fatal("kernel " + kernelName() + ": " + what + " of " +
-          std::to_string(bytes) + " bytes at " + where +
-          " outside the kernel's shared memory");
-  if (reinterpret_cast<uintptr_t>(p) % align != 0)
-    fatal("kernel " + kernelName() + ": misaligned " + what + " at " + where +
-          " (it needs " + std::to_string(align) +
-          "-byte alignment; a GPU faults)");
-}
-
-/// Stops when [p, p + bytes), read by thread `reader`, holds a 16-byte
-/// granule another thread's cp.async completed since the block last met at
-/// a barrier.
-void checkPublished(const Thread &reader, const char *p, size_t bytes,
-                    const std::string &what) {
-  if (launch->unpublished.empty() || !bytes)
-    return;
-  unsigned self = unsigned(&reader - launch->threads.data());
-  uintptr_t first = reinterpret_cast<uintptr_t>(p) / 16;
-  uintptr_t last = (reinterpret_cast<uintptr_t>(p) + bytes - 1) / 16;
-  for (uintptr_t g = first; g <= last; ++g) {
-    auto it = launch->unpublished.find(g);
-    if (it != launch->unpublished.end() && it->second != self)
-      fatal("kernel " + kernelName() + ": " + what + " (thread " +
-            std::to_string(self) + ") reads shared memory that thread " +
-            std::to_string(it->second) +
-            "'s cp.async wrote with no barrier between its wait_group and "
-            "this read");
-  }
-}
-
-/// ldmatrix m8n8 b16: matrix i's row r starts at lane 8i + r's address;
-/// without .trans lane l receives row l / 4, elements 2 (l % 4) and
-/// 2 (l % 4) + 1 of every matrix, with .trans column l / 4, rows 2 (l % 4)
-/// and 2 (l % 4) + 1.
-void doLdMatrix(Thread *lanes) {
-  uint32_t num = lanes[0].ldmNum, trans = lanes[0].ldmTrans;
-  for (unsigned l = 0; l < 32; ++l)
-    if (lanes[l].ldmNum != num || lanes[l].ldmTrans != trans)
-      fatal("kernel " + kernelName() +
-            ": the lanes of a warp reached different ldmatrix forms");
-  if (num != 1 && num != 2 && num != 4)
-    fatal("kernel " + kernelName() + ": ldmatrix of " + std::to_string(num) +
-          " matrices");
-  for (unsigned l = 0; l < 8 * num; ++l) {
-    checkShared(lanes[l].rowAddr, 16, 16, "ldmatrix row");
-    checkPublished(lanes[l], lanes[l].rowAddr, 16,
-                   "ldmatrix of lane " + std::to_string(l));
-  }
-  auto half = [&](unsigned row, unsigned col) {
-    uint16_t h;
-    std::memcpy(&h, lanes[row].rowAddr + 2 * col, 2);
-    return uint32_t(h);
-  };
-  for (unsigned l = 0; l < 32; ++l)
-    for (unsigned i = 0; i < num; ++i) {
-      unsigned a = l / 4, b = 2 * (l % 4);
-      lanes[l].ldmOut[i] =
-          trans ? half(8 * i + b, a) | half(8 * i + b + 1, a) << 16
-                : half(8 * i + a, b) | half(8 * i + a, b + 1) << 16;
-    }
-}
-
-/// Performs the oldest committed cp.async group of `t`: srcBytes bytes
-/// copied, the rest of each copy zero-filled.
-void completeOldestGroup(Thread &t) {
-  unsigned owner = unsigned(&t - launch->threads.data());
-  for (const Thread::Copy &c : t.committed.front()) {
-    std::memcpy(c.dst, c.src, c.srcBytes);
-    std::memset(c.dst + c.srcBytes, 0, c.bytes - c.srcBytes);
-    launch->unpublished[reinterpret_cast<uintptr_t>(c.dst) / 16] = owner;
-  }
-  t.committed.pop_front();
 }
 
 /// Runs one block: every thread until it exits or waits on a collective,
