@@ -11,7 +11,8 @@
 // depthwise filter with outliers and three groups with scattered entries
 // (their group's channels); 1x1 convolutions over several row blocks whose
 // images are staged in shared memory K-major (int4 and float 2:4, f16 and
-// f32). The module comes from
+// f32), and 3x3 / 5x5 ones with f32 images whose implicit im2col tiles are
+// gathered into shared memory per element. The module comes from
 // Inputs/gen_conv.py (fixed seed, data exact in f16); printMemref prints 6
 // digits, hence rtol 1e-4.
 // Runs on the GPU where lit finds one, else on the SIMT emulator

@@ -186,9 +186,9 @@ def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
            "Shared-memory stages of the activation tile (cp.async and "
            "ldmatrix) in the packed tensor-core GEMM when its warps share "
            "rows (more rows than one block takes; f16 or f32 [M, K] "
-           "activations in whole 16-byte granules per row, or a 1x1 "
-           "convolution's image), 2 to 8; 0 reads them from global "
-           "memory">,
+           "activations in whole 16-byte granules per row, a 1x1 "
+           "convolution's image, or an f32 image gathered per element), 2 "
+           "to 8; 0 reads them from global memory">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -23,12 +23,19 @@ StagePlan stagePlan(const KernelShape &s, int64_t rows, int64_t chunkK,
                      g->strideW == 1 && g->padTop == 0 && g->padLeft == 0 &&
                      g->outH == g->height && g->outW == g->width &&
                      g->groups == 1;
-    if (!pointwise || (g->height * g->width) % p.granuleElems())
+    if (pointwise && (g->height * g->width) % p.granuleElems() == 0) {
+      p.kMajor = true;
+      p.images = g->images;
+      p.channels = g->channels;
+      p.pixels = g->height * g->width;
+    } else if (p.elemBytes == 4 && g->groups == 1 && threads >= 64) {
+      // cp.async copies 4 bytes at least: not f16 elements. With one warp
+      // a gathered tile is not shared, and costs as many gathers as the
+      // warp's own.
+      p.gather = g;
+    } else {
       return p;
-    p.kMajor = true;
-    p.images = g->images;
-    p.channels = g->channels;
-    p.pixels = g->height * g->width;
+    }
   } else if (s.k % p.granuleElems()) {
     return p;
   }
@@ -36,7 +43,14 @@ StagePlan stagePlan(const KernelShape &s, int64_t rows, int64_t chunkK,
   p.chunkK = chunkK;
   p.threads = threads;
   int64_t granules = p.lines() * p.rowGranules();
-  p.granules = (granules + threads - 1) / threads * threads;
+  if (p.gather) {
+    // The padding slots (when the threads do not divide the tile) zero-fill
+    // granules past it: a copy of 0 source bytes still writes.
+    p.slots = (rows * chunkK + threads - 1) / threads * threads;
+    p.granules = p.slots / 4;
+  } else {
+    p.granules = (granules + threads - 1) / threads * threads;
+  }
   p.stages = std::min(wanted, kStageMaxBytes / (p.granules * 16));
   if (p.stages < 2)
     p.stages = 0;
@@ -99,7 +113,12 @@ void ActivationStager::prologue(const std::string &rowBase, Operand operand,
     e.line() << "%asCLast = arith.subi %cK, %c1 : index\n";
     e.line() << "%asMGran = arith.subi %cM, %asElems : index\n";
   }
-  for (int64_t i = 0; i < p.copiesPerThread(); ++i) {
+  if (p.gather)
+    e.line() << "%asCLast = arith.subi %cK, %c1 : index\n";
+  if (p.gather) {
+    gatherCopies(rowBase);
+  }
+  for (int64_t i = 0; i < p.copiesPerThread() && !p.gather; ++i) {
     Copy c;
     std::string idx = i ? e.add("%tid", e.cst(i * p.threads)) : "%tid";
     std::string r = e.fresh("asr"), g = e.fresh("asg"), k = e.fresh("ask");
@@ -114,7 +133,8 @@ void ActivationStager::prologue(const std::string &rowBase, Operand operand,
       std::string m = e.add(rowBase, k), inTile = e.fresh("asin"),
                   inM = e.fresh("asinm"), mc = e.fresh("asmc"),
                   img = e.fresh("asimg"), px = e.fresh("aspx");
-      e.line() << inTile << " = arith.cmpi ult, " << r << ", %asChunk : index\n";
+      e.line() << inTile << " = arith.cmpi ult, " << r
+               << ", %asChunk : index\n";
       e.line() << inM << " = arith.cmpi ult, " << m << ", %cM : index\n";
       c.rowOk = e.conj(inTile, inM);
       // Clamped to the last granule (M % E == 0), so still 16-byte aligned.
@@ -236,25 +256,142 @@ void ActivationStager::prologue(const std::string &rowBase, Operand operand,
   }
 }
 
+void ActivationStager::gatherCopies(const std::string &rowBase) {
+  // Copy slot i of thread t is element (r, kk) = ((t + i T) mod rows,
+  // (t + i T) / rows) of the tile, so consecutive threads read consecutive
+  // output pixels at the same tap; its pixel's image and the corner of its
+  // receptive field are known before the loop, the tap (c, i, j) per chunk.
+  const ConvGeometry &g = *p.gather;
+  const int64_t G = p.rowGranules();
+  e.line() << "%agOHW = arith.constant " << g.outH * g.outW << " : index\n";
+  e.line() << "%agOW = arith.constant " << g.outW << " : index\n";
+  for (int64_t i = 0; i < p.copiesPerThread(); ++i) {
+    Copy c;
+    std::string idx = i ? e.add("%tid", e.cst(i * p.threads)) : "%tid";
+    std::string r = e.fresh("agr"), kk = e.fresh("agk"), q = e.fresh("agq");
+    e.line() << r << " = arith.remui " << idx << ", %asRows : index\n";
+    e.line() << kk << " = arith.divui " << idx << ", %asRows : index\n";
+    e.line() << q << " = arith.divui " << kk << ", %c4 : index\n";
+    c.granule = swizzle(e, r, q, G);
+    c.offset = e.fresh("ago");
+    e.line() << c.offset << " = arith.remui " << kk << ", %c4 : index\n";
+    if (p.slots > p.rows * p.chunkK) {
+      // A padding slot (kk >= chunkK) writes element idx of the padding.
+      std::string inChunk = e.fresh("agpc"), padG = e.fresh("agpg"),
+                  padO = e.fresh("agpo"), gSel = e.fresh("ags"),
+                  oSel = e.fresh("agso");
+      e.line() << inChunk << " = arith.cmpi ult, " << kk
+               << ", %asChunk : index\n";
+      e.line() << padG << " = arith.divui " << idx << ", %c4 : index\n";
+      e.line() << padO << " = arith.remui " << idx << ", %c4 : index\n";
+      e.line() << gSel << " = arith.select " << inChunk << ", " << c.granule
+               << ", " << padG << " : index\n";
+      e.line() << oSel << " = arith.select " << inChunk << ", " << c.offset
+               << ", " << padO << " : index\n";
+      c.granule = gSel;
+      c.offset = oSel;
+    }
+    c.kOffset = kk;
+    std::string m = e.add(rowBase, r), inTile = e.fresh("agin"),
+                inM = e.fresh("aginm"), mc = e.fresh("agmc"),
+                img = e.fresh("agimg"), rem = e.fresh("agrem"),
+                oh = e.fresh("agoh"), ow = e.fresh("agow");
+    e.line() << inTile << " = arith.cmpi ult, " << kk << ", %asChunk : index\n";
+    e.line() << inM << " = arith.cmpi ult, " << m << ", %cM : index\n";
+    c.rowOk = e.conj(inTile, inM);
+    e.line() << mc << " = arith.minui " << m << ", %asMLast : index\n";
+    e.line() << img << " = arith.divui " << mc << ", %agOHW : index\n";
+    e.line() << rem << " = arith.remui " << mc << ", %agOHW : index\n";
+    e.line() << oh << " = arith.divui " << rem << ", %agOW : index\n";
+    e.line() << ow << " = arith.remui " << rem << ", %agOW : index\n";
+    c.row = img;
+    // The receptive field's corner: oh sh - top, ow sw - left (signed).
+    std::string hs = e.fresh("aghs"), ws = e.fresh("agws");
+    std::string cv1 = e.cst(g.strideH);
+    e.line() << hs << " = arith.muli " << oh << ", " << cv1 << " : index\n";
+    std::string cv2 = e.cst(g.strideW);
+    e.line() << ws << " = arith.muli " << ow << ", " << cv2 << " : index\n";
+    c.ih0 = e.fresh("agih0");
+    c.iw0 = e.fresh("agiw0");
+    std::string cv3 = e.cst(g.padTop);
+    e.line() << c.ih0 << " = arith.subi " << hs << ", " << cv3 << " : index\n";
+    std::string cv4 = e.cst(g.padLeft);
+    e.line() << c.iw0 << " = arith.subi " << ws << ", " << cv4 << " : index\n";
+    copies.push_back(c);
+  }
+}
+
+/// The gathered copy of one element: tap k = (c, i, j) of the chunk, the
+/// input pixel (ih0 + i dh, iw0 + j dw), zero outside the image or past K.
+std::string ActivationStager::gatherCopy(const Copy &c, const std::string &kb,
+                                         const std::string &slotName) {
+  const ConvGeometry &g = *p.gather;
+  const int64_t taps = g.kh * g.kw;
+  std::string k = e.add(kb, c.kOffset), inK = e.fresh("agik"),
+              kc = e.fresh("agkc"), ch = e.fresh("agc"), tr = e.fresh("agt"),
+              ti = e.fresh("agti"), tj = e.fresh("agtj");
+  e.line() << inK << " = arith.cmpi ult, " << k << ", %cK : index\n";
+  e.line() << kc << " = arith.minui " << k << ", %asCLast : index\n";
+  std::string cv5 = e.cst(taps);
+  e.line() << ch << " = arith.divui " << kc << ", " << cv5 << " : index\n";
+  std::string cv6 = e.cst(taps);
+  e.line() << tr << " = arith.remui " << kc << ", " << cv6 << " : index\n";
+  std::string cv7 = e.cst(g.kw);
+  e.line() << ti << " = arith.divui " << tr << ", " << cv7 << " : index\n";
+  std::string cv8 = e.cst(g.kw);
+  e.line() << tj << " = arith.remui " << tr << ", " << cv8 << " : index\n";
+  auto coordinate = [&](const std::string &base, const std::string &tap,
+                        int64_t dil, int64_t extent, std::string &clamped) {
+    std::string off = e.fresh("agd"), at = e.fresh("aga"), lo = e.fresh("aglo"),
+                hi = e.fresh("aghi");
+    std::string cv9 = e.cst(dil);
+    e.line() << off << " = arith.muli " << tap << ", " << cv9 << " : index\n";
+    e.line() << at << " = arith.addi " << base << ", " << off << " : index\n";
+    e.line() << lo << " = arith.cmpi sge, " << at << ", %c0 : index\n";
+    std::string last = e.cst(extent - 1);
+    e.line() << hi << " = arith.cmpi sle, " << at << ", " << last
+             << " : index\n";
+    std::string up = e.fresh("agup");
+    clamped = e.fresh("agcl");
+    e.line() << up << " = arith.maxsi " << at << ", %c0 : index\n";
+    e.line() << clamped << " = arith.minsi " << up << ", " << last
+             << " : index\n";
+    return e.conj(lo, hi);
+  };
+  std::string ih, iw;
+  std::string inH = coordinate(c.ih0, ti, g.dilH, g.height, ih);
+  std::string inW = coordinate(c.iw0, tj, g.dilW, g.width, iw);
+  std::string ok = e.conj(e.conj(c.rowOk, inK), e.conj(inH, inW));
+  std::string n = e.fresh("agn"), tok = e.fresh("agt");
+  e.line() << n << " = arith.select " << ok << ", %c1, %c0 : index\n";
+  e.line() << tok << " = nvgpu.device_async_copy %x[" << c.row << ", " << ch
+           << ", " << ih << ", " << iw << "], %as[" << slotName << ", "
+           << c.granule << ", " << c.offset << "], 1, " << n << " : @@XT@@ to "
+           << type() << "\n";
+  return tok;
+}
+
 void ActivationStager::issue(const std::string &chunk,
                              const std::string &slotName) {
   std::string kb = e.fresh("askb");
   e.line() << kb << " = arith.muli " << chunk << ", %asChunk : index\n";
   std::vector<std::string> tokens;
   for (const Copy &c : copies) {
+    if (p.gather) {
+      tokens.push_back(gatherCopy(c, kb, slotName));
+      continue;
+    }
     std::string k = e.add(kb, c.kOffset), inK = e.fresh("asik"),
                 kc = e.fresh("askc"), n = e.fresh("asn"), tok = e.fresh("ast");
     if (p.kMajor) {
       e.line() << inK << " = arith.cmpi ult, " << k << ", %cK : index\n";
       std::string ok = e.conj(c.rowOk, inK);
-      e.line() << n << " = arith.select " << ok
-               << ", %asElems, %c0 : index\n";
+      e.line() << n << " = arith.select " << ok << ", %asElems, %c0 : index\n";
       e.line() << kc << " = arith.minui " << k << ", %asCLast : index\n";
-      e.line() << tok << " = nvgpu.device_async_copy " << source << "["
-               << c.row << ", " << kc << ", " << c.pixel << "], %as["
-               << slotName << ", " << c.granule << ", %c0], "
-               << p.granuleElems() << ", " << n << " {bypassL1} : "
-               << sourceType << " to " << type() << "\n";
+      e.line() << tok << " = nvgpu.device_async_copy " << source << "[" << c.row
+               << ", " << kc << ", " << c.pixel << "], %as[" << slotName << ", "
+               << c.granule << ", %c0], " << p.granuleElems() << ", " << n
+               << " {bypassL1} : " << sourceType << " to " << type() << "\n";
       tokens.push_back(tok);
       continue;
     }
@@ -306,8 +443,8 @@ std::string ActivationStager::fragment(int64_t tile, int64_t step) {
                << " : vector<2xf32>\n";
       e.line() << hp << " = arith.truncf " << pair
                << " : vector<2xf32> to vector<2xf16>\n";
-      e.line() << next << " = vector.insert " << hp << ", " << frag << " ["
-               << r << "] : vector<2xf16> into vector<4x2xf16>\n";
+      e.line() << next << " = vector.insert " << hp << ", " << frag << " [" << r
+               << "] : vector<2xf16> into vector<4x2xf16>\n";
       frag = next;
     }
     return frag;

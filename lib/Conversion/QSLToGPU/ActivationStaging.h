@@ -20,7 +20,10 @@
 //     f32 and rounded to an f16 pair, as the unstaged kernels do;
 //   * a 1x1 convolution's image (rows are pixels, K is channels) is stored
 //     K-major, [chunkK channels][rows pixels], as its granules hold pixels
-//     of one channel; f16 fragments then come from ldmatrix.x4.trans.
+//     of one channel; f16 fragments then come from ldmatrix.x4.trans;
+//   * any other convolution with f32 activations: the implicit im2col tile
+//     is gathered one 4-byte element per cp.async (zero-filled in the
+//     padding), row-major, and read back as f32 pairs.
 //
 // Shared layout [stages, granules, 16 bytes]: granule g of line r (a row,
 // or K-major a channel; G granules per line) sits at
@@ -86,9 +89,15 @@ private:
   /// One 16-byte copy of this thread: its swizzled granule; the source
   /// row and the granule's K offset in the chunk, or (K-major) the image,
   /// the pixel and the line; whether it copies at all, past the chunk.
+  /// (Gathered: the element's offset in its granule, and the corner of
+  /// its pixel's receptive field.)
   struct Copy {
     std::string granule, row, kOffset, rowOk, pixel;
+    std::string offset, ih0, iw0;
   };
+  void gatherCopies(const std::string &rowBase);
+  std::string gatherCopy(const Copy &c, const std::string &kb,
+                         const std::string &slotName);
   std::vector<Copy> copies;
   std::vector<std::vector<std::string>> fragmentGranule; // [tile][step]
   // f32: per register, its granule; the element offset in it.

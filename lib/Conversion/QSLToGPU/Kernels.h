@@ -250,6 +250,12 @@ struct StagePlan {
   /// channel): the tile is stored K-major, [chunkK lines][rows pixels].
   bool kMajor = false;
   int64_t images = 0, channels = 0, pixels = 0;
+  /// Any other convolution with f32 activations: the implicit im2col tile,
+  /// row-major as for a matrix, gathered one 4-byte element per cp.async
+  /// (zero-filled in the padding); `slots` element copies per stage, padded
+  /// to whole threads.
+  const ConvGeometry *gather = nullptr;
+  int64_t slots = 0;
   int64_t granuleElems() const { return 16 / elemBytes; }
   /// Lines of the stored tile (rows, or K-major the chunk's K) and 16-byte
   /// granules per line.
@@ -257,7 +263,9 @@ struct StagePlan {
   int64_t rowGranules() const {
     return (kMajor ? rows : chunkK) / granuleElems();
   }
-  int64_t copiesPerThread() const { return granules / threads; }
+  int64_t copiesPerThread() const {
+    return (gather ? slots : granules) / threads;
+  }
   int64_t bytes() const { return stages * granules * 16; }
 };
 
@@ -270,7 +278,9 @@ constexpr int64_t kStageMaxBytes = 40 * 1024;
 /// rows are whole 16-byte granules (K % 8 == 0 for f16, K % 4 == 0 for f32:
 /// every granule inside one row, 16-byte aligned) or the image of a 1x1
 /// convolution with unit strides, no padding and one group whose channel
-/// planes are whole granules (H*W a multiple of 8 or 4; staged K-major);
+/// planes are whole granules (H*W a multiple of 8 or 4; staged K-major), or
+/// (f32 only, one group, two warps or more) any other convolution (gathered
+/// per element);
 /// fewer stages when the ring would pass kStageMaxBytes.
 StagePlan stagePlan(const KernelShape &s, int64_t rows, int64_t chunkK,
                     int64_t threads, int64_t wanted);

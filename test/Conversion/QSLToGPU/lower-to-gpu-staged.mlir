@@ -69,6 +69,20 @@
 // CHECK: memref.load %[[ASD]][{{.*}}] : memref<4x576x4xf32, #gpu.address_space<workgroup>>
 // CHECK: gpu.return
 
+// A 3x3 convolution with padding, f32 image, two warps: the implicit
+// im2col tile gathered one 4-byte element per cp.async (64 rows x 32 taps
+// over 64 threads: 32 copies each), the taps' pixels tested against the
+// image (signed) and clamped into it, read back as f32 pairs.
+// CHECK-LABEL: gpu.func @qsl_gemm_5(%{{.*}}: memref<2x16x8x8xf32>
+// CHECK-SAME: workgroup(%[[ASG:.*]] : memref<4x512x4xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
+// CHECK: arith.cmpi sge
+// CHECK: arith.maxsi
+// CHECK: nvgpu.device_async_copy %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}], %[[ASG]][%c0{{.*}}, %{{.*}}, %{{.*}}], 1, %{{.*}} : memref<2x16x8x8xf32>
+// CHECK: scf.for
+// CHECK: gpu.barrier
+// CHECK: vector.load %[[ASG]]{{.*}} : memref<4x512x4xf32, #gpu.address_space<workgroup>>, vector<2xf32>
+// CHECK: gpu.return
+
 // OFF-NOT: ldmatrix
 // OFF-NOT: device_async
 
@@ -97,3 +111,5 @@
 // PTX-LABEL: .entry qsl_gemm_2(
 // PTX-LABEL: .entry qsl_gemm_3(
 // PTX: ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
+// PTX-LABEL: .entry qsl_gemm_5(
+// PTX: cp.async.ca.shared.global [%{{.*}}], [%{{.*}}], 4, %r{{[0-9]+}};

@@ -224,6 +224,21 @@ def main():
     case("f32_24_1x1_staged", (2, 16, 6, 6), 16, 1, (1, 1), (1, 1),
          (0, 0, 0, 0), sparse=True,
          comment="1x1, float 2:4, f32 image staged: 72 pixels.")
+    # Other convolutions over several row blocks with f32 images and two
+    # warps or more: the implicit im2col tile gathered into shared memory
+    # one element per cp.async, zero-filled in the padding.
+    case("int4_3x3_gather", (2, 16, 10, 9), 72, 3, (1, 1), (1, 1),
+         (1, 1, 1, 1), quant=(4, 16, False),
+         comment="3x3 'same', int4 group 16, f32 image gathered: 180 "
+         "pixels in three row blocks.")
+    case("int8_s2_dil_gather", (1, 16, 17, 15), 40, 3, (2, 1), (2, 2),
+         (2, 1, 0, 3), quant=(8, 48, True), bias_relu=True,
+         comment="3x3, strides (2, 1), dilation 2, uneven padding, int8 "
+         "group 48, bias and ReLU, f32 image gathered: 120 pixels.")
+    case("f32_24_5x5_gather", (2, 4, 9, 9), 40, 5, (1, 1), (1, 1),
+         (2, 2, 2, 2), sparse=True,
+         comment="5x5, float 2:4, f32 image gathered as mma.sp's B: 162 "
+         "pixels, K = 100 (the last chunk partial).")
     print_module([(name, x, t, y, t, text) for name, x, y, t, text in cases],
                  "--ptx-only" in sys.argv, "gen_conv.py")
 

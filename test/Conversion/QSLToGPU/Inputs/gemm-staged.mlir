@@ -56,3 +56,16 @@ func.func @conv1x1_f32(%x: tensor<2x64x8x8xf32>) -> tensor<2x96x8x8xf32> {
   %y = qsl.conv2d %x, %w : tensor<2x64x8x8xf32>, tensor<96x64x1x1xf32, #c> -> tensor<2x96x8x8xf32>
   return %y : tensor<2x96x8x8xf32>
 }
+
+// A 3x3 convolution with padding, f32 image: the implicit im2col tile
+// gathered one element per cp.async.
+#g = #qsl.encoding<quant = <bits = 4, axis = 1, group = 16, scale = f32, zero = i8>>
+func.func @conv3x3_f32(%x: tensor<2x16x8x8xf32>) -> tensor<2x64x8x8xf32> {
+  %w = qsl.constant
+         values(dense<3> : tensor<64x144xi4>)
+         scales(dense<0.5> : tensor<64x9xf32>)
+         zeros(dense<8> : tensor<64x9xi8>)
+       : tensor<64x16x3x3xf32, #g>
+  %y = qsl.conv2d %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, groups = 1 : i64} : tensor<2x16x8x8xf32>, tensor<64x16x3x3xf32, #g> -> tensor<2x64x8x8xf32>
+  return %y : tensor<2x64x8x8xf32>
+}
