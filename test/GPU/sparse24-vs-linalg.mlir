@@ -34,6 +34,12 @@
 // CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_6 {{.*}} args(%{{.*}} : memref<8x1024xf16>, %{{.*}} : memref<1x32x128xi32>, %{{.*}} : memref<1x32x16xi32>, %{{.*}} : memref<8x16xf16>)
 // CHECK-LABEL: func.func @f16_b100_staged
 // CHECK: gpu.launch_func @qsl_kernels::@qsl_spmma_8 blocks in (%c2{{.*}}, %c2{{.*}}, %c1{{.*}}) threads in (%c128{{.*}}, %c1{{.*}}, %c1{{.*}})
+// The [nPad, K/2] kernel's block of 4 warps shares its 32 rows: staged in
+// shared memory too (f32: 8 granules of 4 per row and 32-wide step).
+// CHECK-LABEL: gpu.func @qsl_spmma_0(
+// CHECK-SAME: workgroup(%{{.*}} : memref<4x256x4xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
+// CHECK: nvgpu.device_async_wait
+// CHECK-COUNT-4: nvgpu.mma.sp.sync
 // CHECK-LABEL: gpu.func @qsl_spmma_5(
 // CHECK-NOT: arith.ori
 // CHECK-NOT: arith.subf

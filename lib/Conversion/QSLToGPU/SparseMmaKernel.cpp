@@ -19,12 +19,15 @@
 //     kept columns 2*tig + {0, 1} and + 8: the m16n8k16 layout on the
 //     compressed 16 x 16 tile), dequantized from code words,
 //   * loads 8 activations per m-tile (B rows 2*tig + {0, 1} + 8r, column
-//     grp) and issues one mma.sp per m-tile.
+//     grp), or, where the block's rows are staged in shared memory
+//     (ActivationStaging.h), takes the fragment from there, and issues one
+//     mma.sp per m-tile.
 // Weight tables are padded at compile time to whole warps of rows (N) and
 // whole steps (K) with zero values and valid metadata, so only activation
 // loads and the stores carry guards.
 //
 //===----------------------------------------------------------------------===//
+#include "ActivationStaging.h"
 #include "KernelText.h"
 
 #include "qsl/Compress/GpuLayout.h"
@@ -75,14 +78,23 @@ std::string buildSparseMmaGemmKernelText(llvm::StringRef name,
       args += ", %zeros: memref<@@NP@@x@@GP@@xf32>";
   }
   args += ", %meta: memref<@@NT@@x@@KS@@x16xi32>, %y: @@YT@@";
+  // The block's warps share its kSpRowsPerWarp rows: staged in shared
+  // memory one step of 32 at a time where they can be.
+  TextEmitter e(s);
+  const StagePlan plan =
+      stagePlan(s, kSpRowsPerWarp, 32, 32 * s.warps, s.aStages);
+  const bool staged = plan.stages > 0;
+  ActivationStager stager(e, plan);
   std::string header = R"(
 module {
   gpu.module @qsl_kernels {
-    gpu.func @@@NAME@@()" + args + R"()
-        kernel attributes {known_block_size = array<i32: @@THREADS@@, 1, 1>} {
+    gpu.func @@@NAME@@()" + args + ")\n" +
+                       (staged ? "        workgroup(" + stager.attribution() +
+                                     ")\n"
+                               : "") +
+                       R"(        kernel attributes {known_block_size = array<i32: @@THREADS@@, 1, 1>} {
 )";
 
-  TextEmitter e(s);
   e.fragmentPrologue();
   e.line() << "%cKS = arith.constant @@KS@@ : index\n";
   e.line() << "%cROWS = arith.constant " << kSpRowsPerWarp << " : index\n";
@@ -103,7 +115,12 @@ module {
     mOk[t] = e.below(mRow[t], "%cM", guardM);
   }
 
+  if (staged)
+    stager.prologue("%m0", ActivationStager::Operand::MmaSpB, kSpTilesM, 1);
+
   e.beginAccumulatorLoop(kSpTilesM, "%ks", "%cKS", "%c1");
+  if (staged)
+    stager.beginChunk("%ks");
 
   // Metadata register as vector<2xi16> (low half first).
   std::string md =
@@ -152,17 +169,22 @@ module {
   }
   std::vector<std::string> results;
   for (int64_t t = 0; t < kSpTilesM; ++t) {
-    std::vector<std::string> bVals;
-    for (int i = 0; i < 8; ++i) {
-      std::string cond = e.conj(mOk[t], kOk[i]);
-      bVals.push_back(
-          e.guarded(cond, [&] { return e.loadActivation(mRow[t], kAt[i]); }));
+    std::string b;
+    if (staged) {
+      b = stager.fragment(t, 0);
+    } else {
+      std::vector<std::string> bVals;
+      for (int i = 0; i < 8; ++i) {
+        std::string cond = e.conj(mOk[t], kOk[i]);
+        bVals.push_back(e.guarded(
+            cond, [&] { return e.loadActivation(mRow[t], kAt[i]); }));
+      }
+      b = e.fresh("b");
+      e.line() << b << " = vector.from_elements ";
+      for (int i = 0; i < 8; ++i)
+        e.raw() << (i ? ", " : "") << bVals[i];
+      e.raw() << " : vector<4x2xf16>\n";
     }
-    std::string b = e.fresh("b");
-    e.line() << b << " = vector.from_elements ";
-    for (int i = 0; i < 8; ++i)
-      e.raw() << (i ? ", " : "") << bVals[i];
-    e.raw() << " : vector<4x2xf16>\n";
     std::string d = e.fresh("d");
     e.line() << d << " = nvgpu.mma.sp.sync (" << a << ", " << b << ", %acc"
              << t
