@@ -5,6 +5,8 @@
 // 16. Per step each lane
 //   * loads its 8 activation values of the A fragment (rows grp and grp + 8,
 //     columns 2*tig + {0, 1} and + 8, where grp = lane / 4, tig = lane % 4),
+//     or, where the block's 16 rows are staged in shared memory
+//     (ActivationStaging.h), takes the fragment from there,
 //   * for every 8-column n-tile, dequantizes its 4 weight values of the B
 //     fragment (column grp, rows 2*tig + {0, 1} and + 8) straight from the
 //     code words: shift, mask, (q - z) * s, to f16,
@@ -20,6 +22,7 @@
 // The guards are emitted only where the static shape needs them.
 //
 //===----------------------------------------------------------------------===//
+#include "ActivationStaging.h"
 #include "KernelText.h"
 
 namespace mlir {
@@ -34,6 +37,11 @@ std::string buildMmaGemmKernelText(llvm::StringRef name,
   const bool guardN = s.n % (kMmaColsPerWarp * s.warps) != 0;
 
   TextEmitter e(s);
+  // The block's warps share its 16 rows: staged in shared memory one k-step
+  // at a time where they can be (ActivationStaging.h).
+  const StagePlan plan = stagePlan(s, 16, 16, 32 * s.warps, s.aStages);
+  const bool staged = plan.stages > 0;
+  ActivationStager stager(e, plan);
   // Prologue: lane coordinates within the fragments, the warp's tile.
   e.fragmentPrologue();
   e.line() << "%cKP = arith.constant " << kPadded << " : index\n";
@@ -57,8 +65,15 @@ std::string buildMmaGemmKernelText(llvm::StringRef name,
     nOk[t] = e.below(nCol[t], "%cN", guardN);
   }
 
+  if (staged)
+    stager.prologue("%m0", ActivationStager::Operand::MmaA, 1, 1);
+
   // The K loop.
   e.beginAccumulatorLoop(kMmaTilesN, "%k0", "%cKP", "%c16");
+  if (staged) {
+    e.line() << "%kstep = arith.divui %k0, %c16 : index\n";
+    stager.beginChunk("%kstep");
+  }
   // K positions of this lane: 2*tig + {0, 1, 8, 9}.
   std::string kBase = e.add("%k0", "%kc");
   std::string kAt[4], kOk[4];
@@ -75,19 +90,25 @@ std::string buildMmaGemmKernelText(llvm::StringRef name,
   }
   // A: register r holds row (r % 2 ? grp + 8 : grp), columns (r / 2) * 8 +
   // 2*tig + {0, 1}.
-  std::vector<std::string> aVals;
-  for (int r = 0; r < 4; ++r)
-    for (int c = 0; c < 2; ++c) {
-      const std::string &row = r % 2 ? std::string("%rb") : std::string("%ra");
-      int ki = (r / 2) * 2 + c;
-      std::string cond = e.conj(r % 2 ? inB : inA, kOk[ki]);
-      aVals.push_back(e.guarded(
-          cond, [&] { return e.loadActivation(row, kAt[ki]); }));
-    }
-  e.line() << "%a = vector.from_elements ";
-  for (size_t i = 0; i < aVals.size(); ++i)
-    e.raw() << (i ? ", " : "") << aVals[i];
-  e.raw() << " : vector<4x2xf16>\n";
+  std::string aFrag = "%a";
+  if (staged) {
+    aFrag = stager.fragment(0, 0);
+  } else {
+    std::vector<std::string> aVals;
+    for (int r = 0; r < 4; ++r)
+      for (int c = 0; c < 2; ++c) {
+        const std::string &row =
+            r % 2 ? std::string("%rb") : std::string("%ra");
+        int ki = (r / 2) * 2 + c;
+        std::string cond = e.conj(r % 2 ? inB : inA, kOk[ki]);
+        aVals.push_back(e.guarded(
+            cond, [&] { return e.loadActivation(row, kAt[ki]); }));
+      }
+    e.line() << "%a = vector.from_elements ";
+    for (size_t i = 0; i < aVals.size(); ++i)
+      e.raw() << (i ? ", " : "") << aVals[i];
+    e.raw() << " : vector<4x2xf16>\n";
+  }
 
   // B per n-tile: register r holds rows r * 8 + 2*tig + {0, 1} of column
   // grp; then the mma.
@@ -106,7 +127,7 @@ std::string buildMmaGemmKernelText(llvm::StringRef name,
              << bVals[1] << ", " << bVals[2] << ", " << bVals[3]
              << " : vector<2x2xf16>\n";
     std::string d = e.fresh("d");
-    e.line() << d << " = nvgpu.mma.sync (%a, " << b << ", %acc" << t
+    e.line() << d << " = nvgpu.mma.sync (" << aFrag << ", " << b << ", %acc" << t
              << ") {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, "
                 "vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>\n";
     results.push_back(d);
@@ -131,8 +152,13 @@ std::string buildMmaGemmKernelText(llvm::StringRef name,
             e.conj(r ? inB : inA, e.below(cols[c], "%cN", guardN)));
   }
 
-  return substitute(plainKernelHeader(s) + e.str() + kernelFooter(),
-                    shapeVars(name, s));
+  std::string header = plainKernelHeader(s);
+  if (staged) {
+    const std::string attrs = "        kernel attributes";
+    size_t at = header.find(attrs);
+    header.insert(at, "        workgroup(" + stager.attribution() + ")\n");
+  }
+  return substitute(header + e.str() + kernelFooter(), shapeVars(name, s));
 }
 
 } // namespace gpu_kernels

@@ -1,4 +1,6 @@
-// RUN: qsl-opt %s --qsl-lower-to-gpu -split-input-file | FileCheck %s
+// The kernels' own gathers (mma-a-stages=0; staged convolutions are
+// checked in lower-to-gpu-staged.mlir).
+// RUN: qsl-opt %s --qsl-lower-to-gpu="mma-a-stages=0" -split-input-file | FileCheck %s
 // qsl.conv2d on an encoded filter becomes an implicit GEMM on the
 // tensor-core kernels: rows are output pixels (image, oh, ow), the
 // reduction runs over the filter's matrix view [O, C*kh*kw], activations

@@ -10,6 +10,18 @@
 // RUN:   | FileCheck %s --check-prefix=EIGHT
 // RUN: qsl-opt %S/Inputs/gemm-staged.mlir --qsl-gpu-pipeline="chip=sm_80 format=isa" \
 // RUN:   | %python %S/Inputs/extract_ptx.py | FileCheck %s --check-prefix=PTX
+// The [N, W] GEMM (int4 with groups of 8, f32, 33 rows): its 4 warps share
+// 16 rows, staged one k-step at a time (16 rows x 4 granules of 4 f32,
+// padded to the 128 threads).
+// RUN: qsl-opt %S/Inputs/gemm.mlir --qsl-lower-to-gpu="device-weights=false" \
+// RUN:   | FileCheck %s --check-prefix=NW
+// NW-LABEL: gpu.func @qsl_gemm_0(%{{.*}}: memref<33x40xf32>
+// NW-SAME: workgroup(%[[NWS:.*]] : memref<4x128x4xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
+// NW: scf.for %{{.*}} = %c0 to %c48 step %c16
+// NW: nvgpu.device_async_wait %{{.*}} {numGroups = 2 : i32}
+// NW-NEXT: gpu.barrier
+// NW-COUNT-4: vector.load %[[NWS]]{{.*}} : memref<4x128x4xf32, #gpu.address_space<workgroup>>, vector<2xf32>
+// NW: nvgpu.mma.sync
 
 // int4, f16 activations: 64 rows x 4 granules of 16 bytes per 32-wide chunk
 // over 4 warps (128 threads): two copies per thread and chunk; chunks 0-2
