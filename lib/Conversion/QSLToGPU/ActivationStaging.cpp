@@ -91,15 +91,29 @@ std::string swizzle(TextEmitter &e, const std::string &row,
 
 void ActivationStager::prologue(const std::string &rowBase, Operand operand,
                                 int64_t tiles, int64_t steps) {
-  const int64_t G = p.rowGranules();
-  std::string gw = e.cst(G);
-  std::string elems = e.cst(p.granuleElems());
+  elems = e.cst(p.granuleElems());
   e.line() << "%asKLast = arith.subi %cK, " << elems << " : index\n";
-  e.line() << "%asElems = arith.addi " << elems << ", %c0 : index\n";
+  e.line() << "%asCLast = arith.subi %cK, %c1 : index\n";
   e.line() << "%asMLast = arith.subi %cM, %c1 : index\n";
   e.line() << "%asRows = arith.constant " << p.rows << " : index\n";
   e.line() << "%zfrag = arith.constant dense<0.0> : vector<4x2xf16>\n";
   e.line() << "%asChunk = arith.constant " << p.chunkK << " : index\n";
+  if (p.gather)
+    gatherCopies(rowBase);
+  else
+    granuleCopies(rowBase);
+  fragmentAddresses(operand, tiles, steps);
+  for (int64_t c = 0; c + 1 < p.stages; ++c) {
+    std::string chunk = e.cst(c);
+    issue(chunk, chunk);
+    if (c == 0)
+      firstGroup = lastGroup;
+  }
+}
+
+void ActivationStager::granuleCopies(const std::string &rowBase) {
+  const int64_t G = p.rowGranules();
+  std::string gw = e.cst(G);
   if (p.kMajor) {
     // The image's channel planes as [images, C, H*W].
     const char *t = p.elemBytes == 2 ? "f16" : "f32";
@@ -110,33 +124,26 @@ void ActivationStager::prologue(const std::string &rowBase, Operand operand,
     e.line() << source << " = memref.collapse_shape %x [[0], [1], [2, 3]] : "
              << "@@XT@@ into " << sourceType << "\n";
     e.line() << "%asHW = arith.constant " << p.pixels << " : index\n";
-    e.line() << "%asCLast = arith.subi %cK, %c1 : index\n";
-    e.line() << "%asMGran = arith.subi %cM, %asElems : index\n";
+    e.line() << "%asMGran = arith.subi %cM, " << elems << " : index\n";
   }
-  if (p.gather)
-    e.line() << "%asCLast = arith.subi %cK, %c1 : index\n";
-  if (p.gather) {
-    gatherCopies(rowBase);
-  }
-  for (int64_t i = 0; i < p.copiesPerThread() && !p.gather; ++i) {
+  for (int64_t i = 0; i < p.copiesPerThread(); ++i) {
     Copy c;
     std::string idx = i ? e.add("%tid", e.cst(i * p.threads)) : "%tid";
     std::string r = e.fresh("asr"), g = e.fresh("asg"), k = e.fresh("ask");
     e.line() << r << " = arith.divui " << idx << ", " << gw << " : index\n";
     e.line() << g << " = arith.remui " << idx << ", " << gw << " : index\n";
-    e.line() << k << " = arith.muli " << g << ", %asElems : index\n";
+    e.line() << k << " = arith.muli " << g << ", " << elems << " : index\n";
     c.granule = swizzle(e, r, g, G);
+    std::string inTile = e.fresh("asin"), inM = e.fresh("asinm");
     if (p.kMajor) {
       // Line r is channel chunk * chunkK + r; granule g holds pixels
       // rowBase + E g ... of image m / HW, plane offset m % HW (a granule
       // never straddles two images: HW % E == 0).
-      std::string m = e.add(rowBase, k), inTile = e.fresh("asin"),
-                  inM = e.fresh("asinm"), mc = e.fresh("asmc"),
+      std::string m = e.add(rowBase, k), mc = e.fresh("asmc"),
                   img = e.fresh("asimg"), px = e.fresh("aspx");
       e.line() << inTile << " = arith.cmpi ult, " << r
                << ", %asChunk : index\n";
       e.line() << inM << " = arith.cmpi ult, " << m << ", %cM : index\n";
-      c.rowOk = e.conj(inTile, inM);
       // Clamped to the last granule (M % E == 0), so still 16-byte aligned.
       e.line() << mc << " = arith.minui " << m << ", %asMGran : index\n";
       e.line() << img << " = arith.divui " << mc << ", %asHW : index\n";
@@ -144,20 +151,23 @@ void ActivationStager::prologue(const std::string &rowBase, Operand operand,
       c.row = img;
       c.pixel = px;
       c.kOffset = r;
-      copies.push_back(c);
-      continue;
+    } else {
+      // Padding granules (r >= rows) and rows past M copy nothing.
+      std::string row = e.add(rowBase, r), clamped = e.fresh("asrow");
+      e.line() << inTile << " = arith.cmpi ult, " << r << ", %asRows : index\n";
+      e.line() << inM << " = arith.cmpi ult, " << row << ", %cM : index\n";
+      e.line() << clamped << " = arith.minui " << row << ", %asMLast : index\n";
+      c.row = clamped;
+      c.kOffset = k;
     }
-    c.kOffset = k;
-    // Padding granules (r >= rows) and rows past M copy nothing.
-    std::string row = e.add(rowBase, r), inTile = e.fresh("asin"),
-                inM = e.fresh("asinm"), clamped = e.fresh("asrow");
-    e.line() << inTile << " = arith.cmpi ult, " << r << ", %asRows : index\n";
-    e.line() << inM << " = arith.cmpi ult, " << row << ", %cM : index\n";
     c.rowOk = e.conj(inTile, inM);
-    e.line() << clamped << " = arith.minui " << row << ", %asMLast : index\n";
-    c.row = clamped;
     copies.push_back(c);
   }
+}
+
+void ActivationStager::fragmentAddresses(Operand operand, int64_t tiles,
+                                         int64_t steps) {
+  const int64_t G = p.rowGranules();
   const bool isA = operand == Operand::MmaA;
   if (p.kMajor && p.elemBytes == 4) {
     // K-major f32: element (m, k) of register r is at line k, granule
@@ -248,12 +258,6 @@ void ActivationStager::prologue(const std::string &rowBase, Operand operand,
       }
     }
   }
-  for (int64_t c = 0; c + 1 < p.stages; ++c) {
-    std::string chunk = e.cst(c);
-    issue(chunk, chunk);
-    if (c == 0)
-      firstGroup = lastGroup;
-  }
 }
 
 void ActivationStager::gatherCopies(const std::string &rowBase) {
@@ -265,6 +269,8 @@ void ActivationStager::gatherCopies(const std::string &rowBase) {
   const int64_t G = p.rowGranules();
   e.line() << "%agOHW = arith.constant " << g.outH * g.outW << " : index\n";
   e.line() << "%agOW = arith.constant " << g.outW << " : index\n";
+  std::string sh = e.cst(g.strideH), sw = e.cst(g.strideW),
+              top = e.cst(g.padTop), left = e.cst(g.padLeft);
   for (int64_t i = 0; i < p.copiesPerThread(); ++i) {
     Copy c;
     std::string idx = i ? e.add("%tid", e.cst(i * p.threads)) : "%tid";
@@ -307,16 +313,12 @@ void ActivationStager::gatherCopies(const std::string &rowBase) {
     c.row = img;
     // The receptive field's corner: oh sh - top, ow sw - left (signed).
     std::string hs = e.fresh("aghs"), ws = e.fresh("agws");
-    std::string cv1 = e.cst(g.strideH);
-    e.line() << hs << " = arith.muli " << oh << ", " << cv1 << " : index\n";
-    std::string cv2 = e.cst(g.strideW);
-    e.line() << ws << " = arith.muli " << ow << ", " << cv2 << " : index\n";
+    e.line() << hs << " = arith.muli " << oh << ", " << sh << " : index\n";
+    e.line() << ws << " = arith.muli " << ow << ", " << sw << " : index\n";
     c.ih0 = e.fresh("agih0");
     c.iw0 = e.fresh("agiw0");
-    std::string cv3 = e.cst(g.padTop);
-    e.line() << c.ih0 << " = arith.subi " << hs << ", " << cv3 << " : index\n";
-    std::string cv4 = e.cst(g.padLeft);
-    e.line() << c.iw0 << " = arith.subi " << ws << ", " << cv4 << " : index\n";
+    e.line() << c.ih0 << " = arith.subi " << hs << ", " << top << " : index\n";
+    e.line() << c.iw0 << " = arith.subi " << ws << ", " << left << " : index\n";
     copies.push_back(c);
   }
 }
@@ -332,20 +334,17 @@ std::string ActivationStager::gatherCopy(const Copy &c, const std::string &kb,
               ti = e.fresh("agti"), tj = e.fresh("agtj");
   e.line() << inK << " = arith.cmpi ult, " << k << ", %cK : index\n";
   e.line() << kc << " = arith.minui " << k << ", %asCLast : index\n";
-  std::string cv5 = e.cst(taps);
-  e.line() << ch << " = arith.divui " << kc << ", " << cv5 << " : index\n";
-  std::string cv6 = e.cst(taps);
-  e.line() << tr << " = arith.remui " << kc << ", " << cv6 << " : index\n";
-  std::string cv7 = e.cst(g.kw);
-  e.line() << ti << " = arith.divui " << tr << ", " << cv7 << " : index\n";
-  std::string cv8 = e.cst(g.kw);
-  e.line() << tj << " = arith.remui " << tr << ", " << cv8 << " : index\n";
+  std::string tapsC = e.cst(taps), kwC = e.cst(g.kw);
+  e.line() << ch << " = arith.divui " << kc << ", " << tapsC << " : index\n";
+  e.line() << tr << " = arith.remui " << kc << ", " << tapsC << " : index\n";
+  e.line() << ti << " = arith.divui " << tr << ", " << kwC << " : index\n";
+  e.line() << tj << " = arith.remui " << tr << ", " << kwC << " : index\n";
   auto coordinate = [&](const std::string &base, const std::string &tap,
                         int64_t dil, int64_t extent, std::string &clamped) {
     std::string off = e.fresh("agd"), at = e.fresh("aga"), lo = e.fresh("aglo"),
                 hi = e.fresh("aghi");
-    std::string cv9 = e.cst(dil);
-    e.line() << off << " = arith.muli " << tap << ", " << cv9 << " : index\n";
+    std::string dilC = e.cst(dil);
+    e.line() << off << " = arith.muli " << tap << ", " << dilC << " : index\n";
     e.line() << at << " = arith.addi " << base << ", " << off << " : index\n";
     e.line() << lo << " = arith.cmpi sge, " << at << ", %c0 : index\n";
     std::string last = e.cst(extent - 1);
@@ -381,28 +380,22 @@ void ActivationStager::issue(const std::string &chunk,
       tokens.push_back(gatherCopy(c, kb, slotName));
       continue;
     }
+    // Granule K offset (a matrix) or channel (K-major) of this chunk,
+    // clamped into the tensor; nothing copied past K.
     std::string k = e.add(kb, c.kOffset), inK = e.fresh("asik"),
                 kc = e.fresh("askc"), n = e.fresh("asn"), tok = e.fresh("ast");
-    if (p.kMajor) {
-      e.line() << inK << " = arith.cmpi ult, " << k << ", %cK : index\n";
-      std::string ok = e.conj(c.rowOk, inK);
-      e.line() << n << " = arith.select " << ok << ", %asElems, %c0 : index\n";
-      e.line() << kc << " = arith.minui " << k << ", %asCLast : index\n";
-      e.line() << tok << " = nvgpu.device_async_copy " << source << "[" << c.row
-               << ", " << kc << ", " << c.pixel << "], %as[" << slotName << ", "
-               << c.granule << ", %c0], " << p.granuleElems() << ", " << n
-               << " {bypassL1} : " << sourceType << " to " << type() << "\n";
-      tokens.push_back(tok);
-      continue;
-    }
     e.line() << inK << " = arith.cmpi ult, " << k << ", %cK : index\n";
     std::string ok = e.conj(c.rowOk, inK);
-    e.line() << n << " = arith.select " << ok << ", %asElems, %c0 : index\n";
-    e.line() << kc << " = arith.minui " << k << ", %asKLast : index\n";
-    e.line() << tok << " = nvgpu.device_async_copy %x[" << c.row << ", " << kc
+    e.line() << n << " = arith.select " << ok << ", " << elems
+             << ", %c0 : index\n";
+    e.line() << kc << " = arith.minui " << k << ", "
+             << (p.kMajor ? "%asCLast" : "%asKLast") << " : index\n";
+    std::string at =
+        p.kMajor ? c.row + ", " + kc + ", " + c.pixel : c.row + ", " + kc;
+    e.line() << tok << " = nvgpu.device_async_copy " << source << "[" << at
              << "], %as[" << slotName << ", " << c.granule << ", %c0], "
-             << p.granuleElems() << ", " << n << " {bypassL1} : @@XT@@ to "
-             << type() << "\n";
+             << p.granuleElems() << ", " << n << " {bypassL1} : " << sourceType
+             << " to " << type() << "\n";
     tokens.push_back(tok);
   }
   lastGroup = e.fresh("asgrp");
@@ -427,36 +420,30 @@ void ActivationStager::beginChunk(const std::string &ch) {
 }
 
 std::string ActivationStager::fragment(int64_t tile, int64_t step) {
-  if (p.kMajor && p.elemBytes == 4) {
-    std::string frag = "%zfrag";
-    for (int r = 0; r < 4; ++r) {
-      std::string v[2];
-      for (int h = 0; h < 2; ++h) {
-        v[h] = e.fresh("asv");
-        e.line() << v[h] << " = memref.load %as[" << slot << ", "
-                 << regGranule[tile][step][2 * r + h] << ", " << regOffset
-                 << "] : " << type() << "\n";
-      }
-      std::string pair = e.fresh("asp"), hp = e.fresh("ash"),
-                  next = e.fresh("asf");
-      e.line() << pair << " = vector.from_elements " << v[0] << ", " << v[1]
-               << " : vector<2xf32>\n";
-      e.line() << hp << " = arith.truncf " << pair
-               << " : vector<2xf32> to vector<2xf16>\n";
-      e.line() << next << " = vector.insert " << hp << ", " << frag << " [" << r
-               << "] : vector<2xf16> into vector<4x2xf16>\n";
-      frag = next;
-    }
-    return frag;
-  }
   if (p.elemBytes == 4) {
+    // Register r: an f32 pair, one load (a matrix: K adjacent) or two
+    // (K-major: lines k and k + 1), rounded to an f16 pair.
     std::string frag = "%zfrag";
+    const std::vector<std::string> &at = regGranule[tile][step];
     for (int r = 0; r < 4; ++r) {
-      std::string v = e.fresh("asv"), h = e.fresh("ash"), next = e.fresh("asf");
-      e.line() << v << " = vector.load %as[" << slot << ", "
-               << regGranule[tile][step][r] << ", " << regOffset
-               << "] {alignment = 8 : i64} : " << type() << ", vector<2xf32>\n";
-      e.line() << h << " = arith.truncf " << v
+      std::string pair = e.fresh("asp");
+      if (p.kMajor) {
+        std::string v[2];
+        for (int h = 0; h < 2; ++h) {
+          v[h] = e.fresh("asv");
+          e.line() << v[h] << " = memref.load %as[" << slot << ", "
+                   << at[2 * r + h] << ", " << regOffset << "] : " << type()
+                   << "\n";
+        }
+        e.line() << pair << " = vector.from_elements " << v[0] << ", " << v[1]
+                 << " : vector<2xf32>\n";
+      } else {
+        e.line() << pair << " = vector.load %as[" << slot << ", " << at[r]
+                 << ", " << regOffset << "] {alignment = 8 : i64} : " << type()
+                 << ", vector<2xf32>\n";
+      }
+      std::string h = e.fresh("ash"), next = e.fresh("asf");
+      e.line() << h << " = arith.truncf " << pair
                << " : vector<2xf32> to vector<2xf16>\n";
       e.line() << next << " = vector.insert " << h << ", " << frag << " [" << r
                << "] : vector<2xf16> into vector<4x2xf16>\n";

@@ -95,7 +95,9 @@ private:
     std::string granule, row, kOffset, rowOk, pixel;
     std::string offset, ih0, iw0;
   };
+  void granuleCopies(const std::string &rowBase);
   void gatherCopies(const std::string &rowBase);
+  void fragmentAddresses(Operand operand, int64_t tiles, int64_t steps);
   std::string gatherCopy(const Copy &c, const std::string &kb,
                          const std::string &slotName);
   std::vector<Copy> copies;
@@ -105,6 +107,7 @@ private:
   std::string regOffset;
   std::string firstGroup, lastGroup, slot;
   std::string source = "%x", sourceType = "@@XT@@";
+  std::string elems; // the granule's element count, an index constant
 };
 
 } // namespace gpu_kernels

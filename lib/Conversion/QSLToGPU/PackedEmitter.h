@@ -72,13 +72,29 @@ public:
                                          s.symmetric ? "f16" : "i32")
                             : "") {}
 
-  /// Column warps instead of a split K: every warp walks all of K for its
-  /// own tile `tile` (its words and group tables); nothing is summed.
-  void columnWarps(const std::string &tile) {
-    tileName = tile;
+  /// The warp's tile of `width` output columns: the block's (split K), or
+  /// with `columns` one of `colWarps` adjacent ones, each over all of K
+  /// (column warps; nothing is summed). Defines %n0, the tile's first
+  /// column (past N for a warp past the last of `tiles`, whose stores the
+  /// N guard drops), and returns the tile its loads read: clamped to the
+  /// last one.
+  std::string warpTile(bool columns, int64_t colWarps, int64_t tiles,
+                       int64_t width) {
+    std::string w = e.cst(width);
+    if (!columns) {
+      e.line() << "%n0 = arith.muli %bx, " << w << " : index\n";
+      return "%bx";
+    }
+    std::string cw = e.cst(colWarps), last = e.cst(tiles - 1);
+    e.line() << "%wtb = arith.muli %bx, " << cw << " : index\n";
+    e.line() << "%wt = arith.addi %wtb, %warp : index\n";
+    e.line() << "%wtc = arith.minui %wt, " << last << " : index\n";
+    e.line() << "%n0 = arith.muli %wt, " << w << " : index\n";
+    tileName = "%wtc";
     kStart = "%c0";
     kStep = "%c1";
     splitK = false;
+    return tileName;
   }
 
   /// `gpu.func @NAME(%x, %codes, [%sc | %sz,] <extra>, %y)` with the

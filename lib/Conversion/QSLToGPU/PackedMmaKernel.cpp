@@ -202,19 +202,10 @@ std::string buildPackedGemmKernelText(llvm::StringRef name,
   e.fragmentPrologue();
   pk.constants();
   // The warp's tile: the block's (split K), or one of colWarps adjacent
-  // ones, clamped for its loads (%nl: the loads' first column).
-  if (p.colWarps > 1) {
-    std::string cw = e.cst(p.colWarps), last = e.cst(p.tiles - 1);
-    e.line() << "%wtb = arith.muli %bx, " << cw << " : index\n";
-    e.line() << "%wt = arith.addi %wtb, %warp : index\n";
-    e.line() << "%wtc = arith.minui %wt, " << last << " : index\n";
-    e.line() << "%n0 = arith.muli %wt, %c32 : index\n";
-    e.line() << "%nl = arith.muli %wtc, %c32 : index\n";
-    pk.columnWarps("%wtc");
-  } else {
-    e.line() << "%n0 = arith.muli %bx, %c32 : index\n";
-    e.line() << "%nl = arith.addi %n0, %c0 : index\n";
-  }
+  // ones; its loads' first column %nl.
+  std::string loadTile =
+      pk.warpTile(p.colWarps > 1, p.colWarps, p.tiles, 32);
+  e.line() << "%nl = arith.muli " << loadTile << ", %c32 : index\n";
   const bool staged = p.stage.stages > 0;
   ActivationStager stager(e, p.stage);
   std::string header =

@@ -125,22 +125,13 @@ std::string buildPackedSparseGemmKernelText(llvm::StringRef name,
   e.line() << "%za = arith.constant dense<0.0> : vector<4x2xf16>\n";
   e.metaSlot();
   // The warp's 16 output columns (A rows grp and grp + 8) and batch rows:
-  // the block's tile (split K), or one of colWarps adjacent ones, clamped
-  // for its loads (%tl; rows %la, %lb of the group tables).
-  if (p.columns) {
-    std::string cw = e.cst(p.colWarps), last = e.cst(p.tiles - 1);
-    e.line() << "%wtb = arith.muli %bx, " << cw << " : index\n";
-    e.line() << "%wt = arith.addi %wtb, %warp : index\n";
-    e.line() << "%tl = arith.minui %wt, " << last << " : index\n";
-    e.line() << "%n0 = arith.muli %wt, %c16 : index\n";
-    pk.columnWarps("%tl");
-  } else {
-    e.line() << "%tl = arith.addi %bx, %c0 : index\n";
-    e.line() << "%n0 = arith.muli %bx, %c16 : index\n";
-  }
+  // the block's tile (split K), or one of colWarps adjacent ones; the tile
+  // its loads read (rows %la, %lb of the group tables).
+  const std::string loadTile =
+      pk.warpTile(p.columns, p.colWarps, p.tiles, 16);
   e.line() << "%na = arith.addi %n0, %grp : index\n";
   e.line() << "%nb = arith.addi %na, %c8 : index\n";
-  e.line() << "%nl0 = arith.muli %tl, %c16 : index\n";
+  e.line() << "%nl0 = arith.muli " << loadTile << ", %c16 : index\n";
   e.line() << "%la = arith.addi %nl0, %grp : index\n";
   e.line() << "%lb = arith.addi %la, %c8 : index\n";
   std::string header = pk.header(", %meta: " + metaType, p.mTiles * 4,
@@ -186,7 +177,7 @@ std::string buildPackedSparseGemmKernelText(llvm::StringRef name,
       loadSplats(k0);
     // The metadata register of this lane for the step, as vector<2xi16>.
     std::string gs = step ? e.add(sb, e.cst(step)) : sb;
-    std::string md = e.metaRegister("%tl", gs, metaType);
+    std::string md = e.metaRegister(loadTile, gs, metaType);
     // A: register r is pair 4 * step + r: row (r % 2 ? nb : na), kept
     // entries (r / 2) * 8 + 2 * tig + {0, 1} of the step.
     std::string a = "%za";
