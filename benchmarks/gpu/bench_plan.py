@@ -37,7 +37,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # (likewise for 2:4 + int4: the packed mma.sp GEMM and the composed GEMV),
 # the *_pf2 row whether four chunks in flight per warp beat two, and the
 # *_nostage rows what staging activations in shared memory gives (batch 512,
-# and the 2:4 GEMM at 8192^3).
+# and the 2:4 GEMM at 8192^3), the *_wgmma row what sm_90a's warpgroup MMA
+# gives over mma.sync (extra["chip"] overrides --chip for one row;
+# extra["small_m"] keeps --small's batch above one row block, where the
+# kernel applies).
 CASES = [
     ("gemv_int4_g128_8192x8192", "quant", 1, 8192, 8192, {"bits": 4},
      3.5, "int4 g128 GEMV, batch 1: >= 3.5x cuBLAS fp16, >= 85% of copy bandwidth"),
@@ -55,6 +58,10 @@ CASES = [
      3.0, "int4 GEMM batch 16 (mma.sync): >= 3x"),
     ("gemm_int4_g128_b512", "quant", 512, 8192, 8192, {"bits": 4},
      0.9, "int4 GEMM batch 512 (mma.sync): >= 0.9x"),
+    ("gemm_int4_g128_b512_wgmma", "quant", 512, 8192, 8192,
+     {"bits": 4, "chip": "sm_90a", "small_m": 130},
+     0.9, "the same on the warpgroup MMA (chip=sm_90a: wgmma, weights as A "
+     "from registers, activations staged as core matrices)"),
     ("gemm_int4_g128_b512_nostage", "quant", 512, 8192, 8192,
      {"bits": 4, "options": "mma-a-stages=0"},
      0.9, "the same with A fragments from global memory, not staged in "
@@ -200,14 +207,15 @@ def main():
         if only and name not in only:
             continue
         if args.small:  # the same kernel families, shapes / 32
-            m = max(1, m // 32) if m > 16 else m
+            m = extra.get("small_m", max(1, m // 32) if m > 16 else m)
             n, k = [(d // 32 + 255) // 256 * 256 for d in (n, k)]
             extra = dict(extra, **({"rank": 64} if "rank" in extra else {}))
         with tempfile.TemporaryDirectory() as tmp:
             src = os.path.join(tmp, "case.mlir")
             open(src, "w").write(case_mlir(kind, m, n, k, extra))
             res = subprocess.run(
-                [qsl_opt, src, "--qsl-gpu-pipeline=chip=" + args.chip +
+                [qsl_opt, src, "--qsl-gpu-pipeline=chip=" +
+                 extra.get("chip", args.chip) +
                  " format=bin device-weights=false " +
                  extra.get("options", ""),
                  "--mlir-elide-elementsattrs-if-larger=16",
@@ -227,6 +235,7 @@ def main():
             "name": name, "kind": kind, "m": m, "n": n, "k": k,
             "bits": extra.get("bits"), "group": 128,  # quant_g128
             "target": target, "what": what,
+            "chip": extra.get("chip", args.chip),
             "cubin": name + ".cubin", "launches": launches,
             "buffers": buffers, "peer": peer})
         print(f"{name}: {len(launches)} step(s), "

@@ -11,7 +11,8 @@
 # the f16-factor GEMMs; test/GPU/unstructured-vs-linalg.mlir: the CSC
 # kernel; test/GPU/packed-gemm-vs-linalg.mlir: the packed tensor-core
 # GEMM; test/GPU/sweep-vs-linalg.mlir: seeded random
-# matmuls and convolutions)
+# matmuls and convolutions; test/GPU/wgmma-vs-linalg.mlir: the packed GEMM
+# on sm_90a's wgmma)
 # and, on
 # the GPU machine, runs them; then times the GEMV on the issue's shapes
 # (benchmarks/gpu/gemv_bench.c: time per launch, bytes/s and its ratio to
@@ -45,7 +46,7 @@ host_passes=(--one-shot-bufferize="bufferize-function-boundaries" --gpu-async-re
   --convert-math-to-llvm --convert-math-to-libm --convert-arith-to-llvm --convert-func-to-llvm --convert-cf-to-llvm
   --reconcile-unrealized-casts)
 cp "$build/lib/Runtime/libqsl_cuda_runtime.so" "$out/"
-checks=(gemv gemm packed composed epilogue sparse24 conv codebook corrected lowrank unstructured sweep)
+checks=(gemv gemm packed composed epilogue sparse24 conv codebook corrected lowrank unstructured sweep wgmma)
 for name in "${checks[@]}"; do
   test=$(ls "$root"/test/GPU/"$name"*-vs-linalg.mlir | head -n 1)
   src=$test
@@ -57,7 +58,11 @@ for name in "${checks[@]}"; do
     src="$tmp/$name-src.mlir"
   fi
   sed 's/func.func @main()/func.func @qsl_main()/' "$src" > "$tmp/$name.mlir"
-  "$build/bin/qsl-opt" "$tmp/$name.mlir" --qsl-gpu-pipeline="chip=$chip format=bin" \
+  # The wgmma check is sm_90a code (an H100 runs it; sm_90 code does not
+  # use wgmma).
+  check_chip=$chip
+  [ "$name" = wgmma ] && check_chip=sm_90a
+  "$build/bin/qsl-opt" "$tmp/$name.mlir" --qsl-gpu-pipeline="chip=$check_chip format=bin" \
     "${host_passes[@]}" -o "$tmp/$name-gpu.mlir"
   "$build/bin/qsl-opt" "$tmp/$name.mlir" --qsl-cpu-reference-pipeline -o "$tmp/$name-cpu.mlir"
   for v in gpu cpu; do
@@ -131,7 +136,7 @@ cat > "$out/run.sh" <<'RUN'
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 status=0
-for name in gemv gemm packed composed epilogue sparse24 conv codebook corrected lowrank unstructured sweep; do
+for name in gemv gemm packed composed epilogue sparse24 conv codebook corrected lowrank unstructured sweep wgmma; do
   echo "== $name"
   "$here/${name}_cpu" > "$here/$name-cpu.txt" || status=1
   "$here/${name}_gpu" > "$here/$name-gpu.txt" || status=1

@@ -56,7 +56,7 @@ MLIR_CAPI_EXPORTED MlirLogicalResult
 mlirQslCompileForCPU(MlirModule module, MlirStringRef entry, bool vectorize);
 
 /* The same with the compressed matmuls as CUDA kernels for `chip` ("sm_80"
- * or "sm_90", embedded as cubin) and the rest on the CPU: what
+ * "sm_90" or "sm_90a", whose large-batch GEMMs use wgmma; embedded as cubin) and the rest on the CPU: what
  * `qslc --target=cuda` writes. Run it with mlirQslExecutableCreateForCUDA. */
 MLIR_CAPI_EXPORTED MlirLogicalResult
 mlirQslCompileForCUDA(MlirModule module, MlirStringRef entry,

@@ -100,8 +100,10 @@ compile(MlirModule module, MlirStringRef entry, bool vectorize,
   mlir::qsl::CpuPipelineOptions cpu;
   cpu.vectorize = vectorize;
   mlir::qsl::GpuPipelineOptions gpu;
-  gpu.chip = chip && StringRef(chip) == "sm_80" ? mlir::qsl::GpuChip::sm_80
-                                                : mlir::qsl::GpuChip::sm_90;
+  gpu.chip = !chip                       ? mlir::qsl::GpuChip::sm_90
+             : StringRef(chip) == "sm_80"  ? mlir::qsl::GpuChip::sm_80
+             : StringRef(chip) == "sm_90a" ? mlir::qsl::GpuChip::sm_90a
+                                           : mlir::qsl::GpuChip::sm_90;
   gpu.format = format;
   return wrap(mlir::qsl::compileForExecution(op, unwrap(entry), cpu,
                                              chip ? &gpu : nullptr));
@@ -115,13 +117,14 @@ MlirLogicalResult mlirQslCompileForCPU(MlirModule module, MlirStringRef entry,
 MlirLogicalResult mlirQslCompileForCUDA(MlirModule module, MlirStringRef entry,
                                         MlirStringRef chip) {
   StringRef c = unwrap(chip);
-  if (c != "sm_80" && c != "sm_90") {
+  if (c != "sm_80" && c != "sm_90" && c != "sm_90a") {
     emitError(unwrap(module).getLoc())
-        << "unknown CUDA chip '" << c << "' (expected sm_80 or sm_90)";
+        << "unknown CUDA chip '" << c
+        << "' (expected sm_80, sm_90 or sm_90a)";
     return wrap(failure());
   }
   return compile(module, entry, /*vectorize=*/true,
-                 c == "sm_80" ? "sm_80" : "sm_90");
+                 c == "sm_80" ? "sm_80" : c == "sm_90a" ? "sm_90a" : "sm_90");
 }
 
 MlirLogicalResult mlirQslCompileForCUDAEmulator(MlirModule module,

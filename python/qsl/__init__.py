@@ -359,8 +359,8 @@ class Module:
         """Compiles a copy of the module for `target` and JIT-loads it: the
         result is called with numpy arrays. target="cpu" (vectorize=False
         gives the reference pipeline, the numerics oracle); target="cuda"
-        runs the compressed matmuls as CUDA kernels for `chip` ("sm_80" or
-        "sm_90") and the rest on the CPU, through libqsl_cuda_runtime.so
+        runs the compressed matmuls as CUDA kernels for `chip` ("sm_80",
+        "sm_90" or "sm_90a", whose large-batch GEMMs use wgmma) and the rest on the CPU, through libqsl_cuda_runtime.so
         (next to this package, or $QSL_CUDA_RUNTIME); without a GPU it raises
         QslError "no GPU to run on: ...". target="cuda-emulator" runs the same
         kernels on the CPU through the SIMT emulator (libqsl_gpu_emulator.so,
@@ -371,9 +371,9 @@ class Module:
             raise InputValueError(f"unknown target {target!r}; expected 'cpu', "
                                   "'cuda' or 'cuda-emulator'")
         if target in ("cuda", "cuda-emulator"):
-            if chip not in ("sm_80", "sm_90"):
-                raise InputValueError(f"unknown chip {chip!r}; expected 'sm_80' "
-                                      "or 'sm_90'")
+            if chip not in ("sm_80", "sm_90", "sm_90a"):
+                raise InputValueError(f"unknown chip {chip!r}; expected 'sm_80', "
+                                      "'sm_90' or 'sm_90a'")
             emulate = target == "cuda-emulator"
             env, lib = (("QSL_GPU_EMULATOR", "libqsl_gpu_emulator.so") if emulate
                         else ("QSL_CUDA_RUNTIME", "libqsl_cuda_runtime.so"))

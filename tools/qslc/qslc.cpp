@@ -2,7 +2,7 @@
 //
 //   qslc MODEL.onnx [-o OUT] [--emit=mlir|llvm|obj|onnx] [--input-shape NAME=1x128]...
 //        [--calibrate=IN.npz|DIR,...] [--pipeline=PASSES] [--report=R.json]
-//        [--target=cpu|cuda [--gpu-chip=sm_80|sm_90] [--gpu-format=bin|isa|fatbin]
+//        [--target=cpu|cuda [--gpu-chip=sm_80|sm_90|sm_90a] [--gpu-format=bin|isa|fatbin]
 //                           [--gpu-warps=N] [--gpu-max-batch=N]
 //                           [--gpu-mma-gemv=true|false]]
 //
@@ -109,7 +109,9 @@ static cl::opt<mlir::qsl::GpuChip> gpuChip(
     "gpu-chip", cl::desc("--target=cuda: GPU architecture"),
     cl::init(mlir::qsl::GpuChip::sm_90),
     cl::values(clEnumValN(mlir::qsl::GpuChip::sm_80, "sm_80", "A100"),
-               clEnumValN(mlir::qsl::GpuChip::sm_90, "sm_90", "H100")));
+               clEnumValN(mlir::qsl::GpuChip::sm_90, "sm_90", "H100"),
+               clEnumValN(mlir::qsl::GpuChip::sm_90a, "sm_90a",
+                          "H100 with wgmma (large-batch GEMMs)")));
 static cl::opt<mlir::qsl::GpuBinaryFormat> gpuFormat(
     "gpu-format",
     cl::desc("--target=cuda: how kernels are embedded (bin and fatbin run "

@@ -189,6 +189,12 @@ def QslLowerToGpuPass : Pass<"qsl-lower-to-gpu", "ModuleOp"> {
            "activations in whole 16-byte granules per row, a 1x1 "
            "convolution's image, or an f32 image gathered per element), 2 "
            "to 8; 0 reads them from global memory">,
+    Option<"wgmma", "wgmma", "bool", "false",
+           "The packed dense GEMM over several row blocks multiplies with "
+           "sm_90a's warpgroup MMA (wgmma.mma_async, A = the decoded "
+           "weight in registers, B = the staged f16 activations); needs a "
+           "sm_90a target (qsl-gpu-pipeline chip=sm_90a sets it) and "
+           "mma-a-stages >= 2">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

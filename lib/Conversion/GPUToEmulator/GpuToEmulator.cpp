@@ -8,9 +8,13 @@
 //     space (shared, global and local memory are all host memory);
 //   * the NVVM special registers, shfl.sync, mma.sync (m16n8k16 f16 -> f32),
 //     the inline-asm mma.sp (m16n8k32 f16 -> f32) that nvgpu lowers to,
-//     ldmatrix (m8n8 b16) and cp.async with its commit and wait become calls
-//     into the emulator, which runs the threads of a block as fibers and
+//     ldmatrix (m8n8 b16), cp.async with its commit and wait, and sm_90a's
+//     inline-asm wgmma (m64nNk16 f16 -> f32, A from registers; the text of
+//     WgmmaAsm.h) with its fence, commit, wait and the async-proxy fence
+//     become calls into the emulator, which runs the threads of a block as fibers and
 //     performs each warp collective once every lane reached it;
+//   * a shared-memory address taken as an integer (a wgmma matrix
+//     descriptor's) becomes the emulator's shared-space address of it;
 //   * each kernel gets a `<name>_packed(void **params)` entry taking CUDA's
 //     kernel-parameter array, and each gpu.launch_func becomes a call to
 //     qsl_emu_launch with that array.
@@ -19,6 +23,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "qsl/Conversion/Passes.h"
+#include "qsl/Conversion/QSLToGPU/WgmmaAsm.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -42,6 +47,7 @@ using namespace mlir;
 namespace {
 
 constexpr llvm::StringLiteral kSharedLoad = "qsl.emu.shared_load";
+constexpr llvm::StringLiteral kSharedAddress = "qsl.emu.shared_address";
 constexpr llvm::StringLiteral kMmaSpAsm =
     "mma.sp.sync.aligned.m16n8k32.row.col.f32.f16.f16.f32 ";
 
@@ -176,6 +182,14 @@ LogicalResult QslGpuEmulatePass::moveKernels(gpu::GPUModuleOp gpuModule) {
       if (type && type.getAddressSpace() ==
                       static_cast<unsigned>(NVVM::NVVMMemorySpace::Shared))
         load->setAttr(kSharedLoad, UnitAttr::get(ctx));
+    });
+  // So are shared pointers taken as integers (rewriteDeviceOps).
+  for (Operation *op : ops)
+    op->walk([&](LLVM::PtrToIntOp cast) {
+      auto type = dyn_cast<LLVM::LLVMPointerType>(cast.getArg().getType());
+      if (type && type.getAddressSpace() ==
+                      static_cast<unsigned>(NVVM::NVVMMemorySpace::Shared))
+        cast->setAttr(kSharedAddress, UnitAttr::get(ctx));
     });
 
   AttrTypeReplacer flatten;
@@ -334,7 +348,8 @@ LogicalResult QslGpuEmulatePass::rewriteDeviceOps(LLVM::LLVMFuncOp func) {
 
   SmallVector<Operation *> device;
   func.walk([&](Operation *op) {
-    if (isa<NVVM::NVVMDialect>(op->getDialect()) || isa<LLVM::InlineAsmOp>(op))
+    if (isa<NVVM::NVVMDialect>(op->getDialect()) ||
+        isa<LLVM::InlineAsmOp>(op) || op->hasAttr(kSharedAddress))
       device.push_back(op);
   });
 
@@ -444,6 +459,101 @@ LogicalResult QslGpuEmulatePass::rewriteDeviceOps(LLVM::LLVMFuncOp func) {
       for (Value v : mma.getOperandC())
         operands.push_back(v);
       replaceWithMmaCall(b, op, callee, func, operands);
+      continue;
+    }
+    if (auto cast = dyn_cast<LLVM::PtrToIntOp>(op)) {
+      // A shared address as the GPU numbers it (what a wgmma descriptor
+      // holds), not the host address of the emulator's buffer.
+      auto callee = runtimeFunc(module, "qsl_emu_shared_address", i64, {ptr});
+      Value v = LLVM::CallOp::create(b, loc, callee, ValueRange{cast.getArg()})
+                    .getResult();
+      if (cast.getType() != i64)
+        v = LLVM::TruncOp::create(b, loc, cast.getType(), v);
+      cast.getResult().replaceAllUsesWith(v);
+      op->erase();
+      continue;
+    }
+    if (auto asmOp = dyn_cast<LLVM::InlineAsmOp>(op);
+        asmOp && asmOp.getAsmString().contains("wgmma.mma_async")) {
+      // The text must be WgmmaAsm.h's for its N, operand for operand.
+      StringRef text = asmOp.getAsmString();
+      int64_t n = 0;
+      size_t at = text.find(".m64n");
+      if (at != StringRef::npos)
+        text.substr(at + 5).take_while(llvm::isDigit).getAsInteger(10, n);
+      auto resultType =
+          asmOp.getNumResults() == 1
+              ? dyn_cast<LLVM::LLVMStructType>(asmOp.getResult(0).getType())
+              : nullptr;
+      bool supported =
+          n >= 8 && n <= 256 && n % 8 == 0 && text == qsl::wgmmaAsmText(n) &&
+          asmOp.getConstraints() == qsl::wgmmaAsmConstraints(n) &&
+          asmOp.getOperands().size() == static_cast<size_t>(6 + n / 2) &&
+          resultType && resultType.getBody().size() == size_t(n / 2) &&
+          llvm::all_of(resultType.getBody(),
+                       [](Type t) { return t.isF32(); });
+      if (!supported)
+        return op->emitError("qsl-gpu-emulate: inline asm the emulator does "
+                             "not model: ")
+               << text;
+      // Accumulators in and out through one slot.
+      Value slot = resultSlot(b, func, loc, f32, n / 2);
+      b.setInsertionPoint(op);
+      ValueRange in = asmOp.getOperands();
+      for (int64_t i = 0; i < n / 2; ++i) {
+        Value p = LLVM::GEPOp::create(b, loc, ptr, f32, slot,
+                                      ArrayRef<LLVM::GEPArg>{int32_t(i)});
+        LLVM::StoreOp::create(b, loc, in[6 + i], p);
+      }
+      auto callee = runtimeFunc(module, "qsl_emu_wgmma_m64nNk16_f16_f32",
+                                voidType,
+                                {ptr, i32, i32, i32, i32, i32, i64, i32});
+      SmallVector<Value> args{slot, i32Const(b, loc, n)};
+      for (unsigned i = 0; i < 4; ++i)
+        args.push_back(asI32(b, loc, in[i]));
+      args.push_back(in[4]);
+      args.push_back(asI32(b, loc, in[5]));
+      LLVM::CallOp::create(b, loc, callee, args);
+      Value result = LLVM::PoisonOp::create(b, loc, resultType);
+      for (int64_t i = 0; i < n / 2; ++i) {
+        Value p = LLVM::GEPOp::create(b, loc, ptr, f32, slot,
+                                      ArrayRef<LLVM::GEPArg>{int32_t(i)});
+        Value v = LLVM::LoadOp::create(b, loc, f32, p);
+        result = LLVM::InsertValueOp::create(b, loc, result, v,
+                                             ArrayRef<int64_t>{i});
+      }
+      asmOp.getResult(0).replaceAllUsesWith(result);
+      op->erase();
+      continue;
+    }
+    if (isa<NVVM::WgmmaFenceAlignedOp>(op)) {
+      // Orders register writes before a wgmma: SSA values already are.
+      op->erase();
+      continue;
+    }
+    if (isa<NVVM::WgmmaGroupSyncAlignedOp>(op)) {
+      auto callee = runtimeFunc(module, "qsl_emu_wgmma_commit", voidType, {});
+      LLVM::CallOp::create(b, loc, callee, ValueRange{});
+      op->erase();
+      continue;
+    }
+    if (auto wait = dyn_cast<NVVM::WgmmaWaitGroupSyncOp>(op)) {
+      auto callee =
+          runtimeFunc(module, "qsl_emu_wgmma_wait", voidType, {i32});
+      LLVM::CallOp::create(
+          b, loc, callee,
+          ValueRange{i32Const(b, loc, static_cast<int64_t>(wait.getGroup()))});
+      op->erase();
+      continue;
+    }
+    if (auto fence = dyn_cast<NVVM::FenceProxyOp>(op)) {
+      if (fence.getKind() != NVVM::ProxyKind::async_shared)
+        return op->emitError("qsl-gpu-emulate: only fence.proxy.async."
+                             "shared::cta is emulated");
+      auto callee =
+          runtimeFunc(module, "qsl_emu_fence_proxy_async", voidType, {});
+      LLVM::CallOp::create(b, loc, callee, ValueRange{});
+      op->erase();
       continue;
     }
     if (auto asmOp = dyn_cast<LLVM::InlineAsmOp>(op)) {

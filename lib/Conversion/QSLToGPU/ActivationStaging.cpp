@@ -130,10 +130,40 @@ void ActivationStager::granuleCopies(const std::string &rowBase) {
     Copy c;
     std::string idx = i ? e.add("%tid", e.cst(i * p.threads)) : "%tid";
     std::string r = e.fresh("asr"), g = e.fresh("asg"), k = e.fresh("ask");
-    e.line() << r << " = arith.divui " << idx << ", " << gw << " : index\n";
-    e.line() << g << " = arith.remui " << idx << ", " << gw << " : index\n";
+    if (p.coreMatrices) {
+      // Copy idx: row 8 (idx / 8G) + idx % 8, granule (idx / 8) % G, so
+      // the 8 threads of a quarter-warp write one core matrix; padding
+      // copies (idx >= rows G) zero-fill granule idx, past the tile.
+      std::string q = e.fresh("asq"), rr = e.fresh("asrr"),
+                  rb = e.fresh("asrb"), g8 = e.cst(8 * G);
+      e.line() << rr << " = arith.remui " << idx << ", %c8 : index\n";
+      e.line() << q << " = arith.divui " << idx << ", %c8 : index\n";
+      e.line() << g << " = arith.remui " << q << ", " << gw << " : index\n";
+      e.line() << rb << " = arith.divui " << idx << ", " << g8
+               << " : index\n";
+      std::string r8 = e.fresh("asr8"), core = e.fresh("ascm"),
+                  cm8 = e.fresh("ascm8"), inT = e.fresh("asct"),
+                  sel = e.fresh("ascg");
+      e.line() << r8 << " = arith.muli " << rb << ", %c8 : index\n";
+      e.line() << r << " = arith.addi " << r8 << ", " << rr << " : index\n";
+      // Core matrix g (rows / 8) + rb, row rr of it.
+      std::string perG = e.cst(p.rows / 8), tileG = e.cst(p.rows * G);
+      std::string gr = e.fresh("asgr");
+      e.line() << gr << " = arith.muli " << g << ", " << perG << " : index\n";
+      e.line() << core << " = arith.addi " << gr << ", " << rb << " : index\n";
+      e.line() << cm8 << " = arith.muli " << core << ", %c8 : index\n";
+      std::string at = e.add(cm8, rr);
+      e.line() << inT << " = arith.cmpi ult, " << idx << ", " << tileG
+               << " : index\n";
+      e.line() << sel << " = arith.select " << inT << ", " << at << ", "
+               << idx << " : index\n";
+      c.granule = sel;
+    } else {
+      e.line() << r << " = arith.divui " << idx << ", " << gw << " : index\n";
+      e.line() << g << " = arith.remui " << idx << ", " << gw << " : index\n";
+      c.granule = swizzle(e, r, g, G);
+    }
     e.line() << k << " = arith.muli " << g << ", " << elems << " : index\n";
-    c.granule = swizzle(e, r, g, G);
     std::string inTile = e.fresh("asin"), inM = e.fresh("asinm");
     if (p.kMajor) {
       // Line r is channel chunk * chunkK + r; granule g holds pixels
@@ -169,6 +199,14 @@ void ActivationStager::fragmentAddresses(Operand operand, int64_t tiles,
                                          int64_t steps) {
   const int64_t G = p.rowGranules();
   const bool isA = operand == Operand::MmaA;
+  if (operand == Operand::WgmmaB) {
+    // The ring's shared-space address (a descriptor holds bits 4-17).
+    std::string at = e.fresh("asptr");
+    e.line() << at << " = memref.extract_aligned_pointer_as_index %as : "
+             << type() << " -> index\n";
+    e.line() << "%asaddr = arith.index_cast " << at << " : index to i64\n";
+    return;
+  }
   if (p.kMajor && p.elemBytes == 4) {
     // K-major f32: element (m, k) of register r is at line k, granule
     // m / 4, element m % 4; m = (A) 16 t + 8 (r % 2) + grp, k = 16 step +
@@ -411,12 +449,48 @@ void ActivationStager::beginChunk(const std::string &ch) {
   e.line() << slot << " = arith.remui " << ch << ", " << stages << " : index\n";
   e.line() << "nvgpu.device_async_wait " << firstGroup
            << " {numGroups = " << (p.stages - 2) << " : i32}\n";
+  if (p.coreMatrices) {
+    // wgmma reads through the async proxy, which this thread's copies must
+    // be fenced into. (The previous chunk's wgmma, which read the slot
+    // refilled below, were waited for at its end.)
+    e.line() << "nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, "
+                "space = #nvvm.shared_space<cta>}\n";
+  }
   e.line() << "gpu.barrier\n";
   std::string ahead = e.add(ch, e.cst(p.stages - 1));
   std::string nextSlot = e.fresh("asns");
   e.line() << nextSlot << " = arith.remui " << ahead << ", " << stages
            << " : index\n";
   issue(ahead, nextSlot);
+}
+
+std::string ActivationStager::descriptor(int64_t step) {
+  // Core matrices 8 rows x 16 bytes: K-adjacent ones (LBO) rows / 8 core
+  // matrices apart, row-adjacent ones (SBO) 128 bytes; k-step `step` starts
+  // at granule 2 step of every row. Fields in 16-byte units: start address
+  // bits 0-13, LBO bits 16-29, SBO bits 32-45; no swizzle (bits 62-63 0).
+  const int64_t lbo = p.rows / 8 * 128, sbo = 128;
+  const int64_t fixed = (lbo >> 4) << 16 | (sbo >> 4) << 32;
+  std::string stageBytes = e.cst(p.granules * 16),
+              stepBytes = e.cst(step * lbo * 2);
+  std::string so = e.fresh("wds"), off = e.fresh("wdo"), off64 = e.fresh("wdq"),
+              at = e.fresh("wda"), sh = e.fresh("wdh"), fld = e.fresh("wdf"),
+              d = e.fresh("wdesc");
+  e.line() << so << " = arith.muli " << slot << ", " << stageBytes
+           << " : index\n";
+  e.line() << off << " = arith.addi " << so << ", " << stepBytes
+           << " : index\n";
+  e.line() << off64 << " = arith.index_cast " << off << " : index to i64\n";
+  e.line() << at << " = arith.addi %asaddr, " << off64 << " : i64\n";
+  std::string four = e.fresh("wd4"), mask = e.fresh("wdm"),
+              hi = e.fresh("wdhi");
+  e.line() << four << " = arith.constant 4 : i64\n";
+  e.line() << mask << " = arith.constant " << 0x3FFF << " : i64\n";
+  e.line() << hi << " = arith.constant " << fixed << " : i64\n";
+  e.line() << sh << " = arith.shrui " << at << ", " << four << " : i64\n";
+  e.line() << fld << " = arith.andi " << sh << ", " << mask << " : i64\n";
+  e.line() << d << " = arith.ori " << fld << ", " << hi << " : i64\n";
+  return d;
 }
 
 std::string ActivationStager::fragment(int64_t tile, int64_t step) {

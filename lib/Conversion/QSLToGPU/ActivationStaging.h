@@ -31,6 +31,14 @@
 // fall in 8 different 16-byte bank groups, and so do the 8 consecutive
 // granules a quarter-warp of cp.async writes.
 //
+// wgmma (sm_90a) reads its B operand from shared memory itself, through a
+// matrix descriptor: the tile is then stored as 8-row x 16-byte core
+// matrices (StagePlan::coreMatrices), each quarter-warp of cp.async writing
+// one whole core matrix (conflict-free); before the barrier every thread
+// also fences its copies into the async proxy that wgmma reads through
+// (fence.proxy.async.shared::cta), and the kernel waits for each chunk's
+// wgmma at the chunk's end (they read the slot the next chunk refills).
+//
 // Ordering (one barrier per chunk): at chunk c every thread waits for its
 // own copies of c (cp.async.wait_group stages - 2), the block meets at a
 // barrier (now every copy of c is visible, and every warp is done with chunk
@@ -65,6 +73,7 @@ public:
   enum class Operand {
     MmaA,   // mma.sync m16n8k16 A: 16 rows per tile, k-steps of 16
     MmaSpB, // mma.sp m16n8k32 B: 8 rows per tile, k-steps of 32
+    WgmmaB, // wgmma m64nNk16 B: all rows, k-steps of 16 (core matrices)
   };
 
   /// Before the chunk loop: this thread's copies (rows from `rowBase`)
@@ -79,6 +88,10 @@ public:
 
   /// The fragment of row tile `tile`, k-step `step` of the current chunk.
   std::string fragment(int64_t tile, int64_t step);
+
+  /// WgmmaB: the i64 matrix descriptor of k-step `step` of the current
+  /// chunk (its two K core matrices of every row).
+  std::string descriptor(int64_t step);
 
 private:
   void issue(const std::string &chunk, const std::string &slot);

@@ -63,6 +63,18 @@ static std::string cudaToolkitPath() {
   return "";
 }
 
+const char *mlir::qsl::gpuChipName(GpuChip chip) {
+  switch (chip) {
+  case GpuChip::sm_80:
+    return "sm_80";
+  case GpuChip::sm_90:
+    return "sm_90";
+  case GpuChip::sm_90a:
+    return "sm_90a";
+  }
+  return "sm_90";
+}
+
 void mlir::qsl::buildGpuPipeline(OpPassManager &pm,
                                  const GpuPipelineOptions &options) {
   QslLowerToGpuPassOptions lower;
@@ -75,10 +87,11 @@ void mlir::qsl::buildGpuPipeline(OpPassManager &pm,
   lower.deviceWeights = options.deviceWeights;
   lower.fuseEpilogue = options.fuseEpilogue;
   lower.keepOnDevice = options.keepOnDevice;
+  lower.wgmma = options.chip == GpuChip::sm_90a;
   pm.addPass(createQslLowerToGpuPass(lower));
 
   GpuNVVMAttachTargetOptions target;
-  target.chip = options.chip == GpuChip::sm_80 ? "sm_80" : "sm_90";
+  target.chip = gpuChipName(options.chip);
   // Debian's NVPTX backend aborts without an explicit PTX version.
   target.features = "+ptx80";
   target.optLevel = 3;
@@ -113,7 +126,9 @@ struct GpuPipelineCLOptions
       *this, "chip", llvm::cl::desc("Target GPU architecture"),
       llvm::cl::init(GpuChip::sm_90),
       llvm::cl::values(clEnumValN(GpuChip::sm_80, "sm_80", "A100"),
-                       clEnumValN(GpuChip::sm_90, "sm_90", "H100"))};
+                       clEnumValN(GpuChip::sm_90, "sm_90", "H100"),
+                       clEnumValN(GpuChip::sm_90a, "sm_90a",
+                                  "H100 with wgmma (large-batch GEMMs)"))};
   PassOptions::Option<GpuBinaryFormat> format{
       *this, "format", llvm::cl::desc("What gpu-module-to-binary emits"),
       llvm::cl::init(GpuBinaryFormat::isa),

@@ -54,6 +54,9 @@ struct KernelShape {
   /// and 2:4) over several row blocks (the `mma-a-stages` option; 0: the
   /// activations from global memory). See stagePlan().
   int64_t aStages = 0;
+  /// The packed dense GEMM may issue sm_90a's warpgroup MMA (wgmma) over
+  /// several row blocks (the `wgmma` option; see WgmmaKernel.cpp).
+  bool wgmma = false;
   /// Set for a convolution (implicit GEMM; tensor-core families only).
   const ConvGeometry *conv = nullptr;
   /// The weight is an [N, K] f16 table `%vals` read as it is, not code
@@ -256,6 +259,11 @@ struct StagePlan {
   /// to whole threads.
   const ConvGeometry *gather = nullptr;
   int64_t slots = 0;
+  /// The wgmma kernel's B operand: 8 x 16-byte core matrices (8 rows of one
+  /// granule), each 128 contiguous bytes, granule-major: core matrix
+  /// (g, r / 8) at g (rows / 8) + r / 8 (sm_90a's no-swizzle K-major
+  /// layout, which a matrix descriptor addresses). [M, K] f16 only.
+  bool coreMatrices = false;
   int64_t granuleElems() const { return 16 / elemBytes; }
   /// Lines of the stored tile (rows, or K-major the chunk's K) and 16-byte
   /// granules per line.
@@ -292,10 +300,18 @@ struct PackedGemmPlan {
   int64_t groupsPad;            // scale rows over the padded K
   int64_t prefetch;             // chunks in flight ahead of the decoded one
   StagePlan stage;              // A through shared memory (column warps)
-  int64_t rowsPerBlock() const { return 16 * mTiles; }
+  /// > 0: the wgmma kernel (one warpgroup, 128 columns) over blocks of
+  /// this many rows, the N of its wgmma.m64nNk16.
+  int64_t wgmmaRows = 0;
+  int64_t rowsPerBlock() const {
+    return wgmmaRows ? wgmmaRows : 16 * mTiles;
+  }
   int64_t gridX() const { return (tiles + colWarps - 1) / colWarps; }
 };
 constexpr int64_t kPackedMaxMTiles = 4;
+/// Largest row block of the wgmma kernel (its accumulators: 2 x rows / 2
+/// f32 registers per thread).
+constexpr int64_t kWgmmaMaxRows = 128;
 constexpr int64_t kPackedMaxWarps = 16;
 /// Warps the packed GEMM's grid should hold at least (about 32 per SM of
 /// an H100) before it stops adding warps per block.
@@ -306,6 +322,19 @@ constexpr int64_t kPackedTargetWarps = 4096;
 constexpr int64_t kPackedPrefetch = 2;
 constexpr int64_t kPackedPrefetchStream = 4;
 PackedGemmPlan packedGemmPlan(const KernelShape &s);
+
+/// The wgmma kernel's row block for the packed dense GEMM of `s` over
+/// chunks of `steps` k-steps, or 0 where it does not apply: it needs the
+/// `wgmma` option (chip sm_90a), f16 [M, K] activations whose rows are
+/// whole 16-byte granules (K % 8 == 0) and a staged ring of at least two
+/// stages; min(kWgmmaMaxRows, M rounded up to 16) rows.
+int64_t wgmmaRows(const KernelShape &s, int64_t steps);
+
+/// The packed dense GEMM on sm_90a's warpgroup MMA (WgmmaKernel.cpp), for
+/// a plan with wgmmaRows set.
+std::string buildWgmmaGemmKernelText(llvm::StringRef name,
+                                     const KernelShape &s,
+                                     const PackedGemmPlan &p);
 
 /// Why the packed GEMM cannot take a weight of shape `s` ("" when it can):
 /// it needs scale (and zero point) decoding of at most 8 bits with scale

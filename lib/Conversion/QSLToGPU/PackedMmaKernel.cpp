@@ -89,7 +89,13 @@ PackedGemmPlan packedGemmPlan(const KernelShape &s) {
   p.steps = f.steps;
   p.mTiles = std::clamp<int64_t>((s.m + 15) / 16, 1, kPackedMaxMTiles);
   int64_t rowBlocks = (s.m + 16 * p.mTiles - 1) / (16 * p.mTiles);
-  if (rowBlocks > 1) {
+  if (rowBlocks > 1 && (p.wgmmaRows = wgmmaRows(s, p.steps))) {
+    // sm_90a: one warpgroup, its four warps side by side (128 columns),
+    // activations staged as core matrices for wgmma (WgmmaKernel.cpp).
+    p.colWarps = p.warps = 4;
+    p.stage = stagePlan(s, p.wgmmaRows, 16 * p.steps, 128, s.aStages);
+    p.stage.coreMatrices = true;
+  } else if (rowBlocks > 1) {
     // More rows than one block holds: the weight is read once per row
     // block, so A is what a block should share: its warps take adjacent
     // tiles of the same rows and all of K (A re-read from L1, not L2).
@@ -184,6 +190,8 @@ std::string packPackedGemmTables(const KernelShape &s,
 std::string buildPackedGemmKernelText(llvm::StringRef name,
                                       const KernelShape &shape) {
   const PackedGemmPlan p = packedGemmPlan(shape);
+  if (p.wgmmaRows)
+    return buildWgmmaGemmKernelText(name, shape, p);
   KernelShape s = shape;
   s.warps = p.warps; // THREADS and %cWARPS follow the plan
   const int64_t chunkK = 16 * p.steps;

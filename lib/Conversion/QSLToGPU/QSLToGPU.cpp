@@ -94,6 +94,7 @@ struct QslLowerToGpuPass
       }
       shape.base.prefetch = mmaPrefetch;
       shape.base.aStages = mmaAStages;
+      shape.base.wgmma = wgmma;
       Epilogue epilogue;
       epilogue.result = op->getResult(0);
       if (fuseEpilogue)

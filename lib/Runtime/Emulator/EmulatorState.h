@@ -27,8 +27,9 @@ namespace qsl_emu {
 /// The kernel being run, for messages ("?" outside a launch).
 std::string kernelName();
 
-/// What a thread waits on: a warp collective, or the block's barrier.
-enum class Wait { None, Shuffle, Mma, MmaSp, LdMatrix, Barrier };
+/// What a thread waits on: a warp collective, a warpgroup's wgmma, or the
+/// block's barrier.
+enum class Wait { None, Shuffle, Mma, MmaSp, LdMatrix, Wgmma, Barrier };
 
 
 struct Thread {
@@ -49,6 +50,11 @@ struct Thread {
   const char *rowAddr = nullptr;
   uint32_t ldmNum = 0, ldmTrans = 0;
   uint32_t *ldmOut = nullptr;
+  // wgmma m64nNk16: A in a[], the B descriptor, N, scale-d, the
+  // accumulators (read and written)
+  uint64_t wgDesc = 0;
+  uint32_t wgN = 0, wgScale = 0;
+  float *wgAcc = nullptr;
   // cp.async: the open group and the committed ones, oldest first
   struct Copy {
     char *dst;
@@ -72,6 +78,17 @@ struct Launch {
   // thread's wait_group) since the block last met at a barrier, and the
   // thread: only that thread may read them before the next barrier.
   std::unordered_map<uintptr_t, unsigned> unpublished;
+  // Granules a cp.async completed that its thread has not yet fenced into
+  // the async proxy (fence.proxy.async), which wgmma reads through.
+  std::unordered_map<uintptr_t, unsigned> unfenced;
+  // Per warpgroup, the shared memory (start, bytes) its wgmma read: those
+  // issued since its last commit, then the committed groups, oldest first;
+  // a group leaves at the wgmma.wait_group that completes it.
+  struct WgmmaReads {
+    std::vector<std::pair<const char *, size_t>> open;
+    std::deque<std::vector<std::pair<const char *, size_t>>> committed;
+  };
+  std::vector<WgmmaReads> wgmmaReads;
   ucontext_t scheduler;
   Thread *current = nullptr;
 };
@@ -84,6 +101,17 @@ void doShuffle(Thread *lanes);
 void doMma(Thread *lanes);
 void doMmaSp(Thread *lanes);
 void doLdMatrix(Thread *lanes);
+/// wgmma.mma_async m64nNk16 (f16 x f16 -> f32, A from registers, B from a
+/// no-swizzle K-major descriptor) on the 128 threads of warpgroup `group`.
+void doWgmma(Thread *threads, unsigned group);
+
+/// The shared-space address of p (inside one of the kernel's shared
+/// buffers, or one past its end), as a GPU numbers it: the buffers laid
+/// out one after another from 0, each at a multiple of 1024 bytes.
+uint64_t sharedAddress(const char *p);
+/// The host memory of `bytes` at shared-space address `address`; stops
+/// unless they lie inside one buffer.
+const char *sharedHost(uint64_t address, size_t bytes, const char *what);
 
 /// Stops unless [p, p + bytes) lies in one of the kernel's shared-memory
 /// buffers and p is a multiple of `align`.

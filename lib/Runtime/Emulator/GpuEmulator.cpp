@@ -184,6 +184,8 @@ const char *waitName(Wait w) {
     return "mma.sp.sync";
   case Wait::LdMatrix:
     return "ldmatrix";
+  case Wait::Wgmma:
+    return "wgmma.mma_async";
   case Wait::Barrier:
     return "bar.sync";
   }
@@ -234,6 +236,8 @@ void runBlock(unsigned count) {
     makecontext(&t.context, threadEntry, 0);
   }
   launch->unpublished.clear();
+  launch->unfenced.clear();
+  launch->wgmmaReads.assign((count + 127) / 128, Launch::WgmmaReads());
   unsigned warps = (count + 31) / 32;
   // Between collectives the threads run one after another: in ascending
   // order in even blocks and descending in odd ones, so that a race between
@@ -291,6 +295,24 @@ void runBlock(unsigned count) {
               ") diverged at a warp-collective operation (lanes:" +
               states + ")");
       }
+      if (kind == Wait::Wgmma) {
+        // A warpgroup collective: once all four warps have reached it.
+        unsigned group = w / 4;
+        if (128 * (group + 1) > count)
+          fatal("kernel " + kernelName() +
+                ": wgmma.mma_async in a block of " + std::to_string(count) +
+                " threads (it needs whole warpgroups of 128)");
+        bool ready = true;
+        for (unsigned i = 0; i < 128; ++i)
+          ready = ready && threads[128 * group + i].wait == Wait::Wgmma;
+        if (!ready)
+          continue;
+        doWgmma(&threads[128 * group], group);
+        for (unsigned i = 0; i < 128; ++i)
+          threads[128 * group + i].wait = Wait::None;
+        progress = true;
+        continue;
+      }
       if (kind == Wait::Shuffle)
         doShuffle(lanes);
       else if (kind == Wait::Mma)
@@ -306,7 +328,8 @@ void runBlock(unsigned count) {
     if (!progress)
       fatal("kernel " + kernelName() +
             ": deadlock (some threads wait at bar.sync while others wait "
-            "at a warp collective)");
+            "at a warp collective, or a warpgroup's warps did not all reach "
+            "its wgmma.mma_async)");
   }
 }
 
@@ -453,6 +476,64 @@ void qsl_emu_ldmatrix(int32_t *out, void *rowAddr, int32_t num,
   block(Wait::LdMatrix);
 }
 
+/// The shared-space address of `addr` (a wgmma descriptor's start).
+int64_t qsl_emu_shared_address(void *addr) {
+  return int64_t(sharedAddress(static_cast<const char *>(addr)));
+}
+
+/// wgmma.mma_async.sync.aligned.m64n<n>k16.f32.f16.f16 with A in
+/// registers: acc holds this thread's n / 2 accumulators, in and out.
+void qsl_emu_wgmma_m64nNk16_f16_f32(float *acc, int32_t n, int32_t a0,
+                                    int32_t a1, int32_t a2, int32_t a3,
+                                    int64_t desc, int32_t scaleD) {
+  Thread &t = self();
+  uint32_t a[4] = {uint32_t(a0), uint32_t(a1), uint32_t(a2), uint32_t(a3)};
+  std::memcpy(t.a, a, sizeof(a));
+  t.wgN = uint32_t(n);
+  t.wgDesc = uint64_t(desc);
+  t.wgScale = uint32_t(scaleD);
+  t.wgAcc = acc;
+  block(Wait::Wgmma);
+}
+
+/// Index of the calling thread's warpgroup, when it is the warpgroup's
+/// first thread (which keeps the group's record), else -1.
+static int warpgroupLeader() {
+  unsigned i = unsigned(&self() - launch->threads.data());
+  return i % 128 == 0 ? int(i / 128) : -1;
+}
+
+/// wgmma.commit_group: the warpgroup's wgmma since the last one form a
+/// group.
+void qsl_emu_wgmma_commit(void) {
+  int g = warpgroupLeader();
+  if (g < 0)
+    return;
+  Launch::WgmmaReads &r = launch->wgmmaReads[size_t(g)];
+  r.committed.push_back(std::move(r.open));
+  r.open.clear();
+}
+
+/// wgmma.wait_group n: all but the n most recent groups are complete (the
+/// emulator computed them at issue; what ends is their reading of shared
+/// memory, which a cp.async must not overwrite before).
+void qsl_emu_wgmma_wait(int32_t n) {
+  int g = warpgroupLeader();
+  if (g < 0)
+    return;
+  Launch::WgmmaReads &r = launch->wgmmaReads[size_t(g)];
+  while (r.committed.size() > size_t(std::max(n, 0)))
+    r.committed.pop_front();
+}
+
+/// fence.proxy.async.shared::cta: this thread's completed cp.async writes
+/// become visible to the async proxy (wgmma's reads).
+void qsl_emu_fence_proxy_async(void) {
+  unsigned i = unsigned(&self() - launch->threads.data());
+  for (auto it = launch->unfenced.begin(); it != launch->unfenced.end();)
+    it = it->second == i ? launch->unfenced.erase(it) : std::next(it);
+}
+
 /// cp.async.{ca,cg}.shared.global [dst], [src], bytes, srcBytes: queued in
 /// the thread's open group (see completeOldestGroup).
 void qsl_emu_cp_async(void *dst, void *src, int32_t bytes, int32_t srcBytes) {
@@ -466,6 +547,26 @@ void qsl_emu_cp_async(void *dst, void *src, int32_t bytes, int32_t srcBytes) {
           "]");
   char *d = static_cast<char *>(dst);
   checkShared(d, size_t(bytes), size_t(bytes), "cp.async destination");
+  // A GPU may write the destination any time from now on: not while a
+  // wgmma that has not been waited for reads it.
+  for (size_t g = 0; g < launch->wgmmaReads.size(); ++g) {
+    const Launch::WgmmaReads &r = launch->wgmmaReads[g];
+    auto overlaps = [&](const std::vector<std::pair<const char *, size_t>> &v) {
+      for (auto &[p, n] : v)
+        if (d < p + n && p < d + bytes)
+          return true;
+      return false;
+    };
+    bool inFlight = overlaps(r.open);
+    for (const auto &group : r.committed)
+      inFlight = inFlight || overlaps(group);
+    if (inFlight)
+      fatal("kernel " + kernelName() + ": cp.async of thread " +
+            std::to_string(&t - launch->threads.data()) +
+            " overwrites shared memory that a wgmma.mma_async of warpgroup " +
+            std::to_string(g) +
+            " still reads (no wgmma.wait_group has completed it)");
+  }
   if (reinterpret_cast<uintptr_t>(src) % uintptr_t(bytes) != 0)
     reportMisaligned(static_cast<char *>(src), bytes, bytes,
                      "cp.async source");

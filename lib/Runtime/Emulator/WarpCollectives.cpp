@@ -3,8 +3,9 @@
 // What the emulator performs once all 32 lanes of a warp reached a
 // collective (EmulatorState.h), following the PTX ISA: shfl.sync,
 // mma.sync m16n8k16 and mma.sp m16n8k32 (f16 operands, f32 accumulation),
-// ldmatrix m8n8 (b16, x1/x2/x4, .trans); and the checks on shared memory
-// that ldmatrix, loads and cp.async share.
+// ldmatrix m8n8 (b16, x1/x2/x4, .trans); once all 128 threads of a
+// warpgroup reached it, wgmma m64nNk16; and the checks on shared memory
+// that ldmatrix, wgmma, loads and cp.async share.
 //
 //===----------------------------------------------------------------------===//
 #include "EmulatorState.h"
@@ -12,6 +13,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <vector>
 
 namespace qsl_emu {
 namespace {
@@ -248,6 +250,124 @@ void doLdMatrix(Thread *lanes) {
     }
 }
 
+namespace {
+/// Where buffer i starts in the shared space: one after another, each at a
+/// multiple of 1024 bytes.
+uint64_t sharedBase(size_t i) {
+  uint64_t base = 0;
+  for (size_t j = 0; j < i; ++j)
+    base = (base + launch->shared[j].second + 1023) / 1024 * 1024;
+  return base;
+}
+} // namespace
+
+uint64_t sharedAddress(const char *p) {
+  for (size_t i = 0; i < launch->shared.size(); ++i) {
+    auto [start, size] = launch->shared[i];
+    if (p >= start && p <= start + size)
+      return sharedBase(i) + uint64_t(p - start);
+  }
+  char where[32];
+  std::snprintf(where, sizeof(where), "%p", static_cast<const void *>(p));
+  fatal("kernel " + kernelName() + ": the shared-space address of " + where +
+        ", outside the kernel's shared memory");
+}
+
+const char *sharedHost(uint64_t address, size_t bytes, const char *what) {
+  for (size_t i = 0; i < launch->shared.size(); ++i) {
+    auto [start, size] = launch->shared[i];
+    uint64_t base = sharedBase(i);
+    if (address >= base && address + bytes <= base + size)
+      return start + (address - base);
+  }
+  fatal("kernel " + kernelName() + ": " + what + " reads " +
+        std::to_string(bytes) + " bytes at shared address " +
+        std::to_string(address) + ", outside the kernel's shared memory");
+}
+
+/// wgmma m64nNk16 f16 -> f32, A from registers: warp w's lane 4g + t holds
+/// rows 16w + g (+ 8) of A in mma.sync's m16n8k16 A layout and, for every
+/// j < N / 8, D rows 16w + g (+ 8), columns 8j + 2t (+ 1) as accumulators
+/// 4j .. 4j + 3 (PTX ISA, wgmma .m64nNk16 register fragments; CUTLASS's
+/// ALayout_64x16 and CLayout_64xN say the same). B (16 x N, K-major, no
+/// swizzle) is read through the descriptor: element (k, n) at start +
+/// (n / 8) SBO + (n % 8) 16 + (k / 8) LBO + (k % 8) 2 bytes, the fields in
+/// 16-byte units at bits 0-13 (start), 16-29 (LBO), 32-45 (SBO).
+void doWgmma(Thread *threads, unsigned group) {
+  const Thread &first = threads[0];
+  for (unsigned i = 0; i < 128; ++i)
+    if (threads[i].wgN != first.wgN || threads[i].wgDesc != first.wgDesc ||
+        threads[i].wgScale != first.wgScale)
+      fatal("kernel " + kernelName() + ": the threads of warpgroup " +
+            std::to_string(group) +
+            " reached wgmma.mma_async with different shapes, descriptors "
+            "or scale-d");
+  const unsigned n = first.wgN;
+  const uint64_t desc = first.wgDesc;
+  if (n < 8 || n > 256 || n % 8)
+    fatal("kernel " + kernelName() + ": wgmma m64n" + std::to_string(n) +
+          "k16");
+  if ((desc >> 62) != 0 || ((desc >> 49) & 7) != 0)
+    fatal("kernel " + kernelName() +
+          ": only the no-swizzle wgmma descriptor (base offset 0) is "
+          "emulated");
+  const uint64_t start = (desc & 0x3FFF) << 4;
+  const uint64_t lbo = ((desc >> 16) & 0x3FFF) << 4;
+  const uint64_t sbo = ((desc >> 32) & 0x3FFF) << 4;
+  // B, one 16-byte core-matrix row (8 K of one column) at a time; each
+  // core matrix (128 bytes) read is remembered until the wgmma.wait_group
+  // that completes it.
+  std::vector<float> b(16 * n);
+  Launch::WgmmaReads &reads = launch->wgmmaReads[group];
+  for (unsigned cg = 0; cg < n / 8; ++cg)
+    for (unsigned kh = 0; kh < 2; ++kh) {
+      uint64_t core = start + cg * sbo + kh * lbo;
+      const char *p = sharedHost(core, 128, "wgmma.mma_async's B");
+      if (reinterpret_cast<uintptr_t>(p) % 16)
+        fatal("kernel " + kernelName() +
+              ": misaligned wgmma core matrix (16 bytes needed)");
+      for (unsigned g = 0; g < 8; ++g) {
+        uintptr_t granule = reinterpret_cast<uintptr_t>(p) / 16 + g;
+        auto pub = launch->unpublished.find(granule);
+        if (pub != launch->unpublished.end())
+          fatal("kernel " + kernelName() + ": wgmma.mma_async of warpgroup " +
+                std::to_string(group) + " reads shared memory that thread " +
+                std::to_string(pub->second) +
+                "'s cp.async wrote with no barrier between its wait_group "
+                "and this read");
+        auto fen = launch->unfenced.find(granule);
+        if (fen != launch->unfenced.end())
+          fatal("kernel " + kernelName() + ": wgmma.mma_async of warpgroup " +
+                std::to_string(group) + " reads shared memory that thread " +
+                std::to_string(fen->second) +
+                "'s cp.async wrote, which it did not fence into the async "
+                "proxy (fence.proxy.async) before");
+        for (unsigned k = 0; k < 8; ++k) {
+          uint16_t h;
+          std::memcpy(&h, p + 16 * g + 2 * k, 2);
+          b[(8 * kh + k) * n + 8 * cg + g] = halfToFloat(h);
+        }
+      }
+      reads.open.emplace_back(p, 128);
+    }
+  for (unsigned w = 0; w < 4; ++w) {
+    Thread *lanes = threads + 32 * w;
+    float a[16][16];
+    loadA(lanes, a);
+    for (unsigned l = 0; l < 32; ++l) {
+      unsigned g = l / 4, t = l % 4;
+      for (unsigned j = 0; j < n / 8; ++j)
+        for (unsigned i = 0; i < 4; ++i) {
+          unsigned row = g + 8 * (i / 2), col = 8 * j + 2 * t + i % 2;
+          float s = first.wgScale ? lanes[l].wgAcc[4 * j + i] : 0.0f;
+          for (unsigned k = 0; k < 16; ++k)
+            s += a[row][k] * b[k * n + col];
+          lanes[l].wgAcc[4 * j + i] = s;
+        }
+    }
+  }
+}
+
 /// Performs the oldest committed cp.async group of `t`: srcBytes bytes
 /// copied, the rest of each copy zero-filled.
 void completeOldestGroup(Thread &t) {
@@ -256,6 +376,7 @@ void completeOldestGroup(Thread &t) {
     std::memcpy(c.dst, c.src, c.srcBytes);
     std::memset(c.dst + c.srcBytes, 0, c.bytes - c.srcBytes);
     launch->unpublished[reinterpret_cast<uintptr_t>(c.dst) / 16] = owner;
+    launch->unfenced[reinterpret_cast<uintptr_t>(c.dst) / 16] = owner;
   }
   t.committed.pop_front();
 }

@@ -9,7 +9,12 @@
 namespace mlir {
 namespace qsl {
 
-enum class GpuChip { sm_80, sm_90 };
+/// sm_90a: the H100 with its arch-specific instructions (wgmma); its PTX
+/// runs on sm_90 devices only.
+enum class GpuChip { sm_80, sm_90, sm_90a };
+
+/// "sm_80", "sm_90" or "sm_90a".
+const char *gpuChipName(GpuChip chip);
 enum class GpuBinaryFormat { isa, bin, fatbin, emulator };
 
 struct GpuPipelineOptions {
@@ -39,7 +44,7 @@ struct GpuPipelineOptions {
 /// (gpu-module-to-binary). The host side is left as gpu.launch_func.
 void buildGpuPipeline(OpPassManager &pm, const GpuPipelineOptions &options);
 
-/// Registers `qsl-gpu-pipeline{chip=sm_80|sm_90 format=isa|bin|fatbin}`.
+/// Registers `qsl-gpu-pipeline{chip=sm_80|sm_90|sm_90a format=...}`.
 void registerGpuPipeline();
 
 /// Declares the memory effects of `gpu.launch_func` (reads and writes of its

@@ -1,0 +1,203 @@
+//===- WgmmaKernel.cpp - The packed GEMM on sm_90a's warpgroup MMA --------===//
+//
+// The packed dense GEMM (PackedMmaKernel.cpp) over several row blocks, for
+// sm_90a (`wgmma` option, which qsl-gpu-pipeline{chip=sm_90a} sets): the
+// same fragment-ordered code words and f16x2 decoding, but multiplied by
+// wgmma.mma_async, the warpgroup-wide MMA that the H100's tensor cores run
+// at full rate (mma.sync reaches only part of it there).
+//
+// Roles are swapped: the instruction computes D[64, N] = A[64, 16] B[16, N]
+// with A from registers and B from shared memory only, so A is the weight
+// (its 64 rows are output columns) and B the staged activations (its N
+// columns are rows of x): Y^T = W^T X^T.
+//   * A: warp w of the warpgroup holds rows 16w .. 16w + 15 in mma.sync's
+//     m16n8k16 A layout (lane 4g + i: rows g and g + 8, K 2i, 2i + 1 and
+//     2i + 8, 2i + 9; PTX ISA "register fragment layout for matrix A" of
+//     wgmma .m64nNk16). The packed words give each lane exactly the B
+//     fragments of four n-tiles (columns 8t + g, the same K), so wgmma h
+//     (h = 0, 1) takes n-tiles 2h and 2h + 1 as its rows g and g + 8: A row
+//     16w + r is column 32 (tile of warp w) + 16h + r. No data moves.
+//   * B: the block's rows x K chunk, staged by cp.async as 8 x 16-byte core
+//     matrices (ActivationStaging.cpp), one descriptor per k-step.
+//   * D: per wgmma N/2 f32 per thread, kept as N/8 vector<2x2xf32>
+//     accumulators: [r][c] of j is D row 16w + g + 8r, column 8j + 2i + c
+//     (output column and batch row).
+// Per k-step: decode, wgmma.fence (A was just written), two wgmma; one
+// commit group per chunk, waited for at the chunk's end (before the next
+// chunk's barrier lets the ring refill its slot; the last one before the
+// accumulators are read). The next chunk's code words are in flight
+// meanwhile, and its activations were copied stages - 1 chunks ahead.
+//
+//===----------------------------------------------------------------------===//
+#include "ActivationStaging.h"
+#include "PackedEmitter.h"
+
+#include "qsl/Conversion/QSLToGPU/WgmmaAsm.h"
+
+#include <algorithm>
+#include <tuple>
+
+namespace mlir {
+namespace qsl {
+namespace gpu_kernels {
+
+int64_t wgmmaRows(const KernelShape &s, int64_t steps) {
+  if (!s.wgmma || s.conv || s.halfValues || !s.inType || !s.inType.isF16() ||
+      s.k % 8 != 0)
+    return 0;
+  int64_t rows = std::min<int64_t>(kWgmmaMaxRows, (s.m + 15) / 16 * 16);
+  StagePlan st = stagePlan(s, rows, 16 * steps, 128, s.aStages);
+  return st.stages >= 2 ? rows : 0;
+}
+
+namespace {
+/// An f16 pair as the 32-bit register it is.
+std::string pairWord(TextEmitter &e, const std::string &pair) {
+  std::string v = e.fresh("pw"), w = e.fresh("pr");
+  e.line() << v << " = vector.bitcast " << pair
+           << " : vector<2xf16> to vector<1xi32>\n";
+  e.line() << w << " = vector.extract " << v << "[0] : i32 from vector<1xi32>\n";
+  return w;
+}
+} // namespace
+
+std::string buildWgmmaGemmKernelText(llvm::StringRef name,
+                                     const KernelShape &shape,
+                                     const PackedGemmPlan &p) {
+  KernelShape s = shape;
+  s.warps = p.warps; // one warpgroup
+  const int64_t rows = p.wgmmaRows, jTiles = rows / 8;
+  const int64_t chunkK = 16 * p.steps;
+  const int64_t perWord = 2 * p.steps; // pairs per word
+  const bool guardM = s.m % rows != 0;
+  const bool guardN = s.n % 32 != 0 || p.tiles % p.colWarps != 0;
+  TextEmitter e(s);
+  PackedEmitter pk(e, s, p.chunks,
+                   memrefType({p.tiles, p.chunks, 128}, "i32"), p.groupsPad,
+                   32 * p.tiles, p.prefetch);
+  e.fragmentPrologue();
+  pk.constants();
+  std::string loadTile = pk.warpTile(true, p.colWarps, p.tiles, 32);
+  e.line() << "%nl = arith.muli " << loadTile << ", %c32 : index\n";
+  ActivationStager stager(e, p.stage);
+  std::string header = pk.header("", 0, stager.attribution());
+  std::string rowsC = e.cst(rows);
+  e.line() << "%m0 = arith.muli %by, " << rowsC << " : index\n";
+  stager.prologue("%m0", ActivationStager::Operand::WgmmaB, 1, p.steps);
+  e.line() << "%wone = arith.constant 1 : i32\n";
+  // Column of each n-tile's fragment (for the group tables; padded).
+  std::vector<std::string> nc(4);
+  for (int64_t t = 0; t < 4; ++t)
+    nc[t] = e.add(e.add("%nl", e.cst(8 * t)), "%grp");
+
+  // Accumulator h * jTiles + j: wgmma h, batch rows 8j .. 8j + 7.
+  pk.openLoop(2 * jTiles);
+  stager.beginChunk("%ch");
+  std::string chunkLen = e.cst(chunkK), kb = e.fresh("kb");
+  e.line() << kb << " = arith.muli %ch, " << chunkLen << " : index\n";
+  std::vector<std::string> sc(4), zz(4);
+  auto loadSplats = [&](const std::string &k) {
+    std::string g = pk.group(k);
+    for (int64_t t = 0; t < 4; ++t)
+      std::tie(sc[t], zz[t]) = pk.scaleAndZero(g, nc[t]);
+  };
+  const bool groupPerChunk = s.groupLen % chunkK == 0;
+  if (groupPerChunk)
+    loadSplats(kb);
+
+  std::vector<std::string> acc(2 * jTiles);
+  for (size_t i = 0; i < acc.size(); ++i)
+    acc[i] = "%acc" + std::to_string(i);
+  const int64_t accs = rows / 2;
+  const std::string structType = [&] {
+    std::string t = "!llvm.struct<(";
+    for (int64_t i = 0; i < accs; ++i)
+      t += i ? ", f32" : "f32";
+    return t + ")>";
+  }();
+  const std::string asmText = wgmmaAsmText(rows),
+                    constraints = wgmmaAsmConstraints(rows);
+  for (int64_t step = 0; step < p.steps; ++step) {
+    if (!groupPerChunk) {
+      std::string k0 = step ? e.add(kb, e.cst(16 * step)) : kb;
+      loadSplats(k0);
+    }
+    // Tile t's two registers: K 2i + {0, 1} (r = 0) and 2i + 8 + {0, 1}
+    // (r = 1) of column 8t + g.
+    std::string w[4][2];
+    for (int64_t t = 0; t < 4; ++t)
+      for (int r = 0; r < 2; ++r) {
+        int64_t pair = (step * 4 + t) * 2 + r;
+        w[t][r] = pairWord(e, pk.decodePair(pk.word[pair / perWord],
+                                            pair % perWord, zz[t], sc[t]));
+      }
+    std::string desc = stager.descriptor(step);
+    e.line() << "nvvm.wgmma.fence.aligned\n";
+    for (int h = 0; h < 2; ++h) {
+      // A registers: (row g, K lo), (row g + 8, K lo), (g, K hi),
+      // (g + 8, K hi); rows g and g + 8 are n-tiles 2h and 2h + 1.
+      const std::string regs[4] = {w[2 * h][0], w[2 * h + 1][0],
+                                   w[2 * h][1], w[2 * h + 1][1]};
+      std::vector<std::string> in;
+      for (int64_t j = 0; j < jTiles; ++j)
+        for (int r = 0; r < 2; ++r)
+          for (int c = 0; c < 2; ++c) {
+            std::string v = e.fresh("wa");
+            e.line() << v << " = vector.extract " << acc[h * jTiles + j] << "["
+                     << r << ", " << c << "] : f32 from vector<2x2xf32>\n";
+            in.push_back(v);
+          }
+      std::string d = e.fresh("wg");
+      e.line() << d << " = llvm.inline_asm has_side_effects asm_dialect = att "
+               << "\"" << asmText << "\", \"" << constraints << "\" ";
+      for (int i = 0; i < 4; ++i)
+        e.raw() << regs[i] << ", ";
+      e.raw() << desc << ", %wone";
+      for (const std::string &v : in)
+        e.raw() << ", " << v;
+      e.raw() << " : (i32, i32, i32, i32, i64, i32";
+      for (int64_t i = 0; i < accs; ++i)
+        e.raw() << ", f32";
+      e.raw() << ") -> " << structType << "\n";
+      for (int64_t j = 0; j < jTiles; ++j) {
+        std::string el[4];
+        for (int i = 0; i < 4; ++i) {
+          el[i] = e.fresh("wo");
+          e.line() << el[i] << " = llvm.extractvalue " << d << "["
+                   << 4 * j + i << "] : " << structType << "\n";
+        }
+        std::string v = e.fresh("wacc");
+        e.line() << v << " = vector.from_elements " << el[0] << ", " << el[1]
+                 << ", " << el[2] << ", " << el[3] << " : vector<2x2xf32>\n";
+        acc[h * jTiles + j] = v;
+      }
+    }
+  }
+  // The chunk's wgmma are done before the next chunk's barrier lets the
+  // ring refill their slot, and before the accumulators are read after
+  // the loop. (Waiting instead at the top of the next chunk, after its
+  // loads of code words, makes ptxas serialize every wgmma: warning C7514,
+  // "non wgmma instructions reading accumulator registers", for some
+  // kernels; wgmma-ptx.mlir checks that it does not.)
+  e.line() << "nvvm.wgmma.commit.group.sync.aligned\n";
+  e.line() << "nvvm.wgmma.wait.group.sync.aligned 0\n";
+  pk.closeLoop(acc);
+
+  // [r][c] of accumulator h * jTiles + j: column n0 + 16h + 8r + g, row
+  // m0 + 8j + 2i + c.
+  pk.sumWarpsAndStore([&](int64_t t, int r, int c, const std::string &v) {
+    int64_t h = t / jTiles, j = t % jTiles;
+    std::string col = e.add(e.add("%n0", e.cst(16 * h + 8 * r)), "%grp");
+    std::string row = e.add(e.add("%m0", e.cst(8 * j)), "%kc");
+    if (c)
+      row = e.add(row, "%c1");
+    e.storeValue(v, row, col,
+                 e.conj(e.below(row, "%cM", guardM),
+                        e.below(col, "%cN", guardN)));
+  });
+  return substitute(header + e.str() + kernelFooter(), shapeVars(name, s));
+}
+
+} // namespace gpu_kernels
+} // namespace qsl
+} // namespace mlir

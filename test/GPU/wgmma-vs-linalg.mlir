@@ -1,0 +1,58 @@
+// The packed GEMM on sm_90a's warpgroup MMA (WgmmaKernel.cpp: the decoded
+// weight as wgmma's A from registers, the f16 activations staged in
+// shared memory as core matrices and read through matrix descriptors),
+// across its shape classes (Inputs/gen_wgmma.py), against the
+// qsl-lower-to-linalg reference on the CPU, with the default 4 stages and
+// with 2. Operands are exact in f16, so both sides agree to f32 summation
+// order; printMemref prints 6 digits, hence rtol 1e-4.
+// Runs on the GPU where lit finds one (an H100: sm_90a code), else on the
+// SIMT emulator, which also checks the ordering: a cp.async into a slot an
+// unwaited wgmma reads, or a wgmma reading copies not fenced into the
+// async proxy or not behind a barrier, stops it.
+// RUN: %python %S/Inputs/gen_wgmma.py > %t.mlir
+// RUN: qsl-opt %t.mlir --qsl-lower-to-gpu="device-weights=false wgmma=true" | FileCheck %s
+// RUN: qsl-opt %t.mlir --qsl-cpu-reference-pipeline | %run_cpu > %t.cpu
+// RUN: qsl-opt %t.mlir --qsl-gpu-pipeline="chip=sm_90a format=%gpu_format" \
+// RUN:   %gpu_host_lowering | %run_gpu > %t.gpu
+// RUN: %python %S/Inputs/compare_printed.py %t.cpu %t.gpu --rtol 1e-4 --atol 1e-5
+// RUN: qsl-opt %t.mlir --qsl-gpu-pipeline="chip=sm_90a format=%gpu_format mma-a-stages=2" \
+// RUN:   %gpu_host_lowering | %run_gpu > %t.gpu2
+// RUN: %python %S/Inputs/compare_printed.py %t.cpu %t.gpu2 --rtol 1e-4 --atol 1e-5
+
+// 200 rows: blocks of 128 (wgmma n128, 64 accumulators per wgmma), 10
+// tiles over 3 blocks of one warpgroup.
+// CHECK-LABEL: gpu.func @qsl_gemm_0(
+// CHECK-SAME: workgroup(%{{.*}} : memref<4x512x8xf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
+// CHECK-SAME: known_block_size = array<i32: 128, 1, 1>
+// CHECK: memref.extract_aligned_pointer_as_index
+// CHECK: nvgpu.device_async_copy
+// CHECK: scf.for
+// CHECK: nvgpu.device_async_wait
+// CHECK-NEXT: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+// CHECK-NEXT: gpu.barrier
+// CHECK: nvvm.wgmma.fence.aligned
+// CHECK: llvm.inline_asm has_side_effects {{.*}}wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16 {{.*}}, p, 1, 1, 0; }"
+// CHECK: llvm.inline_asm has_side_effects {{.*}}wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16
+// CHECK: nvvm.wgmma.commit.group.sync.aligned
+// CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK-NEXT: scf.yield
+// CHECK-NOT: nvgpu.mma.sync
+// CHECK: gpu.return
+// 130 rows of 2-bit codes: chunks of 4 k-steps, 8 wgmma per chunk.
+// CHECK-LABEL: gpu.func @qsl_gemm_1(
+// CHECK-COUNT-8: wgmma.mma_async.sync.aligned.m64n128k16
+// CHECK: nvvm.wgmma.commit.group.sync.aligned
+// 90 rows: one block of 96 (wgmma n96).
+// CHECK-LABEL: gpu.func @qsl_gemm_2(
+// CHECK: wgmma.mma_async.sync.aligned.m64n96k16
+// CHECK-LABEL: gpu.func @qsl_gemm_3(
+// CHECK: wgmma.mma_async.sync.aligned.m64n80k16
+// CHECK-LABEL: gpu.func @qsl_gemm_4(
+// CHECK: wgmma.mma_async.sync.aligned.m64n128k16
+// CHECK-LABEL: gpu.func @qsl_gemm_5(
+// CHECK: wgmma.mma_async.sync.aligned.m64n112k16
+// 64 rows fit one mma.sync block (warps split K): no wgmma.
+// CHECK-LABEL: gpu.func @qsl_gemm_6(
+// CHECK-NOT: wgmma
+// CHECK: nvgpu.mma.sync
+// CHECK: gpu.return
