@@ -103,7 +103,7 @@ void ActivationStager::prologue(const std::string &rowBase, Operand operand,
   else
     granuleCopies(rowBase);
   fragmentAddresses(operand, tiles, steps);
-  for (int64_t c = 0; c + 1 < p.stages; ++c) {
+  for (int64_t c = 0; c + 1 + p.lag < p.stages; ++c) {
     std::string chunk = e.cst(c);
     issue(chunk, chunk);
     if (c == 0)
@@ -448,16 +448,16 @@ void ActivationStager::beginChunk(const std::string &ch) {
   slot = e.fresh("aslot");
   e.line() << slot << " = arith.remui " << ch << ", " << stages << " : index\n";
   e.line() << "nvgpu.device_async_wait " << firstGroup
-           << " {numGroups = " << (p.stages - 2) << " : i32}\n";
+           << " {numGroups = " << (p.stages - 2 - p.lag) << " : i32}\n";
   if (p.coreMatrices) {
     // wgmma reads through the async proxy, which this thread's copies must
-    // be fenced into. (The previous chunk's wgmma, which read the slot
-    // refilled below, were waited for at its end.)
+    // be fenced into. (The kernel has waited for the wgmma that read the
+    // slot refilled below.)
     e.line() << "nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, "
                 "space = #nvvm.shared_space<cta>}\n";
   }
   e.line() << "gpu.barrier\n";
-  std::string ahead = e.add(ch, e.cst(p.stages - 1));
+  std::string ahead = e.add(ch, e.cst(p.stages - 1 - p.lag));
   std::string nextSlot = e.fresh("asns");
   e.line() << nextSlot << " = arith.remui " << ahead << ", " << stages
            << " : index\n";

@@ -36,8 +36,10 @@
 // matrices (StagePlan::coreMatrices), each quarter-warp of cp.async writing
 // one whole core matrix (conflict-free); before the barrier every thread
 // also fences its copies into the async proxy that wgmma reads through
-// (fence.proxy.async.shared::cta), and the kernel waits for each chunk's
-// wgmma at the chunk's end (they read the slot the next chunk refills).
+// (fence.proxy.async.shared::cta). The wgmma of a chunk may still be
+// reading its slot while the next chunk is decoded: with StagePlan::lag 1
+// the ring then refills the slot of chunk c - 2 at chunk c, copying
+// stages - 2 chunks ahead.
 //
 // Ordering (one barrier per chunk): at chunk c every thread waits for its
 // own copies of c (cp.async.wait_group stages - 2), the block meets at a

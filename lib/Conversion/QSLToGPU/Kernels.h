@@ -264,6 +264,11 @@ struct StagePlan {
   /// (g, r / 8) at g (rows / 8) + r / 8 (sm_90a's no-swizzle K-major
   /// layout, which a matrix descriptor addresses). [M, K] f16 only.
   bool coreMatrices = false;
+  /// Chunks the ring refills behind the one it could: with 1, chunk c
+  /// refills the slot of c - 2, not c - 1, so the multiplications of chunk
+  /// c - 1 (wgmma, asynchronous) may still read theirs; the copies run
+  /// stages - 2 chunks ahead.
+  int64_t lag = 0;
   int64_t granuleElems() const { return 16 / elemBytes; }
   /// Lines of the stored tile (rows, or K-major the chunk's K) and 16-byte
   /// granules per line.

@@ -143,10 +143,10 @@ public:
 
   /// Opens the chunk loop: warp w takes chunks w, w + warps, ... of block
   /// tile %bx (with column warps: every chunk of its tile); it carries
-  /// `accs` accumulators (%acc<i>, from %zacc) and the words of the next
+  /// `accs` accumulators (%acc<i>, from `init`) and the words of the next
   /// `prefetch` chunks, decodes the oldest (word[j], its chunk %ch)
   /// and loads the one `prefetch` ahead of it.
-  void openLoop(int64_t accs) {
+  void openLoop(int64_t accs, const std::string &init = "%zacc") {
     this->accs = accs;
     std::vector<std::string> inFlight;
     for (int64_t i = 0; i < prefetch; ++i)
@@ -154,7 +154,7 @@ public:
     e.line() << "%res:" << (accs + prefetch) << " = scf.for %ch = "
              << kStart << " to %cCH step " << kStep << " iter_args(";
     for (int64_t i = 0; i < accs; ++i)
-      e.raw() << "%acc" << i << " = %zacc, ";
+      e.raw() << "%acc" << i << " = " << init << ", ";
     for (int64_t i = 0; i < prefetch; ++i)
       e.raw() << (i ? ", " : "") << "%wq" << i << " = " << inFlight[i];
     e.raw() << ") -> (" << loopTypes() << ") {\n";

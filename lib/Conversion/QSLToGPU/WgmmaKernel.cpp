@@ -22,11 +22,16 @@
 //   * D: per wgmma N/2 f32 per thread, kept as N/8 vector<2x2xf32>
 //     accumulators: [r][c] of j is D row 16w + g + 8r, column 8j + 2i + c
 //     (output column and batch row).
-// Per k-step: decode, wgmma.fence (A was just written), two wgmma; one
-// commit group per chunk, waited for at the chunk's end (before the next
-// chunk's barrier lets the ring refill its slot; the last one before the
-// accumulators are read). The next chunk's code words are in flight
-// meanwhile, and its activations were copied stages - 1 chunks ahead.
+// Per k-step: decode, wgmma.fence (A was just written), two wgmma. With
+// three stages or more the ring lags one chunk (it refills the slot of
+// chunk c - 2 at chunk c) and each k-step's wgmma are a commit group:
+// before decoding step s of chunk c the warpgroup waits only for step s of
+// chunk c - 1, whose A registers the decoding rewrites, so S - 1 steps
+// multiply while one decodes (the wait before step 0 comes before the
+// barrier and also finishes chunk c - 2). With two stages a chunk's wgmma
+// are one group, waited for at its end. The first wgmma has scale-d 0, so
+// the accumulators start undefined (no zeroing), and the last chunk waits
+// for all of them inside the loop.
 //
 //===----------------------------------------------------------------------===//
 #include "ActivationStaging.h"
@@ -91,10 +96,28 @@ std::string buildWgmmaGemmKernelText(llvm::StringRef name,
     nc[t] = e.add(e.add("%nl", e.cst(8 * t)), "%grp");
 
   // Accumulator h * jTiles + j: wgmma h, batch rows 8j .. 8j + 7.
-  pk.openLoop(2 * jTiles);
+  // The accumulators start undefined: the first k-step's wgmma ignores
+  // them (scale-d 0), so no register is zeroed (copies of one zero
+  // register, read by movs, make ptxas serialize the wgmma).
+  e.line() << "%wundef = ub.poison : vector<2x2xf32>\n";
+  pk.openLoop(2 * jTiles, "%wundef");
+  // Each k-step's wgmma are one commit group. With the ring lagging one
+  // chunk (three stages or more), step s of chunk c waits only for step s
+  // of chunk c - 1 (whose A registers its decoding rewrites): S - 1 groups
+  // stay in flight. Waited for at the top of the chunk, before the barrier,
+  // that also finishes every chunk before c - 1, whose slot the ring then
+  // refills. With two stages, a chunk's groups are all waited for at its
+  // end (the ring refills the slot of c - 1).
+  const bool overlap = p.stage.lag == 1;
+  const std::string inFlight = std::to_string(overlap ? p.steps - 1 : 0);
+  if (overlap)
+    e.line() << "nvvm.wgmma.wait.group.sync.aligned " << inFlight << "\n";
   stager.beginChunk("%ch");
   std::string chunkLen = e.cst(chunkK), kb = e.fresh("kb");
   e.line() << kb << " = arith.muli %ch, " << chunkLen << " : index\n";
+  // scale-d of the chunk's first k-step: 0 (D = A B) in the first chunk.
+  e.line() << "%wnotfirst = arith.cmpi ne, %ch, %c0 : index\n";
+  e.line() << "%wfirstsc = arith.extui %wnotfirst : i1 to i32\n";
   std::vector<std::string> sc(4), zz(4);
   auto loadSplats = [&](const std::string &k) {
     std::string g = pk.group(k);
@@ -118,6 +141,8 @@ std::string buildWgmmaGemmKernelText(llvm::StringRef name,
   const std::string asmText = wgmmaAsmText(rows),
                     constraints = wgmmaAsmConstraints(rows);
   for (int64_t step = 0; step < p.steps; ++step) {
+    if (overlap && step)
+      e.line() << "nvvm.wgmma.wait.group.sync.aligned " << inFlight << "\n";
     if (!groupPerChunk) {
       std::string k0 = step ? e.add(kb, e.cst(16 * step)) : kb;
       loadSplats(k0);
@@ -152,7 +177,7 @@ std::string buildWgmmaGemmKernelText(llvm::StringRef name,
                << "\"" << asmText << "\", \"" << constraints << "\" ";
       for (int i = 0; i < 4; ++i)
         e.raw() << regs[i] << ", ";
-      e.raw() << desc << ", %wone";
+      e.raw() << desc << ", " << (step ? "%wone" : "%wfirstsc");
       for (const std::string &v : in)
         e.raw() << ", " << v;
       e.raw() << " : (i32, i32, i32, i32, i64, i32";
@@ -172,15 +197,21 @@ std::string buildWgmmaGemmKernelText(llvm::StringRef name,
         acc[h * jTiles + j] = v;
       }
     }
+    if (overlap)
+      e.line() << "nvvm.wgmma.commit.group.sync.aligned\n";
   }
-  // The chunk's wgmma are done before the next chunk's barrier lets the
-  // ring refill their slot, and before the accumulators are read after
-  // the loop. (Waiting instead at the top of the next chunk, after its
-  // loads of code words, makes ptxas serialize every wgmma: warning C7514,
-  // "non wgmma instructions reading accumulator registers", for some
-  // kernels; wgmma-ptx.mlir checks that it does not.)
-  e.line() << "nvvm.wgmma.commit.group.sync.aligned\n";
-  e.line() << "nvvm.wgmma.wait.group.sync.aligned 0\n";
+  if (!overlap) {
+    e.line() << "nvvm.wgmma.commit.group.sync.aligned\n";
+    e.line() << "nvvm.wgmma.wait.group.sync.aligned 0\n";
+  } else {
+    // The last chunk waits for everything inside the loop: with the wait
+    // after it, where the stores' address arithmetic lands before it,
+    // ptxas serializes every wgmma (C7514).
+    e.line() << "%wlast = arith.cmpi eq, %ch, %cCHL : index\n";
+    e.line() << "scf.if %wlast {\n";
+    e.line() << "  nvvm.wgmma.wait.group.sync.aligned 0\n";
+    e.line() << "}\n";
+  }
   pk.closeLoop(acc);
 
   // [r][c] of accumulator h * jTiles + j: column n0 + 16h + 8r + g, row
