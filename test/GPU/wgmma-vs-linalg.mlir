@@ -23,13 +23,14 @@
 // RUN: %python %S/Inputs/compare_printed.py %t.cpu %t.gpu3 --rtol 1e-4 --atol 1e-5
 
 // 200 rows: blocks of 128 (wgmma n128, 64 accumulators per wgmma), 10
-// tiles over 3 blocks of one warpgroup; 4 stages, so the ring refills the
+// warp tiles over 2 blocks of two warpgroups (the second block's last six
+// warps store nothing); 4 stages, so the ring refills the
 // slot of chunk c - 2 and one k-step's wgmma (a commit group each) stays
 // in flight while the next is decoded. The accumulators start undefined:
 // the first chunk's first wgmma has scale-d 0.
 // CHECK-LABEL: gpu.func @qsl_gemm_0(
 // CHECK-SAME: workgroup(%{{.*}} : memref<4x512x8xf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
-// CHECK-SAME: known_block_size = array<i32: 128, 1, 1>
+// CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
 // CHECK: memref.extract_aligned_pointer_as_index
 // CHECK: nvgpu.device_async_copy
 // CHECK: %[[U:.*]] = ub.poison : vector<2x2xf32>
@@ -55,8 +56,9 @@
 // CHECK: gpu.return
 // 130 rows of 2-bit codes: chunks of 4 k-steps, 8 wgmma per chunk; two
 // 16 KiB stages, so the chunk's wgmma are one group, all waited for at
-// its end.
+// its end. 72 columns: one warpgroup.
 // CHECK-LABEL: gpu.func @qsl_gemm_1(
+// CHECK-SAME: known_block_size = array<i32: 128, 1, 1>
 // CHECK-COUNT-8: wgmma.mma_async.sync.aligned.m64n128k16
 // CHECK-NOT: wgmma.mma_async
 // CHECK: nvvm.wgmma.commit.group.sync.aligned

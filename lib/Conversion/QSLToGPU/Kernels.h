@@ -305,8 +305,8 @@ struct PackedGemmPlan {
   int64_t groupsPad;            // scale rows over the padded K
   int64_t prefetch;             // chunks in flight ahead of the decoded one
   StagePlan stage;              // A through shared memory (column warps)
-  /// > 0: the wgmma kernel (one warpgroup, 128 columns) over blocks of
-  /// this many rows, the N of its wgmma.m64nNk16.
+  /// > 0: the wgmma kernel (one or two warpgroups, 128 columns each) over
+  /// blocks of this many rows, the N of its wgmma.m64nNk16.
   int64_t wgmmaRows = 0;
   int64_t rowsPerBlock() const {
     return wgmmaRows ? wgmmaRows : 16 * mTiles;
@@ -329,11 +329,12 @@ constexpr int64_t kPackedPrefetchStream = 4;
 PackedGemmPlan packedGemmPlan(const KernelShape &s);
 
 /// The wgmma kernel's row block for the packed dense GEMM of `s` over
-/// chunks of `steps` k-steps, or 0 where it does not apply: it needs the
-/// `wgmma` option (chip sm_90a), f16 [M, K] activations whose rows are
-/// whole 16-byte granules (K % 8 == 0) and a staged ring of at least two
-/// stages; min(kWgmmaMaxRows, M rounded up to 16) rows.
-int64_t wgmmaRows(const KernelShape &s, int64_t steps);
+/// chunks of `steps` k-steps with `threads` threads, or 0 where it does not
+/// apply: it needs the `wgmma` option (chip sm_90a), f16 [M, K]
+/// activations whose rows are whole 16-byte granules (K % 8 == 0) and a
+/// staged ring of at least two stages; min(kWgmmaMaxRows, M rounded up to
+/// 16) rows.
+int64_t wgmmaRows(const KernelShape &s, int64_t steps, int64_t threads);
 
 /// The packed dense GEMM on sm_90a's warpgroup MMA (WgmmaKernel.cpp), for
 /// a plan with wgmmaRows set.

@@ -89,11 +89,14 @@ PackedGemmPlan packedGemmPlan(const KernelShape &s) {
   p.steps = f.steps;
   p.mTiles = std::clamp<int64_t>((s.m + 15) / 16, 1, kPackedMaxMTiles);
   int64_t rowBlocks = (s.m + 16 * p.mTiles - 1) / (16 * p.mTiles);
-  if (rowBlocks > 1 && (p.wgmmaRows = wgmmaRows(s, p.steps))) {
-    // sm_90a: one warpgroup, its four warps side by side (128 columns),
-    // activations staged as core matrices for wgmma (WgmmaKernel.cpp).
-    p.colWarps = p.warps = 4;
-    p.stage = stagePlan(s, p.wgmmaRows, 16 * p.steps, 128, s.aStages);
+  const int64_t wgWarps = p.tiles >= 8 ? 8 : 4;
+  if (rowBlocks > 1 && (p.wgmmaRows = wgmmaRows(s, p.steps, 32 * wgWarps))) {
+    // sm_90a: one or two warpgroups, their warps side by side (128 or 256
+    // columns), activations staged as core matrices for wgmma
+    // (WgmmaKernel.cpp).
+    p.colWarps = p.warps = wgWarps;
+    p.stage =
+        stagePlan(s, p.wgmmaRows, 16 * p.steps, 32 * wgWarps, s.aStages);
     p.stage.coreMatrices = true;
     // With three stages or more, a chunk's wgmma stay in flight while the
     // next chunk is decoded (WgmmaKernel.cpp).

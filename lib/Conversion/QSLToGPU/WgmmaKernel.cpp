@@ -18,7 +18,12 @@
 //     (h = 0, 1) takes n-tiles 2h and 2h + 1 as its rows g and g + 8: A row
 //     16w + r is column 32 (tile of warp w) + 16h + r. No data moves.
 //   * B: the block's rows x K chunk, staged by cp.async as 8 x 16-byte core
-//     matrices (ActivationStaging.cpp), one descriptor per k-step.
+//     matrices (ActivationStaging.cpp), one descriptor per k-step. Where N
+//     has 8 warp tiles or more, two warpgroups (256 columns) share it:
+//     per chunk a block then copies 8 KiB of activations (128 rows, int4)
+//     for 4 KiB of code words and 2^20 multiply-adds, about 85 per byte
+//     from L2, against 51 with one warpgroup (an H100's tensor cores need
+//     roughly 90 per byte of L2 bandwidth; a ratio, not a measurement).
 //   * D: per wgmma N/2 f32 per thread, kept as N/8 vector<2x2xf32>
 //     accumulators: [r][c] of j is D row 16w + g + 8r, column 8j + 2i + c
 //     (output column and batch row).
@@ -46,12 +51,12 @@ namespace mlir {
 namespace qsl {
 namespace gpu_kernels {
 
-int64_t wgmmaRows(const KernelShape &s, int64_t steps) {
+int64_t wgmmaRows(const KernelShape &s, int64_t steps, int64_t threads) {
   if (!s.wgmma || s.conv || s.halfValues || !s.inType || !s.inType.isF16() ||
       s.k % 8 != 0)
     return 0;
   int64_t rows = std::min<int64_t>(kWgmmaMaxRows, (s.m + 15) / 16 * 16);
-  StagePlan st = stagePlan(s, rows, 16 * steps, 128, s.aStages);
+  StagePlan st = stagePlan(s, rows, 16 * steps, threads, s.aStages);
   return st.stages >= 2 ? rows : 0;
 }
 
@@ -70,7 +75,7 @@ std::string buildWgmmaGemmKernelText(llvm::StringRef name,
                                      const KernelShape &shape,
                                      const PackedGemmPlan &p) {
   KernelShape s = shape;
-  s.warps = p.warps; // one warpgroup
+  s.warps = p.warps; // one or two warpgroups
   const int64_t rows = p.wgmmaRows, jTiles = rows / 8;
   const int64_t chunkK = 16 * p.steps;
   const int64_t perWord = 2 * p.steps; // pairs per word
