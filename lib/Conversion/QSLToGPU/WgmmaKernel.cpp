@@ -41,6 +41,7 @@
 //===----------------------------------------------------------------------===//
 #include "ActivationStaging.h"
 #include "PackedEmitter.h"
+#include "WgmmaEmitter.h"
 
 #include "qsl/Conversion/QSLToGPU/WgmmaAsm.h"
 
@@ -60,8 +61,6 @@ int64_t wgmmaRows(const KernelShape &s, int64_t steps, int64_t threads) {
   return st.stages >= 2 ? rows : 0;
 }
 
-namespace {
-/// An f16 pair as the 32-bit register it is.
 std::string pairWord(TextEmitter &e, const std::string &pair) {
   std::string v = e.fresh("pw"), w = e.fresh("pr");
   e.line() << v << " = vector.bitcast " << pair
@@ -69,7 +68,105 @@ std::string pairWord(TextEmitter &e, const std::string &pair) {
   e.line() << w << " = vector.extract " << v << "[0] : i32 from vector<1xi32>\n";
   return w;
 }
-} // namespace
+
+std::string WgmmaEmitter::beforeLoop() {
+  e.line() << "%wone = arith.constant 1 : i32\n";
+  // The accumulators start undefined: the first k-step's wgmma ignores
+  // them (scale-d 0), so no register is zeroed (copies of one zero
+  // register, read by movs, make ptxas serialize the wgmma).
+  e.line() << "%wundef = ub.poison : vector<2x2xf32>\n";
+  return "%wundef";
+}
+
+void WgmmaEmitter::chunkTop() {
+  // Each k-step's wgmma are one commit group. With the ring lagging one
+  // chunk (three stages or more), step s of chunk c waits only for step s
+  // of chunk c - 1 (whose A registers its decoding rewrites): S - 1 groups
+  // stay in flight. Waited for at the top of the chunk, before the barrier,
+  // that also finishes every chunk before c - 1, whose slot the ring then
+  // refills. With two stages, a chunk's groups are all waited for at its
+  // end (the ring refills the slot of c - 1).
+  if (overlap)
+    e.line() << "nvvm.wgmma.wait.group.sync.aligned " << (steps - 1) << "\n";
+}
+
+void WgmmaEmitter::chunkScale() {
+  // scale-d of the chunk's first k-step: 0 (D = A B) in the first chunk.
+  e.line() << "%wnotfirst = arith.cmpi ne, %ch, %c0 : index\n";
+  e.line() << "%wfirstsc = arith.extui %wnotfirst : i1 to i32\n";
+}
+
+void WgmmaEmitter::stepTop(int64_t step) {
+  if (overlap && step)
+    e.line() << "nvvm.wgmma.wait.group.sync.aligned " << (steps - 1) << "\n";
+}
+
+void WgmmaEmitter::call(int64_t step, const std::string (&a)[4],
+                        const std::string &desc, const std::string &meta,
+                        std::vector<std::string> &acc, int64_t first) {
+  const int64_t accs = rows / 2, jTiles = rows / 8;
+  std::string structType = "!llvm.struct<(";
+  for (int64_t i = 0; i < accs; ++i)
+    structType += i ? ", f32" : "f32";
+  structType += ")>";
+  std::vector<std::string> in;
+  for (int64_t j = 0; j < jTiles; ++j)
+    for (int r = 0; r < 2; ++r)
+      for (int c = 0; c < 2; ++c) {
+        std::string v = e.fresh("wa");
+        e.line() << v << " = vector.extract " << acc[first + j] << "[" << r
+                 << ", " << c << "] : f32 from vector<2x2xf32>\n";
+        in.push_back(v);
+      }
+  std::string d = e.fresh("wg");
+  e.line() << d << " = llvm.inline_asm has_side_effects asm_dialect = att "
+           << "\"" << wgmmaAsmText(rows, sparse) << "\", \""
+           << wgmmaAsmConstraints(rows, sparse) << "\" ";
+  for (int i = 0; i < 4; ++i)
+    e.raw() << a[i] << ", ";
+  e.raw() << desc << ", ";
+  if (sparse)
+    e.raw() << meta << ", ";
+  e.raw() << (step ? "%wone" : "%wfirstsc");
+  for (const std::string &v : in)
+    e.raw() << ", " << v;
+  e.raw() << " : (i32, i32, i32, i32, i64, " << (sparse ? "i32, i32" : "i32");
+  for (int64_t i = 0; i < accs; ++i)
+    e.raw() << ", f32";
+  e.raw() << ") -> " << structType << "\n";
+  for (int64_t j = 0; j < jTiles; ++j) {
+    std::string el[4];
+    for (int i = 0; i < 4; ++i) {
+      el[i] = e.fresh("wo");
+      e.line() << el[i] << " = llvm.extractvalue " << d << "[" << 4 * j + i
+               << "] : " << structType << "\n";
+    }
+    std::string v = e.fresh("wacc");
+    e.line() << v << " = vector.from_elements " << el[0] << ", " << el[1]
+             << ", " << el[2] << ", " << el[3] << " : vector<2x2xf32>\n";
+    acc[first + j] = v;
+  }
+}
+
+void WgmmaEmitter::stepEnd() {
+  if (overlap)
+    e.line() << "nvvm.wgmma.commit.group.sync.aligned\n";
+}
+
+void WgmmaEmitter::chunkEnd() {
+  if (!overlap) {
+    e.line() << "nvvm.wgmma.commit.group.sync.aligned\n";
+    e.line() << "nvvm.wgmma.wait.group.sync.aligned 0\n";
+    return;
+  }
+  // The last chunk waits for everything inside the loop: with the wait
+  // after it, where the stores' address arithmetic lands before it, ptxas
+  // serializes every wgmma (C7514).
+  e.line() << "%wlast = arith.cmpi eq, %ch, %cCHL : index\n";
+  e.line() << "scf.if %wlast {\n";
+  e.line() << "  nvvm.wgmma.wait.group.sync.aligned 0\n";
+  e.line() << "}\n";
+}
 
 std::string buildWgmmaGemmKernelText(llvm::StringRef name,
                                      const KernelShape &shape,
@@ -94,35 +191,20 @@ std::string buildWgmmaGemmKernelText(llvm::StringRef name,
   std::string rowsC = e.cst(rows);
   e.line() << "%m0 = arith.muli %by, " << rowsC << " : index\n";
   stager.prologue("%m0", ActivationStager::Operand::WgmmaB, 1, p.steps);
-  e.line() << "%wone = arith.constant 1 : i32\n";
+  WgmmaEmitter wg(e, rows, p.steps, /*sparse=*/false, p.stage.lag == 1);
+  std::string init = wg.beforeLoop();
   // Column of each n-tile's fragment (for the group tables; padded).
   std::vector<std::string> nc(4);
   for (int64_t t = 0; t < 4; ++t)
     nc[t] = e.add(e.add("%nl", e.cst(8 * t)), "%grp");
 
   // Accumulator h * jTiles + j: wgmma h, batch rows 8j .. 8j + 7.
-  // The accumulators start undefined: the first k-step's wgmma ignores
-  // them (scale-d 0), so no register is zeroed (copies of one zero
-  // register, read by movs, make ptxas serialize the wgmma).
-  e.line() << "%wundef = ub.poison : vector<2x2xf32>\n";
-  pk.openLoop(2 * jTiles, "%wundef");
-  // Each k-step's wgmma are one commit group. With the ring lagging one
-  // chunk (three stages or more), step s of chunk c waits only for step s
-  // of chunk c - 1 (whose A registers its decoding rewrites): S - 1 groups
-  // stay in flight. Waited for at the top of the chunk, before the barrier,
-  // that also finishes every chunk before c - 1, whose slot the ring then
-  // refills. With two stages, a chunk's groups are all waited for at its
-  // end (the ring refills the slot of c - 1).
-  const bool overlap = p.stage.lag == 1;
-  const std::string inFlight = std::to_string(overlap ? p.steps - 1 : 0);
-  if (overlap)
-    e.line() << "nvvm.wgmma.wait.group.sync.aligned " << inFlight << "\n";
+  pk.openLoop(2 * jTiles, init);
+  wg.chunkTop();
   stager.beginChunk("%ch");
   std::string chunkLen = e.cst(chunkK), kb = e.fresh("kb");
   e.line() << kb << " = arith.muli %ch, " << chunkLen << " : index\n";
-  // scale-d of the chunk's first k-step: 0 (D = A B) in the first chunk.
-  e.line() << "%wnotfirst = arith.cmpi ne, %ch, %c0 : index\n";
-  e.line() << "%wfirstsc = arith.extui %wnotfirst : i1 to i32\n";
+  wg.chunkScale();
   std::vector<std::string> sc(4), zz(4);
   auto loadSplats = [&](const std::string &k) {
     std::string g = pk.group(k);
@@ -136,18 +218,8 @@ std::string buildWgmmaGemmKernelText(llvm::StringRef name,
   std::vector<std::string> acc(2 * jTiles);
   for (size_t i = 0; i < acc.size(); ++i)
     acc[i] = "%acc" + std::to_string(i);
-  const int64_t accs = rows / 2;
-  const std::string structType = [&] {
-    std::string t = "!llvm.struct<(";
-    for (int64_t i = 0; i < accs; ++i)
-      t += i ? ", f32" : "f32";
-    return t + ")>";
-  }();
-  const std::string asmText = wgmmaAsmText(rows),
-                    constraints = wgmmaAsmConstraints(rows);
   for (int64_t step = 0; step < p.steps; ++step) {
-    if (overlap && step)
-      e.line() << "nvvm.wgmma.wait.group.sync.aligned " << inFlight << "\n";
+    wg.stepTop(step);
     if (!groupPerChunk) {
       std::string k0 = step ? e.add(kb, e.cst(16 * step)) : kb;
       loadSplats(k0);
@@ -168,55 +240,11 @@ std::string buildWgmmaGemmKernelText(llvm::StringRef name,
       // (g + 8, K hi); rows g and g + 8 are n-tiles 2h and 2h + 1.
       const std::string regs[4] = {w[2 * h][0], w[2 * h + 1][0],
                                    w[2 * h][1], w[2 * h + 1][1]};
-      std::vector<std::string> in;
-      for (int64_t j = 0; j < jTiles; ++j)
-        for (int r = 0; r < 2; ++r)
-          for (int c = 0; c < 2; ++c) {
-            std::string v = e.fresh("wa");
-            e.line() << v << " = vector.extract " << acc[h * jTiles + j] << "["
-                     << r << ", " << c << "] : f32 from vector<2x2xf32>\n";
-            in.push_back(v);
-          }
-      std::string d = e.fresh("wg");
-      e.line() << d << " = llvm.inline_asm has_side_effects asm_dialect = att "
-               << "\"" << asmText << "\", \"" << constraints << "\" ";
-      for (int i = 0; i < 4; ++i)
-        e.raw() << regs[i] << ", ";
-      e.raw() << desc << ", " << (step ? "%wone" : "%wfirstsc");
-      for (const std::string &v : in)
-        e.raw() << ", " << v;
-      e.raw() << " : (i32, i32, i32, i32, i64, i32";
-      for (int64_t i = 0; i < accs; ++i)
-        e.raw() << ", f32";
-      e.raw() << ") -> " << structType << "\n";
-      for (int64_t j = 0; j < jTiles; ++j) {
-        std::string el[4];
-        for (int i = 0; i < 4; ++i) {
-          el[i] = e.fresh("wo");
-          e.line() << el[i] << " = llvm.extractvalue " << d << "["
-                   << 4 * j + i << "] : " << structType << "\n";
-        }
-        std::string v = e.fresh("wacc");
-        e.line() << v << " = vector.from_elements " << el[0] << ", " << el[1]
-                 << ", " << el[2] << ", " << el[3] << " : vector<2x2xf32>\n";
-        acc[h * jTiles + j] = v;
-      }
+      wg.call(step, regs, desc, "", acc, h * jTiles);
     }
-    if (overlap)
-      e.line() << "nvvm.wgmma.commit.group.sync.aligned\n";
+    wg.stepEnd();
   }
-  if (!overlap) {
-    e.line() << "nvvm.wgmma.commit.group.sync.aligned\n";
-    e.line() << "nvvm.wgmma.wait.group.sync.aligned 0\n";
-  } else {
-    // The last chunk waits for everything inside the loop: with the wait
-    // after it, where the stores' address arithmetic lands before it,
-    // ptxas serializes every wgmma (C7514).
-    e.line() << "%wlast = arith.cmpi eq, %ch, %cCHL : index\n";
-    e.line() << "scf.if %wlast {\n";
-    e.line() << "  nvvm.wgmma.wait.group.sync.aligned 0\n";
-    e.line() << "}\n";
-  }
+  wg.chunkEnd();
   pk.closeLoop(acc);
 
   // [r][c] of accumulator h * jTiles + j: column n0 + 16h + 8r + g, row

@@ -1,0 +1,65 @@
+//===- WgmmaEmitter.h - What the wgmma kernels share ------------*- C++ -*-===//
+//
+// Internal to lib/Conversion/QSLToGPU: the pieces of the dense wgmma GEMM
+// (WgmmaKernel.cpp) and the 2:4 one (PackedSparseKernel.cpp) that are the
+// same: accumulators that start undefined (the first wgmma has scale-d 0),
+// the commit groups and waits that let k-steps stay in flight while the
+// next is decoded (see WgmmaKernel.cpp), and the inline-asm call with its
+// accumulators unpacked into vector<2x2xf32> values.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QSL_LIB_CONVERSION_QSLTOGPU_WGMMAEMITTER_H
+#define QSL_LIB_CONVERSION_QSLTOGPU_WGMMAEMITTER_H
+
+#include "KernelText.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir {
+namespace qsl {
+namespace gpu_kernels {
+
+class WgmmaEmitter {
+public:
+  /// wgmma m64n<rows> (sparse: the 2:4 k32 form) over chunks of `steps`
+  /// k-steps; `overlap`: one commit group per k-step, S - 1 in flight (the
+  /// ring lags a chunk), else one per chunk waited for at its end.
+  WgmmaEmitter(TextEmitter &e, int64_t rows, int64_t steps, bool sparse,
+               bool overlap)
+      : e(e), rows(rows), steps(steps), sparse(sparse), overlap(overlap) {}
+
+  /// Before the chunk loop: the undefined accumulator and the constant 1;
+  /// returns the loop's initial accumulator value.
+  std::string beforeLoop();
+  /// At the top of the chunk body, before the ring's barrier.
+  void chunkTop();
+  /// After the barrier: the scale-d of the chunk's first k-step.
+  void chunkScale();
+  /// Before decoding k-step `step`.
+  void stepTop(int64_t step);
+  /// The wgmma of k-step `step`: A registers `a` (4 x i32), descriptor
+  /// `desc`, `meta` (sparse), over accumulators acc[first ..
+  /// first + rows / 8), which it replaces.
+  void call(int64_t step, const std::string (&a)[4], const std::string &desc,
+            const std::string &meta, std::vector<std::string> &acc,
+            int64_t first);
+  /// After the k-step's wgmma.
+  void stepEnd();
+  /// At the end of the chunk body (before the yield).
+  void chunkEnd();
+
+private:
+  TextEmitter &e;
+  int64_t rows, steps;
+  bool sparse, overlap;
+};
+
+/// An f16 pair as the 32-bit register it is.
+std::string pairWord(TextEmitter &e, const std::string &pair);
+
+} // namespace gpu_kernels
+} // namespace qsl
+} // namespace mlir
+
+#endif // QSL_LIB_CONVERSION_QSLTOGPU_WGMMAEMITTER_H
