@@ -68,6 +68,9 @@ CASES = [
      "shared memory (mma-a-stages=0)"),
     ("sp24_f16_8192cubed", "sparse", 8192, 8192, 8192, {},
      1.4, "2:4 fp16 GEMM 8192^3 (mma.sp) vs dense cuBLAS: >= 1.4x"),
+    ("sp24_f16_8192cubed_wgmma", "sparse", 8192, 8192, 8192,
+     {"chip": "sm_90a"},
+     1.4, "the same on wgmma.mma_async.sp (chip=sm_90a)"),
     ("sp24_f16_8192cubed_nostage", "sparse", 8192, 8192, 8192,
      {"options": "mma-a-stages=0"},
      1.4, "the same with activations from global memory, not staged in "

@@ -78,3 +78,27 @@
 // CHECK-NOT: wgmma
 // CHECK: nvgpu.mma.sync
 // CHECK: gpu.return
+// 2:4 (wgmma.mma_async.sp m64nNk32, the metadata register after the
+// descriptor): the ring's slots are k-steps of 32, each behind its own
+// barrier; 19 tiles of 16 columns over blocks of two warpgroups.
+// CHECK-LABEL: gpu.func @qsl_spmma_7(
+// CHECK-SAME: workgroup(%{{.*}} : memref<4x512x8xf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
+// CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
+// CHECK: scf.for
+// CHECK: nvvm.wgmma.wait.group.sync.aligned 1
+// CHECK: gpu.barrier
+// CHECK: %[[MD:.*]] = memref.load %arg3[
+// CHECK: nvvm.wgmma.fence.aligned
+// CHECK: wgmma.mma_async.sp.sync.aligned.m64n128k32.f32.f16.f16 {{.*}}, $68, $69, 0, p, 1, 1, 0; }", {{.*}}, %[[MD]],
+// CHECK: nvvm.wgmma.commit.group.sync.aligned
+// CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 1
+// CHECK: gpu.barrier
+// CHECK-COUNT-3: wgmma.mma_async.sp.sync.aligned.m64n128k32
+// CHECK-NOT: mma.sp.sync
+// CHECK: gpu.return
+// Float 2:4 (one step per chunk): each step's wgmma waited for at its end.
+// CHECK-LABEL: gpu.func @qsl_spmma_10(
+// CHECK: wgmma.mma_async.sp.sync.aligned.m64n128k32
+// CHECK-NEXT: llvm.extractvalue
+// CHECK: nvvm.wgmma.commit.group.sync.aligned
+// CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 0

@@ -477,6 +477,8 @@ LogicalResult QslGpuEmulatePass::rewriteDeviceOps(LLVM::LLVMFuncOp func) {
         asmOp && asmOp.getAsmString().contains("wgmma.mma_async")) {
       // The text must be WgmmaAsm.h's for its N, operand for operand.
       StringRef text = asmOp.getAsmString();
+      const bool sparse = text.contains("wgmma.mma_async.sp.");
+      const unsigned fixed = sparse ? 7 : 6; // A, descriptor, [meta,] scale
       int64_t n = 0;
       size_t at = text.find(".m64n");
       if (at != StringRef::npos)
@@ -486,9 +488,10 @@ LogicalResult QslGpuEmulatePass::rewriteDeviceOps(LLVM::LLVMFuncOp func) {
               ? dyn_cast<LLVM::LLVMStructType>(asmOp.getResult(0).getType())
               : nullptr;
       bool supported =
-          n >= 8 && n <= 256 && n % 8 == 0 && text == qsl::wgmmaAsmText(n) &&
-          asmOp.getConstraints() == qsl::wgmmaAsmConstraints(n) &&
-          asmOp.getOperands().size() == static_cast<size_t>(6 + n / 2) &&
+          n >= 8 && n <= 256 && n % 8 == 0 &&
+          text == qsl::wgmmaAsmText(n, sparse) &&
+          asmOp.getConstraints() == qsl::wgmmaAsmConstraints(n, sparse) &&
+          asmOp.getOperands().size() == static_cast<size_t>(fixed + n / 2) &&
           resultType && resultType.getBody().size() == size_t(n / 2) &&
           llvm::all_of(resultType.getBody(),
                        [](Type t) { return t.isF32(); });
@@ -503,16 +506,23 @@ LogicalResult QslGpuEmulatePass::rewriteDeviceOps(LLVM::LLVMFuncOp func) {
       for (int64_t i = 0; i < n / 2; ++i) {
         Value p = LLVM::GEPOp::create(b, loc, ptr, f32, slot,
                                       ArrayRef<LLVM::GEPArg>{int32_t(i)});
-        LLVM::StoreOp::create(b, loc, in[6 + i], p);
+        LLVM::StoreOp::create(b, loc, in[fixed + i], p);
       }
-      auto callee = runtimeFunc(module, "qsl_emu_wgmma_m64nNk16_f16_f32",
-                                voidType,
-                                {ptr, i32, i32, i32, i32, i32, i64, i32});
+      // Dense: (acc, n, a0..a3, desc, scale); sparse also the metadata
+      // before the scale.
+      SmallVector<Type> types{ptr, i32, i32, i32, i32, i32, i64, i32};
+      if (sparse)
+        types.push_back(i32);
+      auto callee = runtimeFunc(module,
+                                sparse ? "qsl_emu_wgmma_sp_m64nNk32_f16_f32"
+                                       : "qsl_emu_wgmma_m64nNk16_f16_f32",
+                                voidType, types);
       SmallVector<Value> args{slot, i32Const(b, loc, n)};
       for (unsigned i = 0; i < 4; ++i)
         args.push_back(asI32(b, loc, in[i]));
       args.push_back(in[4]);
-      args.push_back(asI32(b, loc, in[5]));
+      for (unsigned i = 5; i < fixed; ++i)
+        args.push_back(asI32(b, loc, in[i]));
       LLVM::CallOp::create(b, loc, callee, args);
       Value result = LLVM::PoisonOp::create(b, loc, resultType);
       for (int64_t i = 0; i < n / 2; ++i) {

@@ -464,15 +464,15 @@ void ActivationStager::beginChunk(const std::string &ch) {
   issue(ahead, nextSlot);
 }
 
-std::string ActivationStager::descriptor(int64_t step) {
+std::string ActivationStager::descriptor(int64_t step, int64_t kGranules) {
   // Core matrices 8 rows x 16 bytes: K-adjacent ones (LBO) rows / 8 core
   // matrices apart, row-adjacent ones (SBO) 128 bytes; k-step `step` starts
-  // at granule 2 step of every row. Fields in 16-byte units: start address
+  // at granule kGranules step of every row. Fields in 16-byte units: start address
   // bits 0-13, LBO bits 16-29, SBO bits 32-45; no swizzle (bits 62-63 0).
   const int64_t lbo = p.rows / 8 * 128, sbo = 128;
   const int64_t fixed = (lbo >> 4) << 16 | (sbo >> 4) << 32;
   std::string stageBytes = e.cst(p.granules * 16),
-              stepBytes = e.cst(step * lbo * 2);
+              stepBytes = e.cst(step * lbo * kGranules);
   std::string so = e.fresh("wds"), off = e.fresh("wdo"), off64 = e.fresh("wdq"),
               at = e.fresh("wda"), sh = e.fresh("wdh"), fld = e.fresh("wdf"),
               d = e.fresh("wdesc");

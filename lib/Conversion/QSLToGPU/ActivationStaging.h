@@ -92,8 +92,9 @@ public:
   std::string fragment(int64_t tile, int64_t step);
 
   /// WgmmaB: the i64 matrix descriptor of k-step `step` of the current
-  /// chunk (its two K core matrices of every row).
-  std::string descriptor(int64_t step);
+  /// chunk, whose `kGranules` K core matrices (2 for k16, 4 for the sparse
+  /// k32) of every row it reads.
+  std::string descriptor(int64_t step, int64_t kGranules = 2);
 
 private:
   void issue(const std::string &chunk, const std::string &slot);

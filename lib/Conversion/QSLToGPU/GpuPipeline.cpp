@@ -92,8 +92,9 @@ void mlir::qsl::buildGpuPipeline(OpPassManager &pm,
 
   GpuNVVMAttachTargetOptions target;
   target.chip = gpuChipName(options.chip);
-  // Debian's NVPTX backend aborts without an explicit PTX version.
-  target.features = "+ptx80";
+  // Debian's NVPTX backend aborts without an explicit PTX version. sm_90a
+  // needs 8.2 for wgmma.mma_async.sp with f16 (8.0 has the dense wgmma).
+  target.features = options.chip == GpuChip::sm_90a ? "+ptx82" : "+ptx80";
   target.optLevel = 3;
   pm.addPass(createGpuNVVMAttachTarget(target));
 

@@ -392,7 +392,12 @@ struct PackedSparsePlan {
   int64_t groupsPad;
   int64_t prefetch; // chunks in flight ahead of the decoded one
   StagePlan stage;  // activations through shared memory (columns)
-  int64_t rowsPerBlock() const { return 8 * mTiles; }
+  /// > 0: on wgmma.mma_async.sp (sm_90a), one or two warpgroups of 64
+  /// columns each over blocks of this many rows (WgmmaKernel.cpp).
+  int64_t wgmmaRows = 0;
+  int64_t rowsPerBlock() const {
+    return wgmmaRows ? wgmmaRows : 8 * mTiles;
+  }
   int64_t gridX() const { return (tiles + colWarps - 1) / colWarps; }
 };
 /// m-tiles (of 8 rows) of the packed 2:4 GEMM's warps when several row
@@ -434,6 +439,12 @@ void packPackedSparseValues(const ComposedShape &c,
 /// batch rows.
 std::string buildPackedSparseGemmKernelText(llvm::StringRef name,
                                             const ComposedShape &c);
+
+/// The same on wgmma.mma_async.sp (WgmmaKernel.cpp), for a plan with
+/// wgmmaRows set.
+std::string buildWgmmaSparseGemmKernelText(llvm::StringRef name,
+                                           const ComposedShape &c,
+                                           const PackedSparsePlan &p);
 
 /// The sparse tensor-core GEMM's warp tile: 16 output columns by kSpTilesM
 /// m-tiles of 8 batch rows.

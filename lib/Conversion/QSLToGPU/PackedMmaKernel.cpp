@@ -98,9 +98,9 @@ PackedGemmPlan packedGemmPlan(const KernelShape &s) {
     p.stage =
         stagePlan(s, p.wgmmaRows, 16 * p.steps, 32 * wgWarps, s.aStages);
     p.stage.coreMatrices = true;
-    // With three stages or more, a chunk's wgmma stay in flight while the
-    // next chunk is decoded (WgmmaKernel.cpp).
-    p.stage.lag = p.stage.stages >= 3 ? 1 : 0;
+    // With three stages or more and chunks of two k-steps or more, k-steps
+    // stay in flight while the next is decoded (WgmmaKernel.cpp).
+    p.stage.lag = p.stage.stages >= 3 && p.steps >= 2 ? 1 : 0;
   } else if (rowBlocks > 1) {
     // More rows than one block holds: the weight is read once per row
     // block, so A is what a block should share: its warps take adjacent

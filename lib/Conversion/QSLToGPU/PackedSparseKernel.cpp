@@ -34,7 +34,20 @@ PackedSparsePlan packedSparsePlan(const ComposedShape &c) {
   p.steps = f.steps;
   p.mTiles = std::clamp<int64_t>((s.m + 7) / 8, 1, kPackedMaxMTiles);
   int64_t rowBlocks = (s.m + 8 * p.mTiles - 1) / (8 * p.mTiles);
-  if (rowBlocks > 1) {
+  const int64_t wgWarps = p.tiles >= 8 ? 8 : 4;
+  if (rowBlocks > 1 && (p.wgmmaRows = wgmmaRows(s, 2, 32 * wgWarps))) {
+    // sm_90a: wgmma.mma_async.sp, one or two warpgroups side by side (64
+    // columns each), the activations staged as core matrices one k-step
+    // (32 K) per slot: a chunk of 2 to 8 steps at 128 rows would not fit
+    // two stages in shared memory.
+    p.columns = true;
+    p.colWarps = p.warps = wgWarps;
+    p.stage = stagePlan(s, p.wgmmaRows, 32, 32 * wgWarps, s.aStages);
+    p.stage.coreMatrices = true;
+    // One step's wgmma in flight while the next decodes needs a chunk of
+    // two steps or more (else the next step's A registers are its own).
+    p.stage.lag = p.stage.stages >= 3 && p.steps >= 2 ? 1 : 0;
+  } else if (rowBlocks > 1) {
     // As the packed GEMM: the weight is read once per row block, so the
     // block's warps share its rows (64 of them), side by side along N, each
     // over all of K; the activations are staged in shared memory where
@@ -102,6 +115,8 @@ void packPackedSparseValues(const ComposedShape &c,
 std::string buildPackedSparseGemmKernelText(llvm::StringRef name,
                                             const ComposedShape &c) {
   const PackedSparsePlan p = packedSparsePlan(c);
+  if (p.wgmmaRows)
+    return buildWgmmaSparseGemmKernelText(name, c, p);
   const bool values = c.main == ComposedShape::Main::Floats;
   KernelShape s = c.base;
   s.warps = p.warps;

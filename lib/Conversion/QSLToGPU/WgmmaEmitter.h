@@ -22,36 +22,40 @@ namespace gpu_kernels {
 
 class WgmmaEmitter {
 public:
-  /// wgmma m64n<rows> (sparse: the 2:4 k32 form) over chunks of `steps`
-  /// k-steps; `overlap`: one commit group per k-step, S - 1 in flight (the
-  /// ring lags a chunk), else one per chunk waited for at its end.
-  WgmmaEmitter(TextEmitter &e, int64_t rows, int64_t steps, bool sparse,
+  /// wgmma m64n<rows> (sparse: the 2:4 k32 form); `overlap`: one commit
+  /// group per k-step, `inFlight` of them left in flight by wait() (the
+  /// ring lags a chunk), else groups waited for whole by groupEnd().
+  WgmmaEmitter(TextEmitter &e, int64_t rows, int64_t inFlight, bool sparse,
                bool overlap)
-      : e(e), rows(rows), steps(steps), sparse(sparse), overlap(overlap) {}
+      : e(e), rows(rows), inFlight(inFlight), sparse(sparse),
+        overlap(overlap) {}
 
   /// Before the chunk loop: the undefined accumulator and the constant 1;
   /// returns the loop's initial accumulator value.
   std::string beforeLoop();
-  /// At the top of the chunk body, before the ring's barrier.
-  void chunkTop();
+  /// With overlap: waits until `inFlight` groups are left (before decoding
+  /// a k-step, and before the ring's barrier).
+  void wait();
   /// After the barrier: the scale-d of the chunk's first k-step.
   void chunkScale();
-  /// Before decoding k-step `step`.
-  void stepTop(int64_t step);
   /// The wgmma of k-step `step`: A registers `a` (4 x i32), descriptor
   /// `desc`, `meta` (sparse), over accumulators acc[first ..
   /// first + rows / 8), which it replaces.
   void call(int64_t step, const std::string (&a)[4], const std::string &desc,
             const std::string &meta, std::vector<std::string> &acc,
             int64_t first);
-  /// After the k-step's wgmma.
+  /// After the k-step's wgmma (with overlap: its commit group).
   void stepEnd();
-  /// At the end of the chunk body (before the yield).
-  void chunkEnd();
+  /// Without overlap: commits and waits for everything (where the ring is
+  /// about to refill the slot just read).
+  void groupEnd();
+  /// At the end of the chunk body (before the yield): with overlap, the
+  /// last chunk waits for every group.
+  void loopEnd();
 
 private:
   TextEmitter &e;
-  int64_t rows, steps;
+  int64_t rows, inFlight;
   bool sparse, overlap;
 };
 

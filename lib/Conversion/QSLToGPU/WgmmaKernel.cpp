@@ -1,7 +1,10 @@
-//===- WgmmaKernel.cpp - The packed GEMM on sm_90a's warpgroup MMA --------===//
+//===- WgmmaKernel.cpp - The packed GEMMs on sm_90a's warpgroup MMA -------===//
 //
 // The packed dense GEMM (PackedMmaKernel.cpp) over several row blocks, for
-// sm_90a (`wgmma` option, which qsl-gpu-pipeline{chip=sm_90a} sets): the
+// sm_90a (`wgmma` option, which qsl-gpu-pipeline{chip=sm_90a} sets), and at
+// the end of this file the packed 2:4 GEMM (PackedSparseKernel.cpp) on
+// wgmma.mma_async.sp the same way; WgmmaEmitter (below) is what both
+// write alike. The dense one: the
 // same fragment-ordered code words and f16x2 decoding, but multiplied by
 // wgmma.mma_async, the warpgroup-wide MMA that the H100's tensor cores run
 // at full rate (mma.sync reaches only part of it there).
@@ -78,16 +81,9 @@ std::string WgmmaEmitter::beforeLoop() {
   return "%wundef";
 }
 
-void WgmmaEmitter::chunkTop() {
-  // Each k-step's wgmma are one commit group. With the ring lagging one
-  // chunk (three stages or more), step s of chunk c waits only for step s
-  // of chunk c - 1 (whose A registers its decoding rewrites): S - 1 groups
-  // stay in flight. Waited for at the top of the chunk, before the barrier,
-  // that also finishes every chunk before c - 1, whose slot the ring then
-  // refills. With two stages, a chunk's groups are all waited for at its
-  // end (the ring refills the slot of c - 1).
+void WgmmaEmitter::wait() {
   if (overlap)
-    e.line() << "nvvm.wgmma.wait.group.sync.aligned " << (steps - 1) << "\n";
+    e.line() << "nvvm.wgmma.wait.group.sync.aligned " << inFlight << "\n";
 }
 
 void WgmmaEmitter::chunkScale() {
@@ -96,10 +92,6 @@ void WgmmaEmitter::chunkScale() {
   e.line() << "%wfirstsc = arith.extui %wnotfirst : i1 to i32\n";
 }
 
-void WgmmaEmitter::stepTop(int64_t step) {
-  if (overlap && step)
-    e.line() << "nvvm.wgmma.wait.group.sync.aligned " << (steps - 1) << "\n";
-}
 
 void WgmmaEmitter::call(int64_t step, const std::string (&a)[4],
                         const std::string &desc, const std::string &meta,
@@ -153,12 +145,16 @@ void WgmmaEmitter::stepEnd() {
     e.line() << "nvvm.wgmma.commit.group.sync.aligned\n";
 }
 
-void WgmmaEmitter::chunkEnd() {
-  if (!overlap) {
-    e.line() << "nvvm.wgmma.commit.group.sync.aligned\n";
-    e.line() << "nvvm.wgmma.wait.group.sync.aligned 0\n";
+void WgmmaEmitter::groupEnd() {
+  if (overlap)
     return;
-  }
+  e.line() << "nvvm.wgmma.commit.group.sync.aligned\n";
+  e.line() << "nvvm.wgmma.wait.group.sync.aligned 0\n";
+}
+
+void WgmmaEmitter::loopEnd() {
+  if (!overlap)
+    return;
   // The last chunk waits for everything inside the loop: with the wait
   // after it, where the stores' address arithmetic lands before it, ptxas
   // serializes every wgmma (C7514).
@@ -191,7 +187,15 @@ std::string buildWgmmaGemmKernelText(llvm::StringRef name,
   std::string rowsC = e.cst(rows);
   e.line() << "%m0 = arith.muli %by, " << rowsC << " : index\n";
   stager.prologue("%m0", ActivationStager::Operand::WgmmaB, 1, p.steps);
-  WgmmaEmitter wg(e, rows, p.steps, /*sparse=*/false, p.stage.lag == 1);
+  // Each k-step's wgmma are one commit group. With the ring lagging one
+  // chunk (three stages or more), step s of chunk c waits only for step s
+  // of chunk c - 1 (whose A registers its decoding rewrites): S - 1 groups
+  // stay in flight. The wait before step 0 precedes the barrier and also
+  // finishes every chunk before c - 1, whose slot the ring then refills.
+  // With two stages, a chunk's groups are all waited for at its end (the
+  // ring refills the slot of c - 1).
+  WgmmaEmitter wg(e, rows, p.steps - 1, /*sparse=*/false,
+                  p.stage.lag == 1);
   std::string init = wg.beforeLoop();
   // Column of each n-tile's fragment (for the group tables; padded).
   std::vector<std::string> nc(4);
@@ -200,7 +204,7 @@ std::string buildWgmmaGemmKernelText(llvm::StringRef name,
 
   // Accumulator h * jTiles + j: wgmma h, batch rows 8j .. 8j + 7.
   pk.openLoop(2 * jTiles, init);
-  wg.chunkTop();
+  wg.wait();
   stager.beginChunk("%ch");
   std::string chunkLen = e.cst(chunkK), kb = e.fresh("kb");
   e.line() << kb << " = arith.muli %ch, " << chunkLen << " : index\n";
@@ -219,7 +223,8 @@ std::string buildWgmmaGemmKernelText(llvm::StringRef name,
   for (size_t i = 0; i < acc.size(); ++i)
     acc[i] = "%acc" + std::to_string(i);
   for (int64_t step = 0; step < p.steps; ++step) {
-    wg.stepTop(step);
+    if (step)
+      wg.wait();
     if (!groupPerChunk) {
       std::string k0 = step ? e.add(kb, e.cst(16 * step)) : kb;
       loadSplats(k0);
@@ -244,7 +249,8 @@ std::string buildWgmmaGemmKernelText(llvm::StringRef name,
     }
     wg.stepEnd();
   }
-  wg.chunkEnd();
+  wg.groupEnd();
+  wg.loopEnd();
   pk.closeLoop(acc);
 
   // [r][c] of accumulator h * jTiles + j: column n0 + 16h + 8r + g, row
@@ -258,6 +264,117 @@ std::string buildWgmmaGemmKernelText(llvm::StringRef name,
     e.storeValue(v, row, col,
                  e.conj(e.below(row, "%cM", guardM),
                         e.below(col, "%cN", guardN)));
+  });
+  return substitute(header + e.str() + kernelFooter(), shapeVars(name, s));
+}
+
+std::string buildWgmmaSparseGemmKernelText(llvm::StringRef name,
+                                           const ComposedShape &c,
+                                           const PackedSparsePlan &p) {
+  const bool values = c.main == ComposedShape::Main::Floats;
+  KernelShape s = c.base;
+  s.warps = p.warps; // one or two warpgroups
+  if (values)
+    s.bits = 16;
+  const int64_t rows = p.wgmmaRows, jTiles = rows / 8;
+  const int64_t chunkK = 32 * p.steps;
+  const bool guardM = s.m % rows != 0;
+  const bool guardN = s.n % 16 != 0 || p.tiles % p.colWarps != 0;
+  const std::string metaType =
+      memrefType({p.tiles, p.chunks * p.steps, 16}, "i32");
+  TextEmitter e(s);
+  PackedEmitter pk(e, s, p.chunks,
+                   memrefType({p.tiles, p.chunks, 128}, "i32"), p.groupsPad,
+                   16 * p.tiles, p.prefetch);
+  e.fragmentPrologue();
+  pk.constants();
+  e.metaSlot();
+  // Warp w's 16 columns are A rows 16 (w % 4) .. + 15 of its warpgroup's
+  // wgmma: rows g and g + 8 are columns na and nb, as in mma.sp's A.
+  const std::string loadTile = pk.warpTile(true, p.colWarps, p.tiles, 16);
+  e.line() << "%na = arith.addi %n0, %grp : index\n";
+  e.line() << "%nb = arith.addi %na, %c8 : index\n";
+  e.line() << "%nl0 = arith.muli " << loadTile << ", %c16 : index\n";
+  e.line() << "%la = arith.addi %nl0, %grp : index\n";
+  e.line() << "%lb = arith.addi %la, %c8 : index\n";
+  ActivationStager stager(e, p.stage);
+  std::string header =
+      pk.header(", %meta: " + metaType, 0, stager.attribution());
+  std::string rowsC = e.cst(rows);
+  e.line() << "%m0 = arith.muli %by, " << rowsC << " : index\n";
+  stager.prologue("%m0", ActivationStager::Operand::WgmmaB, 1, 2);
+  // The ring's slots are k-steps (global step t = S ch + s): with it
+  // lagging one (three stages or more) step t refills the slot of t - 2,
+  // so one step's wgmma stays in flight while the next decodes (not with
+  // one-step chunks, whose prefetched words, the next step's A registers,
+  // are rotated at the top of the chunk: ptxas serializes that, C7513);
+  // otherwise each step's wgmma are waited for at its end.
+  WgmmaEmitter wg(e, rows, 1, /*sparse=*/true, p.stage.lag == 1);
+  std::string init = wg.beforeLoop();
+
+  // Accumulator j: batch rows 8j .. 8j + 7.
+  pk.openLoop(jTiles, init);
+  std::string chunkLen = e.cst(chunkK), kb = e.fresh("kb");
+  e.line() << kb << " = arith.muli %ch, " << chunkLen << " : index\n";
+  std::string stepsPer = e.cst(p.steps), sb = e.fresh("sb");
+  e.line() << sb << " = arith.muli %ch, " << stepsPer << " : index\n";
+  wg.chunkScale();
+  std::string sc[2], zz[2];
+  auto loadSplats = [&](const std::string &k) {
+    std::string g = pk.group(k);
+    for (int h = 0; h < 2; ++h)
+      std::tie(sc[h], zz[h]) = pk.scaleAndZero(g, h ? "%lb" : "%la");
+  };
+  const bool groupPerChunk = values || s.groupLen % chunkK == 0;
+  if (groupPerChunk && !values)
+    loadSplats(kb);
+
+  std::vector<std::string> acc(jTiles);
+  for (int64_t j = 0; j < jTiles; ++j)
+    acc[j] = "%acc" + std::to_string(j);
+  for (int64_t step = 0; step < p.steps; ++step) {
+    wg.wait();
+    stager.beginChunk(step ? e.add(sb, e.cst(step)) : sb);
+    std::string k0 = step ? e.add(kb, e.cst(32 * step)) : kb;
+    if (!groupPerChunk)
+      loadSplats(k0);
+    // The metadata register: mma.sp's and wgmma.sp's (selector 0) are the
+    // same per warp (lanes 4g and 4g + 1: rows g and g + 8, K halves).
+    std::string gs = step ? e.add(sb, e.cst(step)) : sb;
+    std::string md = e.fresh("wmd");
+    e.line() << md << " = memref.load %meta[" << loadTile << ", " << gs
+             << ", %mslot] : " << metaType << "\n";
+    // A register r: pair 4 step + r, row (r % 2 ? nb : na), kept entries
+    // (r / 2) 8 + 2 tig + {0, 1} of the step: the dense A layout over the
+    // kept values, as wgmma.sp takes it.
+    std::string a[4];
+    for (int r = 0; r < 4; ++r) {
+      int64_t pair = 4 * step + r;
+      std::string wv = values ? halfPair(e, pk.word[pair])
+                              : pk.decodePair(pk.word[pair / p.steps],
+                                              pair % p.steps, zz[r % 2],
+                                              sc[r % 2]);
+      a[r] = pairWord(e, wv);
+    }
+    std::string desc = stager.descriptor(0, 4);
+    e.line() << "nvvm.wgmma.fence.aligned\n";
+    wg.call(step, a, desc, md, acc, 0);
+    wg.stepEnd();
+    wg.groupEnd();
+  }
+  wg.loopEnd();
+  pk.closeLoop(acc);
+
+  // [r][c] of accumulator j: D row 16 (w % 4) + g + 8r (column na or nb),
+  // column 8j + 2i + c (row m0 + 8j + 2i + c).
+  std::string nOk[2] = {e.below("%na", "%cN", guardN),
+                        e.below("%nb", "%cN", guardN)};
+  pk.sumWarpsAndStore([&](int64_t j, int r, int cc, const std::string &v) {
+    std::string row = e.add(e.add("%m0", e.cst(8 * j)), "%kc");
+    if (cc)
+      row = e.add(row, "%c1");
+    e.storeValue(v, row, r ? "%nb" : "%na",
+                 e.conj(e.below(row, "%cM", guardM), nOk[r]));
   });
   return substitute(header + e.str() + kernelFooter(), shapeVars(name, s));
 }

@@ -50,10 +50,11 @@ struct Thread {
   const char *rowAddr = nullptr;
   uint32_t ldmNum = 0, ldmTrans = 0;
   uint32_t *ldmOut = nullptr;
-  // wgmma m64nNk16: A in a[], the B descriptor, N, scale-d, the
-  // accumulators (read and written)
+  // wgmma m64nNk16 (sparse: .sp m64nNk32, metadata in meta): A in a[],
+  // the B descriptor, N, scale-d, the accumulators (read and written)
   uint64_t wgDesc = 0;
   uint32_t wgN = 0, wgScale = 0;
+  bool wgSparse = false;
   float *wgAcc = nullptr;
   // cp.async: the open group and the committed ones, oldest first
   struct Copy {
@@ -102,7 +103,8 @@ void doMma(Thread *lanes);
 void doMmaSp(Thread *lanes);
 void doLdMatrix(Thread *lanes);
 /// wgmma.mma_async m64nNk16 (f16 x f16 -> f32, A from registers, B from a
-/// no-swizzle K-major descriptor) on the 128 threads of warpgroup `group`.
+/// no-swizzle K-major descriptor), or .sp m64nNk32 (A 2:4 sparse, sparsity
+/// selector 0), on the 128 threads of warpgroup `group`.
 void doWgmma(Thread *threads, unsigned group);
 
 /// The shared-space address of p (inside one of the kernel's shared

@@ -481,19 +481,37 @@ int64_t qsl_emu_shared_address(void *addr) {
   return int64_t(sharedAddress(static_cast<const char *>(addr)));
 }
 
+/// A thread's arrival at a wgmma (sparse: .sp with `meta`).
+static void wgmmaArrive(float *acc, int32_t n, const int32_t (&a)[4],
+                        int64_t desc, int32_t scaleD, bool sparse,
+                        int32_t meta) {
+  Thread &t = self();
+  for (int i = 0; i < 4; ++i)
+    t.a[i] = uint32_t(a[i]);
+  t.wgN = uint32_t(n);
+  t.wgDesc = uint64_t(desc);
+  t.wgScale = uint32_t(scaleD);
+  t.wgAcc = acc;
+  t.wgSparse = sparse;
+  t.meta = uint32_t(meta);
+  block(Wait::Wgmma);
+}
+
 /// wgmma.mma_async.sync.aligned.m64n<n>k16.f32.f16.f16 with A in
 /// registers: acc holds this thread's n / 2 accumulators, in and out.
 void qsl_emu_wgmma_m64nNk16_f16_f32(float *acc, int32_t n, int32_t a0,
                                     int32_t a1, int32_t a2, int32_t a3,
                                     int64_t desc, int32_t scaleD) {
-  Thread &t = self();
-  uint32_t a[4] = {uint32_t(a0), uint32_t(a1), uint32_t(a2), uint32_t(a3)};
-  std::memcpy(t.a, a, sizeof(a));
-  t.wgN = uint32_t(n);
-  t.wgDesc = uint64_t(desc);
-  t.wgScale = uint32_t(scaleD);
-  t.wgAcc = acc;
-  block(Wait::Wgmma);
+  wgmmaArrive(acc, n, {a0, a1, a2, a3}, desc, scaleD, false, 0);
+}
+
+/// wgmma.mma_async.sp.sync.aligned.m64n<n>k32.f32.f16.f16 with A (the kept
+/// values) in registers, `meta` the metadata register, sparsity selector 0.
+void qsl_emu_wgmma_sp_m64nNk32_f16_f32(float *acc, int32_t n, int32_t a0,
+                                       int32_t a1, int32_t a2, int32_t a3,
+                                       int64_t desc, int32_t meta,
+                                       int32_t scaleD) {
+  wgmmaArrive(acc, n, {a0, a1, a2, a3}, desc, scaleD, true, meta);
 }
 
 /// Index of the calling thread's warpgroup, when it is the warpgroup's

@@ -293,11 +293,16 @@ const char *sharedHost(uint64_t address, size_t bytes, const char *what) {
 /// swizzle) is read through the descriptor: element (k, n) at start +
 /// (n / 8) SBO + (n % 8) 16 + (k / 8) LBO + (k % 8) 2 bytes, the fields in
 /// 16-byte units at bits 0-13 (start), 16-29 (LBO), 32-45 (SBO).
+/// The 2:4 form (.sp, k32): A's registers hold each row's 16 kept values in
+/// the same layout, placed by the metadata as mma.sp m16n8k32 places them
+/// per warp (sparsity selector 0: CUTLASS's ELayout_64x32 says the same);
+/// B has 32 rows, four K core matrices LBO apart.
 void doWgmma(Thread *threads, unsigned group) {
   const Thread &first = threads[0];
   for (unsigned i = 0; i < 128; ++i)
     if (threads[i].wgN != first.wgN || threads[i].wgDesc != first.wgDesc ||
-        threads[i].wgScale != first.wgScale)
+        threads[i].wgScale != first.wgScale ||
+        threads[i].wgSparse != first.wgSparse)
       fatal("kernel " + kernelName() + ": the threads of warpgroup " +
             std::to_string(group) +
             " reached wgmma.mma_async with different shapes, descriptors "
@@ -314,13 +319,14 @@ void doWgmma(Thread *threads, unsigned group) {
   const uint64_t start = (desc & 0x3FFF) << 4;
   const uint64_t lbo = ((desc >> 16) & 0x3FFF) << 4;
   const uint64_t sbo = ((desc >> 32) & 0x3FFF) << 4;
+  const unsigned kDense = first.wgSparse ? 32 : 16;
   // B, one 16-byte core-matrix row (8 K of one column) at a time; each
   // core matrix (128 bytes) read is remembered until the wgmma.wait_group
   // that completes it.
-  std::vector<float> b(16 * n);
+  std::vector<float> b(kDense * n);
   Launch::WgmmaReads &reads = launch->wgmmaReads[group];
   for (unsigned cg = 0; cg < n / 8; ++cg)
-    for (unsigned kh = 0; kh < 2; ++kh) {
+    for (unsigned kh = 0; kh < kDense / 8; ++kh) {
       uint64_t core = start + cg * sbo + kh * lbo;
       const char *p = sharedHost(core, 128, "wgmma.mma_async's B");
       if (reinterpret_cast<uintptr_t>(p) % 16)
@@ -354,6 +360,25 @@ void doWgmma(Thread *threads, unsigned group) {
     Thread *lanes = threads + 32 * w;
     float a[16][16];
     loadA(lanes, a);
+    // The dense K of each A value: itself, or (sparse) its metadata place.
+    unsigned dense[16][16];
+    for (unsigned r = 0; r < 16; ++r)
+      for (unsigned c = 0; c < 16; ++c) {
+        if (!first.wgSparse) {
+          dense[r][c] = c;
+          continue;
+        }
+        uint32_t word = lanes[4 * (r % 8) + c / 8].meta;
+        dense[r][c] =
+            4 * (c / 2) + ((word >> (16 * (r / 8) + 2 * (c % 8))) & 3);
+        if (c % 2 && dense[r][c - 1] >= dense[r][c])
+          fatal("kernel " + kernelName() + ": wgmma.mma_async.sp metadata "
+                "of warp " + std::to_string(w) + ", row " +
+                std::to_string(r) + " gives positions " +
+                std::to_string(dense[r][c - 1] % 4) + ", " +
+                std::to_string(dense[r][c] % 4) +
+                " in one run of 4 (must ascend; other patterns are undefined)");
+      }
     for (unsigned l = 0; l < 32; ++l) {
       unsigned g = l / 4, t = l % 4;
       for (unsigned j = 0; j < n / 8; ++j)
@@ -361,7 +386,7 @@ void doWgmma(Thread *threads, unsigned group) {
           unsigned row = g + 8 * (i / 2), col = 8 * j + 2 * t + i % 2;
           float s = first.wgScale ? lanes[l].wgAcc[4 * j + i] : 0.0f;
           for (unsigned k = 0; k < 16; ++k)
-            s += a[row][k] * b[k * n + col];
+            s += a[row][k] * b[dense[row][k] * n + col];
           lanes[l].wgAcc[4 * j + i] = s;
         }
     }

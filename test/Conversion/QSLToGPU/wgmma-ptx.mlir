@@ -17,6 +17,11 @@
 // RUN: qsl-opt %tgen.mlir --qsl-gpu-pipeline="chip=sm_90a format=isa" \
 // RUN:   | %python %S/Inputs/extract_ptx.py > %tgen.ptx
 // RUN: %ptxas -arch=sm_90a -v %tgen.ptx -o %tgen.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS
+// RUN: FileCheck %s --check-prefix=GEN < %tgen.ptx
+// GEN: .version 8.2
+// GEN: .target sm_90a
+// GEN-LABEL: .entry qsl_spmma_7(
+// GEN: wgmma.mma_async.sp.sync.aligned.m64n128k32.f32.f16.f16
 // chip=sm_90 keeps mma.sync everywhere.
 // RUN: qsl-opt %S/Inputs/gemm-staged.mlir --qsl-gpu-pipeline="chip=sm_90 format=isa" \
 // RUN:   | %python %S/Inputs/extract_ptx.py | FileCheck %s --check-prefix=SM90

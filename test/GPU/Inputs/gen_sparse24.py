@@ -85,35 +85,41 @@ def case(name, m, k, n, transposed, quant=None, tin="f32", tout="f32",
     cases.append((name, m, k, n, tin, tout, "\n".join(t for t in text if t)))
 
 
-case("int4_asym", 33, 40, 20, False, (4, 8, False),
-     comment="Every edge: M = 33 (32-row warp tiles), K = 40 (32-deep "
-     "steps), N = 20 (64-column blocks); int4 asymmetric group 8, [K, N].")
-case("f16_t", 16, 64, 70, True, None, "f16", "f16",
-     comment="Float 2:4 main term (f16 pairs), f16 activations and output, "
-     "[N, K] weight.")
-case("int8_sym_t", 512, 96, 128, True, (8, 32, True),
-     comment="Batch 512, int8 symmetric group 32, [N, K]; no guards in N.")
-case("int2_n1", 9, 32, 1, False, (2, 4, False),
-     comment="N = 1 and batch 9 (just above max-batch); int2 asymmetric "
-     "group 4.")
-case("int3_sym", 40, 128, 48, True, (3, 16, True),
-     comment="3-bit codes (10 per word), four K steps, group 16.")
-case("f16_b1_kedge", 1, 200, 40, True, None, "f32", "f32",
-     comment="Batch 1 on the packed 2:4 GEMM: K = 200 (the last step of "
-     "32 partial), N = 40 (a partial 16-row tile), f32 activations.")
-case("f16_b8_chunks", 8, 1024, 16, False, None, "f16", "f16",
-     comment="Batch 8, 32 steps of 32: several chunks per warp with warps "
-     "splitting K; [K, N] weight.")
-case("f16_b5_n1", 5, 64, 1, True, None, "f32", "f32",
-     comment="N = 1, batch 5.")
-case("f16_b100_staged", 100, 200, 80, True, None, "f16", "f16",
-     comment="Batch 100, f16 activations: warps side by side (5 tiles over "
-     "blocks of 4), activations staged in shared memory, K = 200 ending "
-     "inside a step.")
-case("f16_b45_f32", 45, 64, 24, False, None, "f32", "f32",
-     comment="Batch 45, f32 activations: warps side by side, activations "
-     "staged as f32.")
 
-print_module([(name, (m, k), tin, (m, n), tout, text)
-              for name, m, k, n, tin, tout, text in cases],
-             "--ptx-only" in sys.argv, "gen_sparse24.py")
+def main():
+    case("int4_asym", 33, 40, 20, False, (4, 8, False),
+         comment="Every edge: M = 33 (32-row warp tiles), K = 40 (32-deep "
+         "steps), N = 20 (64-column blocks); int4 asymmetric group 8, [K, N].")
+    case("f16_t", 16, 64, 70, True, None, "f16", "f16",
+         comment="Float 2:4 main term (f16 pairs), f16 activations and output, "
+         "[N, K] weight.")
+    case("int8_sym_t", 512, 96, 128, True, (8, 32, True),
+         comment="Batch 512, int8 symmetric group 32, [N, K]; no guards in N.")
+    case("int2_n1", 9, 32, 1, False, (2, 4, False),
+         comment="N = 1 and batch 9 (just above max-batch); int2 asymmetric "
+         "group 4.")
+    case("int3_sym", 40, 128, 48, True, (3, 16, True),
+         comment="3-bit codes (10 per word), four K steps, group 16.")
+    case("f16_b1_kedge", 1, 200, 40, True, None, "f32", "f32",
+         comment="Batch 1 on the packed 2:4 GEMM: K = 200 (the last step of "
+         "32 partial), N = 40 (a partial 16-row tile), f32 activations.")
+    case("f16_b8_chunks", 8, 1024, 16, False, None, "f16", "f16",
+         comment="Batch 8, 32 steps of 32: several chunks per warp with warps "
+         "splitting K; [K, N] weight.")
+    case("f16_b5_n1", 5, 64, 1, True, None, "f32", "f32",
+         comment="N = 1, batch 5.")
+    case("f16_b100_staged", 100, 200, 80, True, None, "f16", "f16",
+         comment="Batch 100, f16 activations: warps side by side (5 tiles over "
+         "blocks of 4), activations staged in shared memory, K = 200 ending "
+         "inside a step.")
+    case("f16_b45_f32", 45, 64, 24, False, None, "f32", "f32",
+         comment="Batch 45, f32 activations: warps side by side, activations "
+         "staged as f32.")
+
+    print_module([(name, (m, k), tin, (m, n), tout, text)
+                  for name, m, k, n, tin, tout, text in cases],
+                 "--ptx-only" in sys.argv, "gen_sparse24.py")
+
+
+if __name__ == "__main__":
+    main()
