@@ -317,6 +317,8 @@ def test_targets(data, tmp_path, monkeypatch):
     model.compress("qsl-quantize{bits=4 group=64}")
     raises(qsl.QslError, "no GPU to run on: no CUDA driver found",
            lambda: model.compile(target="cuda"))
+    raises(qsl.QslError, "no GPU to run on: no CUDA driver found",
+           lambda: model.compile(target="cuda", chip="sm_90a"))
     monkeypatch.setenv("QSL_CUDA_RUNTIME", str(tmp_path / "missing.so"))
     e = raises(NotImplementedError, "missing.so does not exist",
                lambda: model.compile(target="cuda"))
