@@ -323,6 +323,20 @@ public:
     e.line() << "}\n";
   }
 
+  /// The 2:4 kernels' stores (mma.sp and wgmma.sp lay their accumulators
+  /// out alike): [r][c] of accumulator t is y[m0 + 8t + 2 tig + c, (r ?
+  /// %nb : %na)], rows guarded past M and columns past N where needed.
+  void storeSparseTiles(bool guardM, bool guardN) {
+    std::string nOk[2] = {e.below("%na", "%cN", guardN),
+                          e.below("%nb", "%cN", guardN)};
+    sumWarpsAndStore([&](int64_t t, int r, int c, const std::string &v) {
+      std::string row =
+          e.add(e.add(e.add("%m0", e.cst(8 * t)), "%kc"), c ? "%c1" : "%c0");
+      e.storeValue(v, row, r ? "%nb" : "%na",
+                   e.conj(e.below(row, "%cM", guardM), nOk[r]));
+    });
+  }
+
   std::string word[4]; // the words of chunk %ch, inside the loop
 
 private:

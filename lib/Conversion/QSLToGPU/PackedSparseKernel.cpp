@@ -236,14 +236,7 @@ std::string buildPackedSparseGemmKernelText(llvm::StringRef name,
 
   // Accumulator [r][c] of m-tile t is D[row grp + 8r][col 2 * tig + c]:
   // y[m0 + 8t + 2 * tig + c, (r ? nb : na)].
-  std::string nOk[2] = {e.below("%na", "%cN", guardN),
-                        e.below("%nb", "%cN", guardN)};
-  pk.sumWarpsAndStore([&](int64_t t, int r, int c, const std::string &v) {
-    std::string row =
-        e.add(e.add(e.add("%m0", e.cst(8 * t)), "%kc"), c ? "%c1" : "%c0");
-    e.storeValue(v, row, r ? "%nb" : "%na",
-                 e.conj(e.below(row, "%cM", guardM), nOk[r]));
-  });
+  pk.storeSparseTiles(guardM, guardN);
 
   return substitute(header + e.str() + kernelFooter(), shapeVars(name, s));
 }

@@ -366,16 +366,8 @@ std::string buildWgmmaSparseGemmKernelText(llvm::StringRef name,
   pk.closeLoop(acc);
 
   // [r][c] of accumulator j: D row 16 (w % 4) + g + 8r (column na or nb),
-  // column 8j + 2i + c (row m0 + 8j + 2i + c).
-  std::string nOk[2] = {e.below("%na", "%cN", guardN),
-                        e.below("%nb", "%cN", guardN)};
-  pk.sumWarpsAndStore([&](int64_t j, int r, int cc, const std::string &v) {
-    std::string row = e.add(e.add("%m0", e.cst(8 * j)), "%kc");
-    if (cc)
-      row = e.add(row, "%c1");
-    e.storeValue(v, row, r ? "%nb" : "%na",
-                 e.conj(e.below(row, "%cM", guardM), nOk[r]));
-  });
+  // column 8j + 2i + c (row m0 + 8j + 2i + c): as mma.sp's.
+  pk.storeSparseTiles(guardM, guardN);
   return substitute(header + e.str() + kernelFooter(), shapeVars(name, s));
 }
 
