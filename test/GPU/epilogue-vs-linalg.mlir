@@ -1,6 +1,6 @@
 // Epilogue fusion: bias adds, activations, residual adds and a final cast
 // to f16 after a matmul run inside the GPU kernels (GEMV, mma.sync GEMM,
-// composed GEMV); results against the
+// composed GEMV, and with chip=sm_90a the wgmma GEMM); results against the
 // qsl-lower-to-linalg reference on the CPU. The activations' math (erf, exp)
 // is libdevice on the GPU and libm on the CPU; printMemref prints 6 digits,
 // hence rtol 1e-4.
@@ -10,6 +10,11 @@
 // RUN: qsl-opt %s --qsl-gpu-pipeline="chip=sm_90 format=%gpu_format" \
 // RUN:   %gpu_host_lowering | %run_gpu > %t.gpu
 // RUN: %python %S/Inputs/compare_printed.py %t.cpu %t.gpu --rtol 1e-4 --atol 1e-5
+// chip=sm_90a: the 100-row f16 case runs on the wgmma kernel (its
+// epilogue on the same stores).
+// RUN: qsl-opt %s --qsl-gpu-pipeline="chip=sm_90a format=%gpu_format" \
+// RUN:   %gpu_host_lowering | %run_gpu > %t.gpu90a
+// RUN: %python %S/Inputs/compare_printed.py %t.cpu %t.gpu90a --rtol 1e-4 --atol 1e-5
 
 func.func private @printMemrefF32(tensor<*xf32>)
 
@@ -216,6 +221,36 @@ func.func @gemm_f16_bias_relu_residual(%x: tensor<20x32xf16>, %res: tensor<20x24
   return %o : tensor<20x24xf16>
 }
 
+// The same over 100 rows with groups of 16 (whole k-steps, which the
+// packed GEMMs need): with chip=sm_90a, the wgmma kernel.
+#g16 = #qsl.encoding<quant = <bits = 4, axis = 1, group = 16, scale = f32, zero = i8>>
+func.func @wgmma_f16_bias_relu_residual(%x: tensor<100x32xf16>, %res: tensor<100x24xf16>) -> tensor<100x24xf16> {
+  %w = qsl.constant values(dense<6> : tensor<24x32xi4>) scales(dense<0.0625> : tensor<24x2xf32>) zeros(dense<8> : tensor<24x2xi8>) : tensor<24x32xf32, #g16>
+  %y = qsl.matmul %x, %w transpose_w : tensor<100x32xf16>, tensor<24x32xf32, #g16> -> tensor<100x24xf16>
+  %bias = arith.constant dense<[0.5,-0.25,0.125,1.0,-1.0,0.0,0.75,-0.5,0.25,0.5,-0.125,0.375,0.0,0.5,-0.75,1.0,0.25,-0.25,0.625,-0.5,0.125,0.0,-0.375,0.5]> : tensor<24xf16>
+  %e = tensor.empty() : tensor<100x24xf16>
+  %b = linalg.generic {indexing_maps = [#map, #mapb, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%y, %bias : tensor<100x24xf16>, tensor<24xf16>) outs(%e : tensor<100x24xf16>) {
+  ^bb0(%in: f16, %bv: f16, %out: f16):
+    %s = arith.addf %in, %bv : f16
+    linalg.yield %s : f16
+  } -> tensor<100x24xf16>
+  %r = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%b : tensor<100x24xf16>) outs(%e : tensor<100x24xf16>) {
+  ^bb0(%in: f16, %out: f16):
+    %z = arith.constant 0.0 : f16
+    %m = arith.maximumf %in, %z : f16
+    linalg.yield %m : f16
+  } -> tensor<100x24xf16>
+  %o = linalg.generic {indexing_maps = [#map, #map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%r, %res : tensor<100x24xf16>, tensor<100x24xf16>) outs(%e : tensor<100x24xf16>) {
+  ^bb0(%in: f16, %rv: f16, %out: f16):
+    %s = arith.addf %in, %rv : f16
+    linalg.yield %s : f16
+  } -> tensor<100x24xf16>
+  return %o : tensor<100x24xf16>
+}
+
 func.func @main() {
   %c3 = arith.constant 3 : index
   %c7 = arith.constant 7 : index
@@ -298,5 +333,29 @@ func.func @main() {
   } -> tensor<20x24xf32>
   %p5 = tensor.cast %y5f : tensor<20x24xf32> to tensor<*xf32>
   call @printMemrefF32(%p5) : (tensor<*xf32>) -> ()
+  %x6 = tensor.generate {
+  ^bb0(%i0: index, %i1: index):
+    %x6m0 = arith.muli %i0, %c7 : index
+    %x6m1 = arith.muli %i1, %c3 : index
+    %x6a = arith.addi %x6m0, %x6m1 : index
+    %x6r = arith.remui %x6a, %c17 : index
+    %x6s = arith.subi %x6r, %c8 : index
+    %x6n = arith.index_cast %x6s : index to i32
+    %x6f = arith.sitofp %x6n : i32 to f16
+    %x6e = arith.constant 0.125 : f16
+    %x6v = arith.mulf %x6f, %x6e : f16
+    tensor.yield %x6v : f16
+  } : tensor<100x32xf16>
+  %r6 = tensor.extract_slice %x6[0, 0] [100, 24] [1, 1] : tensor<100x32xf16> to tensor<100x24xf16>
+  %y6 = call @wgmma_f16_bias_relu_residual(%x6, %r6) : (tensor<100x32xf16>, tensor<100x24xf16>) -> tensor<100x24xf16>
+  %e7 = tensor.empty() : tensor<100x24xf32>
+  %y6f = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%y6 : tensor<100x24xf16>) outs(%e7 : tensor<100x24xf32>) {
+  ^bb0(%in: f16, %out: f32):
+    %ext = arith.extf %in : f16 to f32
+    linalg.yield %ext : f32
+  } -> tensor<100x24xf32>
+  %p6 = tensor.cast %y6f : tensor<100x24xf32> to tensor<*xf32>
+  call @printMemrefF32(%p6) : (tensor<*xf32>) -> ()
   return
 }
