@@ -31,13 +31,14 @@
 //     accumulators: [r][c] of j is D row 16w + g + 8r, column 8j + 2i + c
 //     (output column and batch row).
 // Per k-step: decode, wgmma.fence (A was just written), two wgmma. With
-// three stages or more the ring lags one chunk (it refills the slot of
+// three stages or more and chunks of two k-steps or more, the ring lags
+// one chunk (it refills the slot of
 // chunk c - 2 at chunk c) and each k-step's wgmma are a commit group:
 // before decoding step s of chunk c the warpgroup waits only for step s of
 // chunk c - 1, whose A registers the decoding rewrites, so S - 1 steps
 // multiply while one decodes (the wait before step 0 comes before the
-// barrier and also finishes chunk c - 2). With two stages a chunk's wgmma
-// are one group, waited for at its end. The first wgmma has scale-d 0, so
+// barrier and also finishes chunk c - 2). Otherwise a chunk's wgmma are
+// one group, waited for at its end. The first wgmma has scale-d 0, so
 // the accumulators start undefined (no zeroing), and the last chunk waits
 // for all of them inside the loop.
 //
