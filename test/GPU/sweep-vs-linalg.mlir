@@ -19,3 +19,12 @@
 // RUN: qsl-opt %t.mlir --qsl-gpu-pipeline="chip=sm_90 format=%gpu_format mma-gemv=false" \
 // RUN:   %gpu_host_lowering | %run_gpu > %t.simt
 // RUN: %python %S/Inputs/compare_printed.py %t.cpu %t.simt --rtol 1e-4 --atol 1e-5
+// chip=sm_90a on another seed (3), whose staged f16 GEMMs (dense and 2:4)
+// take the wgmma kernels; the first module has none.
+// RUN: %python %S/Inputs/gen_sweep.py 3 40 30 > %t90a.mlir
+// RUN: qsl-opt %t90a.mlir --qsl-lower-to-gpu=wgmma=true | FileCheck %s --check-prefix=WGMMA
+// WGMMA: wgmma.mma_async
+// RUN: qsl-opt %t90a.mlir --qsl-cpu-reference-pipeline | %run_cpu > %t90a.cpu
+// RUN: qsl-opt %t90a.mlir --qsl-gpu-pipeline="chip=sm_90a format=%gpu_format" \
+// RUN:   %gpu_host_lowering | %run_gpu > %t90a.gpu
+// RUN: %python %S/Inputs/compare_printed.py %t90a.cpu %t90a.gpu --rtol 1e-4 --atol 1e-5
