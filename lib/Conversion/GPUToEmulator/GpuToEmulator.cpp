@@ -9,10 +9,11 @@
 //   * the NVVM special registers, shfl.sync, mma.sync (m16n8k16 f16 -> f32),
 //     the inline-asm mma.sp (m16n8k32 f16 -> f32) that nvgpu lowers to,
 //     ldmatrix (m8n8 b16), cp.async with its commit and wait, and sm_90a's
-//     inline-asm wgmma (m64nNk16 f16 -> f32, A from registers; the text of
-//     WgmmaAsm.h) with its fence, commit, wait and the async-proxy fence
-//     become calls into the emulator, which runs the threads of a block as fibers and
-//     performs each warp collective once every lane reached it;
+//     inline-asm wgmma (m64nNk16 f16 -> f32, A from registers, and its 2:4
+//     form m64nNk32; the text of WgmmaAsm.h) with its fence, commit, wait
+//     and the async-proxy fence become calls into the emulator, which runs
+//     the threads of a block as fibers and performs each warp (or
+//     warpgroup) collective once every thread reached it;
 //   * a shared-memory address taken as an integer (a wgmma matrix
 //     descriptor's) becomes the emulator's shared-space address of it;
 //   * each kernel gets a `<name>_packed(void **params)` entry taking CUDA's

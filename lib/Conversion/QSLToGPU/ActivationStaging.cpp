@@ -466,9 +466,10 @@ void ActivationStager::beginChunk(const std::string &ch) {
 
 std::string ActivationStager::descriptor(int64_t step, int64_t kGranules) {
   // Core matrices 8 rows x 16 bytes: K-adjacent ones (LBO) rows / 8 core
-  // matrices apart, row-adjacent ones (SBO) 128 bytes; k-step `step` starts
-  // at granule kGranules step of every row. Fields in 16-byte units: start address
-  // bits 0-13, LBO bits 16-29, SBO bits 32-45; no swizzle (bits 62-63 0).
+  // matrices apart, row-adjacent ones (SBO) 128 bytes; k-step `step`
+  // starts at granule kGranules step of every row. Fields in 16-byte
+  // units: start address bits 0-13, LBO bits 16-29, SBO bits 32-45; no
+  // swizzle (bits 62-63 0).
   const int64_t lbo = p.rows / 8 * 128, sbo = 128;
   const int64_t fixed = (lbo >> 4) << 16 | (sbo >> 4) << 32;
   std::string stageBytes = e.cst(p.granules * 16),

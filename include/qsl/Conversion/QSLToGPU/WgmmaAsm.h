@@ -1,4 +1,4 @@
-//===- WgmmaAsm.h - The one spelling of the kernels' wgmma --------*- C++ -*-===//
+//===- WgmmaAsm.h - The one spelling of the kernels' wgmma ------*- C++ -*-===//
 //
 // sm_90a's warpgroup MMA with A in registers, as the wgmma kernel
 // (lib/Conversion/QSLToGPU/WgmmaKernel.cpp) writes it in an
