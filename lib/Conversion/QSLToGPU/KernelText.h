@@ -74,13 +74,20 @@ public:
     line() << "%mg = arith.muli %grp, %c2 : index\n";
     line() << "%mslot = arith.addi %mg, %half : index\n";
   }
-  /// The lane's metadata register for `tile` and `step` of `%meta` (of type
-  /// `metaType`), as the vector<2xi16> nvgpu.mma.sp.sync takes.
-  std::string metaRegister(const std::string &tile, const std::string &step,
-                           const std::string &metaType) {
-    std::string mw = fresh("mw"), mv = fresh("mv"), md = fresh("md");
+  /// The lane's metadata word for `tile` and `step` of `%meta` (of type
+  /// `metaType`), as the i32 wgmma.sp takes.
+  std::string metaWord(const std::string &tile, const std::string &step,
+                       const std::string &metaType) {
+    std::string mw = fresh("mw");
     line() << mw << " = memref.load %meta[" << tile << ", " << step
            << ", %mslot] : " << metaType << "\n";
+    return mw;
+  }
+  /// The same as the vector<2xi16> nvgpu.mma.sp.sync takes.
+  std::string metaRegister(const std::string &tile, const std::string &step,
+                           const std::string &metaType) {
+    std::string mw = metaWord(tile, step, metaType), mv = fresh("mv"),
+                md = fresh("md");
     line() << mv << " = vector.broadcast " << mw << " : i32 to vector<1xi32>\n";
     line() << md << " = vector.bitcast " << mv
            << " : vector<1xi32> to vector<2xi16>\n";

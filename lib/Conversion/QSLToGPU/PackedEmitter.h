@@ -51,6 +51,9 @@ int64_t codeOffset(const KernelShape &s);
 /// An i32 holding two f16 as the vector<2xf16> it is.
 std::string halfPair(TextEmitter &e, const std::string &word);
 
+/// An f16 pair as the 32-bit register it is (halfPair's inverse).
+std::string pairWord(TextEmitter &e, const std::string &pair);
+
 /// `memref<d0 x d1 x ... x elem[, space]>`.
 std::string memrefType(std::initializer_list<int64_t> shape,
                        const char *elem, const char *space = nullptr);
@@ -95,6 +98,19 @@ public:
     kStep = "%c1";
     splitK = false;
     return tileName;
+  }
+
+  /// The 2:4 kernels' warp tile of 16 columns (warpTile): %na and %nb,
+  /// its output columns grp and grp + 8 (the A rows of mma.sp and
+  /// wgmma.sp), and %la and %lb, the same rows of the tile its loads read.
+  std::string sparseTile(bool columns, int64_t colWarps, int64_t tiles) {
+    std::string loadTile = warpTile(columns, colWarps, tiles, 16);
+    e.line() << "%na = arith.addi %n0, %grp : index\n";
+    e.line() << "%nb = arith.addi %na, %c8 : index\n";
+    e.line() << "%nl0 = arith.muli " << loadTile << ", %c16 : index\n";
+    e.line() << "%la = arith.addi %nl0, %grp : index\n";
+    e.line() << "%lb = arith.addi %la, %c8 : index\n";
+    return loadTile;
   }
 
   /// `gpu.func @NAME(%x, %codes, [%sc | %sz,] <extra>, %y)` with the

@@ -167,6 +167,15 @@ std::string halfPair(TextEmitter &e, const std::string &word) {
   return v;
 }
 
+std::string pairWord(TextEmitter &e, const std::string &pair) {
+  std::string v = e.fresh("pw"), w = e.fresh("pr");
+  e.line() << v << " = vector.bitcast " << pair
+           << " : vector<2xf16> to vector<1xi32>\n";
+  e.line() << w << " = vector.extract " << v
+           << "[0] : i32 from vector<1xi32>\n";
+  return w;
+}
+
 std::string memrefType(std::initializer_list<int64_t> shape,
                        const char *elem, const char *space) {
   std::string t = "memref<";

@@ -143,12 +143,7 @@ std::string buildPackedSparseGemmKernelText(llvm::StringRef name,
   // the block's tile (split K), or one of colWarps adjacent ones; the tile
   // its loads read (rows %la, %lb of the group tables).
   const std::string loadTile =
-      pk.warpTile(p.columns, p.colWarps, p.tiles, 16);
-  e.line() << "%na = arith.addi %n0, %grp : index\n";
-  e.line() << "%nb = arith.addi %na, %c8 : index\n";
-  e.line() << "%nl0 = arith.muli " << loadTile << ", %c16 : index\n";
-  e.line() << "%la = arith.addi %nl0, %grp : index\n";
-  e.line() << "%lb = arith.addi %la, %c8 : index\n";
+      pk.sparseTile(p.columns, p.colWarps, p.tiles);
   std::string header = pk.header(", %meta: " + metaType, p.mTiles * 4,
                                  staged ? stager.attribution() : "");
   std::string rows = e.cst(p.rowsPerBlock());

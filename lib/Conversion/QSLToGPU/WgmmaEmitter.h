@@ -59,9 +59,6 @@ private:
   bool sparse, overlap;
 };
 
-/// An f16 pair as the 32-bit register it is.
-std::string pairWord(TextEmitter &e, const std::string &pair);
-
 } // namespace gpu_kernels
 } // namespace qsl
 } // namespace mlir

@@ -65,15 +65,6 @@ int64_t wgmmaRows(const KernelShape &s, int64_t steps, int64_t threads) {
   return st.stages >= 2 ? rows : 0;
 }
 
-std::string pairWord(TextEmitter &e, const std::string &pair) {
-  std::string v = e.fresh("pw"), w = e.fresh("pr");
-  e.line() << v << " = vector.bitcast " << pair
-           << " : vector<2xf16> to vector<1xi32>\n";
-  e.line() << w << " = vector.extract " << v
-           << "[0] : i32 from vector<1xi32>\n";
-  return w;
-}
-
 std::string WgmmaEmitter::beforeLoop() {
   e.line() << "%wone = arith.constant 1 : i32\n";
   // The accumulators start undefined: the first k-step's wgmma ignores
@@ -293,12 +284,7 @@ std::string buildWgmmaSparseGemmKernelText(llvm::StringRef name,
   e.metaSlot();
   // Warp w's 16 columns are A rows 16 (w % 4) .. + 15 of its warpgroup's
   // wgmma: rows g and g + 8 are columns na and nb, as in mma.sp's A.
-  const std::string loadTile = pk.warpTile(true, p.colWarps, p.tiles, 16);
-  e.line() << "%na = arith.addi %n0, %grp : index\n";
-  e.line() << "%nb = arith.addi %na, %c8 : index\n";
-  e.line() << "%nl0 = arith.muli " << loadTile << ", %c16 : index\n";
-  e.line() << "%la = arith.addi %nl0, %grp : index\n";
-  e.line() << "%lb = arith.addi %la, %c8 : index\n";
+  const std::string loadTile = pk.sparseTile(true, p.colWarps, p.tiles);
   ActivationStager stager(e, p.stage);
   std::string header =
       pk.header(", %meta: " + metaType, 0, stager.attribution());
@@ -343,9 +329,7 @@ std::string buildWgmmaSparseGemmKernelText(llvm::StringRef name,
     // The metadata register: mma.sp's and wgmma.sp's (selector 0) are the
     // same per warp (lanes 4g and 4g + 1: rows g and g + 8, K halves).
     std::string gs = step ? e.add(sb, e.cst(step)) : sb;
-    std::string md = e.fresh("wmd");
-    e.line() << md << " = memref.load %meta[" << loadTile << ", " << gs
-             << ", %mslot] : " << metaType << "\n";
+    std::string md = e.metaWord(loadTile, gs, metaType);
     // A register r: pair 4 step + r, row (r % 2 ? nb : na), kept entries
     // (r / 2) 8 + 2 tig + {0, 1} of the step: the dense A layout over the
     // kept values, as wgmma.sp takes it.
